@@ -1,0 +1,88 @@
+/** Layer rules of the "diamond": models <- core / utils <- nips <- services <- cli, api. */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "Circular imports make the layers meaningless.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "models-are-pure",
+      severity: "error",
+      comment: "models import only other models, node builtins for pure crypto, and zod.",
+      from: { path: "^src/models" },
+      to: {
+        pathNot: ["^src/models", "node_modules/zod", "^(node:)?crypto$", "node_modules/tldts"],
+      },
+    },
+    {
+      name: "core-above-models-only",
+      severity: "error",
+      from: { path: "^src/core" },
+      to: { path: "^src/(utils|nips|services|cli|api)" },
+    },
+    {
+      name: "utils-above-models-only",
+      severity: "error",
+      from: { path: "^src/utils" },
+      to: { path: "^src/(core|nips|services|cli|api)" },
+    },
+    {
+      name: "nips-above-utils-models",
+      severity: "error",
+      from: { path: "^src/nips" },
+      to: { path: "^src/(core|services|cli|api)" },
+    },
+    {
+      name: "services-not-above",
+      severity: "error",
+      from: { path: "^src/services" },
+      to: { path: "^src/(cli|api)" },
+    },
+    {
+      name: "no-service-imports-another",
+      severity: "error",
+      comment: "Shared service code lives in services/shared.",
+      from: { path: "^src/services/([^/]+)/" },
+      to: { path: "^src/services/([^/]+)/", pathNot: ["^src/services/$1/", "^src/services/shared/"] },
+    },
+    {
+      name: "nothing-imports-cli",
+      severity: "error",
+      from: { pathNot: "^src/cli" },
+      to: { path: "^src/cli" },
+    },
+    {
+      name: "nothing-imports-api",
+      severity: "error",
+      from: { pathNot: "^src/(api|cli)" },
+      to: { path: "^src/api" },
+    },
+    {
+      name: "not-to-dev-dep",
+      severity: "error",
+      comment: "Runtime code must not import devDependencies.",
+      from: { path: "^src" },
+      to: { dependencyTypes: ["npm-dev"] },
+    },
+    {
+      name: "no-unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".json"],
+    },
+  },
+};

@@ -1,0 +1,31 @@
+/** Base error of the project: always carries a cause when one exists. */
+export class BrotrError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration is invalid; `issues` lists every problem with its YAML path. */
+export class ConfigError extends BrotrError {
+  readonly issues: readonly string[];
+  constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends BrotrError {}
+
+export class TimeoutError extends BrotrError {}
+
+/** Turns anything thrown into an Error. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  try {
+    return new Error(JSON.stringify(value));
+  } catch {
+    return new Error(String(value));
+  }
+}
