@@ -15,7 +15,7 @@ module.exports = {
       comment: "models import only other models, node builtins for pure crypto, and zod.",
       from: { path: "^src/models" },
       to: {
-        pathNot: ["^src/models", "node_modules/zod", "^(node:)?crypto$", "node_modules/tldts"],
+        pathNot: ["^src/models", "node_modules/zod", "^(node:)?(crypto|url|net|buffer)$"],
       },
     },
     {
@@ -60,6 +60,19 @@ module.exports = {
       severity: "error",
       from: { pathNot: "^src/(api|cli)" },
       to: { path: "^src/api" },
+    },
+    {
+      name: "devnet-only-from-cli",
+      severity: "error",
+      comment: "The local relay network is a tool for the CLI and tests, never a runtime dependency.",
+      from: { path: "^src", pathNot: "^src/(cli|devnet)" },
+      to: { path: "^src/devnet" },
+    },
+    {
+      name: "devnet-below-services",
+      severity: "error",
+      from: { path: "^src/devnet" },
+      to: { path: "^src/(services|cli|api)" },
     },
     {
       name: "not-to-dev-dep",
