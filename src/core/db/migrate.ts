@@ -1,0 +1,182 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type pg from "pg";
+import { MigrationError } from "./errors.js";
+
+/** Storage profile: `bigbrotr` keeps whole events, `lilbrotr` drops tags, content and sig. */
+export type Profile = "bigbrotr" | "lilbrotr";
+
+export interface SchemaOptions {
+  profile: Profile;
+  /** Hash partitions of event and event_relay; fixed when the schema is first created. */
+  partitions: number;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface MigrateResult {
+  applied: number[];
+  current: number;
+  profile: Profile;
+  partitions: number;
+}
+
+/** The package's migrations folder, both from src/ (tsx) and dist/ (compiled). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../db/migrations/", import.meta.url));
+
+// One 64-bit key for every bigbrotr migrator, taken per transaction (works through PgBouncer).
+const LOCK_KEY = "7425146731800191321";
+
+export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d{6}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const sql = await readFile(`${dir}/${file}`, "utf8");
+    migrations.push({
+      version: Number(file.slice(0, 6)),
+      name: file.slice(7, -4),
+      sql,
+      checksum: createHash("sha256").update(sql).digest("hex"),
+    });
+  }
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new MigrationError(`migration ${m.version} is out of sequence`, undefined);
+  });
+  return migrations;
+}
+
+const BOOKKEEPING = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
+async function appliedMigrations(
+  client: pg.PoolClient,
+): Promise<Map<number, { name: string; checksum: string }>> {
+  const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
+    "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+  );
+  return new Map(rows.map((r) => [r.version, { name: r.name, checksum: r.checksum }]));
+}
+
+function checkHistory(
+  applied: Map<number, { name: string; checksum: string }>,
+  known: Migration[],
+): void {
+  const newest = Math.max(0, ...applied.keys());
+  if (newest > known.length) {
+    throw new MigrationError(
+      `database schema is at version ${newest}, newer than this code (${known.length}); upgrade bigbrotr`,
+      undefined,
+    );
+  }
+  for (const m of known) {
+    const row = applied.get(m.version);
+    if (row && row.checksum !== m.checksum) {
+      throw new MigrationError(
+        `migration ${m.version}_${m.name} was changed after it was applied (checksum differs)`,
+        undefined,
+      );
+    }
+  }
+}
+
+/** Applies one migration in its own transaction, under the advisory lock; false if already done. */
+async function applyOne(
+  client: pg.PoolClient,
+  m: Migration,
+  opts: SchemaOptions,
+): Promise<boolean> {
+  await client.query("BEGIN");
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
+    await client.query(BOOKKEEPING);
+    const applied = await appliedMigrations(client);
+    checkHistory(applied, await loadMigrationsCached());
+    if (applied.has(m.version)) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    await client.query("SELECT set_config('bigbrotr.profile', $1, true)", [opts.profile]);
+    await client.query("SELECT set_config('bigbrotr.partitions', $1, true)", [
+      String(opts.partitions),
+    ]);
+    await client.query(
+      "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+      [m.version, m.name, m.checksum],
+    );
+    await client.query(m.sql);
+    await client.query("COMMIT");
+    return true;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    if (error instanceof MigrationError) throw error;
+    throw new MigrationError(
+      `migration ${m.version}_${m.name} failed: ${(error as Error).message}`,
+      (error as { code?: string }).code,
+      { cause: error },
+    );
+  }
+}
+
+let cached: Migration[] | undefined;
+async function loadMigrationsCached(): Promise<Migration[]> {
+  cached ??= await loadMigrations();
+  return cached;
+}
+
+async function readSettings(client: pg.PoolClient): Promise<SchemaOptions> {
+  const { rows } = await client.query<{ key: string; value: string }>(
+    "SELECT key, value FROM brotr_settings WHERE key IN ('profile', 'partitions')",
+  );
+  const map = new Map(rows.map((r) => [r.key, r.value]));
+  return { profile: map.get("profile") as Profile, partitions: Number(map.get("partitions")) };
+}
+
+/**
+ * Brings the database up to the code's schema. Refuses a database newer than the code, an
+ * edited migration, or a database created with another profile than `options.profile`.
+ * The profile and partition count only matter when the schema is first created.
+ */
+export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<MigrateResult> {
+  const migrations = await loadMigrationsCached();
+  const client = await pool.connect();
+  try {
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (await applyOne(client, m, options)) applied.push(m.version);
+    }
+    const settings = await readSettings(client);
+    if (settings.profile !== options.profile) {
+      throw new MigrationError(
+        `the database holds a ${settings.profile} archive but the configuration asks for ${options.profile}`,
+        undefined,
+      );
+    }
+    return { applied, current: migrations.length, ...settings };
+  } finally {
+    client.release();
+  }
+}
+
+/** The schema version the database is at (0 when never migrated). */
+export async function schemaVersion(db: Pick<pg.Pool, "query">): Promise<number> {
+  const exists = await db.query<{ t: string | null }>(
+    "SELECT to_regclass('schema_migrations') AS t",
+  );
+  if (!exists.rows[0]?.t) return 0;
+  const { rows } = await db.query<{ v: number }>(
+    "SELECT coalesce(max(version), 0) AS v FROM schema_migrations",
+  );
+  return rows[0]?.v ?? 0;
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import type { Profile } from "../../src/core/db/migrate.js";
+import { createPool } from "../../src/core/db/pool.js";
+
+export interface TestDatabase {
+  /** URL of the cloned database (superuser). */
+  url: string;
+  /** Superuser URL of the maintenance database, for creating roles or other databases. */
+  adminUrl: string;
+  name: string;
+  pool: pg.Pool;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: inject("pgAdminUrl") });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function databaseUrl(name: string): string {
+  const url = new URL(inject("pgAdminUrl"));
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A fresh, fully migrated database cloned from the profile's template (fast: a file copy). */
+export async function createTestDatabase(
+  options: { profile?: Profile; poolSize?: number } = {},
+): Promise<TestDatabase> {
+  const profile = options.profile ?? "bigbrotr";
+  const name = `test_${profile}_${randomBytes(5).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE bigbrotr_template_${profile}`));
+  const url = databaseUrl(name);
+  const pool = createPool({ url, max: options.poolSize ?? 5 });
+  return {
+    url,
+    adminUrl: inject("pgAdminUrl"),
+    name,
+    pool,
+    async drop() {
+      await pool.end();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** An empty database (no schema), for migrator tests. */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const name = `test_empty_${randomBytes(5).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = databaseUrl(name);
+  const pool = createPool({ url, max: 3 });
+  return {
+    url,
+    adminUrl: inject("pgAdminUrl"),
+    name,
+    pool,
+    async drop() {
+      await pool.end();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
