@@ -1,0 +1,65 @@
+import type { NostrEvent } from "../models/event-types.js";
+
+/** Knobs of the fake relay. Every field can be changed at runtime through `relay.options`. */
+export interface FakeRelayOptions {
+  host?: string;
+  port?: number;
+  events?: NostrEvent[];
+  maxLimit?: number;
+  latencyMs?: number;
+  refuse?: boolean;
+  /** How `refuse` refuses: an HTTP 503 answer to the upgrade (default) or a destroyed socket. */
+  refuseMode?: "http-503" | "destroy";
+  closedPrefix?: string;
+  requireAuth?: boolean;
+  invalidSignatures?: boolean;
+  corruptIds?: boolean;
+  dropAfter?: number;
+  noEose?: boolean;
+  silent?: boolean;
+  garbageFrames?: boolean;
+  oversizeFrameBytes?: number;
+  mismatchedEvents?: boolean;
+  acceptWrites?: boolean;
+  nip11?: Record<string, unknown> | string | null;
+  nip11ContentType?: string;
+  nip11DelayMs?: number;
+  nip11Redirect?: string;
+  httpHeaders?: Record<string, string>;
+}
+
+export interface FakeRelay {
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly port: number;
+  options: FakeRelayOptions;
+  readonly events: NostrEvent[];
+  readonly received: unknown[];
+  readonly connectionCount: number;
+  totalConnections: number;
+  /** Upgrade attempts turned away by `refuse`. */
+  refusedConnections: number;
+  /** Stores events and pushes them to matching open subscriptions. */
+  addEvents(events: NostrEvent[]): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_LIMIT = 500;
+
+/** The NIP-11 document served when `nip11` is left undefined. */
+export function defaultNip11(maxLimit: number, requireAuth: boolean): Record<string, unknown> {
+  return {
+    name: "bigbrotr fake relay",
+    description: "Loopback relay for bigbrotr tests and demos",
+    supported_nips: [1, 11, 42, 45],
+    software: "https://bigbrotr.example/fake-relay",
+    version: "0.1.0",
+    limitation: {
+      max_limit: maxLimit,
+      max_subid_length: 64,
+      auth_required: requireAuth,
+      payment_required: false,
+      restricted_writes: false,
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { WebSocket } from "ws";
+import type { FakeRelayOptions } from "./fake-relay-types.js";
+
+/** Frames a garbageFrames relay slips between real messages. */
+export const GARBAGE_FRAMES: readonly (string | Buffer)[] = [
+  "hello",
+  "[]",
+  '["EVENT"]',
+  Buffer.from([0xde, 0xad, 0xbe, 0xef]),
+  '{"not":"an array"}',
+  '["EVENT","sub-that-does-not-exist"',
+  '["WHAT",1,2,3]',
+  '["EVENT","x",{"id":"not-hex"}]',
+  '["OK"]',
+  "null",
+];
+
+/**
+ * The outgoing side of one connection: applies latency (keeping order), silence, garbage
+ * frames and dropAfter. Timers are tracked so that closing leaves nothing scheduled.
+ */
+export class Outbox {
+  readonly #ws: WebSocket;
+  readonly #options: () => FakeRelayOptions;
+  readonly #queue: { due: number; frame: string | Buffer; isEvent: boolean }[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #eventsSent = 0;
+  #garbageIndex = 0;
+  #dead = false;
+
+  constructor(ws: WebSocket, options: () => FakeRelayOptions) {
+    this.#ws = ws;
+    this.#options = options;
+  }
+
+  get eventsSent(): number {
+    return this.#eventsSent;
+  }
+
+  /** Sends a relay message; `isEvent` marks frames counted by dropAfter. */
+  send(message: unknown[], isEvent = false): void {
+    if (this.#options().garbageFrames) this.#schedule(this.#nextGarbage(), false);
+    this.#schedule(JSON.stringify(message), isEvent);
+  }
+
+  /** Sends a raw text frame as is (used for oversize frames). */
+  sendRaw(frame: string): void {
+    this.#schedule(frame, false);
+  }
+
+  /** Stops every scheduled send. */
+  dispose(): void {
+    this.#dead = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.length = 0;
+  }
+
+  #nextGarbage(): string | Buffer {
+    const frame = GARBAGE_FRAMES[this.#garbageIndex % GARBAGE_FRAMES.length] ?? "hello";
+    this.#garbageIndex++;
+    return frame;
+  }
+
+  #schedule(frame: string | Buffer, isEvent: boolean): void {
+    if (this.#dead || this.#options().silent) return;
+    const latency = this.#options().latencyMs ?? 0;
+    if (latency <= 0 && this.#queue.length === 0) {
+      this.#write(frame, isEvent);
+      return;
+    }
+    const last = this.#queue.at(-1);
+    const due = Math.max(Date.now() + latency, last?.due ?? 0);
+    this.#queue.push({ due, frame, isEvent });
+    if (this.#timer === undefined) this.#arm();
+  }
+
+  /** One timer at a time over a FIFO queue, so frames leave in order even if latency changes. */
+  #arm(): void {
+    const head = this.#queue[0];
+    if (head === undefined || this.#dead) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        const now = Date.now();
+        while (this.#queue.length > 0 && (this.#queue[0]?.due ?? 0) <= now) {
+          const item = this.#queue.shift();
+          if (item) this.#write(item.frame, item.isEvent);
+        }
+        this.#arm();
+      },
+      Math.max(0, head.due - Date.now()),
+    );
+  }
+
+  #write(frame: string | Buffer, isEvent: boolean): void {
+    if (this.#dead || this.#ws.readyState !== this.#ws.OPEN) return;
+    const dropAfter = this.#options().dropAfter;
+    if (isEvent && dropAfter !== undefined && this.#eventsSent >= dropAfter) {
+      this.#drop();
+      return;
+    }
+    const last = isEvent && dropAfter !== undefined && this.#eventsSent + 1 >= dropAfter;
+    if (isEvent) this.#eventsSent++;
+    if (last) this.dispose();
+    // Terminate only once the last frame is written, so the client really receives N events.
+    this.#ws.send(frame, { binary: typeof frame !== "string" }, () => {
+      if (last) this.#ws.terminate();
+    });
+  }
+
+  #drop(): void {
+    this.dispose();
+    this.#ws.terminate();
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import type { Nostr } from "nostr-wasm";
+import type { RawData, WebSocket } from "ws";
+import type { Filter, NostrEvent } from "../models/event-types.js";
+import { authProblem } from "./auth.js";
+import { isEventShape, verifyEventWith } from "./crypto.js";
+import type { EventStore } from "./event-store.js";
+import type { FakeRelayOptions } from "./fake-relay-types.js";
+import { Outbox } from "./outbox.js";
+import { handleCount, handleReq, pushLive, type SubscriptionHost } from "./subscriptions.js";
+
+/** What a connection needs from its relay. */
+export interface RelayContext {
+  readonly url: string;
+  readonly store: EventStore;
+  readonly wasm: Nostr;
+  options(): FakeRelayOptions;
+  record(message: unknown): void;
+  /** Stores nothing: pushes an accepted event to every connection's open subscriptions. */
+  broadcast(ev: NostrEvent): void;
+}
+
+function isEphemeral(kind: number): boolean {
+  return kind >= 20000 && kind < 30000;
+}
+
+/** One client socket speaking NIP-01 (+ NIP-42 AUTH, NIP-45 COUNT). */
+export class RelayConnection implements SubscriptionHost {
+  readonly outbox: Outbox;
+  readonly subs = new Map<string, Filter[]>();
+  readonly store: EventStore;
+  readonly authedPubkeys = new Set<string>();
+  readonly challenge = randomBytes(16).toString("hex");
+  readonly #ctx: RelayContext;
+
+  constructor(ws: WebSocket, ctx: RelayContext) {
+    this.#ctx = ctx;
+    this.store = ctx.store;
+    this.outbox = new Outbox(ws, () => ctx.options());
+    if (ctx.options().requireAuth) this.outbox.send(["AUTH", this.challenge]);
+  }
+
+  options(): FakeRelayOptions {
+    return this.#ctx.options();
+  }
+
+  readRefusal(): string | null {
+    if (!this.options().requireAuth || this.authedPubkeys.size > 0) return null;
+    return "auth-required: authenticate with NIP-42 first";
+  }
+
+  handleFrame(data: RawData): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      this.outbox.send(["NOTICE", "invalid: could not parse message as JSON"]);
+      return;
+    }
+    this.#ctx.record(msg);
+    if (!Array.isArray(msg) || typeof msg[0] !== "string") {
+      this.outbox.send(["NOTICE", "invalid: message must be a JSON array starting with a verb"]);
+      return;
+    }
+    this.#dispatch(msg[0], msg);
+  }
+
+  #dispatch(verb: string, msg: unknown[]): void {
+    if (verb === "REQ") handleReq(this, msg);
+    else if (verb === "COUNT") handleCount(this, msg);
+    else if (verb === "CLOSE") {
+      if (typeof msg[1] === "string") this.subs.delete(msg[1]);
+    } else if (verb === "EVENT") this.#onEvent(msg[1]);
+    else if (verb === "AUTH") this.#onAuth(msg[1]);
+    else this.outbox.send(["NOTICE", `unsupported: unknown message type ${verb}`]);
+  }
+
+  #onEvent(value: unknown): void {
+    if (!isEventShape(value)) {
+      const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : "";
+      this.outbox.send(["OK", typeof id === "string" ? id : "", false, "invalid: malformed event"]);
+      return;
+    }
+    const [ok, message] = this.#acceptEvent(value);
+    this.outbox.send(["OK", value.id, ok, message]);
+    if (ok && message === "") this.#ctx.broadcast(value);
+  }
+
+  /** Decides the OK answer for a well-formed EVENT and stores it when accepted. */
+  #acceptEvent(ev: NostrEvent): [boolean, string] {
+    const refusal = this.readRefusal();
+    if (refusal !== null) return [false, refusal];
+    if (this.options().acceptWrites === false) {
+      return [false, "blocked: this relay does not accept events"];
+    }
+    const bad = verifyEventWith(this.#ctx.wasm, ev);
+    if (bad !== null) return [false, `invalid: ${bad}`];
+    if (this.store.has(ev.id)) return [true, "duplicate: already have this event"];
+    if (!isEphemeral(ev.kind)) this.store.add(ev);
+    return [true, ""];
+  }
+
+  #onAuth(value: unknown): void {
+    const problem = authProblem(value, {
+      challenge: this.challenge,
+      relayUrl: this.#ctx.url,
+      wasm: this.#ctx.wasm,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
+    const id = isEventShape(value) ? value.id : "";
+    if (problem !== null || !isEventShape(value)) {
+      this.outbox.send(["OK", id, false, `invalid: ${problem ?? "malformed auth event"}`]);
+      return;
+    }
+    this.authedPubkeys.add(value.pubkey);
+    this.outbox.send(["OK", id, true, ""]);
+  }
+
+  pushLive(ev: NostrEvent): void {
+    pushLive(this, ev);
+  }
+
+  dispose(): void {
+    this.outbox.dispose();
+    this.subs.clear();
+  }
+}
