@@ -1,0 +1,193 @@
+/**
+ * NIP-01 events: shape validation, id computation, kind classes and tag indexing.
+ *
+ * Serialisation policy
+ * --------------------
+ * The id is SHA-256 of the UTF-8 bytes of `[0,pubkey,created_at,kind,tags,content]`.
+ * NIP-01 escapes only LF `\n`, `"`, `\\`, CR `\r`, TAB `\t`, BS `\b` and FF `\f` and writes
+ * every other character verbatim. `JSON.stringify` differs on two inputs: it writes the other
+ * C0 controls (U+0000–U+001F) as `\u00xx`, and lone UTF-16 surrogates as `\udxxx`.
+ * - `serializeEvent` is the spec-strict form; `computeEventId` hashes it.
+ * - `idMatch`/`hasValidId` accept an event whose id matches either form, and say which one,
+ *   because signers in the wild use both. The second hash is only computed when the event
+ *   contains a character on which the two forms differ.
+ *
+ * Lone surrogates
+ * ---------------
+ * A JS string can hold an unpaired surrogate (it can only arrive as a `\udxxx` escape in the
+ * JSON text). In the strict form it is written verbatim and then UTF-8 encoding turns it into
+ * U+FFFD; in the JSON.stringify form it stays an ASCII `\udxxx` escape (what JS signers
+ * hash). `validateEvent` accepts such events, but PostgreSQL cannot store them faithfully
+ * (jsonb refuses unpaired surrogate escapes, text would get U+FFFD and the stored event would
+ * no longer hash to its id), so `unstorableReason` reports them next to U+0000.
+ */
+import { createHash } from "node:crypto";
+import type { NostrEvent } from "./event-types.js";
+
+export type { NostrEvent } from "./event-types.js";
+
+export type EventValidation = { ok: true; event: NostrEvent } | { ok: false; reason: string };
+export type KindClass = "regular" | "replaceable" | "ephemeral" | "addressable" | "unknown";
+/** Which serialisation an event's id was computed from. */
+export type IdForm = "strict" | "json-stringify";
+
+/** Tag values longer than this (UTF-8 bytes) are stored but not indexed. */
+export const MAX_INDEXED_TAG_VALUE_BYTES = 1024;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX128 = /^[0-9a-f]{128}$/;
+const MAX_CREATED_AT = 2 ** 53;
+const STRICT_ESCAPES = /["\\\n\r\t\b\f]/g;
+const ESCAPE_MAP: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+};
+// Characters that JSON.stringify escapes but NIP-01 writes verbatim.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORMS_DIFFER = /[\u0000-\u0007\u000b\u000e-\u001f\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function isTags(value: unknown): value is string[][] {
+  if (!Array.isArray(value)) return false;
+  return value.every(
+    (tag) => Array.isArray(tag) && tag.length > 0 && tag.every((v) => typeof v === "string"),
+  );
+}
+
+function isIntIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function fieldProblem(o: Record<string, unknown>): string | null {
+  if (typeof o.id !== "string" || !HEX64.test(o.id)) return "id is not 64 lowercase hex";
+  if (typeof o.pubkey !== "string" || !HEX64.test(o.pubkey)) {
+    return "pubkey is not 64 lowercase hex";
+  }
+  if (typeof o.sig !== "string" || !HEX128.test(o.sig)) return "sig is not 128 lowercase hex";
+  if (!isIntIn(o.created_at, 0, MAX_CREATED_AT)) {
+    return "created_at is not an integer between 0 and 2^53";
+  }
+  if (!isIntIn(o.kind, 0, 65535)) return "kind is not an integer between 0 and 65535";
+  if (!isTags(o.tags)) return "tags is not an array of non-empty string arrays";
+  if (typeof o.content !== "string") return "content is not a string";
+  return null;
+}
+
+/**
+ * Checks the NIP-01 shape (not the id or signature) and returns a fresh event holding only
+ * the seven NIP-01 fields. Reasons use the NIP-01 `invalid:` prefix.
+ */
+export function validateEvent(raw: unknown): EventValidation {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: "invalid: event is not an object" };
+  }
+  const o = raw as Record<string, unknown>;
+  const problem = fieldProblem(o);
+  if (problem !== null) return { ok: false, reason: `invalid: ${problem}` };
+  const ev = o as unknown as NostrEvent;
+  const event: NostrEvent = {
+    id: ev.id,
+    pubkey: ev.pubkey,
+    created_at: ev.created_at,
+    kind: ev.kind,
+    tags: ev.tags.map((tag) => [...tag]),
+    content: ev.content,
+    sig: ev.sig,
+  };
+  return { ok: true, event };
+}
+
+function strictString(s: string): string {
+  return `"${s.replace(STRICT_ESCAPES, (c) => ESCAPE_MAP[c] ?? c)}"`;
+}
+
+type IdFields = Pick<NostrEvent, "pubkey" | "created_at" | "kind" | "tags" | "content">;
+
+/** NIP-01 spec-strict serialisation `[0,pubkey,created_at,kind,tags,content]`. */
+export function serializeEvent(ev: IdFields): string {
+  const tags = ev.tags.map((tag) => `[${tag.map(strictString).join(",")}]`).join(",");
+  return `[0,${strictString(ev.pubkey)},${ev.created_at},${ev.kind},[${tags}],${strictString(ev.content)}]`;
+}
+
+/** The same array as written by `JSON.stringify` (what most JS signers hash). */
+export function serializeEventJson(ev: IdFields): string {
+  return JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content]);
+}
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Lowercase hex SHA-256 of the spec-strict serialisation. */
+export function computeEventId(ev: IdFields): string {
+  return sha256Hex(serializeEvent(ev));
+}
+
+function someString(ev: IdFields, test: (s: string) => boolean): boolean {
+  return test(ev.content) || ev.tags.some((tag) => tag.some(test));
+}
+
+/** Which serialisation hashes to `ev.id`, or null when neither does. */
+export function idMatch(ev: NostrEvent): IdForm | null {
+  if (computeEventId(ev) === ev.id) return "strict";
+  if (!someString(ev, (s) => FORMS_DIFFER.test(s))) return null;
+  return sha256Hex(serializeEventJson(ev)) === ev.id ? "json-stringify" : null;
+}
+
+export function hasValidId(ev: NostrEvent): boolean {
+  return idMatch(ev) !== null;
+}
+
+/** True when content or any tag holds U+0000, which PostgreSQL text/jsonb cannot store. */
+export function hasNulChar(ev: NostrEvent): boolean {
+  return someString(ev, (s) => s.includes("\u0000"));
+}
+
+export function hasLoneSurrogate(ev: NostrEvent): boolean {
+  return someString(ev, (s) => LONE_SURROGATE.test(s));
+}
+
+/** Why the storage layer must refuse this (otherwise valid) event, or null. */
+export function unstorableReason(ev: NostrEvent): string | null {
+  if (hasNulChar(ev)) return "unstorable: NUL character";
+  if (hasLoneSurrogate(ev)) return "unstorable: lone surrogate";
+  return null;
+}
+
+/** NIP-01 kind class. */
+export function kindClass(kind: number): KindClass {
+  if (!Number.isInteger(kind)) return "unknown";
+  if (kind === 1 || kind === 2 || (kind >= 4 && kind <= 44) || (kind >= 1000 && kind <= 9999)) {
+    return "regular";
+  }
+  if (kind === 0 || kind === 3 || (kind >= 10000 && kind <= 19999)) return "replaceable";
+  if (kind >= 20000 && kind <= 29999) return "ephemeral";
+  if (kind >= 30000 && kind <= 39999) return "addressable";
+  return "unknown";
+}
+
+/**
+ * Index entries `name:value` for tags whose name is one character (one code point, as in
+ * PostgreSQL's length()) and that have a value. De-duplicated in first-seen order. Values
+ * over MAX_INDEXED_TAG_VALUE_BYTES are left out of the index only; the event is kept whole.
+ */
+export function tagValues(tags: readonly (readonly string[])[]): string[] {
+  const seen = new Set<string>();
+  for (const [name, value] of tags) {
+    if (name === undefined || value === undefined || [...name].length !== 1) continue;
+    if (Buffer.byteLength(value, "utf8") > MAX_INDEXED_TAG_VALUE_BYTES) continue;
+    seen.add(`${name}:${value}`);
+  }
+  return [...seen];
+}
+
+/** Value of the first `d` tag, or "" (the addressable-event key). */
+export function dTag(ev: Pick<NostrEvent, "tags">): string {
+  const tag = ev.tags.find((t) => t[0] === "d");
+  return tag?.[1] ?? "";
+}
