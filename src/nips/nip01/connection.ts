@@ -1,0 +1,341 @@
+/**
+ * A NIP-01 relay client over one WebSocket: REQ as an async iterable that ends at EOSE,
+ * publish with OK, NIP-45 COUNT, NIP-42 AUTH answered automatically when a key is given.
+ * What a relay sends wrong is counted in `stats`, never thrown; refusals, timeouts and
+ * disconnects are thrown as typed errors (see errors.ts).
+ */
+import { randomBytes } from "node:crypto";
+import type WebSocket from "ws";
+import type { Filter, NostrEvent } from "../../models/event-types.js";
+import {
+  type ConnectOptions,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type OpenedWebSocket,
+  openWebSocket,
+} from "../../utils/transport.js";
+import { type AuthConfig, AuthSession, type AuthStatus } from "./auth.js";
+import {
+  closedError,
+  RelayDisconnectedError,
+  RelayTimeoutError,
+  type TimeoutPhase,
+} from "./errors.js";
+import {
+  encodeCount,
+  encodeEvent,
+  parseRelayMessage,
+  type RelayMessage,
+  splitPrefix,
+} from "./messages.js";
+import { emptyStats, type RelayStats } from "./stats.js";
+import {
+  type ReqOptions,
+  Subscription,
+  type SubscriptionHost,
+  type SubscriptionSink,
+} from "./subscription.js";
+
+/** Default policy; every value can be overridden per client and per call. */
+export const RELAY_DEFAULTS = {
+  /** req(): max silence between frames of one REQ. */
+  idleTimeoutMs: 10_000,
+  /** req(): max time from REQ to EOSE, so a relay that never sends EOSE cannot hang us. */
+  eoseTimeoutMs: 30_000,
+  /** publish() / count(): max wait for OK / COUNT. */
+  replyTimeoutMs: 10_000,
+  /** Max wait for a NIP-42 challenge + OK before retrying an auth-required request. */
+  authTimeoutMs: 10_000,
+  /** Wait for the closing handshake before the socket is destroyed. */
+  closeTimeoutMs: 1_000,
+} as const;
+
+export interface RelayClientOptions extends ConnectOptions {
+  /** Answer NIP-42 challenges with this key or signer. */
+  auth?: AuthConfig;
+  onNotice?: (message: string) => void;
+  idleTimeoutMs?: number;
+  eoseTimeoutMs?: number;
+  replyTimeoutMs?: number;
+  authTimeoutMs?: number;
+}
+
+export interface PublishResult {
+  ok: boolean;
+  message: string;
+  prefix?: string;
+}
+
+export interface CountResult {
+  count: number;
+  approximate: boolean;
+}
+
+interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+type OkListener = (accepted: boolean, message: string) => void;
+
+/** Connects (see `openWebSocket` for routing and ConnectError) and returns a client. */
+export async function connectRelay(url: string, options: RelayClientOptions): Promise<RelayClient> {
+  const opened = await openWebSocket(url, options);
+  return new RelayClient(url, opened, options);
+}
+
+export class RelayClient {
+  readonly url: string;
+  readonly stats: RelayStats = emptyStats();
+  /** Headers of the 101 response (`server`, `x-powered-by`…). */
+  readonly upgradeHeaders: Record<string, string>;
+  readonly rttOpenMs: number;
+  /** True when TLS verification had to be turned off to connect. */
+  readonly insecure: boolean;
+  onNotice: ((message: string) => void) | undefined;
+  #ws: WebSocket;
+  #options: RelayClientOptions;
+  #auth: AuthSession;
+  #sinks = new Map<string, SubscriptionSink>();
+  #okListeners = new Map<string, Set<OkListener>>();
+  #disconnectHooks = new Set<(error: Error) => void>();
+  #closeReason: string | undefined;
+  #closed: Promise<void>;
+  #subTag = randomBytes(4).toString("hex");
+  #subCount = 0;
+  #closing = false;
+
+  constructor(url: string, opened: OpenedWebSocket, options: RelayClientOptions) {
+    this.url = url;
+    this.#ws = opened.ws;
+    this.upgradeHeaders = opened.upgradeHeaders;
+    this.rttOpenMs = opened.rttOpenMs;
+    this.insecure = opened.insecure;
+    this.#options = options;
+    this.onNotice = options.onNotice;
+    this.#auth = new AuthSession(url, options.auth, (frame) => this.#send(frame));
+    this.#ws.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
+    this.#ws.on("error", (error) => this.#onError(error));
+    this.#closed = new Promise((resolve) => {
+      this.#ws.once("close", (code, reason) => {
+        this.#onClose(code, reason.toString());
+        resolve();
+      });
+    });
+  }
+
+  /** Latest NIP-42 challenge (set even without a key: "this relay asks for auth"). */
+  get authChallenge(): string | undefined {
+    return this.#auth.challenge;
+  }
+  get authStatus(): AuthStatus {
+    return this.#auth.status;
+  }
+  /** The relay's message on our AUTH (e.g. why it refused). */
+  get authMessage(): string {
+    return this.#auth.message;
+  }
+  get isClosed(): boolean {
+    return this.#closeReason !== undefined;
+  }
+  /** Why the connection ended, once it has. */
+  get closeReason(): string | undefined {
+    return this.#closeReason;
+  }
+
+  #host: SubscriptionHost = {
+    stats: this.stats,
+    send: (frame) => this.#send(frame),
+    register: (subId, sink) => this.#sinks.set(subId, sink),
+    unregister: (subId) => this.#sinks.delete(subId),
+    nextSubId: () => `${this.#subTag}:${++this.#subCount}`,
+    disconnectError: () => new RelayDisconnectedError(this.#closeReason ?? "not connected"),
+    waitAuthenticated: (signal) => this.#auth.waitAuthenticated(this.#timeout("auth"), signal),
+  };
+
+  #timeout(kind: "idle" | "eose" | "reply" | "auth"): number {
+    const o = this.#options;
+    if (kind === "idle") return o.idleTimeoutMs ?? RELAY_DEFAULTS.idleTimeoutMs;
+    if (kind === "eose") return o.eoseTimeoutMs ?? RELAY_DEFAULTS.eoseTimeoutMs;
+    if (kind === "reply") return o.replyTimeoutMs ?? RELAY_DEFAULTS.replyTimeoutMs;
+    return o.authTimeoutMs ?? RELAY_DEFAULTS.authTimeoutMs;
+  }
+
+  #send(frame: string): boolean {
+    if (this.#closeReason !== undefined || this.#ws.readyState !== 1) return false;
+    this.#ws.send(frame);
+    return true;
+  }
+
+  #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.stats.garbageFrames++;
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
+    const parsed = parseRelayMessage(text);
+    if (!parsed.ok) this.stats.garbageFrames++;
+    else this.#dispatch(parsed.message);
+  }
+
+  #dispatch(message: RelayMessage): void {
+    switch (message.type) {
+      case "NOTICE":
+        this.stats.notices++;
+        this.onNotice?.(message.message);
+        return;
+      case "AUTH":
+        return void this.#auth.onChallenge(message.challenge);
+      case "OK":
+        if (this.#auth.onOk(message.eventId, message.accepted, message.message)) return;
+        for (const listener of this.#okListeners.get(message.eventId) ?? []) {
+          listener(message.accepted, message.message);
+        }
+        return;
+      default:
+        this.#toSink(message);
+    }
+  }
+
+  #toSink(message: Extract<RelayMessage, { subId: string }>): void {
+    const sink = this.#sinks.get(message.subId);
+    if (sink === undefined) {
+      this.stats.unknownSub++;
+      return;
+    }
+    if (message.type === "EVENT") sink.onEvent(message.event);
+    else if (message.type === "EOSE") sink.onEose();
+    else if (message.type === "CLOSED") sink.onClosed(message.message);
+    else sink.onCount?.(message.count, message.approximate);
+  }
+
+  #onError(error: Error & { code?: string }): void {
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      this.stats.oversized++;
+      const max = this.#options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+      this.#closeReason ??= `relay sent a message larger than ${max} bytes`;
+    } else {
+      this.#closeReason ??= error.message;
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#closeReason ??= `closed by relay (code ${code}${reason ? `: ${reason}` : ""})`;
+    const error = new RelayDisconnectedError(this.#closeReason);
+    const sinks = [...this.#sinks.values()];
+    this.#sinks.clear();
+    for (const sink of sinks) sink.onDisconnect(error);
+    for (const hook of [...this.#disconnectHooks]) hook(error);
+    this.#auth.dispose();
+  }
+
+  /**
+   * Sends a REQ and yields the stored events; ends at EOSE (then sends CLOSE). Breaking
+   * out of the loop or aborting sends CLOSE. Throws RelayClosedError subclasses,
+   * RelayTimeoutError, RelayDisconnectedError, or the signal's reason on abort.
+   */
+  async *req(filters: Filter[], options: ReqOptions = {}): AsyncGenerator<NostrEvent, void> {
+    const sub = new Subscription(this.#host, filters, {
+      ...options,
+      idleTimeoutMs: options.idleTimeoutMs ?? this.#timeout("idle"),
+      eoseTimeoutMs: options.eoseTimeoutMs ?? this.#timeout("eose"),
+    });
+    try {
+      sub.start();
+      for (;;) {
+        const event = await sub.next();
+        if (event === null) return;
+        yield event;
+      }
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  /** Publishes `event` and waits for OK. An auth-required refusal is retried once after AUTH. */
+  async publish(event: NostrEvent, options: CallOptions = {}): Promise<PublishResult> {
+    const first = await this.#sendEvent(event, options);
+    if (first.ok || first.prefix !== "auth-required") return first;
+    if (!(await this.#auth.waitAuthenticated(this.#timeout("auth"), options.signal))) return first;
+    return this.#sendEvent(event, options);
+  }
+
+  #sendEvent(event: NostrEvent, options: CallOptions): Promise<PublishResult> {
+    return this.#await<PublishResult>("ok", options, (resolve, reject) => {
+      const listener: OkListener = (ok, message) => {
+        const { prefix } = splitPrefix(message);
+        resolve(prefix === undefined ? { ok, message } : { ok, message, prefix });
+      };
+      const set = this.#okListeners.get(event.id) ?? new Set();
+      this.#okListeners.set(event.id, set.add(listener));
+      if (!this.#send(encodeEvent(event))) reject(this.#host.disconnectError());
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) this.#okListeners.delete(event.id);
+      };
+    });
+  }
+
+  /** NIP-45 COUNT. Relays without it usually answer CLOSED or NOTICE (→ timeout). */
+  count(filters: Filter[], options: CallOptions = {}): Promise<CountResult> {
+    return this.#await<CountResult>("count", options, (resolve, reject) => {
+      const subId = this.#host.nextSubId();
+      this.#sinks.set(subId, {
+        onEvent: () => {},
+        onEose: () => {},
+        onClosed: (message) => reject(closedError(subId, message)),
+        onCount: (count, approximate) => resolve({ count, approximate }),
+        onDisconnect: reject,
+      });
+      if (!this.#send(encodeCount(subId, filters))) reject(this.#host.disconnectError());
+      return () => this.#sinks.delete(subId);
+    });
+  }
+
+  /** One request/reply with timeout, abort and disconnect handling; `start` returns cleanup. */
+  #await<T>(
+    phase: TimeoutPhase,
+    options: CallOptions,
+    start: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void,
+  ): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeoutMs = options.timeoutMs ?? this.#timeout("reply");
+    return new Promise<T>((resolve, reject) => {
+      let cleanup: (() => void) | undefined;
+      let settled = false;
+      const finish = () => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.#disconnectHooks.delete(onDisconnect);
+        cleanup?.();
+      };
+      const ok = (value: T) => {
+        finish();
+        resolve(value);
+      };
+      const fail = (error: Error) => {
+        finish();
+        reject(error);
+      };
+      const onAbort = () => fail(signal?.reason);
+      const onDisconnect = (error: Error) => fail(error);
+      const timer = setTimeout(() => fail(new RelayTimeoutError(phase, timeoutMs)), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#disconnectHooks.add(onDisconnect);
+      cleanup = start(ok, fail);
+      if (settled) cleanup();
+    });
+  }
+
+  /** Closes the connection (idempotent); resolves once the socket is closed. */
+  close(): Promise<void> {
+    if (this.#closing || this.#ws.readyState === 3) return this.#closed;
+    this.#closing = true;
+    this.#closeReason ??= "closed by client";
+    if (this.#ws.readyState === 1) this.#ws.close(1000);
+    const timer = setTimeout(() => this.#ws.terminate(), RELAY_DEFAULTS.closeTimeoutMs);
+    void this.#closed.then(() => clearTimeout(timer));
+    return this.#closed;
+  }
+}

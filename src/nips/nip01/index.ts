@@ -1,0 +1,29 @@
+export { AUTH_KIND, type AuthConfig, type AuthStatus, authTemplate, type Signer } from "./auth.js";
+export {
+  type CountResult,
+  connectRelay,
+  type PublishResult,
+  RELAY_DEFAULTS,
+  RelayClient,
+  type RelayClientOptions,
+} from "./connection.js";
+export {
+  AuthRequiredError,
+  BlockedError,
+  closedError,
+  DuplicateError,
+  InvalidError,
+  MuteError,
+  PowError,
+  RateLimitedError,
+  RelayClientError,
+  RelayClosedError,
+  RelayDisconnectedError,
+  RelayError,
+  RelayTimeoutError,
+  RestrictedError,
+  type TimeoutPhase,
+} from "./errors.js";
+export { parseRelayMessage, type RelayMessage, splitPrefix } from "./messages.js";
+export type { RelayStats } from "./stats.js";
+export type { ReqOptions, VerifyBatch } from "./subscription.js";

@@ -1,0 +1,115 @@
+/**
+ * NIP-01 (+ NIP-42, NIP-45) wire messages: parsing relay→client frames with a clear reason
+ * for every rejection, and encoding client→relay frames. Event payloads are returned raw
+ * (`unknown`): validating them is the subscription's job.
+ */
+import type { Filter, NostrEvent } from "../../models/event-types.js";
+
+export type RelayMessage =
+  | { type: "EVENT"; subId: string; event: unknown }
+  | { type: "EOSE"; subId: string }
+  | { type: "CLOSED"; subId: string; message: string }
+  | { type: "NOTICE"; message: string }
+  | { type: "OK"; eventId: string; accepted: boolean; message: string }
+  | { type: "AUTH"; challenge: string }
+  | { type: "COUNT"; subId: string; count: number; approximate: boolean };
+
+export type ParseResult = { ok: true; message: RelayMessage } | { ok: false; reason: string };
+
+const fail = (reason: string): ParseResult => ({ ok: false, reason });
+const ok = (message: RelayMessage): ParseResult => ({ ok: true, message });
+
+function stringAt(frame: readonly unknown[], index: number): string | undefined {
+  const value = frame[index];
+  return typeof value === "string" ? value : undefined;
+}
+
+function parseCount(subId: string, payload: unknown): ParseResult {
+  if (typeof payload !== "object" || payload === null) return fail("COUNT: payload not an object");
+  const count = "count" in payload ? payload.count : undefined;
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
+    return fail("COUNT: count is not a non-negative integer");
+  }
+  const approximate = "approximate" in payload && payload.approximate === true;
+  return ok({ type: "COUNT", subId, count, approximate });
+}
+
+function parseOk(frame: readonly unknown[]): ParseResult {
+  const eventId = stringAt(frame, 1);
+  const accepted = frame[2];
+  if (eventId === undefined || typeof accepted !== "boolean") {
+    return fail('OK: expected ["OK", id, bool, message]');
+  }
+  // NIP-01 requires the message, but some relays omit it: tolerate as "".
+  return ok({ type: "OK", eventId, accepted, message: stringAt(frame, 3) ?? "" });
+}
+
+function parseWithSubId(type: string, frame: readonly unknown[]): ParseResult {
+  const subId = stringAt(frame, 1);
+  if (subId === undefined) return fail(`${type}: subscription id is not a string`);
+  switch (type) {
+    case "EVENT":
+      return frame.length < 3 ? fail("EVENT: missing event") : ok({ type, subId, event: frame[2] });
+    case "EOSE":
+      return ok({ type, subId });
+    case "CLOSED":
+      return ok({ type, subId, message: stringAt(frame, 2) ?? "" });
+    default:
+      return parseCount(subId, frame[2]);
+  }
+}
+
+function parseFrame(frame: readonly unknown[]): ParseResult {
+  const type = frame[0];
+  switch (type) {
+    case "EVENT":
+    case "EOSE":
+    case "CLOSED":
+    case "COUNT":
+      return parseWithSubId(type, frame);
+    case "NOTICE":
+      return ok({ type, message: stringAt(frame, 1) ?? "" });
+    case "OK":
+      return parseOk(frame);
+    case "AUTH": {
+      const challenge = stringAt(frame, 1);
+      return challenge === undefined
+        ? fail("AUTH: challenge is not a string")
+        : ok({ type, challenge });
+    }
+    default:
+      return fail(
+        typeof type === "string"
+          ? `unknown message type ${JSON.stringify(type.slice(0, 32))}`
+          : "message type is not a string",
+      );
+  }
+}
+
+/** Parses one text frame from a relay. Never throws. */
+export function parseRelayMessage(text: string): ParseResult {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return fail("not JSON");
+  }
+  if (!Array.isArray(frame)) return fail("not a JSON array");
+  if (frame.length === 0) return fail("empty array");
+  return parseFrame(frame);
+}
+
+/** Splits a machine-readable NIP-01 prefix from its human text: "blocked: spam" → blocked. */
+export function splitPrefix(message: string): { prefix: string | undefined; text: string } {
+  const match = /^([a-z][a-z0-9-]*):\s?(.*)$/s.exec(message);
+  if (match === null) return { prefix: undefined, text: message };
+  return { prefix: match[1], text: match[2] ?? "" };
+}
+
+export const encodeReq = (subId: string, filters: readonly Filter[]): string =>
+  JSON.stringify(["REQ", subId, ...filters]);
+export const encodeCount = (subId: string, filters: readonly Filter[]): string =>
+  JSON.stringify(["COUNT", subId, ...filters]);
+export const encodeClose = (subId: string): string => JSON.stringify(["CLOSE", subId]);
+export const encodeEvent = (event: NostrEvent): string => JSON.stringify(["EVENT", event]);
+export const encodeAuth = (event: NostrEvent): string => JSON.stringify(["AUTH", event]);

@@ -1,0 +1,34 @@
+/** Counters of what a relay sent us; rejects are counted here instead of thrown. */
+export interface RelayStats {
+  /** Events accepted and handed to a consumer. */
+  events: number;
+  /** EVENT payloads that are not a well-formed event. */
+  invalid: number;
+  /** Events whose id is not the hash of their content. */
+  badId: number;
+  /** Events that match none of the REQ's filters. */
+  mismatched: number;
+  /** Events the `verify` function rejected. */
+  badSig: number;
+  /** Frames that are not a known relay message (not JSON, binary, unknown type…). */
+  garbageFrames: number;
+  notices: number;
+  /** Frames larger than the payload cap (the socket is closed with 1009). */
+  oversized: number;
+  /** Frames for a subscription id we do not have open (late frames after CLOSE included). */
+  unknownSub: number;
+}
+
+export function emptyStats(): RelayStats {
+  return {
+    events: 0,
+    invalid: 0,
+    badId: 0,
+    mismatched: 0,
+    badSig: 0,
+    garbageFrames: 0,
+    notices: 0,
+    oversized: 0,
+    unknownSub: 0,
+  };
+}
