@@ -1,0 +1,11 @@
+/** Persistent progress of a service (`service_state` table, spec §1.8). */
+export const STATE_TYPES = ["checkpoint", "cursor", "candidate"] as const;
+
+export type StateType = (typeof STATE_TYPES)[number];
+
+export interface ServiceState {
+  serviceName: string;
+  stateType: StateType;
+  stateKey: string;
+  stateValue: Record<string, unknown>;
+}
