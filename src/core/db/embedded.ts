@@ -36,6 +36,8 @@ export interface EmbeddedPostgres {
   /** True when this process started the server (and so stops it). */
   readonly owned: boolean;
   stop(): Promise<void>;
+  /** Synchronous fast shutdown, for a forced exit where no promise will be awaited. */
+  stopSync(): void;
 }
 
 interface Binaries {
@@ -198,6 +200,11 @@ export async function startEmbeddedPostgres(
       if (stopped || !owned) return;
       stopped = true;
       await run(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "60", "stop"], account);
+    },
+    stopSync() {
+      if (stopped || !owned) return;
+      stopped = true;
+      spawnSync(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "30", "stop"], account ?? {});
     },
   };
 }

@@ -1,0 +1,72 @@
+import type { Command } from "commander";
+import { schemaVersion } from "../../core/db/migrate.js";
+import { type LastCycle, readLastCycles } from "../../services/shared/cycle-status.js";
+import { type ArchiveOverview, readOverview } from "../../services/shared/overview.js";
+import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { formatTable } from "../table.js";
+
+function ago(seconds: number): string {
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86_400)}d ago`;
+}
+
+function render(overview: ArchiveOverview, cycles: LastCycle[], now: number): string {
+  const net = formatTable(
+    ["network", "candidates", "relays", "monitored"],
+    overview.networks.map((n) => [n.network, n.candidates, n.relays, n.monitored]),
+  );
+  const approx = overview.eventsExact ? "" : " (estimate)";
+  const svc = formatTable(
+    ["service", "last cycle", "outcome", "duration", "failures in a row"],
+    cycles.map((c) => [
+      c.service,
+      ago(now - c.at),
+      c.ok ? "ok" : `failed: ${(c.error ?? "").slice(0, 60)}`,
+      `${(c.durationMs / 1000).toFixed(1)}s`,
+      c.consecutiveFailures,
+    ]),
+  );
+  return [
+    `profile ${overview.profile}, schema version ${overview.schemaVersion}`,
+    "",
+    net,
+    "",
+    `events archived: ${overview.events.toLocaleString("en-US")}${approx}`,
+    `event-relay observations: ${overview.eventRelays.toLocaleString("en-US")}`,
+    `check documents: ${overview.metadata.toLocaleString("en-US")}`,
+    "",
+    cycles.length > 0 ? svc : "no service has completed a cycle yet",
+    "",
+  ].join("\n");
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command("status")
+    .description("relays known / validated / monitored, events archived, each service's last cycle")
+    .option("--config-dir <dir>", "deployment config folder")
+    .option("--json", "print JSON instead of tables")
+    .action(async (flags: { configDir?: string; json?: boolean }) => {
+      const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
+      const log = makeLogger(brotr, { logLevel: "warn" });
+      const db = await openDatabase(brotr, log);
+      try {
+        const pool = db.pool("bigbrotr-status");
+        if ((await schemaVersion(pool)) === 0) {
+          process.stdout.write("the database has no schema yet: run `bigbrotr migrate`\n");
+          return;
+        }
+        const [overview, cycles] = await Promise.all([readOverview(pool), readLastCycles(pool)]);
+        const now = Math.floor(Date.now() / 1000);
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ ...overview, services: cycles }, null, 2)}\n`
+            : render(overview, cycles, now),
+        );
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type pg from "pg";
+import { parseConfig, readYamlFile } from "../core/config/load.js";
+import { type BrotrConfig, brotrConfigSchema } from "../core/config/schemas.js";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../core/db/embedded.js";
+import { type MigrateResult, migrate } from "../core/db/migrate.js";
+import { createPool } from "../core/db/pool.js";
+import { createLogger, type Logger, type LogLevel, redactUrl } from "../core/logger.js";
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface GlobalOptions {
+  configDir?: string;
+  logLevel?: LogLevel;
+  logFormat?: "auto" | "text" | "json";
+}
+
+/** The deployment config folder: --config-dir, $BIGBROTR_CONFIG_DIR, ./deployments/bigbrotr/config, or the package's own. */
+export function resolveConfigDir(option: string | undefined): string {
+  const explicit = option ?? process.env.BIGBROTR_CONFIG_DIR;
+  if (explicit) return resolve(explicit);
+  const local = resolve("deployments/bigbrotr/config");
+  return existsSync(local) ? local : join(PACKAGE_ROOT, "deployments", "bigbrotr", "config");
+}
+
+export async function loadBrotrConfig(configDir: string): Promise<BrotrConfig> {
+  const path = join(configDir, "brotr.yaml");
+  return parseConfig(brotrConfigSchema, await readYamlFile(path, true), path);
+}
+
+export function makeLogger(brotr: BrotrConfig, options: GlobalOptions): Logger {
+  const format = options.logFormat ?? brotr.log.format;
+  return createLogger({
+    level: options.logLevel ?? (brotr.log.level as LogLevel),
+    format: format === "auto" ? (process.stdout.isTTY ? "text" : "json") : format,
+    destination: process.stdout,
+  });
+}
+
+export interface Database {
+  /** Where the data lives, password removed (for logs). */
+  readonly description: string;
+  readonly url: string;
+  readonly embedded: EmbeddedPostgres | undefined;
+  pool(applicationName: string, urlOverride?: string): pg.Pool;
+  migrate(): Promise<MigrateResult>;
+  /** Ends every pool, then stops the embedded server if this process started it. */
+  close(): Promise<void>;
+  /** Last resort on a forced exit: stop the embedded server synchronously. */
+  stopNow(): void;
+}
+
+/** Connects to $DATABASE_URL (or the configured variable), or starts the embedded server. */
+export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Database> {
+  const external = process.env[brotr.database.url_env];
+  let embedded: EmbeddedPostgres | undefined;
+  let url: string;
+  if (external) {
+    url = external;
+  } else {
+    const dataDir = resolve(brotr.database.embedded.data_dir);
+    embedded = await startEmbeddedPostgres({ dataDir, port: brotr.database.embedded.port });
+    url = embedded.url;
+    log.info(
+      { dataDir, port: embedded.port, adopted: !embedded.owned },
+      "embedded_database_started",
+    );
+  }
+  const pools: pg.Pool[] = [];
+  const poolConfig = brotr.database.pool;
+  return {
+    description: redactUrl(url),
+    url,
+    embedded,
+    pool(applicationName, urlOverride) {
+      const pool = createPool({
+        url: urlOverride ?? url,
+        applicationName,
+        max: poolConfig.max,
+        statementTimeoutMs: poolConfig.statement_timeout * 1000,
+        connectionTimeoutMs: poolConfig.connection_timeout * 1000,
+      });
+      pools.push(pool);
+      return pool;
+    },
+    async migrate() {
+      const pool = createPool({ url, max: 1, applicationName: "bigbrotr-migrate" });
+      try {
+        const options = { profile: brotr.profile, partitions: brotr.database.partitions };
+        const result = await migrate(pool, options);
+        if (result.applied.length > 0)
+          log.info({ applied: result.applied.join(",") }, "migrations_applied");
+        return result;
+      } finally {
+        await pool.end();
+      }
+    },
+    async close() {
+      await Promise.all(pools.splice(0).map((p) => p.end().catch(() => {})));
+      if (embedded?.owned) {
+        await embedded.stop();
+        log.info("embedded_database_stopped");
+      }
+    },
+    stopNow() {
+      embedded?.stopSync();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import { ConfigError } from "../core/errors.js";
+import { registerMigrateCommand } from "./commands/migrate.js";
+import { registerServiceCommands } from "./commands/run.js";
+import { registerStatusCommand } from "./commands/status.js";
+import type { Shutdown } from "./runner.js";
+
+/** Exit codes: 0 ok, 1 failure, 2 bad configuration or usage, 130 forced by a second signal. */
+const EXIT_CONFIG = 2;
+
+function installSignalHandlers(): Shutdown {
+  const controller = new AbortController();
+  const forced: (() => void)[] = [];
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received += 1;
+    if (received === 1) {
+      process.stderr.write(`\n${signal} received: finishing the current step (again to force)\n`);
+      controller.abort();
+      return;
+    }
+    process.stderr.write(`${signal} received again: forcing exit\n`);
+    for (const fn of forced) {
+      try {
+        fn();
+      } catch {
+        // best effort on the way out
+      }
+    }
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return { signal: controller.signal, onForcedExit: (fn) => forced.push(fn) };
+}
+
+function buildProgram(shutdown: Shutdown): Command {
+  const program = new Command("bigbrotr")
+    .description(
+      "An observatory of the Nostr network: discovers relays, monitors them (NIP-11, NIP-66) and archives their events in PostgreSQL.",
+    )
+    .showHelpAfterError()
+    .exitOverride();
+  registerServiceCommands(program, shutdown);
+  registerMigrateCommand(program);
+  registerStatusCommand(program);
+  return program;
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${error.message}\n`);
+    for (const issue of error.issues) process.stderr.write(`  - ${issue}\n`);
+    return EXIT_CONFIG;
+  }
+  const e = error as { code?: string; exitCode?: number; message?: string };
+  if (typeof e.code === "string" && e.code.startsWith("commander.")) {
+    return e.exitCode === 0 ? 0 : EXIT_CONFIG;
+  }
+  process.stderr.write(`error: ${e.message ?? String(error)}\n`);
+  return 1;
+}
+
+async function main(): Promise<void> {
+  const shutdown = installSignalHandlers();
+  const program = buildProgram(shutdown);
+  let code = 0;
+  try {
+    await program.parseAsync(process.argv);
+    code = process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    code = reportError(error);
+  }
+  process.exit(code);
+}
+
+await main();

@@ -1,0 +1,145 @@
+import { join } from "node:path";
+import { readYamlFile } from "../core/config/load.js";
+import type { BrotrConfig } from "../core/config/schemas.js";
+import { toError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { createRegistry, createServiceMetrics, startMetricsServer } from "../core/metrics.js";
+import {
+  type CycleOutcome,
+  runForever,
+  runOnce,
+  type Service,
+  type ServiceContext,
+} from "../core/service.js";
+import { recordLastCycle } from "../services/shared/cycle-status.js";
+import type { ServiceDeps } from "../services/shared/deps.js";
+import {
+  type GlobalOptions,
+  loadBrotrConfig,
+  makeLogger,
+  openDatabase,
+  resolveConfigDir,
+} from "./context.js";
+import type { ServiceBaseConfig, ServiceEntry } from "./services.js";
+
+export interface RunRequest extends GlobalOptions {
+  entries: readonly ServiceEntry[];
+  once: boolean;
+  /** Explicit service config file (single-service runs only). */
+  configPath?: string;
+  /** `bigbrotr up`: skip disabled services, one metrics server, one failure stops all. */
+  together: boolean;
+}
+
+/** What main.ts gives the runner: the shutdown signal and a hook for a forced exit. */
+export interface Shutdown {
+  signal: AbortSignal;
+  onForcedExit(fn: () => void): void;
+}
+
+interface Loaded {
+  entry: ServiceEntry;
+  service: Service;
+  config: ServiceBaseConfig;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+async function loadServices(
+  request: RunRequest,
+  deps: ServiceDeps,
+  configDir: string,
+  log: Logger,
+) {
+  const loaded: Loaded[] = [];
+  for (const entry of request.entries) {
+    const path = request.configPath ?? join(configDir, "services", `${entry.name}.yaml`);
+    const raw = await readYamlFile(path, request.configPath === undefined);
+    if (raw === undefined) log.warn({ service: entry.name, path }, "config_missing_using_defaults");
+    const { service, config } = entry.load(deps, raw, path);
+    if (request.together && !config.enabled) {
+      log.info({ service: entry.name }, "service_disabled");
+      continue;
+    }
+    loaded.push({ entry, service, config });
+  }
+  return loaded;
+}
+
+function buildDeps(brotr: BrotrConfig): ServiceDeps {
+  return { brotr };
+}
+
+/** Loads config, opens the database, runs the services, and returns the process exit code. */
+export async function runServices(request: RunRequest, shutdown: Shutdown): Promise<number> {
+  const configDir = resolveConfigDir(request.configDir);
+  const brotr = await loadBrotrConfig(configDir);
+  const log = makeLogger(brotr, request);
+  const loaded = await loadServices(request, buildDeps(brotr), configDir, log);
+  if (loaded.length === 0) {
+    log.warn("no_enabled_services");
+    return 0;
+  }
+  const db = await openDatabase(brotr, log);
+  shutdown.onForcedExit(() => db.stopNow());
+  const stop = new AbortController();
+  shutdown.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const registry = createRegistry();
+  let metricsServer: { close(): Promise<void> } | undefined;
+  try {
+    await db.migrate();
+    const metricsConfig = request.together ? brotr.metrics : loaded[0]?.config.metrics;
+    if (!request.once && metricsConfig?.enabled) {
+      metricsServer = await startMetricsServer(registry, metricsConfig);
+      log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
+    }
+    const results = await Promise.all(
+      loaded.map(async ({ entry, service, config }) => {
+        const urlOverride = config.database_url_env
+          ? process.env[config.database_url_env]
+          : undefined;
+        const pool = db.pool(entry.name, urlOverride);
+        const ctx: ServiceContext = {
+          db: pool,
+          log: log.child({ service: entry.name }),
+          metrics: createServiceMetrics(registry, entry.name),
+          signal: stop.signal,
+          now,
+        };
+        const record = (outcome: CycleOutcome, failures: number) =>
+          recordLastCycle(pool, entry.name, outcome, failures, now());
+        try {
+          ctx.log.info(
+            { interval: config.interval, once: request.once || entry.oneShot },
+            "service_started",
+          );
+          if (request.once || entry.oneShot) {
+            const outcome = await runOnce(service, ctx);
+            await record(outcome, outcome.ok ? 0 : 1).catch(() => {});
+            return outcome.ok;
+          }
+          const reason = await runForever(
+            service,
+            ctx,
+            {
+              intervalSeconds: config.interval,
+              maxConsecutiveFailures: config.max_consecutive_failures,
+            },
+            record,
+          );
+          if (reason === "failure-budget" && request.together) stop.abort();
+          return reason === "aborted";
+        } finally {
+          await service
+            .close?.()
+            .catch((e: unknown) => ctx.log.warn({ err: toError(e) }, "close_failed"));
+          ctx.log.info("service_stopped");
+        }
+      }),
+    );
+    return results.every(Boolean) ? 0 : 1;
+  } finally {
+    await metricsServer?.close();
+    await db.close();
+  }
+}

@@ -1,0 +1,50 @@
+import type { z } from "zod";
+import { parseConfig } from "../core/config/load.js";
+import type { serviceBaseShape } from "../core/config/schemas.js";
+import type { Service } from "../core/service.js";
+import type { ServiceDeps } from "../services/shared/deps.js";
+
+type BaseShape = typeof serviceBaseShape;
+export type ServiceBaseConfig = { [K in keyof BaseShape]: z.output<BaseShape[K]> };
+
+/** One runnable service: how to validate its config and build it. */
+export interface ServiceEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Runs a single cycle even under `bigbrotr up` (the seeder). */
+  readonly oneShot: boolean;
+  /** Validates the raw YAML (throws ConfigError) and builds the service. */
+  load(
+    deps: ServiceDeps,
+    raw: unknown,
+    source: string,
+  ): { service: Service; config: ServiceBaseConfig };
+  /** Validates only (for `bigbrotr config check`). */
+  validate(raw: unknown, source: string): ServiceBaseConfig;
+}
+
+export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
+  name: string;
+  description: string;
+  schema: S;
+  create: (deps: ServiceDeps, config: z.output<S>) => Service;
+  oneShot?: boolean;
+}): ServiceEntry {
+  return {
+    name: options.name,
+    description: options.description,
+    oneShot: options.oneShot ?? false,
+    load(deps, raw, source) {
+      const config = parseConfig(options.schema, raw, source);
+      return { service: options.create(deps, config), config };
+    },
+    validate: (raw, source) => parseConfig(options.schema, raw, source),
+  };
+}
+
+/** Every service, in pipeline order. */
+export const SERVICES: readonly ServiceEntry[] = [];
+
+export function findService(name: string): ServiceEntry | undefined {
+  return SERVICES.find((s) => s.name === name);
+}

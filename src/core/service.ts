@@ -1,0 +1,118 @@
+import type pg from "pg";
+import { toError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { ServiceMetrics } from "./metrics.js";
+
+/** What a cycle reports: a few numbers or words, logged with `cycle_completed`. */
+export type CycleReport = Record<string, number | string | boolean>;
+
+export interface ServiceContext {
+  readonly db: pg.Pool;
+  readonly log: Logger;
+  readonly metrics: ServiceMetrics;
+  /** Aborted on shutdown: pass it to every network call and check it between batches. */
+  readonly signal: AbortSignal;
+  /** Wall clock in unix seconds (a parameter so tests can move time). */
+  now(): number;
+}
+
+/**
+ * A service: a name, an optional cleanup (returns how many rows it removed) and one cycle.
+ * Progress that must survive a restart lives in service_state, never in memory.
+ */
+export interface Service {
+  readonly name: string;
+  cleanup?(ctx: ServiceContext): Promise<number>;
+  runCycle(ctx: ServiceContext): Promise<CycleReport | undefined>;
+  /** Releases long-lived resources (worker pools, sockets) when the process stops. */
+  close?(): Promise<void>;
+}
+
+export interface CycleOutcome {
+  ok: boolean;
+  durationMs: number;
+  report?: CycleReport;
+  error?: Error;
+}
+
+export interface RunForeverOptions {
+  /** Seconds from the start of one cycle to the start of the next. */
+  intervalSeconds: number;
+  /** Stop after this many failed cycles in a row (0 = never stop). */
+  maxConsecutiveFailures: number;
+}
+
+export type StopReason = "aborted" | "failure-budget";
+
+/** Called after every cycle, e.g. to record the outcome in service_state for `bigbrotr status`. */
+export type CycleListener = (outcome: CycleOutcome, consecutiveFailures: number) => Promise<void>;
+
+/** Runs cleanup then one cycle, recording metrics and logs. Never throws for a failed cycle. */
+export async function runOnce(service: Service, ctx: ServiceContext): Promise<CycleOutcome> {
+  const started = performance.now();
+  ctx.log.info("cycle_started");
+  try {
+    const removed = service.cleanup ? await service.cleanup(ctx) : 0;
+    const report = { ...(await service.runCycle(ctx)), ...(removed ? { cleaned: removed } : {}) };
+    const durationMs = Math.round(performance.now() - started);
+    ctx.metrics.cycle("success", durationMs / 1000);
+    ctx.metrics.lastSuccess(ctx.now());
+    ctx.log.info({ durationMs, ...report }, "cycle_completed");
+    return { ok: true, durationMs, report };
+  } catch (thrown) {
+    const error = toError(thrown);
+    const durationMs = Math.round(performance.now() - started);
+    ctx.metrics.cycle("failure", durationMs / 1000);
+    ctx.metrics.error(error.name || "Error");
+    if (ctx.signal.aborted) ctx.log.warn({ durationMs, err: error }, "cycle_aborted");
+    else ctx.log.error({ durationMs, err: error }, "cycle_failed");
+    return { ok: false, durationMs, error };
+  }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Repeats runOnce on a fixed cadence (a cycle starts `intervalSeconds` after the previous one
+ * started; a cycle longer than the interval is followed at once by the next), never overlapping.
+ * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row.
+ */
+export async function runForever(
+  service: Service,
+  ctx: ServiceContext,
+  options: RunForeverOptions,
+  onCycle?: CycleListener,
+): Promise<StopReason> {
+  let failures = 0;
+  ctx.metrics.consecutiveFailures(0);
+  while (!ctx.signal.aborted) {
+    const started = Date.now();
+    const outcome = await runOnce(service, ctx);
+    failures = outcome.ok ? 0 : failures + 1;
+    ctx.metrics.consecutiveFailures(failures);
+    if (onCycle) {
+      await onCycle(outcome, failures).catch((e: unknown) =>
+        ctx.log.warn({ err: toError(e) }, "cycle_record_failed"),
+      );
+    }
+    if (ctx.signal.aborted) break;
+    if (options.maxConsecutiveFailures > 0 && failures >= options.maxConsecutiveFailures) {
+      ctx.log.error({ failures }, "failure_budget_exhausted");
+      return "failure-budget";
+    }
+    await sleep(started + options.intervalSeconds * 1000 - Date.now(), ctx.signal);
+  }
+  return "aborted";
+}
