@@ -156,6 +156,12 @@ describe("sanitizeForCanonical", () => {
       { o: Object.assign(Object.create(null), { x: 1 }) },
       '{"o":{"x":1}}',
     ],
+    // python3 json.dumps(sort_keys=True) gives the same order for integer-like keys
+    [
+      "integer-like keys sorted as strings",
+      { "10": 1, "2": 2, "1": 3, B: 4, a: 5 },
+      '{"1":3,"10":1,"2":2,"B":4,"a":5}',
+    ],
     ["top-level null", null, "null"],
     ["top-level empty array", [], "[]"],
     ["top-level string", "a", '"a"'],
