@@ -64,9 +64,10 @@ export function resolveWorkerEntry(): { file: URL; bootstrap: string | undefined
 export const spawnVerifyWorker: SpawnWorker = (backend) => {
   const { file, bootstrap } = resolveWorkerEntry();
   const workerData: WorkerInit = { bigbrotrVerifyWorker: true, backend };
+  // No inherited flags: e.g. a parent's --input-type or --eval would break the entry.
   return bootstrap === undefined
-    ? new Worker(file, { workerData })
-    : new Worker(bootstrap, { eval: true, workerData });
+    ? new Worker(file, { workerData, execArgv: [] })
+    : new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
 };
 
 function waitReady(worker: Worker): Promise<void> {

@@ -1,0 +1,273 @@
+/**
+ * Signature verification throughput: `npm run bench:verify` (tsx bench/verify.ts).
+ * Options: --events N (default 20000), --runs R (default 3, the median is shown).
+ * Generates realistic signed events with nostr-wasm, re-parses them from JSON, then times
+ * the id hash, each backend inline, the pool with 1 and N threads, the cached path, the
+ * worker transfer formats and small-batch latency. No network.
+ */
+import { availableParallelism, cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { initNostrWasm } from "nostr-wasm";
+import type { NostrEvent } from "../src/models/event-types.js";
+import { type BackendName, loadBackend } from "../src/utils/verify/backend.js";
+import { idMatches } from "../src/utils/verify/event-id.js";
+import { createVerifier, type VerifierOptions } from "../src/utils/verify/pool.js";
+
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "20000" }, runs: { type: "string", default: "3" } },
+});
+const N = Number(values.events);
+const RUNS = Number(values.runs);
+const CORES = availableParallelism();
+
+const WORDS = ["gm", "nostr", "relay", "zap", "bitcoin", "café", "naïve", "🎉", "🚀", "🤙", "💜"];
+const CJK = ["日本語", "中文内容", "한국어", "テスト", "こんにちは世界"];
+
+function content(i: number): string {
+  const words = i % 50 === 0 ? 2000 : i % 7 === 0 ? 150 : 3 + (i % 30); // some long-form posts
+  const out: string[] = [];
+  for (let w = 0; w < words; w++)
+    out.push(
+      w % 9 === 4 ? (CJK[w % CJK.length] as string) : (WORDS[(i + w) % WORDS.length] as string),
+    );
+  return out.join(" ");
+}
+
+function tags(i: number, pubkeys: string[]): string[][] {
+  if (i % 97 === 0) return pubkeys.slice(0, 300).map((p) => ["p", p]); // contact list
+  const t: string[][] = [];
+  for (let k = 0; k < i % 6; k++)
+    t.push(["e", pubkeys[(i + k) % pubkeys.length] as string, "wss://relay.example.com", "reply"]);
+  if (i % 4 === 0) t.push(["t", "nostr"], ["client", "bigbrotr-bench"]);
+  return t;
+}
+
+/** Signs `n` events from 200 authors and returns them re-parsed from JSON. */
+async function makeEvents(n: number): Promise<NostrEvent[]> {
+  const nw = await initNostrWasm();
+  const keys = Array.from({ length: 200 }, () => nw.generateSecretKey());
+  const pubkeys = keys.map((k) => Buffer.from(nw.getPublicKey(k)).toString("hex"));
+  const kinds = [1, 1, 1, 7, 6, 0, 3, 30023, 1984, 9735];
+  const events: NostrEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i % kinds.length] as number;
+    const ev = {
+      kind,
+      created_at: 1_700_000_000 + i * 13,
+      tags: tags(i, pubkeys),
+      content: content(i),
+      id: "",
+      pubkey: "",
+      sig: "",
+    };
+    nw.finalizeEvent(ev, keys[i % keys.length] as Uint8Array);
+    events.push(ev);
+  }
+  return JSON.parse(JSON.stringify(events)) as NostrEvent[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/** Runs `fn` RUNS times after one warm-up and returns the median rate in items/s. */
+async function rate(items: number, fn: () => unknown): Promise<number> {
+  await fn();
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await fn();
+    rates.push((items * 1000) / (performance.now() - t0));
+  }
+  return median(rates);
+}
+
+const rows: { measurement: string; backend: string; threads: number | string; "per s": number }[] =
+  [];
+function record(
+  measurement: string,
+  backend: string,
+  threads: number | string,
+  perSecond: number,
+): void {
+  rows.push({ measurement, backend, threads, "per s": Math.round(perSecond) });
+  console.log(
+    `  ${measurement} [${backend}, ${threads}]: ${Math.round(perSecond).toLocaleString("en")}/s`,
+  );
+}
+
+async function availableBackends(): Promise<BackendName[]> {
+  const native = await loadBackend("native").then(
+    () => true,
+    () => false,
+  );
+  return native ? ["native", "wasm"] : ["wasm"];
+}
+
+/** verifyEvents over all events with a fresh, empty cache per run, in calls of `batch`. */
+async function poolRate(
+  events: NostrEvent[],
+  opts: VerifierOptions,
+  batch: number,
+): Promise<number> {
+  const warm = await createVerifier({ ...opts, cacheSize: 0 });
+  const r = await rate(events.length, async () => {
+    for (let i = 0; i < events.length; i += batch)
+      await warm.verifyEvents(events.slice(i, i + batch));
+  });
+  await warm.close();
+  return r;
+}
+
+async function benchBackend(events: NostrEvent[], name: BackendName): Promise<void> {
+  const backend = await loadBackend(name);
+  record(
+    "signature only, inline",
+    name,
+    "main",
+    await rate(events.length, () => {
+      for (const ev of events) backend.verify(ev.id, ev.pubkey, ev.sig);
+    }),
+  );
+  record(
+    "verifyEvents inline (id + sig)",
+    name,
+    0,
+    await poolRate(events, { backend: name, threads: 0 }, 1000),
+  );
+  for (const threads of [...new Set([1, CORES])]) {
+    record(
+      "verifyEvents pool, calls of 1000",
+      name,
+      threads,
+      await poolRate(events, { backend: name, threads }, 1000),
+    );
+    record(
+      "verifyEvents pool, one call",
+      name,
+      threads,
+      await poolRate(events, { backend: name, threads }, events.length),
+    );
+  }
+}
+
+async function benchCached(events: NostrEvent[]): Promise<void> {
+  const v = await createVerifier({ threads: 0, cacheSize: events.length });
+  v.markVerified(events.map((e) => e.id));
+  record(
+    "cached ids (id hash + LRU hit)",
+    v.backend,
+    0,
+    await rate(events.length, () => v.verifyEvents(events)),
+  );
+  await v.close();
+}
+
+/** Median latency (µs) of one verifyEvents call of `size` events, inline vs pool. */
+async function benchSmallBatches(events: NostrEvent[]): Promise<void> {
+  const inline = await createVerifier({ threads: 0, cacheSize: 0 });
+  const pooled = await createVerifier({ threads: CORES, cacheSize: 0, inlineBelow: 0 });
+  console.log(`\nsmall batches, ${inline.backend}: median µs per verifyEvents call`);
+  const table: Record<string, { inline: number; pool: number }> = {};
+  for (const size of [1, 4, 8, 16, 32, 64, 256]) {
+    const time = async (v: typeof inline) => {
+      const ts: number[] = [];
+      for (let i = 0; i + size <= Math.min(events.length, 4000); i += size) {
+        const t0 = performance.now();
+        await v.verifyEvents(events.slice(i, i + size));
+        ts.push((performance.now() - t0) * 1000);
+      }
+      return Math.round(median(ts));
+    };
+    table[size] = { inline: await time(inline), pool: await time(pooled) };
+  }
+  console.table(table);
+  await Promise.all([inline.close(), pooled.close()]);
+}
+
+/**
+ * The worker message format: one packed buffer per batch vs an array of hex strings. Two
+ * throwaway native workers decode and verify the same batches; only the format differs.
+ */
+async function benchTransfer(events: NostrEvent[]): Promise<void> {
+  const code = `
+    const { parentPort } = require("node:worker_threads");
+    const s = require(${JSON.stringify(fileURLToPath(import.meta.resolve("bcrypto/lib/native/schnorr")))});
+    parentPort.on("message", (m) => {
+      const ok = new Uint8Array(m.n);
+      const b = m.buf ? Buffer.from(m.buf) : null;
+      for (let i = 0; i < m.n; i++) {
+        const [id, pk, sig] = b ? [b.subarray(i*128, i*128+32), b.subarray(i*128+32, i*128+64), b.subarray(i*128+64, i*128+128)]
+          : [Buffer.from(m.hex[3*i], "hex"), Buffer.from(m.hex[3*i+1], "hex"), Buffer.from(m.hex[3*i+2], "hex")];
+        ok[i] = s.verify(id, sig, pk) ? 1 : 0;
+      }
+      parentPort.postMessage(ok, [ok.buffer]);
+    });`;
+  const workers = Array.from({ length: CORES }, () => new Worker(code, { eval: true }));
+  const send = (w: Worker, batch: NostrEvent[], packed: boolean) =>
+    new Promise<void>((resolve) => {
+      w.once("message", () => resolve());
+      if (!packed)
+        return w.postMessage({
+          n: batch.length,
+          hex: batch.flatMap((e) => [e.id, e.pubkey, e.sig]),
+        });
+      const buf = Buffer.alloc(batch.length * 128);
+      batch.forEach((e, i) => {
+        buf.write(e.id, i * 128, "hex");
+        buf.write(e.pubkey, i * 128 + 32, "hex");
+        buf.write(e.sig, i * 128 + 64, "hex");
+      });
+      w.postMessage({ n: batch.length, buf: buf.buffer }, [buf.buffer]);
+    });
+  for (const packed of [false, true]) {
+    const r = await rate(events.length, async () => {
+      let next = 0;
+      await Promise.all(
+        workers.map(async (w) => {
+          for (let i = next; i < events.length; i = next) {
+            next += 1024;
+            await send(w, events.slice(i, i + 1024), packed);
+          }
+        }),
+      );
+    });
+    record(
+      `transfer: ${packed ? "one packed buffer" : "hex strings"} per 1024`,
+      "native",
+      CORES,
+      r,
+    );
+  }
+  await Promise.all(workers.map((w) => w.terminate()));
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `node ${process.version}, ${CORES} cores (${cpus()[0]?.model ?? "?"}), ${N} events, median of ${RUNS}`,
+  );
+  const t0 = performance.now();
+  const events = await makeEvents(N);
+  const bytes = Buffer.byteLength(JSON.stringify(events));
+  console.log(
+    `signed ${N} events (${(bytes / 1e6).toFixed(1)} MB JSON) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  record(
+    "id hash only (sha256 of NIP-01 JSON)",
+    "node:crypto",
+    "main",
+    await rate(N, () => events.every(idMatches)),
+  );
+  const backends = await availableBackends();
+  for (const name of backends) await benchBackend(events, name);
+  await benchCached(events);
+  if (backends.includes("native")) await benchTransfer(events);
+  await benchSmallBatches(events);
+  console.log("\nsummary");
+  console.table(rows);
+}
+
+await main();
