@@ -230,6 +230,27 @@ export interface OpenedWebSocket {
   insecure: boolean;
   /** The address connected to (clearnet), undefined through a proxy. */
   address: string | undefined;
+  /**
+   * Attaches the message handler. Frames that arrived between 'open' and this call (a relay
+   * may send AUTH in the same packet as the 101) are buffered and replayed first, in order.
+   * Call it right away: until then frames are held in memory.
+   */
+  takeMessages(handler: (data: WebSocket.RawData, isBinary: boolean) => void): void;
+}
+
+type Opened = Omit<OpenedWebSocket, "rttOpenMs" | "insecure">;
+
+function bufferEarlyMessages(ws: WebSocket): Pick<OpenedWebSocket, "takeMessages"> {
+  const early: [WebSocket.RawData, boolean][] = [];
+  const buffer = (data: WebSocket.RawData, isBinary: boolean) => early.push([data, isBinary]);
+  ws.on("message", buffer);
+  return {
+    takeMessages(handler) {
+      ws.off("message", buffer);
+      for (const [data, isBinary] of early.splice(0)) handler(data, isBinary);
+      ws.on("message", handler);
+    },
+  };
 }
 
 function parseWsUrl(url: string): URL {
@@ -251,7 +272,7 @@ function handshake(
   route: Route,
   insecure: boolean,
   signal: AbortSignal,
-): Promise<Omit<OpenedWebSocket, "rttOpenMs" | "insecure">> {
+): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
       perMessageDeflate: true,
@@ -270,7 +291,9 @@ function handshake(
       signal.removeEventListener("abort", onAbort);
       ws.removeAllListeners("open").removeAllListeners("upgrade");
       ws.removeAllListeners("unexpected-response");
-      if (error === null) return resolve({ ws, upgradeHeaders, address: route.address });
+      if (error === null) {
+        return resolve({ ws, upgradeHeaders, address: route.address, ...bufferEarlyMessages(ws) });
+      }
       ws.terminate();
       reject(error);
     };

@@ -113,14 +113,19 @@ export class RelayClient {
     this.#options = options;
     this.onNotice = options.onNotice;
     this.#auth = new AuthSession(url, options.auth, (frame) => this.#send(frame));
-    this.#ws.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
     this.#ws.on("error", (error) => this.#onError(error));
     this.#closed = new Promise((resolve) => {
-      this.#ws.once("close", (code, reason) => {
-        this.#onClose(code, reason.toString());
+      if (this.#ws.readyState === 3) {
+        this.#onClose(1006, "");
         resolve();
-      });
+      } else {
+        this.#ws.once("close", (code, reason) => {
+          this.#onClose(code, reason.toString());
+          resolve();
+        });
+      }
     });
+    opened.takeMessages((data, isBinary) => this.#onMessage(data, isBinary));
   }
 
   /** Latest NIP-42 challenge (set even without a key: "this relay asks for auth"). */

@@ -85,7 +85,7 @@ export class Subscription implements SubscriptionSink {
   #wake: (() => void) | undefined;
   #authRetried = false;
   #timers: { eose?: NodeJS.Timeout; idle?: NodeJS.Timeout; flush?: NodeJS.Timeout } = {};
-  #onAbort = () => this.#finish(this.#opts.signal?.reason ?? new Error("aborted"), false, true);
+  #onAbort = () => this.#finish(this.#opts.signal?.reason ?? new Error("aborted"), true, true);
 
   constructor(
     host: SubscriptionHost,
