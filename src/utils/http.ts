@@ -56,15 +56,17 @@ function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
       new ConnectError("too-large", `body larger than ${maxBytes} bytes`, {
         status: res.statusCode ?? 0,
       });
-    if (declared > maxBytes) return reject(tooLarge());
+    const refuse = () => {
+      reject(tooLarge());
+      res.destroy();
+    };
+    if (declared > maxBytes) return refuse();
     const chunks: Buffer[] = [];
     let size = 0;
     res.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) {
-        res.destroy();
-        reject(tooLarge());
-      } else chunks.push(chunk);
+      if (size > maxBytes) refuse();
+      else chunks.push(chunk);
     });
     res.on("end", () => resolve(Buffer.concat(chunks)));
     res.on("error", reject);
