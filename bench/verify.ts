@@ -5,7 +5,7 @@
  * the id hash, each backend inline, the pool with 1 and N threads, the cached path, the
  * worker transfer formats and small-batch latency. No network.
  */
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
@@ -249,6 +249,9 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${CORES} cores (${cpus()[0]?.model ?? "?"}), ${N} events, median of ${RUNS}`,
   );
+  const load0 = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   const t0 = performance.now();
   const events = await makeEvents(N);
   const bytes = Buffer.byteLength(JSON.stringify(events));
@@ -266,7 +269,12 @@ async function main(): Promise<void> {
   await benchCached(events);
   if (backends.includes("native")) await benchTransfer(events);
   await benchSmallBatches(events);
-  console.log("\nsummary");
+  console.log(
+    `\nload average at start ${load0}, at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log("summary");
   console.table(rows);
 }
 

@@ -61,8 +61,12 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
     threads === 0
       ? undefined
       : await startWorkerPool(threads, backend.name, opts.spawnWorker ?? spawnVerifyWorker);
-  const cache = new IdCache(opts.cacheSize ?? DEFAULT_CACHE_SIZE);
-  const inlineBelow = opts.inlineBelow ?? DEFAULT_INLINE_BELOW;
+  const ctx: Context = {
+    backend,
+    pool,
+    cache: new IdCache(opts.cacheSize ?? DEFAULT_CACHE_SIZE),
+    inlineBelow: opts.inlineBelow ?? DEFAULT_INLINE_BELOW,
+  };
   let closed = false;
 
   return {
@@ -71,19 +75,11 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
     async verifyEvents(events, signal) {
       signal?.throwIfAborted();
       if (closed) throw new Error("verifier is closed");
-      const results: VerifyResult[] = new Array(events.length);
-      const pending = triage(events, cache, results);
-      if (pending.length === 0) return results;
-      const ok =
-        pool === undefined || pending.length < inlineBelow
-          ? verifyInline(backend, events, pending)
-          : await verifyOnPool(pool, events, pending, signal);
-      settle(events, pending, ok, cache, results);
-      return results;
+      return verifyBatch(ctx, events, signal);
     },
-    isKnownVerified: (id) => cache.has(id),
+    isKnownVerified: (id) => ctx.cache.has(id),
     markVerified(ids) {
-      for (const id of ids) if (typeof id === "string" && id.length === 64) cache.add(id);
+      for (const id of ids) if (typeof id === "string" && id.length === 64) ctx.cache.add(id);
     },
     async close() {
       closed = true;
@@ -92,31 +88,81 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
   };
 }
 
-/** Fills in the results decided without a signature check; returns the rest's indexes. */
-function triage(events: readonly NostrEvent[], cache: IdCache, results: VerifyResult[]): number[] {
+interface Context {
+  readonly backend: SignatureBackend;
+  readonly pool: WorkerPool | undefined;
+  readonly cache: IdCache;
+  readonly inlineBelow: number;
+}
+
+/**
+ * Checks ids on this thread and sends each full chunk of signatures to the pool as soon as
+ * it is collected, so hashing here overlaps with verification in the workers. What is left
+ * at the end goes to the pool too, unless the whole batch is small enough to do inline.
+ */
+async function verifyBatch(
+  ctx: Context,
+  events: readonly NostrEvent[],
+  signal: AbortSignal | undefined,
+): Promise<VerifyResult[]> {
+  const results: VerifyResult[] = new Array(events.length);
   const pending: number[] = [];
+  const parts: Promise<void>[] = [];
+  const { pool } = ctx;
+  const chunk = pool === undefined ? Number.POSITIVE_INFINITY : chunkSize(events.length, pool.size);
+  let sent = 0;
+  const send = (end: number) => {
+    parts.push(
+      sendChunk(ctx, pool as WorkerPool, events, pending.slice(sent, end), results, signal),
+    );
+    sent = end;
+  };
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as NostrEvent;
     if (!idMatches(ev)) results[i] = "bad-id";
-    else if (cache.touch(ev.id)) results[i] = "ok";
+    else if (ctx.cache.touch(ev.id)) results[i] = "ok";
     else if (!isWellFormedTriple(ev.id, ev.pubkey, ev.sig)) results[i] = "bad-sig";
-    else pending.push(i);
+    else if (pending.push(i) - sent >= chunk) send(pending.length);
   }
-  return pending;
+  if (pool === undefined || pending.length < ctx.inlineBelow) {
+    const rest = pending.slice(sent);
+    settle(ctx, events, rest, verifyInline(ctx.backend, events, rest), results);
+  } else if (sent < pending.length) {
+    send(pending.length);
+  }
+  await abortable(Promise.all(parts), signal);
+  return results;
+}
+
+function chunkSize(batch: number, workers: number): number {
+  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(batch / (workers * 2))));
+}
+
+async function sendChunk(
+  ctx: Context,
+  pool: WorkerPool,
+  events: readonly NostrEvent[],
+  indexes: readonly number[],
+  results: VerifyResult[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const packed = packRecords(events, indexes, 0, indexes.length);
+  const ok = await pool.run(packed, indexes.length, signal);
+  settle(ctx, events, indexes, ok, results);
 }
 
 function settle(
+  ctx: Context,
   events: readonly NostrEvent[],
-  pending: readonly number[],
+  indexes: readonly number[],
   ok: Uint8Array,
-  cache: IdCache,
   results: VerifyResult[],
 ): void {
-  for (let k = 0; k < pending.length; k++) {
-    const i = pending[k] as number;
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k] as number;
     if (ok[k] === 1) {
       results[i] = "ok";
-      cache.add((events[i] as NostrEvent).id);
+      ctx.cache.add((events[i] as NostrEvent).id);
     } else {
       results[i] = "bad-sig";
     }
@@ -126,35 +172,12 @@ function settle(
 function verifyInline(
   backend: SignatureBackend,
   events: readonly NostrEvent[],
-  pending: readonly number[],
+  indexes: readonly number[],
 ): Uint8Array {
-  const ok = new Uint8Array(pending.length);
-  for (let k = 0; k < pending.length; k++) {
-    const ev = events[pending[k] as number] as NostrEvent;
+  const ok = new Uint8Array(indexes.length);
+  for (let k = 0; k < indexes.length; k++) {
+    const ev = events[indexes[k] as number] as NostrEvent;
     ok[k] = backend.verify(ev.id, ev.pubkey, ev.sig) ? 1 : 0;
-  }
-  return ok;
-}
-
-async function verifyOnPool(
-  pool: WorkerPool,
-  events: readonly NostrEvent[],
-  pending: readonly number[],
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  const perWorker = Math.ceil(pending.length / (pool.size * 2));
-  const chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, perWorker));
-  const parts: Promise<Uint8Array>[] = [];
-  for (let start = 0; start < pending.length; start += chunk) {
-    const end = Math.min(pending.length, start + chunk);
-    parts.push(pool.run(packRecords(events, pending, start, end), end - start, signal));
-  }
-  const answers = await abortable(Promise.all(parts), signal);
-  const ok = new Uint8Array(pending.length);
-  let at = 0;
-  for (const answer of answers) {
-    ok.set(answer, at);
-    at += answer.length;
   }
   return ok;
 }

@@ -7,7 +7,7 @@ import type { BackendName, SignatureBackend } from "./backend.js";
  * strings (see BENCHMARKS.md), and the hex is decoded once, on the main thread, where it
  * was already validated.
  */
-export const RECORD_BYTES = 128;
+const RECORD_BYTES = 128;
 
 /** `workerData` of a verify worker. */
 export interface WorkerInit {

@@ -46,12 +46,10 @@ const MAX_STARTUP_FAILURES = 3;
  */
 export function resolveWorkerEntry(): { file: URL; bootstrap: string | undefined } {
   const self = import.meta.url;
-  const order = self.endsWith(".ts")
-    ? ["./worker.ts", "./worker.js"]
-    : ["./worker.js", "./worker.ts"];
-  const file = order
-    .map((name) => new URL(name, self))
-    .find((url) => existsSync(fileURLToPath(url)));
+  const ts = new URL("./worker.ts", import.meta.url);
+  const js = new URL("./worker.js", import.meta.url);
+  const order = self.endsWith(".ts") ? [ts, js] : [js, ts];
+  const file = order.find((url) => existsSync(fileURLToPath(url)));
   if (file === undefined) throw new Error(`verify worker entry not found next to ${self}`);
   if (!file.pathname.endsWith(".ts")) return { file, bootstrap: undefined };
   const tsxApi = import.meta.resolve("tsx/esm/api");

@@ -16,7 +16,7 @@ const CONTENTS = [
   "",
 ];
 
-export function eventId(ev: Omit<NostrEvent, "id" | "sig">): string {
+function eventId(ev: Omit<NostrEvent, "id" | "sig">): string {
   const json = JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content]);
   return createHash("sha256").update(json).digest("hex");
 }

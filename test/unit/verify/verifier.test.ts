@@ -8,7 +8,7 @@ import {
   type VerifierOptions,
   type VerifyResult,
 } from "../../../src/utils/verify/pool.js";
-import { spawnVerifyWorker } from "../../../src/utils/verify/worker-pool.js";
+import { resolveWorkerEntry, spawnVerifyWorker } from "../../../src/utils/verify/worker-pool.js";
 import {
   rehashed,
   wasmSignedEvents,
@@ -211,5 +211,13 @@ describe("close", () => {
     expect(exits).toHaveLength(2);
     await Promise.all(exits);
     await expect(v.verifyEvents(good.slice(0, 1))).rejects.toThrow("closed");
+  });
+});
+
+describe("worker entry", () => {
+  it("from the TypeScript sources is worker.ts, started through tsx's tsImport", () => {
+    const entry = resolveWorkerEntry();
+    expect(entry.file.pathname).toMatch(/src\/utils\/verify\/worker\.ts$/);
+    expect(entry.bootstrap).toContain("tsImport");
   });
 });
