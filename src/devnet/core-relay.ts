@@ -57,6 +57,8 @@ export interface CoreRelayOptions {
   /** Repository default page size; its maximum is 10 × this (default 500). */
   defaultLimit?: number;
   nip11?: object;
+  /** Default 0 (ephemeral). */
+  port?: number;
 }
 
 export interface CoreRelayHandle {
@@ -123,7 +125,7 @@ export async function startCoreRelay(opts: CoreRelayOptions = {}): Promise<CoreR
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,0 +1,149 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import {
+  type CoreRelayHandle,
+  CoreRelayUnavailableError,
+  startCoreRelay,
+} from "../../devnet/core-relay.js";
+import { type FakeNetwork, startFakeNetwork } from "../../devnet/fake-network.js";
+import { parseNonNegativeInt } from "../options.js";
+import { formatTable } from "../table.js";
+
+interface DevnetOptions {
+  relays: number;
+  events: number;
+  overlap: number;
+  misbehaving: number;
+  seed: number;
+  portBase: number;
+  seedFile: string;
+  withCore: boolean;
+}
+
+interface DevnetRow {
+  url: string;
+  behaviour: string;
+  events: number;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected 0..1");
+  return n;
+}
+
+async function startCore(opts: DevnetOptions): Promise<CoreRelayHandle | null> {
+  if (!opts.withCore) return null;
+  try {
+    const port = opts.portBase ? opts.portBase + opts.relays : 0;
+    return await startCoreRelay({ port });
+  } catch (err) {
+    if (!(err instanceof CoreRelayUnavailableError)) throw err;
+    console.error(`--with-core skipped: ${err.message}`);
+    return null;
+  }
+}
+
+function rowsOf(net: FakeNetwork, core: CoreRelayHandle | null): DevnetRow[] {
+  const rows = net.relays.map((relay, i) => ({
+    url: relay.url,
+    behaviour: net.behaviours[i] ?? "healthy",
+    events: relay.events.length,
+  }));
+  if (core) rows.push({ url: core.url, behaviour: "nostr-relay-core (empty)", events: 0 });
+  return rows;
+}
+
+async function writeSeedFile(path: string, rows: DevnetRow[], opts: DevnetOptions) {
+  const header = [
+    `# bigbrotr devnet seeds: seed ${opts.seed}, ${opts.events} events, overlap ${opts.overlap}`,
+    "# Loopback relays started by `bigbrotr devnet`; they exist only while it runs.",
+    ...rows.map((r) => `# ${r.url}  ${r.behaviour}  ${r.events} events`),
+  ];
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${[...header, ...rows.map((r) => r.url)].join("\n")}\n`, "utf8");
+}
+
+function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
+  if (signal) {
+    return signal.aborted
+      ? Promise.resolve()
+      : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  }
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): Promise<void> {
+  const net = await startFakeNetwork({
+    relays: opts.relays,
+    events: opts.events,
+    overlap: opts.overlap,
+    misbehaving: opts.misbehaving,
+    seed: opts.seed,
+    portBase: opts.portBase,
+  });
+  let core: CoreRelayHandle | null = null;
+  try {
+    core = await startCore(opts);
+    const rows = rowsOf(net, core);
+    await writeSeedFile(opts.seedFile, rows, opts);
+    console.log(
+      formatTable(
+        ["url", "behaviour", "events"],
+        rows.map((r) => [r.url, r.behaviour, r.events]),
+      ),
+    );
+    console.log(`\n${net.events.length} events, seed file ${opts.seedFile}. Ctrl-C to stop.`);
+    await waitForSignal(signal);
+  } finally {
+    await Promise.all([net.close(), core?.close()]);
+    console.log("devnet stopped");
+  }
+}
+
+/**
+ * `bigbrotr devnet`: a local network of fake relays (some misbehaving) filled with signed events,
+ * for demos and manual testing. Pass main.ts's shutdown signal; without one it listens for
+ * SIGINT/SIGTERM itself.
+ */
+export function registerDevnetCommand(program: Command, shutdown?: { signal: AbortSignal }): void {
+  program
+    .command("devnet")
+    .description("run a local network of fake Nostr relays on 127.0.0.1 until interrupted")
+    .option("--relays <n>", "number of relays", parsePositiveInt, 10)
+    .option(
+      "--events <n>",
+      "events to generate and spread over the relays",
+      parseNonNegativeInt,
+      2000,
+    )
+    .option("--overlap <f>", "share of events copied to other relays (0..1)", parseFraction, 0.3)
+    .option(
+      "--misbehaving <n>",
+      "relays with a fault (silent, refuse, auth, ...)",
+      parseNonNegativeInt,
+      2,
+    )
+    .option("--seed <n>", "seed for keys and events", parseNonNegativeInt, 1)
+    .option("--port-base <n>", "first port (0 = ephemeral ports)", parseNonNegativeInt, 0)
+    .option("--seed-file <path>", "where to write the relay URLs", "./data/devnet-seeds.txt")
+    .option("--with-core", "also start an empty @nostr-relay/core relay (devDependency)", false)
+    .action(async (opts: DevnetOptions) => {
+      await runDevnet(opts, shutdown?.signal);
+    });
+}
