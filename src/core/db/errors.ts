@@ -45,3 +45,10 @@ export function isTransientDbError(error: unknown): boolean {
   const code = codeOf(error);
   return code !== undefined && (TRANSIENT.has(code) || NETWORK.has(code));
 }
+
+/** A query returned a different number of rows than its caller's contract allows. */
+export class DataIntegrityError extends DbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, undefined, options);
+  }
+}

@@ -1,0 +1,177 @@
+import type pg from "pg";
+import { tagValues, unstorableReason } from "../../models/event.js";
+import type { NostrEvent } from "../../models/event-types.js";
+import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
+import type { Profile } from "./migrate.js";
+import type { Queryable } from "./pool.js";
+import { affected, inTransaction, type TxCapable } from "./sql.js";
+
+/**
+ * Batches of at least this many events go through COPY into a temp table; smaller ones
+ * through one `unnest` statement. Measured with `npm run bench:db -- --threshold` (see
+ * BENCHMARKS.md, "Database").
+ */
+export const EVENT_COPY_THRESHOLD = 1000;
+
+export interface RejectedEvent {
+  id: string;
+  reason: string;
+}
+
+export interface InsertEventsOptions {
+  profile: Profile;
+  /** Override of EVENT_COPY_THRESHOLD (0 = always COPY, Infinity = never). */
+  copyThreshold?: number;
+}
+
+export interface InsertEventsResult {
+  inserted: number;
+  rejected: RejectedEvent[];
+}
+
+/** An event ready to write: validated, with its index entries computed once. */
+export interface EventRow {
+  event: NostrEvent;
+  tagvalues: string;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX128 = /^[0-9a-f]{128}$/;
+
+/** Why PostgreSQL would refuse the event (so it must not reach a batch), or null. */
+export function storageProblem(ev: NostrEvent): string | null {
+  if (!HEX64.test(ev.id) || !HEX64.test(ev.pubkey) || !HEX128.test(ev.sig)) {
+    return "invalid: id, pubkey or sig is not lowercase hex of the right length";
+  }
+  if (!Number.isSafeInteger(ev.created_at) || ev.created_at < 0) {
+    return "invalid: created_at is not a non-negative integer";
+  }
+  if (!Number.isInteger(ev.kind) || ev.kind < 0 || ev.kind > 65535) {
+    return "invalid: kind is not an integer between 0 and 65535";
+  }
+  return unstorableReason(ev);
+}
+
+/** De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues. */
+export function prepareEvents(events: readonly NostrEvent[]): {
+  rows: EventRow[];
+  rejected: RejectedEvent[];
+} {
+  const seen = new Set<string>();
+  const rows: EventRow[] = [];
+  const rejected: RejectedEvent[] = [];
+  for (const event of events) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    const reason = storageProblem(event);
+    if (reason !== null) rejected.push({ id: event.id, reason });
+    else rows.push({ event, tagvalues: textArrayLiteral(tagValues(event.tags)) });
+  }
+  return { rows, rejected };
+}
+
+const UNNEST_FULL = `
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind,
+         u.tagvalues::text[], u.tags::jsonb, u.content, decode(u.sig, 'hex')
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[],
+              $7::text[], $8::text[]) AS u(id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+  ON CONFLICT (id) DO NOTHING`;
+
+const UNNEST_LIL = `
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
+  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[]
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[])
+       AS u(id, pubkey, created_at, kind, tagvalues)
+  ON CONFLICT (id) DO NOTHING`;
+
+/** Writes prepared rows with one `unnest` statement; returns how many were new. */
+export async function unnestEvents(
+  db: Queryable,
+  rows: readonly EventRow[],
+  profile: Profile,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const params: unknown[] = [
+    rows.map((r) => r.event.id),
+    rows.map((r) => r.event.pubkey),
+    rows.map((r) => r.event.created_at),
+    rows.map((r) => r.event.kind),
+    rows.map((r) => r.tagvalues),
+  ];
+  if (profile === "lilbrotr") return affected(db, UNNEST_LIL, params);
+  params.push(
+    rows.map((r) => JSON.stringify(r.event.tags)),
+    rows.map((r) => r.event.content),
+    rows.map((r) => r.event.sig),
+  );
+  return affected(db, UNNEST_FULL, params);
+}
+
+const STAGE = {
+  bigbrotr: {
+    create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
+      tagvalues text[], tags jsonb, content text, sig bytea) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+      SELECT id, pubkey, created_at, kind, tagvalues, tags, content, sig FROM event_stage
+      ON CONFLICT (id) DO NOTHING`,
+  },
+  lilbrotr: {
+    create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
+      tagvalues text[]) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
+      SELECT id, pubkey, created_at, kind, tagvalues FROM event_stage
+      ON CONFLICT (id) DO NOTHING`,
+  },
+} as const;
+
+/** One text-format COPY line of the stage table for the profile. */
+export function eventCopyLine(row: EventRow, profile: Profile): string {
+  const ev = row.event;
+  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvalues)}`;
+  if (profile === "lilbrotr") return `${head}\n`;
+  const tags = copyText(JSON.stringify(ev.tags));
+  return `${head}\t${tags}\t${copyText(ev.content)}\t${copyByteaHex(ev.sig)}\n`;
+}
+
+function* copyLinesOf(rows: readonly EventRow[], profile: Profile): Generator<string> {
+  for (const row of rows) yield eventCopyLine(row, profile);
+}
+
+/**
+ * Writes prepared rows by COPY into a temp table dropped at commit (so it works through
+ * PgBouncer in transaction mode), then one INSERT … ON CONFLICT DO NOTHING. `client` must be
+ * inside a transaction.
+ */
+export async function copyEvents(
+  client: pg.PoolClient,
+  rows: readonly EventRow[],
+  profile: Profile,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const stage = STAGE[profile];
+  await client.query(stage.create);
+  await copyLines(client, "COPY event_stage FROM STDIN", copyLinesOf(rows, profile));
+  const inserted = await affected(client, stage.insert);
+  await client.query("DROP TABLE event_stage");
+  return inserted;
+}
+
+/**
+ * Inserts events, ignoring those already stored. Events PostgreSQL cannot store (NUL
+ * character, lone surrogate, malformed hex) are returned in `rejected` and the rest of the
+ * batch is written. lilbrotr keeps only id, pubkey, created_at, kind and tagvalues.
+ */
+export async function insertEvents(
+  db: TxCapable,
+  events: readonly NostrEvent[],
+  options: InsertEventsOptions,
+): Promise<InsertEventsResult> {
+  const { rows, rejected } = prepareEvents(events);
+  const threshold = options.copyThreshold ?? EVENT_COPY_THRESHOLD;
+  if (rows.length < threshold) {
+    return { inserted: await unnestEvents(db, rows, options.profile), rejected };
+  }
+  const inserted = await inTransaction(db, (c) => copyEvents(c, rows, options.profile));
+  return { inserted, rejected };
+}

@@ -1,0 +1,108 @@
+import type { ServiceState, StateType } from "./models-shim.js";
+import type { Queryable } from "./pool.js";
+import { affected, any } from "./sql.js";
+
+type StateValue = ServiceState["stateValue"];
+
+function keyOf(s: ServiceState): string {
+  return JSON.stringify([s.serviceName, s.stateType, s.stateKey]);
+}
+
+function params(rows: readonly ServiceState[]): unknown[] {
+  return [
+    rows.map((r) => r.serviceName),
+    rows.map((r) => r.stateType),
+    rows.map((r) => r.stateKey),
+    rows.map((r) => JSON.stringify(r.stateValue)),
+  ];
+}
+
+const UPSERT = `
+  INSERT INTO service_state (service_name, state_type, state_key, state_value, updated_at)
+  SELECT u.name, u.type, u.key, u.value::jsonb, extract(epoch FROM now())::bigint
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(name, type, key, value)
+  ORDER BY 1, 2, 3
+  ON CONFLICT (service_name, state_type, state_key) DO UPDATE
+  SET state_value = EXCLUDED.state_value, updated_at = EXCLUDED.updated_at`;
+
+/**
+ * Sets each row's value wholesale (and updated_at to now). When a key repeats in the batch
+ * the last row wins. Returns the number of rows written.
+ */
+export async function upsertServiceState(
+  db: Queryable,
+  rows: readonly ServiceState[],
+): Promise<number> {
+  const byKey = new Map<string, ServiceState>();
+  for (const r of rows) byKey.set(keyOf(r), r);
+  if (byKey.size === 0) return 0;
+  return affected(db, UPSERT, params([...byKey.values()]));
+}
+
+const MERGE = UPSERT.replace(
+  "SET state_value = EXCLUDED.state_value",
+  "SET state_value = service_state.state_value || EXCLUDED.state_value",
+);
+
+/**
+ * Like upsertServiceState, but merges each value's top-level keys into the stored object
+ * (`state_value || value`); repeats of a key in the batch are merged in order.
+ */
+export async function mergeServiceState(
+  db: Queryable,
+  rows: readonly ServiceState[],
+): Promise<number> {
+  const byKey = new Map<string, ServiceState>();
+  for (const r of rows) {
+    const previous = byKey.get(keyOf(r));
+    const stateValue: StateValue = { ...previous?.stateValue, ...r.stateValue };
+    byKey.set(keyOf(r), { ...r, stateValue });
+  }
+  if (byKey.size === 0) return 0;
+  return affected(db, MERGE, params([...byKey.values()]));
+}
+
+interface StateRow {
+  state_key: string;
+  state_value: StateValue;
+  updated_at: number;
+}
+
+/** Rows of one service and type (or the one `key`), ordered by key. */
+export async function getServiceState(
+  db: Queryable,
+  serviceName: string,
+  stateType: StateType,
+  key?: string,
+): Promise<ServiceState[]> {
+  const rows = await any<StateRow>(
+    db,
+    `SELECT state_key, state_value, updated_at FROM service_state
+     WHERE service_name = $1 AND state_type = $2 AND ($3::text IS NULL OR state_key = $3)
+     ORDER BY state_key`,
+    [serviceName, stateType, key ?? null],
+  );
+  return rows.map((r) => ({
+    serviceName,
+    stateType,
+    stateKey: r.state_key,
+    stateValue: r.state_value,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** Deletes the given keys of one service and type; returns how many existed. */
+export async function deleteServiceState(
+  db: Queryable,
+  serviceName: string,
+  stateType: StateType,
+  keys: readonly string[],
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  return affected(
+    db,
+    `DELETE FROM service_state
+     WHERE service_name = $1 AND state_type = $2 AND state_key = ANY($3::text[])`,
+    [serviceName, stateType, keys],
+  );
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import { insertEventRelays } from "../../../src/core/db/event-relays.js";
+import { insertEvents } from "../../../src/core/db/events.js";
+import type { Profile } from "../../../src/core/db/migrate.js";
+import { insertRelays } from "../../../src/core/db/relays.js";
+import type { NostrEvent } from "../../../src/models/event-types.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { count, fakeEvent, fakeEvents } from "./helpers.js";
+
+const PROFILES: Profile[] = ["bigbrotr", "lilbrotr"];
+
+function sightings(events: NostrEvent[], relays: string[], seenAt = 1_700_100_000): ArchiveItem[] {
+  return events.flatMap((event) =>
+    relays.map((relayUrl) => ({ event, relayUrl, network: "clearnet" as const, seenAt })),
+  );
+}
+
+describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ profile });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("inserts missing relays, events and sightings in one call, ignoring repeats", async () => {
+    const events = fakeEvents("arch-", 20);
+    const items = sightings(events, ["wss://a.example", "wss://b.example"]);
+    const first = await archiveEvents(db.pool, [...items, ...items.slice(0, 5)], { profile });
+    expect(first).toEqual({ events: 20, eventRelays: 40, relays: 2, rejected: [] });
+    const again = sightings(events, ["wss://b.example", "wss://c.example"]);
+    const second = await archiveEvents(db.pool, again, { profile });
+    expect(second).toEqual({ events: 0, eventRelays: 20, relays: 1, rejected: [] });
+    const { rows } = await db.pool.query(
+      "SELECT discovered_at FROM relay WHERE url = 'wss://c.example'",
+    );
+    expect(rows[0].discovered_at).toBe(1_700_100_000);
+  });
+
+  it("drops the sightings of rejected events and keeps the rest", async () => {
+    const good = fakeEvent("arch-good");
+    const bad = fakeEvent("arch-bad", { content: "\u0000" });
+    const result = await archiveEvents(db.pool, sightings([bad, good], ["wss://d.example"]), {
+      profile,
+    });
+    expect(result).toEqual({
+      events: 1,
+      eventRelays: 1,
+      relays: 1,
+      rejected: [{ id: bad.id, reason: "unstorable: NUL character" }],
+    });
+  });
+
+  it("writes 10,000+ sightings in one call through COPY, and the same through unnest", async () => {
+    const events = fakeEvents("big-", 3000);
+    const relays = ["wss://r1.example", "wss://r2.example", "wss://r3.example", "wss://r4.example"];
+    const items = sightings(events, relays);
+    const copy = await archiveEvents(db.pool, items, { profile });
+    expect(copy).toEqual({ events: 3000, eventRelays: 12_000, relays: 4, rejected: [] });
+    const more = sightings(fakeEvents("big-unnest-", 3000), relays);
+    const unnest = await archiveEvents(db.pool, more, {
+      profile,
+      eventCopyThreshold: Number.POSITIVE_INFINITY,
+      eventRelayCopyThreshold: Number.POSITIVE_INFINITY,
+    });
+    expect(unnest).toEqual({ events: 3000, eventRelays: 12_000, relays: 0, rejected: [] });
+  });
+
+  it("rolls back everything when a part fails", async () => {
+    const before = await count(db.pool, "event");
+    const items = sightings(fakeEvents("rollback-", 5), ["wss://e.example"]);
+    const broken = items.map((i) => ({ ...i, network: "moon" as never }));
+    await expect(archiveEvents(db.pool, broken, { profile })).rejects.toThrow();
+    expect(await count(db.pool, "event")).toBe(before);
+  });
+
+  it("deleting a relay or an event removes its sightings", async () => {
+    const events = fakeEvents("cascade-", 4);
+    await archiveEvents(db.pool, sightings(events, ["wss://gone.example", "wss://kept.example"]), {
+      profile,
+    });
+    await db.pool.query("DELETE FROM relay WHERE url = 'wss://gone.example'");
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM event_relay WHERE relay_url = 'wss://gone.example'",
+    );
+    expect(rows[0]?.n).toBe(0);
+    await db.pool.query("DELETE FROM event WHERE id = decode($1, 'hex')", [events[0]?.id]);
+    const left = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM event_relay WHERE event_id = decode($1, 'hex')",
+      [events[0]?.id],
+    );
+    expect(left.rows[0]?.n).toBe(0);
+  });
+});
+
+describe("insertEventRelays", () => {
+  it("needs existing events and relays, and ignores duplicates on both paths", async () => {
+    const db = await createTestDatabase();
+    try {
+      const events = fakeEvents("er-", 10);
+      await insertEvents(db.pool, events, { profile: "bigbrotr" });
+      await insertRelays(db.pool, [
+        { url: "wss://x.example", network: "clearnet", discoveredAt: 1 },
+      ]);
+      const rows = events.map((e) => ({ eventId: e.id, relayUrl: "wss://x.example", seenAt: 5 }));
+      expect(await insertEventRelays(db.pool, [...rows, ...rows])).toBe(10);
+      expect(await insertEventRelays(db.pool, rows, { copyThreshold: 0 })).toBe(0);
+      const orphan = {
+        eventId: fakeEvent("er-missing").id,
+        relayUrl: "wss://x.example",
+        seenAt: 5,
+      };
+      await expect(insertEventRelays(db.pool, [orphan])).rejects.toThrow(/foreign key/);
+    } finally {
+      await db.drop();
+    }
+  });
+});
