@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
+import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerServiceCommands } from "./commands/run.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -44,6 +45,7 @@ function buildProgram(shutdown: Shutdown): Command {
   registerServiceCommands(program, shutdown);
   registerMigrateCommand(program);
   registerStatusCommand(program);
+  registerDevnetCommand(program);
   return program;
 }
 

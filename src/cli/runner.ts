@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
-import type { BrotrConfig } from "../core/config/schemas.js";
+import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createRegistry, createServiceMetrics, startMetricsServer } from "../core/metrics.js";
@@ -20,7 +20,7 @@ import {
   openDatabase,
   resolveConfigDir,
 } from "./context.js";
-import type { ServiceBaseConfig, ServiceEntry } from "./services.js";
+import type { ServiceEntry } from "./services.js";
 
 export interface RunRequest extends GlobalOptions {
   entries: readonly ServiceEntry[];

@@ -1,11 +1,10 @@
 import type { z } from "zod";
 import { parseConfig } from "../core/config/load.js";
-import type { serviceBaseShape } from "../core/config/schemas.js";
+import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { Service } from "../core/service.js";
+import { refresherConfigSchema } from "../services/refresher/config.js";
+import { createRefresher } from "../services/refresher/service.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
-
-type BaseShape = typeof serviceBaseShape;
-export type ServiceBaseConfig = { [K in keyof BaseShape]: z.output<BaseShape[K]> };
 
 /** One runnable service: how to validate its config and build it. */
 export interface ServiceEntry {
@@ -43,7 +42,14 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
 }
 
 /** Every service, in pipeline order. */
-export const SERVICES: readonly ServiceEntry[] = [];
+export const SERVICES: readonly ServiceEntry[] = [
+  defineService({
+    name: "refresher",
+    description: "refresh the statistics views in dependency order",
+    schema: refresherConfigSchema,
+    create: createRefresher,
+  }),
+];
 
 export function findService(name: string): ServiceEntry | undefined {
   return SERVICES.find((s) => s.name === name);

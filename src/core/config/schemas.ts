@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LOG_LEVELS } from "../logger.js";
 
 /** Seconds between cycle starts: 1 minute to 1 week (spec §2). */
-export const intervalSchema = z.number().min(1).max(604_800);
+export const intervalSchema = z.number().min(60).max(604_800);
 
 export const metricsSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -110,3 +110,7 @@ export const brotrConfigSchema = z.strictObject({
   metrics: metricsSchema.prefault({}),
 });
 export type BrotrConfig = z.output<typeof brotrConfigSchema>;
+
+const serviceBaseSchema = z.strictObject(serviceBaseShape);
+/** The fields every service config has (what the runner needs to schedule it). */
+export type ServiceBaseConfig = z.output<typeof serviceBaseSchema>;
