@@ -45,7 +45,7 @@ function buildProgram(shutdown: Shutdown): Command {
   registerServiceCommands(program, shutdown);
   registerMigrateCommand(program);
   registerStatusCommand(program);
-  registerDevnetCommand(program);
+  registerDevnetCommand(program, shutdown);
   return program;
 }
 
