@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ConfigError } from "../core/errors.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
+import { registerRolesCommand } from "./commands/roles.js";
 import { registerServiceCommands } from "./commands/run.js";
 import { registerStatusCommand } from "./commands/status.js";
 import type { Shutdown } from "./runner.js";
@@ -45,6 +46,7 @@ function buildProgram(shutdown: Shutdown): Command {
   registerServiceCommands(program, shutdown);
   registerMigrateCommand(program);
   registerStatusCommand(program);
+  registerRolesCommand(program);
   registerDevnetCommand(program, shutdown);
   return program;
 }

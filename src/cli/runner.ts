@@ -88,7 +88,11 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   let metricsServer: { close(): Promise<void> } | undefined;
   try {
     await db.migrate();
-    const metricsConfig = request.together ? brotr.metrics : loaded[0]?.config.metrics;
+    const configured = request.together ? brotr.metrics : loaded[0]?.config.metrics;
+    // Containers bind metrics to all interfaces through this variable; the files default to loopback.
+    const hostOverride = process.env.BIGBROTR_METRICS_HOST;
+    const metricsConfig =
+      configured && hostOverride ? { ...configured, host: hostOverride } : configured;
     if (!request.once && metricsConfig?.enabled) {
       metricsServer = await startMetricsServer(registry, metricsConfig);
       log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
