@@ -55,6 +55,54 @@ function scanRows(rows: readonly ScannedRow[], batch: UrlBatch, counts: FinderCo
   }
 }
 
+/** Progress of one event phase. */
+interface Scan {
+  cursor: EventCursor;
+  /** The cursor moved since it was last written. */
+  unsaved: boolean;
+  scanned: number;
+  batch: UrlBatch;
+}
+
+/** Candidates first, then the cursor: a crash in between only means a rescan. */
+async function save(ctx: ServiceContext, scan: Scan): Promise<void> {
+  const added = await scan.batch.flush(ctx.db, ctx.now());
+  await writeEventCursor(ctx.db, scan.cursor, ctx.now());
+  scan.unsaved = false;
+  ctx.log.debug(
+    { added, seenAt: scan.cursor.seenAt, scanned: scan.scanned },
+    "event_batch_flushed",
+  );
+}
+
+/** Reads and scans one page; false when there is nothing more to read. */
+async function scanPage(
+  ctx: ServiceContext,
+  config: EventsConfig,
+  scan: Scan,
+  counts: FinderCounts,
+): Promise<boolean> {
+  const { kinds } = scan.cursor;
+  const rows = await scanEvents(ctx.db, {
+    after: scan.cursor,
+    until: ctx.now() - config.settle_time,
+    limit: config.scan_size,
+    kinds,
+    maxContentBytes: MAX_JSON_BYTES,
+  });
+  const last = rows.at(-1);
+  if (last === undefined) return false;
+  scanRows(rows, scan.batch, counts);
+  scan.scanned += rows.length;
+  ctx.metrics
+    .counter("brotr_finder_events_scanned_total", "Archived events scanned (each event once)")
+    .inc({}, rows.length);
+  scan.cursor = { seenAt: last.seenAt, id: last.id, kinds };
+  scan.unsaved = true;
+  if (scan.batch.size >= config.batch_size) await save(ctx, scan);
+  return rows.length === config.scan_size;
+}
+
 /**
  * Scans archived events once each, oldest first sighting first (see queries.ts SCAN), until
  * caught up, out of time or aborted. Candidates are written before the cursor moves past the
@@ -66,50 +114,18 @@ export async function runEventPhase(
   counts: FinderCounts,
 ): Promise<EventPhaseReport> {
   const started = performance.now();
-  const kinds = normaliseKinds(config.kinds);
-  let cursor = await startingCursor(ctx, kinds);
-  let unsaved = false;
-  let scanned = 0;
-  const batch = new UrlBatch(counts);
-  const scannedCounter = ctx.metrics.counter(
-    "brotr_finder_events_scanned_total",
-    "Archived events scanned for relay URLs (each event once)",
-  );
-  const save = async () => {
-    const added = await batch.flush(ctx.db, ctx.now());
-    await writeEventCursor(ctx.db, cursor, ctx.now());
-    ctx.log.debug({ added, seenAt: cursor.seenAt, scanned }, "event_batch_flushed");
-    unsaved = false;
-  };
-  const until = ctx.now() - config.settle_time;
-  while (!ctx.signal.aborted && performance.now() - started < config.max_duration * 1000) {
-    const rows = await scanEvents(ctx.db, {
-      after: cursor,
-      until,
-      limit: config.scan_size,
-      kinds,
-      maxContentBytes: MAX_JSON_BYTES,
-    });
-    const last = rows.at(-1);
-    if (last === undefined) break;
-    scanRows(rows, batch, counts);
-    scanned += rows.length;
-    scannedCounter.inc({}, rows.length);
-    cursor = { seenAt: last.seenAt, id: last.id, kinds };
-    unsaved = true;
-    if (batch.size >= config.batch_size) await save();
-    if (rows.length < config.scan_size) break;
+  const cursor = await startingCursor(ctx, normaliseKinds(config.kinds));
+  const scan: Scan = { cursor, unsaved: false, scanned: 0, batch: new UrlBatch(counts) };
+  const inTime = () => performance.now() - started < config.max_duration * 1000;
+  while (!ctx.signal.aborted && inTime()) {
+    if (!(await scanPage(ctx, config, scan, counts))) break;
   }
-  if (unsaved) await save();
-  reportCursor(ctx, cursor);
-  return { events_scanned: scanned, events_cursor: cursor.seenAt };
-}
-
-function reportCursor(ctx: ServiceContext, cursor: EventCursor): void {
+  if (scan.unsaved) await save(ctx, scan);
   ctx.metrics
     .gauge(
       "brotr_finder_event_cursor_timestamp_seconds",
       "seen_at of the last event sighting the finder has scanned",
     )
-    .set({}, cursor.seenAt);
+    .set({}, scan.cursor.seenAt);
+  return { events_scanned: scan.scanned, events_cursor: scan.cursor.seenAt };
 }

@@ -299,6 +299,26 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     expect(Object.keys(await candidates(db.pool))).toHaveLength(16);
   });
 
+  it("stops between batches when aborted, with the cursor at the last stored batch", async () => {
+    for (let i = 0; i < 30; i++) {
+      await storeEvent(
+        db.pool,
+        profile,
+        { seed: `ab${i}`, kind: 10002, tags: [["r", `wss://ab${i}.example.com`]] },
+        [{ relay: ARCHIVE[0]!, seenAt: T0 + i }],
+      );
+    }
+    const stopAfterFirstBatch = (line: Record<string, unknown>, abort: AbortController) => {
+      if (line.msg === "event_batch_flushed") abort.abort();
+    };
+    const { ctx } = testContext(db.pool, () => NOW, stopAfterFirstBatch);
+    const service = finder(profile, { scan_size: 10, batch_size: 10 });
+    expect(await service.runCycle(ctx)).toMatchObject({ events_scanned: 10, urls_new: 10 });
+    expect((await finderState(db.pool, "cursor")).events).toMatchObject({ timestamp: T0 + 9 });
+    const { ctx: fresh } = testContext(db.pool, () => NOW);
+    expect(await service.runCycle(fresh)).toMatchObject({ events_scanned: 20, urls_new: 20 });
+  });
+
   it("rescans from the start when the kinds filter is widened, not when narrowed", async () => {
     await storeSampleEvents(db, profile);
     const { ctx } = testContext(db.pool, () => NOW);

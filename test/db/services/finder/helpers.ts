@@ -26,16 +26,25 @@ export interface TestContext {
 }
 
 /** A service context on `pool` with a JSON log captured in `lines` and a fresh registry. */
-export function testContext(pool: pg.Pool, now: () => number): TestContext {
+export function testContext(
+  pool: pg.Pool,
+  now: () => number,
+  onLine?: (line: Record<string, unknown>, abort: AbortController) => void,
+): TestContext {
   const lines: Record<string, unknown>[] = [];
+  const abort = new AbortController();
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split("\n")) if (line) lines.push(JSON.parse(line));
+      for (const text of chunk.toString().split("\n")) {
+        if (!text) continue;
+        const line = JSON.parse(text) as Record<string, unknown>;
+        lines.push(line);
+        onLine?.(line, abort);
+      }
       done();
     },
   });
   const registry = createRegistry();
-  const abort = new AbortController();
   const ctx: ServiceContext = {
     db: pool,
     log: createLogger({ level: "debug", format: "json", destination }).child({ service: "finder" }),
