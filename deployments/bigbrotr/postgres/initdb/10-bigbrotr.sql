@@ -1,5 +1,5 @@
 -- Runs once, when the postgres container creates an empty cluster (docker-entrypoint-initdb.d),
--- as the admin superuser in the bigbrotr database. The schema itself comes from
+-- as the admin superuser in the deployment's database (POSTGRES_DB). The schema itself comes from
 -- `bigbrotr migrate` (the compose `init` service), not from here.
 
 -- Query statistics for tuning (shared_preload_libraries is set on the command line).
