@@ -1,6 +1,7 @@
 import type { Nostr } from "nostr-wasm";
+import { validateEvent } from "../models/event.js";
 import type { NostrEvent } from "../models/event-types.js";
-import { isEventShape, verifyEventWith } from "./crypto.js";
+import { verifyEventWith } from "./crypto.js";
 
 /** How far created_at of a kind-22242 event may be from now (NIP-42 suggests ~10 minutes). */
 export const AUTH_WINDOW_SECONDS = 600;
@@ -28,7 +29,12 @@ export interface AuthContext {
 
 /** NIP-42 checks; returns the reason (without prefix) when the AUTH event is not acceptable. */
 export function authProblem(value: unknown, ctx: AuthContext): string | null {
-  if (!isEventShape(value)) return "malformed auth event";
+  const checked = validateEvent(value);
+  if (!checked.ok) return checked.reason.replace(/^invalid: /, "");
+  return eventProblem(checked.event, ctx);
+}
+
+function eventProblem(value: NostrEvent, ctx: AuthContext): string | null {
   if (value.kind !== 22242) return "auth event must be kind 22242";
   if (tagValue(value, "challenge") !== ctx.challenge) return "wrong or missing challenge tag";
   const relay = tagValue(value, "relay");

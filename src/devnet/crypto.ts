@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Nostr } from "nostr-wasm";
+import { serializeEventJson } from "../models/event.js";
 import type { NostrEvent } from "../models/event-types.js";
 
 let wasm: Promise<Nostr> | undefined;
@@ -17,8 +18,7 @@ export function loadNostrWasm(): Promise<Nostr> {
  * For events free of C0 control characters other than \b \t \n \f \r this equals NIP-01's id.
  */
 export function computeEventId(ev: Omit<NostrEvent, "id" | "sig">): string {
-  const payload = JSON.stringify([0, ev.pubkey, ev.created_at, ev.kind, ev.tags, ev.content]);
-  return createHash("sha256").update(payload, "utf8").digest("hex");
+  return createHash("sha256").update(serializeEventJson(ev), "utf8").digest("hex");
 }
 
 /** Why an event fails id or signature verification, or null when it is valid. */
@@ -35,19 +35,4 @@ export function verifyEventWith(nw: Nostr, ev: NostrEvent): string | null {
 export function flipHex(hex: string): string {
   const last = hex.at(-1) ?? "0";
   return hex.slice(0, -1) + (last === "0" ? "1" : "0");
-}
-
-export function isEventShape(value: unknown): value is NostrEvent {
-  if (typeof value !== "object" || value === null) return false;
-  const ev = value as Record<string, unknown>;
-  return (
-    typeof ev.id === "string" &&
-    typeof ev.pubkey === "string" &&
-    typeof ev.created_at === "number" &&
-    typeof ev.kind === "number" &&
-    typeof ev.content === "string" &&
-    typeof ev.sig === "string" &&
-    Array.isArray(ev.tags) &&
-    ev.tags.every((t) => Array.isArray(t) && t.every((v) => typeof v === "string"))
-  );
 }

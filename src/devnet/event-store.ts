@@ -1,5 +1,11 @@
 import type { Filter, NostrEvent } from "../models/event-types.js";
-import { compareNewestFirst, matchesFilter } from "./filter-match.js";
+import { matchFilter, matchFilters } from "../models/filter.js";
+
+/** NIP-01 order: newest first, ties by lowest id. */
+export function compareNewestFirst(a: NostrEvent, b: NostrEvent): number {
+  if (a.created_at !== b.created_at) return b.created_at - a.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /** In-memory event store kept in NIP-01 order (newest first, ties by lowest id). */
 export class EventStore {
@@ -50,7 +56,7 @@ export class EventStore {
       let taken = 0;
       for (const ev of this.events) {
         if (taken >= limit) break;
-        if (!matchesFilter(filter, ev)) continue;
+        if (!matchFilter(filter, ev)) continue;
         picked.set(ev.id, ev);
         taken++;
       }
@@ -61,7 +67,7 @@ export class EventStore {
   /** NIP-45 count: how many stored events match any filter (limits ignored). */
   count(filters: readonly Filter[]): number {
     let n = 0;
-    for (const ev of this.events) if (filters.some((f) => matchesFilter(f, ev))) n++;
+    for (const ev of this.events) if (matchFilters(filters, ev)) n++;
     return n;
   }
 }

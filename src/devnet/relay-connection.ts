@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Nostr } from "nostr-wasm";
 import type { RawData, WebSocket } from "ws";
+import { validateEvent } from "../models/event.js";
 import type { Filter, NostrEvent } from "../models/event-types.js";
 import { authProblem } from "./auth.js";
-import { isEventShape, verifyEventWith } from "./crypto.js";
+import { verifyEventWith } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import type { FakeRelayOptions } from "./fake-relay-types.js";
 import { Outbox } from "./outbox.js";
@@ -18,6 +19,12 @@ export interface RelayContext {
   record(message: unknown): void;
   /** Stores nothing: pushes an accepted event to every connection's open subscriptions. */
   broadcast(ev: NostrEvent): void;
+}
+
+/** The id of a possibly malformed event, for the OK answer ("" when there is none). */
+function rawId(value: unknown): string {
+  const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : "";
+  return typeof id === "string" ? id : "";
 }
 
 function isEphemeral(kind: number): boolean {
@@ -76,14 +83,14 @@ export class RelayConnection implements SubscriptionHost {
   }
 
   #onEvent(value: unknown): void {
-    if (!isEventShape(value)) {
-      const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : "";
-      this.outbox.send(["OK", typeof id === "string" ? id : "", false, "invalid: malformed event"]);
+    const checked = validateEvent(value);
+    if (!checked.ok) {
+      this.outbox.send(["OK", rawId(value), false, checked.reason]);
       return;
     }
-    const [ok, message] = this.#acceptEvent(value);
-    this.outbox.send(["OK", value.id, ok, message]);
-    if (ok && message === "") this.#ctx.broadcast(value);
+    const [ok, message] = this.#acceptEvent(checked.event);
+    this.outbox.send(["OK", checked.event.id, ok, message]);
+    if (ok && message === "") this.#ctx.broadcast(checked.event);
   }
 
   /** Decides the OK answer for a well-formed EVENT and stores it when accepted. */
@@ -107,12 +114,12 @@ export class RelayConnection implements SubscriptionHost {
       wasm: this.#ctx.wasm,
       nowSeconds: Math.floor(Date.now() / 1000),
     });
-    const id = isEventShape(value) ? value.id : "";
-    if (problem !== null || !isEventShape(value)) {
-      this.outbox.send(["OK", id, false, `invalid: ${problem ?? "malformed auth event"}`]);
+    const id = rawId(value);
+    if (problem !== null) {
+      this.outbox.send(["OK", id, false, `invalid: ${problem}`]);
       return;
     }
-    this.authedPubkeys.add(value.pubkey);
+    this.authedPubkeys.add(String((value as { pubkey: unknown }).pubkey));
     this.outbox.send(["OK", id, true, ""]);
   }
 

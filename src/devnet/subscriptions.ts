@@ -1,8 +1,8 @@
 import type { Filter, NostrEvent } from "../models/event-types.js";
+import { matchFilters, validateFilter } from "../models/filter.js";
 import { flipHex } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import { DEFAULT_MAX_LIMIT, type FakeRelayOptions } from "./fake-relay-types.js";
-import { filterProblem, matchesAny } from "./filter-match.js";
 import type { Outbox } from "./outbox.js";
 
 /** What REQ/COUNT handling needs from its connection. */
@@ -29,6 +29,24 @@ function sendEvent(host: SubscriptionHost, subId: string, ev: NostrEvent): void 
   host.outbox.send(["EVENT", subId, outgoingEvent(ev, host.options())], true);
 }
 
+/** Validates with the archiver's own NIP-01 rules; answers CLOSED "invalid: ..." otherwise. */
+function validFilters(host: SubscriptionHost, subId: string, raw: unknown[]): Filter[] | null {
+  if (raw.length === 0) {
+    host.outbox.send(["CLOSED", subId, "invalid: a REQ needs at least one filter"]);
+    return null;
+  }
+  const filters: Filter[] = [];
+  for (const item of raw) {
+    const checked = validateFilter(item);
+    if (!checked.ok) {
+      host.outbox.send(["CLOSED", subId, checked.reason]);
+      return null;
+    }
+    filters.push(checked.filter);
+  }
+  return filters;
+}
+
 /** Parses `[verb, subId, ...filters]`; answers CLOSED and returns null when it is unusable. */
 function parseSubscription(
   host: SubscriptionHost,
@@ -39,12 +57,8 @@ function parseSubscription(
     host.outbox.send(["NOTICE", "invalid: subscription id must be 1-64 characters"]);
     return null;
   }
-  const problem =
-    rawFilters.length === 0 ? "no filters" : rawFilters.map(filterProblem).find(Boolean);
-  if (problem) {
-    host.outbox.send(["CLOSED", subId, `invalid: ${problem}`]);
-    return null;
-  }
+  const filters = validFilters(host, subId, rawFilters);
+  if (filters === null) return null;
   const opts = host.options();
   if (opts.closedPrefix !== undefined) {
     host.outbox.send(["CLOSED", subId, `${opts.closedPrefix}: refused by the fake relay`]);
@@ -55,7 +69,7 @@ function parseSubscription(
     host.outbox.send(["CLOSED", subId, refusal]);
     return null;
   }
-  return { subId, filters: rawFilters as Filter[] };
+  return { subId, filters };
 }
 
 /** Stored events that match none of the filters, for the mismatchedEvents knob. */
@@ -63,7 +77,7 @@ function mismatched(store: EventStore, filters: readonly Filter[], count: number
   const out: NostrEvent[] = [];
   for (const ev of store.events) {
     if (out.length >= count) break;
-    if (!matchesAny(filters, ev)) out.push(ev);
+    if (!matchFilters(filters, ev)) out.push(ev);
   }
   return out;
 }
@@ -100,7 +114,7 @@ export function handleCount(host: SubscriptionHost, msg: unknown[]): void {
 /** Pushes a newly accepted event to every matching open subscription of this connection. */
 export function pushLive(host: SubscriptionHost, ev: NostrEvent): void {
   for (const [subId, filters] of host.subs) {
-    if (matchesAny(filters, ev)) sendEvent(host, subId, ev);
+    if (matchFilters(filters, ev)) sendEvent(host, subId, ev);
   }
 }
 
