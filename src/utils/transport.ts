@@ -266,6 +266,24 @@ function parseWsUrl(url: string): URL {
   return parsed;
 }
 
+function createSocket(
+  url: URL,
+  options: ConnectOptions,
+  route: Route,
+  insecure: boolean,
+): WebSocket {
+  // `lookup` is not in ws's types, but ws hands every option on to net/tls.connect.
+  return new WebSocket(url, {
+    perMessageDeflate: true,
+    followRedirects: false,
+    maxPayload: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    rejectUnauthorized: !insecure && !route.overlay,
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(route.agent ? { agent: route.agent } : {}),
+    ...(route.lookup ? { lookup: route.lookup } : {}),
+  } as WebSocket.ClientOptions);
+}
+
 function handshake(
   url: URL,
   options: ConnectOptions,
@@ -274,15 +292,7 @@ function handshake(
   signal: AbortSignal,
 ): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
-      perMessageDeflate: true,
-      followRedirects: false,
-      maxPayload: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-      rejectUnauthorized: !insecure && !route.overlay,
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(route.agent ? { agent: route.agent } : {}),
-      ...(route.lookup ? { lookup: route.lookup } : {}),
-    } as WebSocket.ClientOptions);
+    const ws = createSocket(url, options, route, insecure);
     let upgradeHeaders: Record<string, string> = {};
     let done = false;
     const settle = (error: ConnectError | null) => {

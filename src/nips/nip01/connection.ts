@@ -8,18 +8,12 @@ import { randomBytes } from "node:crypto";
 import type WebSocket from "ws";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import {
-  type ConnectOptions,
   DEFAULT_MAX_PAYLOAD_BYTES,
   type OpenedWebSocket,
   openWebSocket,
 } from "../../utils/transport.js";
-import { type AuthConfig, AuthSession, type AuthStatus } from "./auth.js";
-import {
-  closedError,
-  RelayDisconnectedError,
-  RelayTimeoutError,
-  type TimeoutPhase,
-} from "./errors.js";
+import { AuthSession, type AuthStatus } from "./auth.js";
+import { closedError, RelayDisconnectedError, type TimeoutPhase } from "./errors.js";
 import {
   encodeCount,
   encodeEvent,
@@ -27,6 +21,14 @@ import {
   type RelayMessage,
   splitPrefix,
 } from "./messages.js";
+import {
+  type CallOptions,
+  type CountResult,
+  type PublishResult,
+  RELAY_DEFAULTS,
+  type RelayClientOptions,
+} from "./options.js";
+import { awaitReply, type ReplyStart } from "./reply.js";
 import { emptyStats, type RelayStats } from "./stats.js";
 import {
   type ReqOptions,
@@ -34,46 +36,6 @@ import {
   type SubscriptionHost,
   type SubscriptionSink,
 } from "./subscription.js";
-
-/** Default policy; every value can be overridden per client and per call. */
-export const RELAY_DEFAULTS = {
-  /** req(): max silence between frames of one REQ. */
-  idleTimeoutMs: 10_000,
-  /** req(): max time from REQ to EOSE, so a relay that never sends EOSE cannot hang us. */
-  eoseTimeoutMs: 30_000,
-  /** publish() / count(): max wait for OK / COUNT. */
-  replyTimeoutMs: 10_000,
-  /** Max wait for a NIP-42 challenge + OK before retrying an auth-required request. */
-  authTimeoutMs: 10_000,
-  /** Wait for the closing handshake before the socket is destroyed. */
-  closeTimeoutMs: 1_000,
-} as const;
-
-export interface RelayClientOptions extends ConnectOptions {
-  /** Answer NIP-42 challenges with this key or signer. */
-  auth?: AuthConfig;
-  onNotice?: (message: string) => void;
-  idleTimeoutMs?: number;
-  eoseTimeoutMs?: number;
-  replyTimeoutMs?: number;
-  authTimeoutMs?: number;
-}
-
-export interface PublishResult {
-  ok: boolean;
-  message: string;
-  prefix?: string;
-}
-
-export interface CountResult {
-  count: number;
-  approximate: boolean;
-}
-
-interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
 
 type OkListener = (accepted: boolean, message: string) => void;
 
@@ -265,7 +227,7 @@ export class RelayClient {
   }
 
   #sendEvent(event: NostrEvent, options: CallOptions): Promise<PublishResult> {
-    return this.#await<PublishResult>("ok", options, (resolve, reject) => {
+    return this.#reply<PublishResult>("ok", options, (resolve, reject) => {
       const listener: OkListener = (ok, message) => {
         const { prefix } = splitPrefix(message);
         resolve(prefix === undefined ? { ok, message } : { ok, message, prefix });
@@ -282,7 +244,7 @@ export class RelayClient {
 
   /** NIP-45 COUNT. Relays without it usually answer CLOSED or NOTICE (→ timeout). */
   count(filters: Filter[], options: CallOptions = {}): Promise<CountResult> {
-    return this.#await<CountResult>("count", options, (resolve, reject) => {
+    return this.#reply<CountResult>("count", options, (resolve, reject) => {
       const subId = this.#host.nextSubId();
       this.#sinks.set(subId, {
         onEvent: () => {},
@@ -296,41 +258,16 @@ export class RelayClient {
     });
   }
 
-  /** One request/reply with timeout, abort and disconnect handling; `start` returns cleanup. */
-  #await<T>(
-    phase: TimeoutPhase,
-    options: CallOptions,
-    start: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void,
-  ): Promise<T> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const timeoutMs = options.timeoutMs ?? this.#timeout("reply");
-    return new Promise<T>((resolve, reject) => {
-      let cleanup: (() => void) | undefined;
-      let settled = false;
-      const finish = () => {
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.#disconnectHooks.delete(onDisconnect);
-        cleanup?.();
-      };
-      const ok = (value: T) => {
-        finish();
-        resolve(value);
-      };
-      const fail = (error: Error) => {
-        finish();
-        reject(error);
-      };
-      const onAbort = () => fail(signal?.reason);
-      const onDisconnect = (error: Error) => fail(error);
-      const timer = setTimeout(() => fail(new RelayTimeoutError(phase, timeoutMs)), timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#disconnectHooks.add(onDisconnect);
-      cleanup = start(ok, fail);
-      if (settled) cleanup();
-    });
+  #reply<T>(phase: TimeoutPhase, options: CallOptions, start: ReplyStart<T>): Promise<T> {
+    return awaitReply(
+      {
+        phase,
+        timeoutMs: options.timeoutMs ?? this.#timeout("reply"),
+        disconnectHooks: this.#disconnectHooks,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      start,
+    );
   }
 
   /** Closes the connection (idempotent); resolves once the socket is closed. */

@@ -1,12 +1,5 @@
 export { AUTH_KIND, type AuthConfig, type AuthStatus, authTemplate, type Signer } from "./auth.js";
-export {
-  type CountResult,
-  connectRelay,
-  type PublishResult,
-  RELAY_DEFAULTS,
-  RelayClient,
-  type RelayClientOptions,
-} from "./connection.js";
+export { connectRelay, RelayClient } from "./connection.js";
 export {
   AuthRequiredError,
   BlockedError,
@@ -25,5 +18,12 @@ export {
   type TimeoutPhase,
 } from "./errors.js";
 export { parseRelayMessage, type RelayMessage, splitPrefix } from "./messages.js";
+export {
+  type CallOptions,
+  type CountResult,
+  type PublishResult,
+  RELAY_DEFAULTS,
+  type RelayClientOptions,
+} from "./options.js";
 export type { RelayStats } from "./stats.js";
 export type { ReqOptions, VerifyBatch } from "./subscription.js";

@@ -144,17 +144,29 @@ describe("fetchNip11", () => {
       data: { name: "target" },
       notes: [`redirected to ${target.httpUrl}/info`],
     });
-    // Without allowPrivate the first hop is refused already; with a public first hop the
-    // redirect to loopback is refused by the same guard:
+  });
+
+  it("resolves and checks every redirect hop again", async () => {
+    const target = await relay({ nip11: { name: "target" } });
+    const r = await relay({ nip11Redirect: `http://b.test:${target.port}/info` });
+    const lookups: string[] = [];
     const resolver = {
-      lookup: async (host: string) => (host === "public.test" ? ["127.0.0.1"] : []),
+      async lookup(host: string) {
+        lookups.push(host);
+        return ["127.0.0.1"];
+      },
     };
-    const result = await fetchNip11(`ws://public.test:${r.port}`, {
-      network: "clearnet",
-      timeoutMs: 1000,
-      resolver,
+    const url = `ws://a.test:${r.port}`;
+    expect(await fetchNip11(url, { ...local, resolver })).toMatchObject({
+      status: "ok",
+      data: { name: "target" },
     });
-    expect(result).toMatchObject({ status: "error" });
+    expect(lookups).toEqual(["a.test", "b.test"]);
+    const refused = await fetchNip11(url, { network: "clearnet", timeoutMs: 1000, resolver });
+    expect(refused).toMatchObject({
+      status: "error",
+      reason: "private-address: a.test (resolves to 127.0.0.1) is a private address",
+    });
   });
 
   it("stops a redirect loop", async () => {
