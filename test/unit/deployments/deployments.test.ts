@@ -1,0 +1,283 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+// Structural checks of the compose deployments (no Docker engine needed): ports, ordering,
+// roles, scrape targets, and that every metric the dashboards and alerts use exists.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const DEPLOYMENTS = join(ROOT, "deployments");
+const PROFILES = ["bigbrotr", "lilbrotr", "_template"] as const;
+const SHARED_MONITORING = join(DEPLOYMENTS, "bigbrotr", "monitoring");
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  entrypoint?: string[];
+  restart?: string;
+  profiles?: string[];
+  ports?: string[];
+  volumes?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+}
+
+const read = (path: string) => readFileSync(path, "utf8");
+const yamlFile = <T>(path: string): T => parse(read(path), { merge: true }) as T;
+const compose = (profile: string) =>
+  yamlFile<Compose>(join(DEPLOYMENTS, profile, "docker-compose.yaml"));
+
+/** Services built from deployments/Dockerfile (they all carry a `build` from the x-app anchor). */
+function appServices(c: Compose): [string, ComposeService][] {
+  return Object.entries(c.services).filter(([, s]) => s.build !== undefined);
+}
+const longRunning = (c: Compose) =>
+  appServices(c).filter(([name, s]) => name !== "init" && s.restart === "unless-stopped");
+const enabledByDefault = (s: ComposeService) => !s.profiles?.length;
+
+function hostPorts(c: Compose): string[] {
+  return Object.values(c.services).flatMap((s) => s.ports ?? []);
+}
+
+function scrapeTargets(profile: string): Map<string, string[]> {
+  const file = join(DEPLOYMENTS, profile, "monitoring", "prometheus", "prometheus.yml");
+  const prom = yamlFile<{
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  }>(file);
+  return new Map(
+    prom.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((s) => s.targets)]),
+  );
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+const SOURCE = sourceFiles(join(ROOT, "src"))
+  .map((f) => read(f))
+  .join("\n");
+
+/** Metrics postgres-exporter derives from queries.yaml: <query>_<column> for value columns. */
+function exporterMetrics(): Set<string> {
+  type Query = { query: string; metrics: Record<string, { usage: string }>[] };
+  const queries = yamlFile<Record<string, Query>>(
+    join(SHARED_MONITORING, "postgres-exporter", "queries.yaml"),
+  );
+  const names = new Set<string>();
+  for (const [query, def] of Object.entries(queries)) {
+    for (const metric of def.metrics) {
+      const [column, spec] = Object.entries(metric)[0] ?? [];
+      if (column && spec?.usage !== "LABEL") names.add(`${query}_${column}`);
+    }
+  }
+  return names;
+}
+
+/** brotr_* and bigbrotr_* names in a PromQL expression, histogram suffixes removed. */
+function metricNames(expr: string): string[] {
+  const found = expr.match(/(?<![A-Za-z0-9_])(?:big)?brotr_[a-z0-9_]+/g) ?? [];
+  return found.map((n) => (n.startsWith("brotr_") ? n.replace(/_(bucket|sum|count)$/, "") : n));
+}
+
+function unknownMetrics(exprs: string[]): string[] {
+  const exporter = exporterMetrics();
+  const names = new Set(exprs.flatMap(metricNames));
+  return [...names].filter((n) =>
+    n.startsWith("bigbrotr_") ? !exporter.has(n) : !SOURCE.includes(`"${n}"`),
+  );
+}
+
+describe.each(PROFILES)("%s compose file", (profile) => {
+  const c = compose(profile);
+
+  it("binds every host port to 127.0.0.1 and pins every image", () => {
+    for (const port of hostPorts(c)) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    for (const [name, s] of Object.entries(c.services)) {
+      expect(s.image, name).toMatch(/:[\w.-]+$/);
+      expect(s.image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it("runs migrate and roles once, as the admin, straight to PostgreSQL", () => {
+    const init = c.services.init;
+    expect(init?.restart).toBe("no");
+    expect(init?.command?.join(" ")).toMatch(
+      /bigbrotr\.js migrate && node bin\/bigbrotr\.js roles/,
+    );
+    expect(init?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/admin:.*@postgres:5432\//);
+    for (const v of ["DB_WRITER_PASSWORD", "DB_READER_PASSWORD", "DB_REFRESHER_PASSWORD"]) {
+      expect(init?.environment?.[v]).toContain(`\${${v}`);
+    }
+  });
+
+  it("starts every app service after init and connects it through PgBouncer", () => {
+    const apps = appServices(c).filter(([name]) => name !== "init");
+    expect(apps.map(([n]) => n)).toEqual(expect.arrayContaining(["seeder", "finder", "validator"]));
+    for (const [name, s] of apps) {
+      expect(s.depends_on?.init?.condition, name).toBe("service_completed_successfully");
+      const user = { refresher: "refresher", api: "reader" }[name] ?? "writer";
+      expect(s.environment?.DATABASE_URL, name).toMatch(
+        new RegExp(`^postgres://${user}:.*@pgbouncer:6432/`),
+      );
+      expect(s.environment?.BIGBROTR_METRICS_HOST, name).toBe("0.0.0.0");
+    }
+    expect(c.services.seeder?.command).toEqual(["seeder", "--once"]);
+    expect(c.services.seeder?.restart).toBe("no");
+    for (const [name, s] of longRunning(c)) expect(s.command?.[0]).toBe(name);
+  });
+
+  it("keeps the services of later issues behind the `later` profile and tor behind `tor`", () => {
+    for (const name of ["monitor", "synchronizer", "api"]) {
+      expect(c.services[name]?.profiles).toEqual(["later"]);
+    }
+    expect(c.services.tor?.profiles).toEqual(["tor"]);
+  });
+
+  it("has Prometheus scrape every running service on its health/metrics port", () => {
+    const targets = scrapeTargets(profile);
+    for (const [name, s] of longRunning(c).filter(([, s]) => enabledByDefault(s))) {
+      const port = s.environment?.BIGBROTR_HEALTH_PORT;
+      expect(port, name).toMatch(/^\d+$/);
+      expect(targets.get(name), name).toEqual([`${name}:${port}`]);
+    }
+    expect(targets.get("postgres-exporter")).toEqual(["postgres-exporter:9187"]);
+  });
+
+  it("scrapes each service on the port its config file enables", () => {
+    const configDir = c.services.finder?.environment?.BIGBROTR_CONFIG_DIR ?? "";
+    const local = join(DEPLOYMENTS, configDir.replace(/^\/app\/deployments\//, ""));
+    const targets = scrapeTargets(profile);
+    for (const [name] of longRunning(c)) {
+      const file = join(local, "services", `${name}.yaml`);
+      if (!existsSync(file)) continue;
+      const metrics = (parse(read(file)) as { metrics?: { enabled?: boolean; port?: number } })
+        ?.metrics;
+      if (metrics?.enabled) expect(targets.get(name), name).toEqual([`${name}:${metrics.port}`]);
+    }
+  });
+
+  it("mounts only files that exist and names every required secret in .env.example", () => {
+    const base = join(DEPLOYMENTS, profile);
+    for (const s of Object.values(c.services)) {
+      for (const v of s.volumes ?? []) {
+        const source = v.split(":")[0] ?? "";
+        if (source.startsWith(".")) expect(existsSync(join(base, source)), v).toBe(true);
+      }
+    }
+    const env = read(join(base, ".env.example"));
+    const required = read(join(base, "docker-compose.yaml")).matchAll(/\$\{([A-Z_]+)(:\?|})/g);
+    for (const [, name] of required) expect(env).toMatch(new RegExp(`^${name}=`, "m"));
+    for (const name of ["DB_ADMIN_PASSWORD", "NOSTR_PRIVATE_KEY", "GRAFANA_PASSWORD"]) {
+      expect(env).toMatch(new RegExp(`^${name}=$`, "m"));
+    }
+  });
+});
+
+describe("side by side", () => {
+  it("gives each profile its own host ports", () => {
+    const seen = new Map<string, string>();
+    for (const profile of PROFILES) {
+      for (const port of hostPorts(compose(profile))) {
+        const host = port.split(":")[1] ?? "";
+        expect(seen.get(host), `${profile} reuses ${host}`).toBeUndefined();
+        seen.set(host, profile);
+      }
+    }
+  });
+});
+
+describe("monitoring", () => {
+  const dashboards = readdirSync(join(SHARED_MONITORING, "grafana", "dashboards"));
+  type Panel = { id: number; type: string; targets?: { expr: string }[]; gridPos?: object };
+
+  it.each(dashboards)("dashboard %s parses and uses only metrics that exist", (file) => {
+    const dash = JSON.parse(read(join(SHARED_MONITORING, "grafana", "dashboards", file))) as {
+      uid: string;
+      panels: Panel[];
+    };
+    expect(dash.uid).toMatch(/^[a-z0-9-]+$/);
+    const ids = dash.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dash.panels) expect(p.gridPos).toBeDefined();
+    const exprs = dash.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    expect(exprs.length).toBeGreaterThan(20);
+    expect(unknownMetrics(exprs)).toEqual([]);
+  });
+
+  const alertsFile = join(SHARED_MONITORING, "prometheus", "alerts.yml");
+  type Rule = { alert: string; expr: string; for?: string; labels: Record<string, string> };
+  const rules = yamlFile<{ groups: { rules: (Rule & { annotations: object })[] }[] }>(
+    alertsFile,
+  ).groups.flatMap((g) => g.rules);
+
+  it("has the alert rules the runbook names, each with severity and annotations", () => {
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        "ServiceDown",
+        "HighFailureRate",
+        "ConsecutiveFailures",
+        "SlowCycles",
+        "StaleService",
+        "DatabaseConnectionsHigh",
+        "CacheHitRatioLow",
+        "RefresherViewsFailing",
+        "ValidatorAllProbesFailing",
+      ]),
+    );
+    for (const r of rules) {
+      expect(["warning", "critical"], r.alert).toContain(r.labels.severity);
+      expect(r.annotations, r.alert).toMatchObject({
+        summary: expect.any(String),
+        description: expect.any(String),
+      });
+      expect(r.for, r.alert).toMatch(/^\d+[smh]$/);
+    }
+    expect(unknownMetrics(rules.map((r) => r.expr))).toEqual([]);
+  });
+
+  const promtool = spawnSync("promtool", ["--version"]).status === 0;
+  it.skipIf(!promtool)("passes promtool's rule check and the rule unit tests", () => {
+    const dir = join(SHARED_MONITORING, "prometheus");
+    execFileSync("promtool", ["check", "rules", alertsFile], { stdio: "pipe" });
+    execFileSync("promtool", ["test", "rules", "alerts.test.yml"], { cwd: dir, stdio: "pipe" });
+  });
+
+  it("declares every exporter metric with a usage and a description", () => {
+    const queries = yamlFile<
+      Record<string, { query: string; metrics: Record<string, { usage: string }>[] }>
+    >(join(SHARED_MONITORING, "postgres-exporter", "queries.yaml"));
+    for (const [name, def] of Object.entries(queries)) {
+      expect(name).toMatch(/^bigbrotr_[a-z_]+$/);
+      expect(def.query).toMatch(/^\s*SELECT/);
+      for (const m of def.metrics) {
+        const spec = Object.values(m)[0] as { usage: string; description: string };
+        expect(["LABEL", "GAUGE", "COUNTER"]).toContain(spec.usage);
+        expect(spec.description).not.toBe("");
+      }
+    }
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read(join(DEPLOYMENTS, "Dockerfile"));
+
+  it("runs the CLI under tini as a non-root user, with a health check", () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["tini", "--", "node", "bin/bigbrotr.js"]');
+    expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
+    expect(dockerfile).toMatch(/^USER bigbrotr$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*BIGBROTR_HEALTH_PORT.*\/health/m);
+    expect(dockerfile).toMatch(
+      /^ENV BIGBROTR_CONFIG_DIR=\/app\/deployments\/\$\{DEPLOYMENT\}\/config$/m,
+    );
+  });
+});
