@@ -120,3 +120,45 @@ export async function promoteCandidates(
   );
   return rowCount ?? 0;
 }
+
+/** A service_state row of a candidate, as selected by `CANDIDATE_COLUMNS`. */
+export interface CandidateRow {
+  url: string;
+  value: {
+    network?: Network;
+    failures?: number;
+    first_seen?: number;
+    last_attempt?: number | null;
+    next_attempt?: number;
+    reason?: string;
+    source?: string;
+  };
+  updated_at: number;
+}
+
+/** Maps a candidate row to the model; missing fields (older rows) get safe defaults. */
+export function toCandidate(row: CandidateRow): Candidate {
+  const v = row.value;
+  return {
+    url: row.url,
+    network: v.network ?? "clearnet",
+    failures: Number(v.failures ?? 0),
+    firstSeen: Number(v.first_seen ?? row.updated_at),
+    lastAttempt: v.last_attempt == null ? null : Number(v.last_attempt),
+    nextAttempt: Number(v.next_attempt ?? 0),
+    reason: v.reason ?? null,
+    source: v.source ?? "unknown",
+  };
+}
+
+/** Reads candidates by URL (tests, diagnostics). */
+export async function readCandidates(db: Queryable, urls: readonly string[]): Promise<Candidate[]> {
+  if (urls.length === 0) return [];
+  const { rows } = await db.query<CandidateRow>(
+    `SELECT state_key AS url, state_value AS value, updated_at FROM service_state
+     WHERE service_name = $1 AND state_type = 'candidate' AND state_key = ANY($2::text[])
+     ORDER BY state_key`,
+    [CANDIDATE_SERVICE, urls],
+  );
+  return rows.map(toCandidate);
+}
