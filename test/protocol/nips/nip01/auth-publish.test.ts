@@ -1,59 +1,18 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
-import {
-  AuthRequiredError,
-  connectRelay,
-  type RelayClient,
-  type RelayClientOptions,
-  RelayTimeoutError,
-} from "../../../../src/nips/nip01/index.js";
+import { AuthRequiredError, RelayTimeoutError } from "../../../../src/nips/nip01/index.js";
 import { signEvent } from "../../../../src/utils/keys.js";
-import {
-  type FakeRelay,
-  type FakeRelayOptions,
-  startFakeRelay,
-} from "../../../support/fake-relay.js";
 import { type FakeUser, generateEvents, makeUser } from "../../../support/fake-user.js";
+import { collect, useRelays } from "./helpers.js";
 
 let events: NostrEvent[];
 let user: FakeUser;
-const open: { relays: FakeRelay[]; clients: RelayClient[] } = { relays: [], clients: [] };
+const { relay, client } = useRelays(() => events);
 
 beforeAll(async () => {
   events = await generateEvents({ count: 10, seed: 3, kinds: [1] });
   user = await makeUser("auth-test");
 });
-
-afterEach(async () => {
-  await Promise.all(open.clients.splice(0).map((c) => c.close()));
-  await Promise.all(open.relays.splice(0).map((r) => r.close()));
-});
-
-async function relay(options: FakeRelayOptions = {}): Promise<FakeRelay> {
-  const started = await startFakeRelay({ events, ...options });
-  open.relays.push(started);
-  return started;
-}
-
-async function client(
-  url: string,
-  options: Partial<RelayClientOptions> = {},
-): Promise<RelayClient> {
-  const c = await connectRelay(url, {
-    network: "clearnet",
-    timeoutMs: 2000,
-    allowPrivate: true,
-    ...options,
-  });
-  open.clients.push(c);
-  return c;
-}
-
-async function collect(iterable: AsyncIterable<NostrEvent>): Promise<NostrEvent[]> {
-  const out: NostrEvent[] = [];
-  for await (const ev of iterable) out.push(ev);
-  return out;
-}
 
 const note = (content: string) =>
   signEvent(

@@ -5,6 +5,7 @@ import { fetchNip11 } from "../../../../src/nips/nip11/index.js";
 import { signEvent } from "../../../../src/utils/keys.js";
 import { makeUser } from "../../../support/fake-user.js";
 import { type CoreRelayHandle, startCoreRelay } from "../../../support/nostr-relay-core.js";
+import { collect } from "./helpers.js";
 
 // A third-party relay implementation (@nostr-relay/core on loopback), to check that the
 // client speaks NIP-01 as other relays do, not only as our fake relay does.
@@ -24,12 +25,6 @@ afterAll(async () => {
   await client?.close();
   await relay?.close();
 });
-
-async function collect(iterable: AsyncIterable<NostrEvent>): Promise<NostrEvent[]> {
-  const out: NostrEvent[] = [];
-  for await (const ev of iterable) out.push(ev);
-  return out;
-}
 
 describe("RelayClient against @nostr-relay/core", () => {
   it("publishes, reads back to EOSE and is clamped to the relay's max", async () => {
