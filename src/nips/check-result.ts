@@ -14,7 +14,3 @@ export function checkOk<T>(data: T, durationMs: number, notes: string[] = []): C
 export function checkError<T>(reason: string, durationMs: number): CheckResult<T> {
   return { status: "error", reason, durationMs };
 }
-
-export function checkSkipped<T>(reason: string): CheckResult<T> {
-  return { status: "skipped", reason, durationMs: 0 };
-}
