@@ -1,0 +1,196 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLoginRoles, GROUP_ROLES, type RoleKind } from "../../../src/core/db/roles.js";
+import { refreshAllViews } from "../../../src/core/db/views.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+
+// Roles are cluster-wide and the test server is shared: every login name is unique to this run.
+const prefix = `t${randomBytes(4).toString("hex")}`;
+const users = {
+  writer: `${prefix}_writer`,
+  reader: `${prefix}_reader`,
+  refresher: `${prefix}_refresher`,
+};
+const passwords = {
+  writer: "w-Ünï\u00A0\uFB01 pass",
+  reader: randomBytes(12).toString("hex"),
+  refresher: "r!'\"; --",
+};
+
+let db: TestDatabase;
+const clients: pg.Client[] = [];
+
+async function connect(user: string, password: string): Promise<pg.Client> {
+  const url = new URL(db.url);
+  const database = url.pathname.slice(1);
+  const client = new pg.Client({
+    host: url.hostname,
+    port: Number(url.port),
+    database,
+    user,
+    password,
+  });
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+const as = (kind: RoleKind) => connect(users[kind], passwords[kind]);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.pool.query(
+    "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://r.example', 'clearnet', 1)",
+  );
+  await refreshAllViews(db.pool);
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end()));
+  await db.drop();
+  const admin = new pg.Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  for (const name of [...Object.values(users), `${prefix}_other`]) {
+    await admin.query(`DROP ROLE IF EXISTS ${name}`);
+  }
+  await admin.end();
+});
+
+const denied = { code: "42501" };
+
+/** Each statement must fail with insufficient_privilege. */
+async function expectDenied(client: pg.Client, statements: string[]): Promise<void> {
+  for (const sql of statements) await expect(client.query(sql), sql).rejects.toMatchObject(denied);
+}
+
+describe("createLoginRoles", () => {
+  it("creates LOGIN members of the group roles, and later only changes their passwords", async () => {
+    const created = await createLoginRoles(db.pool, passwords, { users });
+    expect(created).toEqual([
+      { kind: "writer", user: users.writer, created: true },
+      { kind: "reader", user: users.reader, created: true },
+      { kind: "refresher", user: users.refresher, created: true },
+    ]);
+    const { rows } = await db.pool.query(
+      `SELECT u.rolname AS user, g.rolname AS group, u.rolcanlogin AS login, u.rolsuper AS super
+         FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+        WHERE u.rolname LIKE $1 ORDER BY 1`,
+      [`${prefix}_%`],
+    );
+    expect(rows).toEqual([
+      { user: users.reader, group: GROUP_ROLES.reader, login: true, super: false },
+      { user: users.refresher, group: GROUP_ROLES.refresher, login: true, super: false },
+      { user: users.writer, group: GROUP_ROLES.writer, login: true, super: false },
+    ]);
+    for (const kind of ["writer", "reader", "refresher"] as const) await as(kind);
+
+    const again = await createLoginRoles(db.pool, { reader: "new-pass" }, { users });
+    expect(again).toEqual([{ kind: "reader", user: users.reader, created: false }]);
+    await expect(connect(users.reader, passwords.reader)).rejects.toMatchObject({ code: "28P01" });
+    passwords.reader = "new-pass";
+    await as("reader");
+  });
+
+  it("never takes over a role it did not create, and rejects bad names", async () => {
+    const other = `${prefix}_other`;
+    await db.pool.query(`CREATE ROLE ${other} LOGIN`);
+    await expect(
+      createLoginRoles(db.pool, { reader: "x" }, { users: { reader: other } }),
+    ).rejects.toThrow(/not a member of bigbrotr_reader/);
+    for (const bad of [
+      'x"; DROP ROLE postgres; --',
+      "Upper",
+      "pg_reader",
+      GROUP_ROLES.writer,
+      "",
+    ]) {
+      await expect(
+        createLoginRoles(db.pool, { reader: "x" }, { users: { reader: bad } }),
+      ).rejects.toThrow(/invalid login name/);
+    }
+    await expect(createLoginRoles(db.pool, { writer: "" }, { users })).rejects.toThrow(
+      /empty password/,
+    );
+  });
+});
+
+describe("group role privileges", () => {
+  it("reader: reads tables and views, writes nothing", async () => {
+    const reader = await as("reader");
+    expect((await reader.query("SELECT url FROM relay")).rows).toHaveLength(1);
+    await reader.query("SELECT * FROM event");
+    expect((await reader.query("SELECT * FROM network_stats")).rows).toHaveLength(1);
+    expect((await reader.query("SELECT event_kind_class(1) AS c")).rows).toEqual([
+      { c: "regular" },
+    ]);
+    await expectDenied(reader, [
+      "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://x.example', 'clearnet', 1)",
+      "UPDATE relay SET discovered_at = 2",
+      "DELETE FROM relay",
+      "INSERT INTO service_state (service_name, state_type, state_key) VALUES ('a', 'cursor', 'b')",
+      "REFRESH MATERIALIZED VIEW kind_counts",
+      "CREATE TABLE reader_table (x int)",
+    ]);
+  });
+
+  it("writer: writes the tables, but no DDL, no refresh, no bookkeeping", async () => {
+    const writer = await as("writer");
+    await writer.query(
+      "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://w.example', 'clearnet', 5)",
+    );
+    await writer.query("UPDATE relay SET discovered_at = 6 WHERE url = 'wss://w.example'");
+    const key = [Buffer.alloc(32, 7), Buffer.alloc(32, 8), Buffer.alloc(64)];
+    await writer.query(
+      `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+       VALUES ($1, $2, 1, 1, '{}', '[]', '', $3)`,
+      key,
+    );
+    await writer.query(
+      "INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES ($1, 'wss://w.example', 1)",
+      [key[0]],
+    );
+    expect((await writer.query("DELETE FROM relay WHERE url = 'wss://w.example'")).rowCount).toBe(
+      1,
+    );
+    await writer.query("SELECT * FROM kind_counts");
+    await expectDenied(writer, [
+      "CREATE TABLE writer_table (x int)",
+      "REFRESH MATERIALIZED VIEW kind_counts",
+      "TRUNCATE relay",
+      "DELETE FROM schema_migrations",
+      "UPDATE brotr_settings SET value = 'lilbrotr'",
+      "DROP TABLE relay",
+    ]);
+  });
+
+  it("refresher: refreshes every statistics view, writes no table", async () => {
+    const refresher = await as("refresher");
+    const results = await refreshAllViews(refresher);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    await expectDenied(refresher, [
+      "INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig) VALUES ('\\x00', '\\x00', 1, 1, '{}', '[]', '', '\\x00')",
+      "DELETE FROM relay",
+      "CREATE TABLE refresher_table (x int)",
+    ]);
+  });
+
+  it("default privileges cover tables that later migrations create", async () => {
+    await db.pool.query("CREATE TABLE later_table (x int)");
+    const writer = await as("writer");
+    const reader = await as("reader");
+    await writer.query("INSERT INTO later_table VALUES (1)");
+    expect((await reader.query("SELECT x FROM later_table")).rows).toEqual([{ x: 1 }]);
+    await expect(reader.query("INSERT INTO later_table VALUES (2)")).rejects.toMatchObject(denied);
+  });
+
+  it("groups cannot log in and no function runs with its owner's rights", async () => {
+    const { rows } = await db.pool.query(
+      "SELECT rolname FROM pg_roles WHERE rolname = ANY($1) AND NOT rolcanlogin ORDER BY 1",
+      [Object.values(GROUP_ROLES)],
+    );
+    expect(rows.map((r) => r.rolname)).toEqual(Object.values(GROUP_ROLES).sort());
+    const definer = await db.pool.query(
+      "SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosecdef",
+    );
+    expect(definer.rows).toEqual([]);
+  });
+});
