@@ -135,6 +135,17 @@ async function loadMigrationsCached(): Promise<Migration[]> {
   return cached;
 }
 
+/** True when every known migration is applied (and history checks pass); throws on drift. */
+async function isCurrent(client: pg.PoolClient, known: Migration[]): Promise<boolean> {
+  const exists = await client.query<{ t: string | null }>(
+    "SELECT to_regclass('schema_migrations')::text AS t",
+  );
+  if (!exists.rows[0]?.t) return false;
+  const applied = await appliedMigrations(client);
+  checkHistory(applied, known);
+  return known.every((m) => applied.has(m.version));
+}
+
 async function readSettings(client: pg.PoolClient): Promise<SchemaOptions> {
   const { rows } = await client.query<{ key: string; value: string }>(
     "SELECT key, value FROM brotr_settings WHERE key IN ('profile', 'partitions')",
@@ -153,8 +164,12 @@ export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<Mi
   const client = await pool.connect();
   try {
     const applied: number[] = [];
-    for (const m of migrations) {
-      if (await applyOne(client, m, options)) applied.push(m.version);
+    // Fast path, read-only: a current database needs no lock and no DDL, so services running
+    // as least-privilege roles (no CREATE on the schema) can start.
+    if (!(await isCurrent(client, migrations))) {
+      for (const m of migrations) {
+        if (await applyOne(client, m, options)) applied.push(m.version);
+      }
     }
     const settings = await readSettings(client);
     if (settings.profile !== options.profile) {

@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { MigrationError } from "../../../src/core/db/errors.js";
 import { loadMigrations, migrate, schemaVersion } from "../../../src/core/db/migrate.js";
-import { createEmptyDatabase, type TestDatabase } from "../../support/pg.js";
+import { createPool } from "../../../src/core/db/pool.js";
+import { createLoginRoles } from "../../../src/core/db/roles.js";
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 let db: TestDatabase | undefined;
 afterEach(async () => {
@@ -80,5 +83,35 @@ describe("migrator", () => {
     );
     expect(await tables(db)).toEqual([]);
     expect(await schemaVersion(db.pool)).toBe(0);
+  });
+});
+
+describe("migrator and least-privilege roles", () => {
+  it("lets writer and reader logins start on a current database (no DDL, no lock)", async () => {
+    db = await createTestDatabase();
+    const suffix = randomBytes(3).toString("hex");
+    const users = { writer: `w_${suffix}`, reader: `r_${suffix}` };
+    const password = `pw-${suffix}`;
+    await createLoginRoles(db.pool, { writer: password, reader: password }, { users });
+    try {
+      for (const user of Object.values(users)) {
+        const url = new URL(db.url);
+        url.username = user;
+        url.password = password;
+        const pool = createPool({ url: url.toString(), max: 1 });
+        try {
+          const result = await migrate(pool, { profile: "bigbrotr", partitions: 4 });
+          expect(result.applied).toEqual([]);
+          await expect(pool.query("CREATE TABLE intruder (x int)")).rejects.toThrow(
+            /permission denied/,
+          );
+        } finally {
+          await pool.end();
+        }
+      }
+    } finally {
+      await db.pool.query(`DROP OWNED BY ${users.writer}, ${users.reader}`);
+      await db.pool.query(`DROP ROLE ${users.writer}, ${users.reader}`);
+    }
   });
 });
