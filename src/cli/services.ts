@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { Service } from "../core/service.js";
+import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
 import { createRefresher } from "../services/refresher/service.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
@@ -43,6 +44,12 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
 
 /** Every service, in pipeline order. */
 export const SERVICES: readonly ServiceEntry[] = [
+  defineService({
+    name: "finder",
+    description: "find relay URLs in archived events and HTTP JSON sources; add them as candidates",
+    schema: finderConfigSchema,
+    create: createFinder,
+  }),
   defineService({
     name: "refresher",
     description: "refresh the statistics views in dependency order",
