@@ -7,8 +7,8 @@ import type { Resolver } from "../../utils/dns.js";
 import { type Candidate, promoteCandidates } from "../shared/candidates.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import { nextAttemptAt } from "./backoff.js";
-import type { ValidatorConfig } from "./config.js";
-import { type ValidatorMetrics, validatorMetrics } from "./metrics.js";
+import type { ProcessingConfig, ValidatorConfig } from "./config.js";
+import { validatorMetrics } from "./metrics.js";
 import { type ProbeResult, probeRelay } from "./probe.js";
 import {
   type CandidateFailure,
@@ -36,10 +36,125 @@ interface ChunkOutcome {
   aborted: number;
 }
 
+/** What every step of a cycle needs: settings, per-network limits, the resolver. */
+interface Runtime {
+  deps: ServiceDeps;
+  processing: ProcessingConfig;
+  limits: Map<Network, LimitFunction>;
+  resolver: Resolver | undefined;
+}
+
+type Promotion = { url: string; network: Network; firstSeen: number };
+
+/** Probes one candidate within its network's concurrency limit and deadline. */
+function probeCandidate(rt: Runtime, candidate: Candidate, signal: AbortSignal) {
+  const net = rt.deps.brotr.networks[candidate.network];
+  const run = () =>
+    probeRelay(candidate.url, {
+      network: candidate.network,
+      timeoutMs: Math.round(net.timeout * rt.processing.probe_timeout_factor * 1000),
+      allowPrivate: rt.deps.brotr.allow_private,
+      allowInsecure: rt.processing.allow_insecure,
+      signal,
+      ...(isOverlay(candidate.network) && net.proxy ? { proxyUrl: net.proxy } : {}),
+      ...(rt.resolver ? { resolver: rt.resolver } : {}),
+    });
+  const limit = rt.limits.get(candidate.network);
+  return limit ? limit(run) : run();
+}
+
+/** Splits probe results into promotions and failures (with their backoff); counts metrics. */
+function sortResults(
+  rt: Runtime,
+  ctx: ServiceContext,
+  chunk: readonly Candidate[],
+  results: readonly ProbeResult[],
+  now: number,
+): { valid: Promotion[]; failed: CandidateFailure[] } {
+  const m = validatorMetrics(ctx.metrics);
+  const { retry_interval, max_retry_interval } = rt.processing;
+  const valid: Promotion[] = [];
+  const failed: CandidateFailure[] = [];
+  chunk.forEach((c, i) => {
+    const r = results[i];
+    if (r === undefined || r.status === "aborted") return;
+    m.probes.inc({ network: c.network, outcome: r.status });
+    if (r.status === "valid") {
+      valid.push({ url: c.url, network: c.network, firstSeen: c.firstSeen });
+      ctx.log.debug({ relay: c.url, answer: r.answer, ms: r.durationMs }, "candidate_valid");
+      return;
+    }
+    m.failures.inc({ network: c.network, reason: r.reason });
+    const failures = c.failures + 1;
+    const nextAttempt = nextAttemptAt(now, failures, retry_interval, max_retry_interval);
+    const reason = `${r.reason}: ${r.detail}`.slice(0, MAX_REASON_LENGTH);
+    failed.push({ url: c.url, failures, nextAttempt, reason });
+    ctx.log.debug({ relay: c.url, reason, failures, nextAttempt }, "candidate_failed");
+  });
+  return { valid, failed };
+}
+
+/** Probes a chunk, then promotes and records failures in ONE transaction. */
+async function processChunk(
+  rt: Runtime,
+  ctx: ServiceContext,
+  chunk: readonly Candidate[],
+): Promise<ChunkOutcome> {
+  const results = await Promise.all(chunk.map((c) => probeCandidate(rt, c, ctx.signal)));
+  const now = ctx.now();
+  const { valid, failed } = sortResults(rt, ctx, chunk, results, now);
+  await withTransaction(ctx.db, async (client) => {
+    await promoteCandidates(client, valid);
+    await recordCandidateFailures(client, failed, now);
+  });
+  const aborted = chunk.length - valid.length - failed.length;
+  return { promoted: valid.length, failed: failed.length, aborted };
+}
+
+/** Sets the due gauge per enabled network; returns the total. */
+async function reportDue(ctx: ServiceContext, enabled: readonly Network[]): Promise<number> {
+  const m = validatorMetrics(ctx.metrics);
+  const due = await countDueCandidates(ctx.db, enabled, ctx.now());
+  let total = 0;
+  for (const n of enabled) {
+    const count = due.get(n) ?? 0;
+    m.due.set({ network: n }, count);
+    total += count;
+  }
+  return total;
+}
+
+/** One cycle: chunk after chunk until none is due, the cap is reached or the signal aborts. */
+async function runValidation(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
+  const enabled = enabledNetworks(rt.deps.brotr.networks);
+  const report = { due: 0, probed: 0, promoted: 0, failed: 0 };
+  if (enabled.length === 0) {
+    ctx.log.warn("no_network_enabled");
+    return report;
+  }
+  report.due = await reportDue(ctx, enabled);
+  const cap = rt.processing.max_candidates ?? Number.POSITIVE_INFINITY;
+  const seen = new Set<string>();
+  while (!ctx.signal.aborted && report.probed < cap) {
+    const size = Math.min(rt.processing.chunk_size, cap - report.probed);
+    const chunk = await fetchDueCandidates(ctx.db, enabled, ctx.now(), size);
+    if (chunk.length === 0 || chunk.some((c) => seen.has(c.url))) break;
+    for (const c of chunk) seen.add(c.url);
+    const outcome = await processChunk(rt, ctx, chunk);
+    report.probed += outcome.promoted + outcome.failed;
+    report.promoted += outcome.promoted;
+    report.failed += outcome.failed;
+    ctx.log.info({ ...outcome, size: chunk.length }, "chunk_validated");
+    if (outcome.aborted > 0) break;
+  }
+  return report;
+}
+
 /**
  * The validator: probes candidates (see probe.ts for what counts as a relay), promotes the
  * valid ones and backs off the others (see backoff.ts), one transaction per chunk.
  * Candidates on disabled networks wait, untouched, until their network is enabled.
+ * `cleanup` drops candidates that are already relays and those at `max_failures`.
  */
 export function createValidator(
   deps: ServiceDeps,
@@ -47,104 +162,20 @@ export function createValidator(
   options: ValidatorOptions = {},
 ): Service {
   const { networks } = deps.brotr;
-  const limits = new Map<Network, LimitFunction>(
-    NETWORKS.map((n) => [n, pLimit(networks[n].max_tasks)]),
-  );
-  const p = config.processing;
-
-  function probe(candidate: Candidate, signal: AbortSignal): Promise<ProbeResult> {
-    const net = networks[candidate.network];
-    const run = () =>
-      probeRelay(candidate.url, {
-        network: candidate.network,
-        timeoutMs: Math.round(net.timeout * p.probe_timeout_factor * 1000),
-        allowPrivate: deps.brotr.allow_private,
-        allowInsecure: p.allow_insecure,
-        signal,
-        ...(isOverlay(candidate.network) && net.proxy ? { proxyUrl: net.proxy } : {}),
-        ...(options.resolver ? { resolver: options.resolver } : {}),
-      });
-    const limit = limits.get(candidate.network);
-    return limit ? limit(run) : run();
-  }
-
-  async function processChunk(
-    ctx: ServiceContext,
-    m: ValidatorMetrics,
-    chunk: Candidate[],
-  ): Promise<ChunkOutcome> {
-    const results = await Promise.all(chunk.map((c) => probe(c, ctx.signal)));
-    const now = ctx.now();
-    const valid: { url: string; network: Network; firstSeen: number }[] = [];
-    const failed: CandidateFailure[] = [];
-    chunk.forEach((c, i) => {
-      const r = results[i];
-      if (r === undefined || r.status === "aborted") return;
-      m.probes.inc({ network: c.network, outcome: r.status });
-      if (r.status === "valid") {
-        valid.push({ url: c.url, network: c.network, firstSeen: c.firstSeen });
-        ctx.log.debug({ relay: c.url, answer: r.answer, ms: r.durationMs }, "candidate_valid");
-        return;
-      }
-      m.failures.inc({ network: c.network, reason: r.reason });
-      const failures = c.failures + 1;
-      const nextAttempt = nextAttemptAt(now, failures, p.retry_interval, p.max_retry_interval);
-      const reason = `${r.reason}: ${r.detail}`.slice(0, MAX_REASON_LENGTH);
-      failed.push({ url: c.url, failures, nextAttempt, reason });
-      ctx.log.debug({ relay: c.url, reason, failures, nextAttempt }, "candidate_failed");
-    });
-    await withTransaction(ctx.db, async (client) => {
-      await promoteCandidates(client, valid);
-      await recordCandidateFailures(client, failed, now);
-    });
-    const aborted = chunk.length - valid.length - failed.length;
-    return { promoted: valid.length, failed: failed.length, aborted };
-  }
-
-  async function reportDue(ctx: ServiceContext, m: ValidatorMetrics, enabled: Network[]) {
-    const due = await countDueCandidates(ctx.db, enabled, ctx.now());
-    let total = 0;
-    for (const n of enabled) {
-      const count = due.get(n) ?? 0;
-      m.due.set({ network: n }, count);
-      total += count;
-    }
-    return total;
-  }
-
-  async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
-    const m = validatorMetrics(ctx.metrics);
-    const enabled = enabledNetworks(networks);
-    const report = { due: 0, probed: 0, promoted: 0, failed: 0 };
-    if (enabled.length === 0) {
-      ctx.log.warn("no_network_enabled");
-      return report;
-    }
-    report.due = await reportDue(ctx, m, enabled);
-    const cap = p.max_candidates ?? Number.POSITIVE_INFINITY;
-    const seen = new Set<string>();
-    while (!ctx.signal.aborted && report.probed < cap) {
-      const size = Math.min(p.chunk_size, cap - report.probed);
-      const chunk = await fetchDueCandidates(ctx.db, enabled, ctx.now(), size);
-      if (chunk.length === 0 || chunk.some((c) => seen.has(c.url))) break;
-      for (const c of chunk) seen.add(c.url);
-      const outcome = await processChunk(ctx, m, chunk);
-      report.probed += outcome.promoted + outcome.failed;
-      report.promoted += outcome.promoted;
-      report.failed += outcome.failed;
-      ctx.log.info({ ...outcome, size: chunk.length }, "chunk_validated");
-      if (outcome.aborted > 0) break;
-    }
-    return report;
-  }
-
+  const rt: Runtime = {
+    deps,
+    processing: config.processing,
+    limits: new Map(NETWORKS.map((n) => [n, pLimit(networks[n].max_tasks)])),
+    resolver: options.resolver,
+  };
   return {
     name: "validator",
     async cleanup(ctx) {
-      const { promoted, exhausted } = await deleteSpentCandidates(ctx.db, p.max_failures);
+      const maxFailures = rt.processing.max_failures;
+      const { promoted, exhausted } = await deleteSpentCandidates(ctx.db, maxFailures);
       if (promoted + exhausted > 0) ctx.log.info({ promoted, exhausted }, "candidates_cleaned");
       return promoted + exhausted;
     },
-    runCycle,
+    runCycle: (ctx) => runValidation(rt, ctx),
   };
 }

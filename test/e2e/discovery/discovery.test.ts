@@ -20,7 +20,7 @@ import { createValidator } from "../../../src/services/validator/service.js";
 import {
   closedPort,
   loopbackResolver,
-  onionHost,
+  startOnionRelay,
   startTlsFront,
   testBrotrConfig,
   testContext,
@@ -28,7 +28,6 @@ import {
 import { startFakeRelay } from "../../support/fake-relay.js";
 import { makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { startSocks5Stub } from "../../support/socks5-stub.js";
 
 type Behaviour = "healthy" | "auth" | "closed" | "silent" | "refuse" | "dead";
 
@@ -95,17 +94,10 @@ async function startRelay(name: string, behaviour: Behaviour): Promise<void> {
 }
 
 async function startOnion(): Promise<void> {
-  const relay = await startFakeRelay({});
-  const onion = onionHost();
-  const stub = await startSocks5Stub({
-    route: (host) => (host === onion ? { host: "127.0.0.1", port: relay.port } : null),
-  });
-  closers.push(
-    () => stub.close(),
-    () => relay.close(),
-  );
-  onionUrl = `ws://${onion}`;
-  socksUrl = stub.url;
+  const onion = await startOnionRelay();
+  closers.push(() => onion.close());
+  onionUrl = onion.url;
+  socksUrl = onion.proxyUrl;
   behaviourOf.set(onionUrl, "healthy");
 }
 

@@ -23,6 +23,8 @@ import {
 } from "../../../../src/core/metrics.js";
 import type { ServiceContext } from "../../../../src/core/service.js";
 import type { Resolver } from "../../../../src/utils/dns.js";
+import { startFakeRelay } from "../../../support/fake-relay.js";
+import { startSocks5Stub } from "../../../support/socks5-stub.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -183,4 +185,29 @@ export async function startScriptedServer(
       wss.close(() => resolve());
     });
   return server;
+}
+
+/** A fake relay reachable only as ws://<random v3 onion> through a SOCKS5 stub. */
+export async function startOnionRelay(): Promise<{
+  url: string;
+  onion: string;
+  proxyUrl: string;
+  requests: { host: string; port: number }[];
+  close(): Promise<void>;
+}> {
+  const relay = await startFakeRelay({});
+  const onion = onionHost();
+  const stub = await startSocks5Stub({
+    route: (host) => (host === onion ? { host: "127.0.0.1", port: relay.port } : null),
+  });
+  return {
+    url: `ws://${onion}`,
+    onion,
+    proxyUrl: stub.url,
+    requests: stub.requests,
+    close: async () => {
+      await stub.close();
+      await relay.close();
+    },
+  };
 }

@@ -6,12 +6,11 @@ import { validatorConfigSchema } from "../../../../src/services/validator/config
 import { createValidator } from "../../../../src/services/validator/service.js";
 import { startFakeRelay } from "../../../support/fake-relay.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
-import { startSocks5Stub } from "../../../support/socks5-stub.js";
 import {
   closedPort,
   loopbackResolver,
   metricValue,
-  onionHost,
+  startOnionRelay,
   startScriptedServer,
   startTlsFront,
   testBrotrConfig,
@@ -200,16 +199,9 @@ describe("validator cycle", () => {
   });
 
   it("reaches .onion relays through the network's SOCKS5 proxy and skips disabled networks", async () => {
-    const onionRelay = await startFakeRelay({});
-    const onion = onionHost();
-    const stub = await startSocks5Stub({
-      route: (host) => (host === onion ? { host: "127.0.0.1", port: onionRelay.port } : null),
-    });
-    closers.push(
-      () => stub.close(),
-      () => onionRelay.close(),
-    );
-    const onionUrl = `ws://${onion}`;
+    const onionRelay = await startOnionRelay();
+    closers.push(() => onionRelay.close());
+    const onionUrl = onionRelay.url;
     const i2pUrl = "ws://relay.example-devnet.i2p";
     await seedCandidates([
       { url: onionUrl, network: "tor" },
@@ -219,7 +211,10 @@ describe("validator cycle", () => {
       [],
       {},
       {
-        networks: { clearnet: { timeout: 1 }, tor: { enabled: true, timeout: 2, proxy: stub.url } },
+        networks: {
+          clearnet: { timeout: 1 },
+          tor: { enabled: true, timeout: 2, proxy: onionRelay.proxyUrl },
+        },
       },
     );
 
@@ -230,7 +225,7 @@ describe("validator cycle", () => {
     expect(await relayRows()).toEqual([
       { url: onionUrl, network: "tor", discovered_at: FIRST_SEEN },
     ]);
-    expect(stub.requests).toEqual([{ host: onion, port: 80 }]);
+    expect(onionRelay.requests).toEqual([{ host: onionRelay.onion, port: 80 }]);
     const [waiting] = await readCandidates(db.pool, [i2pUrl]);
     expect(waiting).toMatchObject({ failures: 0, lastAttempt: null, network: "i2p" });
   });
@@ -251,6 +246,28 @@ describe("validator cycle", () => {
     const tried = (await readCandidates(db.pool, urls)).filter((c) => c.lastAttempt === NOW);
     expect(tried.map((c) => c.url).sort()).toEqual(urls.slice(6).sort());
     expect(tried.every((c) => c.failures === 1)).toBe(true);
+  });
+});
+
+describe("validator abort", () => {
+  it("stops within moments of the signal and records nothing for interrupted probes", async () => {
+    const silent = await clearnetRelay("slow.relay-devnet.net", { silent: true });
+    await seedCandidates([{ url: silent.url }]);
+    const { service } = validator(
+      ["slow.relay-devnet.net"],
+      {},
+      {
+        networks: { clearnet: { timeout: 30 } },
+      },
+    );
+    const abort = new AbortController();
+    const { ctx } = testContext(db.pool, NOW, abort.signal);
+    setTimeout(() => abort.abort(), 300);
+    const started = Date.now();
+    expect(await service.runCycle(ctx)).toMatchObject({ probed: 0, failed: 0 });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const [candidate] = await readCandidates(db.pool, [silent.url]);
+    expect(candidate).toMatchObject({ failures: 0, lastAttempt: null });
   });
 });
 
