@@ -1,5 +1,7 @@
+import type { EventRelay } from "../../models/event-relay.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
+import type { Relay } from "../../models/relay.js";
 import {
   copyEventRelays,
   EVENT_RELAY_COPY_THRESHOLD,
@@ -14,7 +16,6 @@ import {
   unnestEvents,
 } from "./events.js";
 import type { Profile } from "./migrate.js";
-import type { EventRelay, Relay } from "./models-shim.js";
 import { insertRelays, uniqueRelays } from "./relays.js";
 import { inTransaction, type TxCapable } from "./sql.js";
 
@@ -32,6 +33,12 @@ export interface ArchiveOptions {
   /** Batch sizes from which events / sightings go through COPY (defaults measured). */
   eventCopyThreshold?: number;
   eventRelayCopyThreshold?: number;
+  /**
+   * `SET LOCAL synchronous_commit = off` for this transaction: the commit returns before its
+   * WAL is flushed. Safe for cursor-after-data callers: a crash loses only a suffix of the
+   * commit order, so a cursor written later can never survive data it points past.
+   */
+  asyncCommit?: boolean;
 }
 
 export interface ArchiveResult {
@@ -84,6 +91,7 @@ export async function archiveEvents(
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   const linkThreshold = options.eventRelayCopyThreshold ?? EVENT_RELAY_COPY_THRESHOLD;
   return inTransaction(db, async (client) => {
+    if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
     const relayCount = await insertRelays(client, relays);
     const events =
       rows.length >= eventThreshold

@@ -1,6 +1,6 @@
 import type pg from "pg";
+import type { EventRelay } from "../../models/event-relay.js";
 import { copyByteaHex, copyLines, copyText } from "./copy.js";
-import type { EventRelay } from "./models-shim.js";
 import type { Queryable } from "./pool.js";
 import { affected, inTransaction, type TxCapable } from "./sql.js";
 

@@ -1,26 +1,29 @@
-import { insertMetadataRows, toMetadataRow } from "./metadata.js";
-import type { MetadataType, Relay, RelayMetadata } from "./models-shim.js";
+import { buildMetadata, type Metadata } from "../../models/metadata.js";
+import type { MetadataType } from "../../models/metadata-type.js";
+import type { Relay } from "../../models/relay.js";
+import type { RelayMetadata } from "../../models/relay-metadata.js";
+import { insertMetadataRows } from "./metadata.js";
 import type { Queryable } from "./pool.js";
 import { insertRelays } from "./relays.js";
 import { affected, inTransaction, type TxCapable } from "./sql.js";
 
 const INSERT = `
   INSERT INTO relay_metadata (relay_url, metadata_id, metadata_type, generated_at)
-  SELECT u.relay_url, decode(u.metadata_id, 'hex'), u.metadata_type, u.generated_at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+  SELECT u.relay_url, u.metadata_id, u.metadata_type, u.generated_at
+  FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[])
        AS u(relay_url, metadata_id, metadata_type, generated_at)
   ORDER BY 1, 4, 3
   ON CONFLICT (relay_url, generated_at, metadata_type) DO NOTHING`;
 
-interface Snapshot {
-  relayUrl: string;
-  metadataId: string;
-  metadataType: MetadataType;
-  generatedAt: number;
-}
-
-async function insertSnapshots(db: Queryable, rows: readonly Snapshot[]): Promise<number> {
-  const byKey = new Map<string, Snapshot>();
+/**
+ * Inserts check snapshots (first row of each (relay, generated_at, type) wins); the relay
+ * and the metadata document must exist. Returns how many were new.
+ */
+export async function insertRelayMetadata(
+  db: Queryable,
+  rows: readonly RelayMetadata[],
+): Promise<number> {
+  const byKey = new Map<string, RelayMetadata>();
   for (const r of rows) {
     const key = `${r.relayUrl} ${r.generatedAt} ${r.metadataType}`;
     if (!byKey.has(key)) byKey.set(key, r);
@@ -33,20 +36,6 @@ async function insertSnapshots(db: Queryable, rows: readonly Snapshot[]): Promis
     unique.map((r) => r.metadataType),
     unique.map((r) => r.generatedAt),
   ]);
-}
-
-/**
- * Inserts check snapshots (first row of each (relay, generated_at, type) wins); the relay
- * and the metadata document must exist. Returns how many were new.
- */
-export async function insertRelayMetadata(
-  db: Queryable,
-  rows: readonly RelayMetadata[],
-): Promise<number> {
-  return insertSnapshots(
-    db,
-    rows.map((r) => ({ ...r, metadataId: r.metadataId.toString("hex") })),
-  );
 }
 
 /** One check result of a relay, as the monitor produces it. */
@@ -63,25 +52,33 @@ export interface RecordResult {
   relayMetadata: number;
 }
 
-/** In one transaction: missing relays, then the documents, then the snapshots linking them. */
+/**
+ * In one transaction: missing relays, then the content-addressed documents, then the
+ * snapshots linking them. Returns how many rows of each were new.
+ */
 export async function recordRelayMetadata(
   db: TxCapable,
   checks: readonly RelayCheck[],
 ): Promise<RecordResult> {
-  const docs = checks.map(toMetadataRow);
-  const snapshots = checks.map((c, i) => ({
-    relayUrl: c.relay.url,
-    metadataId: docs[i]?.id ?? "",
-    metadataType: c.type,
-    generatedAt: c.generatedAt,
-  }));
+  const docs: Metadata[] = [];
+  const snapshots: RelayMetadata[] = [];
+  for (const c of checks) {
+    const doc = buildMetadata(c.type, c.data);
+    docs.push(doc);
+    snapshots.push({
+      relayUrl: c.relay.url,
+      metadataId: doc.id,
+      metadataType: c.type,
+      generatedAt: c.generatedAt,
+    });
+  }
   return inTransaction(db, async (client) => {
     const relays = await insertRelays(
       client,
       checks.map((c) => c.relay),
     );
     const metadata = await insertMetadataRows(client, docs);
-    const relayMetadata = await insertSnapshots(client, snapshots);
+    const relayMetadata = await insertRelayMetadata(client, snapshots);
     return { relays, metadata, relayMetadata };
   });
 }

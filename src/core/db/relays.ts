@@ -1,4 +1,4 @@
-import type { Relay } from "./models-shim.js";
+import type { Relay } from "../../models/relay.js";
 import type { Queryable } from "./pool.js";
 import { affected } from "./sql.js";
 

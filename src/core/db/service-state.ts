@@ -1,8 +1,11 @@
-import type { ServiceState, StateType } from "./models-shim.js";
+import type { ServiceState, StateType } from "../../models/service-state.js";
 import type { Queryable } from "./pool.js";
 import { affected, any } from "./sql.js";
 
 type StateValue = ServiceState["stateValue"];
+
+/** A row as read back: the state plus when it was last written (unix seconds). */
+export type StoredServiceState = ServiceState & { updatedAt: number };
 
 function keyOf(s: ServiceState): string {
   return JSON.stringify([s.serviceName, s.stateType, s.stateKey]);
@@ -74,7 +77,7 @@ export async function getServiceState(
   serviceName: string,
   stateType: StateType,
   key?: string,
-): Promise<ServiceState[]> {
+): Promise<StoredServiceState[]> {
   const rows = await any<StateRow>(
     db,
     `SELECT state_key, state_value, updated_at FROM service_state

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DataIntegrityError } from "../../../src/core/db/errors.js";
+import { withTransaction } from "../../../src/core/db/pool.js";
+import { inTransaction, many, maybeOne, one } from "../../../src/core/db/sql.js";
+import { NotFoundError } from "../../../src/core/errors.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+
+const ROWS = "SELECT x FROM generate_series(1, $1::int) AS x";
+
+describe("cardinality helpers", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("one: exactly one row", async () => {
+    expect(await one<{ x: number }>(db.pool, ROWS, [1])).toEqual({ x: 1 });
+    await expect(one(db.pool, ROWS, [0])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(one(db.pool, ROWS, [2])).rejects.toBeInstanceOf(DataIntegrityError);
+  });
+
+  it("maybeOne: null for none, error for several", async () => {
+    expect(await maybeOne(db.pool, ROWS, [0])).toBeNull();
+    expect(await maybeOne(db.pool, ROWS, [1])).toEqual({ x: 1 });
+    await expect(maybeOne(db.pool, ROWS, [3])).rejects.toBeInstanceOf(DataIntegrityError);
+  });
+
+  it("many: at least one row", async () => {
+    expect(await many(db.pool, ROWS, [3])).toHaveLength(3);
+    await expect(many(db.pool, ROWS, [0])).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("inTransaction nests in a caller's transaction and refuses a client outside one", async () => {
+    await db.pool.query("CREATE TABLE t (v int)");
+    await expect(
+      withTransaction(db.pool, async (client) => {
+        await inTransaction(client, (c) => c.query("INSERT INTO t VALUES (1)"));
+        await expect(
+          inTransaction(client, async (c) => {
+            await c.query("INSERT INTO t VALUES (2)");
+            throw new Error("inner");
+          }),
+        ).rejects.toThrow("inner");
+        throw new Error("outer");
+      }),
+    ).rejects.toThrow("outer");
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM t")).rows[0].n).toBe(0);
+    const client = await db.pool.connect();
+    try {
+      await expect(inTransaction(client, async () => 1)).rejects.toThrow(/transaction block/);
+    } finally {
+      client.release();
+    }
+  });
+});
