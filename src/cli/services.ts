@@ -4,6 +4,10 @@ import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { Service } from "../core/service.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
+import { seederConfigSchema } from "../services/seeder/config.js";
+import { createSeeder } from "../services/seeder/service.js";
+import { validatorConfigSchema } from "../services/validator/config.js";
+import { createValidator } from "../services/validator/service.js";
 import { createRefresher } from "../services/refresher/service.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
 
@@ -45,10 +49,23 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
 /** Every service, in pipeline order. */
 export const SERVICES: readonly ServiceEntry[] = [
   defineService({
+    name: "seeder",
+    description: "add the relays of a seed file as candidates (one-shot)",
+    schema: seederConfigSchema,
+    create: createSeeder,
+    oneShot: true,
+  }),
+  defineService({
     name: "finder",
     description: "find relay URLs in archived events and HTTP JSON sources; add them as candidates",
     schema: finderConfigSchema,
     create: createFinder,
+  }),
+  defineService({
+    name: "validator",
+    description: "probe candidates and promote those that answer like a Nostr relay",
+    schema: validatorConfigSchema,
+    create: (deps, config) => createValidator(deps, config),
   }),
   defineService({
     name: "refresher",
