@@ -9,14 +9,20 @@ import type { Shutdown } from "./runner.js";
 
 /** Exit codes: 0 ok, 1 failure, 2 bad configuration or usage, 130 forced by a second signal. */
 const EXIT_CONFIG = 2;
+const DUPLICATE_SIGNAL_MS = 1000;
 
 function installSignalHandlers(): Shutdown {
   const controller = new AbortController();
   const forced: (() => void)[] = [];
   let received = 0;
+  let firstAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C can arrive several times (the terminal signals the whole process group and
+    // npm relays it too): a repeat within a second is the same request, not a second one.
+    if (received > 0 && Date.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
     received += 1;
     if (received === 1) {
+      firstAt = Date.now();
       process.stderr.write(`\n${signal} received: finishing the current step (again to force)\n`);
       controller.abort();
       return;

@@ -3,7 +3,12 @@ import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { createRegistry, createServiceMetrics, startMetricsServer } from "../core/metrics.js";
+import {
+  createRegistry,
+  createServiceMetrics,
+  type Registry,
+  startMetricsServer,
+} from "../core/metrics.js";
 import {
   type CycleOutcome,
   runForever,
@@ -14,6 +19,7 @@ import {
 import { recordLastCycle } from "../services/shared/cycle-status.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
 import {
+  type Database,
   type GlobalOptions,
   loadBrotrConfig,
   makeLogger,
@@ -70,6 +76,51 @@ function buildDeps(brotr: BrotrConfig): ServiceDeps {
   return { brotr };
 }
 
+interface RunEnv {
+  request: RunRequest;
+  db: Database;
+  log: Logger;
+  registry: Registry;
+  stop: AbortController;
+}
+
+/** Runs one service (once, or until shutdown or its failure budget); true when it ended well. */
+async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promise<boolean> {
+  const urlOverride = config.database_url_env ? process.env[config.database_url_env] : undefined;
+  const pool = env.db.pool(entry.name, urlOverride);
+  const ctx: ServiceContext = {
+    db: pool,
+    log: env.log.child({ service: entry.name }),
+    metrics: createServiceMetrics(env.registry, entry.name),
+    signal: env.stop.signal,
+    now,
+  };
+  const record = (outcome: CycleOutcome, failures: number) =>
+    recordLastCycle(pool, entry.name, outcome, failures, now());
+  const once = env.request.once || entry.oneShot;
+  try {
+    ctx.log.info({ interval: config.interval, once }, "service_started");
+    if (once) {
+      const outcome = await runOnce(service, ctx);
+      await record(outcome, outcome.ok ? 0 : 1).catch(() => {});
+      return outcome.ok;
+    }
+    const reason = await runForever(
+      service,
+      ctx,
+      { intervalSeconds: config.interval, maxConsecutiveFailures: config.max_consecutive_failures },
+      record,
+    );
+    if (reason === "failure-budget" && env.request.together) env.stop.abort();
+    return reason === "aborted";
+  } finally {
+    await service
+      .close?.()
+      .catch((e: unknown) => ctx.log.warn({ err: toError(e) }, "close_failed"));
+    ctx.log.info("service_stopped");
+  }
+}
+
 /** Loads config, opens the database, runs the services, and returns the process exit code. */
 export async function runServices(request: RunRequest, shutdown: Shutdown): Promise<number> {
   const configDir = resolveConfigDir(request.configDir);
@@ -97,50 +148,13 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
       metricsServer = await startMetricsServer(registry, metricsConfig);
       log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
     }
-    const results = await Promise.all(
-      loaded.map(async ({ entry, service, config }) => {
-        const urlOverride = config.database_url_env
-          ? process.env[config.database_url_env]
-          : undefined;
-        const pool = db.pool(entry.name, urlOverride);
-        const ctx: ServiceContext = {
-          db: pool,
-          log: log.child({ service: entry.name }),
-          metrics: createServiceMetrics(registry, entry.name),
-          signal: stop.signal,
-          now,
-        };
-        const record = (outcome: CycleOutcome, failures: number) =>
-          recordLastCycle(pool, entry.name, outcome, failures, now());
-        try {
-          ctx.log.info(
-            { interval: config.interval, once: request.once || entry.oneShot },
-            "service_started",
-          );
-          if (request.once || entry.oneShot) {
-            const outcome = await runOnce(service, ctx);
-            await record(outcome, outcome.ok ? 0 : 1).catch(() => {});
-            return outcome.ok;
-          }
-          const reason = await runForever(
-            service,
-            ctx,
-            {
-              intervalSeconds: config.interval,
-              maxConsecutiveFailures: config.max_consecutive_failures,
-            },
-            record,
-          );
-          if (reason === "failure-budget" && request.together) stop.abort();
-          return reason === "aborted";
-        } finally {
-          await service
-            .close?.()
-            .catch((e: unknown) => ctx.log.warn({ err: toError(e) }, "close_failed"));
-          ctx.log.info("service_stopped");
-        }
-      }),
-    );
+    const run = (item: Loaded) => runLoaded(item, { request, db, log, registry, stop });
+    // One-shot services (the seeder) go first, so the others' first cycle sees their work.
+    const first = await Promise.all(loaded.filter((l) => l.entry.oneShot).map(run));
+    const rest = stop.signal.aborted
+      ? []
+      : await Promise.all(loaded.filter((l) => !l.entry.oneShot).map(run));
+    const results = [...first, ...rest];
     return results.every(Boolean) ? 0 : 1;
   } finally {
     await metricsServer?.close();

@@ -4,12 +4,12 @@ import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { Service } from "../core/service.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
+import { createRefresher } from "../services/refresher/service.js";
 import { seederConfigSchema } from "../services/seeder/config.js";
 import { createSeeder } from "../services/seeder/service.js";
+import type { ServiceDeps } from "../services/shared/deps.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
-import { createRefresher } from "../services/refresher/service.js";
-import type { ServiceDeps } from "../services/shared/deps.js";
 
 /** One runnable service: how to validate its config and build it. */
 export interface ServiceEntry {

@@ -35,7 +35,8 @@ export type RelayUrlResult =
   | { ok: false; reason: string };
 
 type Fail = { ok: false; reason: string };
-type Host = { ok: true; host: string; network: Network; ipv6: boolean };
+/** `local`: a private/loopback host accepted only because the caller allows private hosts. */
+type Host = { ok: true; host: string; network: Network; ipv6: boolean; local?: true };
 
 const fail = (reason: string): Fail => ({ ok: false, reason });
 
@@ -86,18 +87,20 @@ function parsePort(text: string): number | null | Fail {
   return port >= 1 && port <= 65535 ? port : fail("port out of range 1-65535");
 }
 
-function ipv6Host(text: string): Host | Fail {
+function ipv6Host(text: string, allowPrivate: boolean): Host | Fail {
   const groups = parseIpv6(text.toLowerCase());
   if (groups === null) return fail("invalid IPv6 address");
   const v4 = mappedIpv4(groups);
-  if (v4 !== null) return ipv4Host(v4); // ::ffff:a.b.c.d is the IPv4 host a.b.c.d
-  if (isReservedIpv6(groups)) return fail("private or reserved IP address");
-  return { ok: true, host: formatIpv6(groups), network: "clearnet", ipv6: true };
+  if (v4 !== null) return ipv4Host(v4, allowPrivate); // ::ffff:a.b.c.d is the IPv4 host a.b.c.d
+  const host: Host = { ok: true, host: formatIpv6(groups), network: "clearnet", ipv6: true };
+  if (!isReservedIpv6(groups)) return host;
+  return allowPrivate ? { ...host, local: true } : fail("private or reserved IP address");
 }
 
-function ipv4Host(value: number): Host | Fail {
-  if (isReservedIpv4(value)) return fail("private or reserved IP address");
-  return { ok: true, host: formatIpv4(value), network: "clearnet", ipv6: false };
+function ipv4Host(value: number, allowPrivate: boolean): Host | Fail {
+  const host: Host = { ok: true, host: formatIpv4(value), network: "clearnet", ipv6: false };
+  if (!isReservedIpv4(value)) return host;
+  return allowPrivate ? { ...host, local: true } : fail("private or reserved IP address");
 }
 
 /**
@@ -110,7 +113,7 @@ function toAsciiHost(name: string): string | null {
   return ascii.endsWith(".x") ? ascii.slice(0, -2) : null;
 }
 
-function nameHost(raw: string): Host | Fail {
+function nameHost(raw: string, allowPrivate: boolean): Host | Fail {
   const decoded = decode(raw);
   if (decoded === null) return fail("invalid percent-encoding in host");
   if (HOST_BAD_CHARS.test(decoded)) return fail("invalid character in host");
@@ -120,7 +123,7 @@ function nameHost(raw: string): Host | Fail {
   if (host === "") return fail("missing host");
   if (/^[0-9.]+$/.test(host)) {
     const v4 = parseIpv4(host);
-    if (v4 !== null) return ipv4Host(v4);
+    if (v4 !== null) return ipv4Host(v4, allowPrivate);
     const parts = host.split(".");
     if (parts.length === 4 && parts.every((p) => /^[0-9]+$/.test(p))) {
       return fail(
@@ -128,15 +131,18 @@ function nameHost(raw: string): Host | Fail {
       );
     }
   }
+  if (allowPrivate && (host === "localhost" || host.endsWith(".localhost"))) {
+    return { ok: true, host, network: "clearnet", ipv6: false, local: true };
+  }
   const cls = classifyHostname(host);
   return cls.ok ? { ok: true, host, network: cls.network, ipv6: false } : cls;
 }
 
-function parseHost(raw: string, bracketed: boolean): Host | Fail {
+function parseHost(raw: string, bracketed: boolean, allowPrivate: boolean): Host | Fail {
   if (raw === "") return fail("missing host");
-  if (bracketed) return ipv6Host(raw);
+  if (bracketed) return ipv6Host(raw, allowPrivate);
   if (raw.includes(":")) return fail("IPv6 address must be in brackets");
-  return nameHost(raw);
+  return nameHost(raw, allowPrivate);
 }
 
 /**
@@ -159,8 +165,18 @@ export function normalisePath(raw: string): string {
   return out.length === 0 ? "" : `/${out.join("/")}`;
 }
 
+export interface ParseRelayUrlOptions {
+  maxLength?: number;
+  /**
+   * Accept private, loopback and reserved IP literals and localhost, keeping the given scheme
+   * (local test relays rarely have TLS). Only for deployments with `allow_private` (devnet,
+   * tests); public discovery must never turn this on.
+   */
+  allowPrivate?: boolean;
+}
+
 /** Parses and normalises an untrusted relay URL; see the module comment. */
-export function parseRelayUrl(input: string, opts: { maxLength?: number } = {}): RelayUrlResult {
+export function parseRelayUrl(input: string, opts: ParseRelayUrlOptions = {}): RelayUrlResult {
   const maxLength = opts.maxLength ?? DEFAULT_MAX_URL_LENGTH;
   const text = input.trim();
   if (text === "") return fail("empty URL");
@@ -175,9 +191,9 @@ export function parseRelayUrl(input: string, opts: { maxLength?: number } = {}):
   const parts = splitAuthority(authority);
   const port = parsePort(parts.port);
   if (port !== null && typeof port === "object") return port;
-  const host = parseHost(parts.host, parts.bracketed);
+  const host = parseHost(parts.host, parts.bracketed, opts.allowPrivate === true);
   if (!host.ok) return host;
-  const scheme = host.network === "clearnet" ? "wss" : "ws";
+  const scheme = host.local ? head.scheme : host.network === "clearnet" ? "wss" : "ws";
   const explicitPort = port === (scheme === "wss" ? 443 : 80) ? null : port;
   const rawPath = tail.startsWith("/") ? (tail.split(/[?#]/)[0] ?? "") : "";
   const path = normalisePath(rawPath);

@@ -41,7 +41,7 @@ async function runSource(
     ctx.log.warn({ source: source.url, kind: result.kind, reason: result.reason }, "api_failed");
     return false;
   }
-  const batch = new UrlBatch(options.counts);
+  const batch = new UrlBatch(options.counts, options.deps.brotr.allow_private);
   for (const url of result.urls) batch.add("api", url);
   const added = await batch.flush(ctx.db, ctx.now());
   await writeSourceCheckpoint(ctx.db, source.url, ctx.now());

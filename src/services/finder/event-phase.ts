@@ -112,10 +112,16 @@ export async function runEventPhase(
   ctx: ServiceContext,
   config: EventsConfig,
   counts: FinderCounts,
+  allowPrivate = false,
 ): Promise<EventPhaseReport> {
   const started = performance.now();
   const cursor = await startingCursor(ctx, normaliseKinds(config.kinds));
-  const scan: Scan = { cursor, unsaved: false, scanned: 0, batch: new UrlBatch(counts) };
+  const scan: Scan = {
+    cursor,
+    unsaved: false,
+    scanned: 0,
+    batch: new UrlBatch(counts, allowPrivate),
+  };
   const inTime = () => performance.now() - started < config.max_duration * 1000;
   while (!ctx.signal.aborted && inTime()) {
     if (!(await scanPage(ctx, config, scan, counts))) break;

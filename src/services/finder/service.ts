@@ -44,7 +44,10 @@ export function createFinder(
         report = { ...report, ...api };
       }
       if (config.events.enabled && !ctx.signal.aborted) {
-        report = { ...report, ...(await runEventPhase(ctx, config.events, counts)) };
+        report = {
+          ...report,
+          ...(await runEventPhase(ctx, config.events, counts, deps.brotr.allow_private)),
+        };
       }
       ctx.log.info(counts.bySource(), "urls_by_source");
       return { ...report, ...counts.report() };

@@ -21,8 +21,12 @@ export class UrlBatch {
   /** Repeats of a URL already in the batch: known by the time they are counted. */
   readonly #repeats = new Map<UrlSource, number>();
 
-  constructor(counts: FinderCounts) {
+  readonly #allowPrivate: boolean;
+
+  /** `allowPrivate` (devnet/tests only) lets loopback and private relay URLs through. */
+  constructor(counts: FinderCounts, allowPrivate = false) {
     this.#counts = counts;
+    this.#allowPrivate = allowPrivate;
   }
 
   /** Distinct valid URLs waiting. */
@@ -31,7 +35,7 @@ export class UrlBatch {
   }
 
   add(source: UrlSource, text: string): void {
-    const parsed = parseRelayUrl(text);
+    const parsed = parseRelayUrl(text, { allowPrivate: this.#allowPrivate });
     if (!parsed.ok) {
       this.#counts.rejected(source, parsed.reason);
       return;

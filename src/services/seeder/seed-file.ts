@@ -27,7 +27,10 @@ const INLINE_COMMENT = /(^|\s)#.*$/;
  * Parses a seed file: one relay URL per line; blank lines and `#` comments (whole-line or
  * after the URL) are skipped. Every other line must be a relay URL (see parseRelayUrl).
  */
-export function parseSeedText(text: string): ParsedSeedFile {
+export function parseSeedText(
+  text: string,
+  options: { allowPrivate?: boolean } = {},
+): ParsedSeedFile {
   const result: ParsedSeedFile = { entries: [], rejected: [], duplicates: 0 };
   const seen = new Set<string>();
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
@@ -35,7 +38,7 @@ export function parseSeedText(text: string): ParsedSeedFile {
     const content = raw.replace(INLINE_COMMENT, "").trim();
     if (content === "") return;
     const line = index + 1;
-    const parsed = parseRelayUrl(content);
+    const parsed = parseRelayUrl(content, { allowPrivate: options.allowPrivate === true });
     if (!parsed.ok) {
       result.rejected.push({ line, reason: parsed.reason });
     } else if (seen.has(parsed.url)) {

@@ -63,13 +63,15 @@ function logRejections(ctx: ServiceContext, parsed: ParsedSeedFile): void {
  * Relays on networks that are disabled are seeded too; the validator probes them once
  * their network is enabled.
  */
-export function createSeeder(_deps: ServiceDeps, config: SeederConfig): Service {
+export function createSeeder(deps: ServiceDeps, config: SeederConfig): Service {
   const path = resolve(config.seed.file_path);
   const toValidate = config.seed.to_validate;
   return {
     name: "seeder",
     async runCycle(ctx): Promise<CycleReport> {
-      const parsed = parseSeedText(await readSeedFile(path));
+      const parsed = parseSeedText(await readSeedFile(path), {
+        allowPrivate: deps.brotr.allow_private,
+      });
       logRejections(ctx, parsed);
       const added = await insertEntries(ctx, parsed.entries, toValidate);
       const counts: Record<LineOutcome, number> = {

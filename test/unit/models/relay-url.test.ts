@@ -338,3 +338,34 @@ describe("parseRelayUrl result parts", () => {
     expect(parseRelayUrl("wss://relay.example.com", { maxLength: 23 }).ok).toBe(true);
   });
 });
+
+describe("parseRelayUrl with allowPrivate (devnet and tests only)", () => {
+  const cases: [string, string][] = [
+    ["ws://127.0.0.1:7001", "ws://127.0.0.1:7001"],
+    ["wss://127.0.0.1", "wss://127.0.0.1"],
+    ["WS://LOCALHOST:7000/", "ws://localhost:7000"],
+    ["ws://[::1]:7000/path/", "ws://[::1]:7000/path"],
+    ["ws://10.1.2.3:80", "ws://10.1.2.3"],
+    ["ws://relay.damus.io", "wss://relay.damus.io"],
+  ];
+  it.each(cases)("accepts %s as %s, and the result is a fixpoint", (input, expected) => {
+    const result = parseRelayUrl(input, { allowPrivate: true });
+    expect(result).toMatchObject({ ok: true, url: expected, network: "clearnet" });
+    if (result.ok)
+      expect(parseRelayUrl(result.url, { allowPrivate: true })).toMatchObject({ url: expected });
+  });
+
+  it("still rejects private hosts without the option", () => {
+    for (const [input] of cases.slice(0, 5)) expect(parseRelayUrl(input).ok).toBe(false);
+  });
+
+  it("keeps every other rule", () => {
+    expect(parseRelayUrl("ws://user:pw@127.0.0.1:1", { allowPrivate: true })).toMatchObject({
+      ok: false,
+    });
+    expect(parseRelayUrl("http://127.0.0.1", { allowPrivate: true })).toMatchObject({ ok: false });
+    expect(parseRelayUrl("ws://127.0.0.1:99999", { allowPrivate: true })).toMatchObject({
+      ok: false,
+    });
+  });
+});

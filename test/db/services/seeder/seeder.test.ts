@@ -130,3 +130,24 @@ describe("seeder", () => {
     expect(outcome.error?.message).toMatch(/cannot read seed file .*missing\.txt/);
   });
 });
+
+describe("seeder on a devnet (allow_private)", () => {
+  const LOCAL = "ws://127.0.0.1:7001\nws://localhost:7002/\nwss://relay.damus.io\n";
+
+  it("accepts loopback relay URLs only when the deployment allows private hosts", async () => {
+    const path = join(dir, "devnet-seeds.txt");
+    await writeFile(path, LOCAL);
+    const config = parseConfig(seederConfigSchema, { seed: { file_path: path } }, "seeder.yaml");
+
+    const all = ["ws://127.0.0.1:7001", "ws://localhost:7002", "wss://relay.damus.io"];
+    const strict = createSeeder({ brotr: testBrotrConfig({ allow_private: false }) }, config);
+    await strict.runCycle(testContext(db.pool, NOW).ctx);
+    expect((await readCandidates(db.pool, all)).map((c) => c.url)).toEqual([
+      "wss://relay.damus.io",
+    ]);
+
+    const devnet = createSeeder({ brotr: testBrotrConfig({ allow_private: true }) }, config);
+    await devnet.runCycle(testContext(db.pool, NOW).ctx);
+    expect((await readCandidates(db.pool, all)).map((c) => c.url).sort()).toEqual(all);
+  });
+});
