@@ -16,7 +16,7 @@ import {
   unnestEvents,
 } from "./events.js";
 import type { Profile } from "./migrate.js";
-import { insertRelays, uniqueRelays } from "./relays.js";
+import { insertRelays } from "./relays.js";
 import { inTransaction, type TxCapable } from "./sql.js";
 
 /** One sighting of an event on a relay, as the synchronizer collects them. */
@@ -50,14 +50,6 @@ export interface ArchiveResult {
   rejected: RejectedEvent[];
 }
 
-function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
-  return (a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
-}
-
 function sightings(
   items: readonly ArchiveItem[],
   rejected: readonly RejectedEvent[],
@@ -68,7 +60,7 @@ function sightings(
     if (!bad.has(i.event.id))
       rows.push({ eventId: i.event.id, relayUrl: i.relayUrl, seenAt: i.seenAt });
   }
-  return uniqueEventRelays(rows).sort(byKey((r) => `${r.eventId} ${r.relayUrl}`));
+  return uniqueEventRelays(rows);
 }
 
 /**
@@ -83,10 +75,11 @@ export async function archiveEvents(
   options: ArchiveOptions,
 ): Promise<ArchiveResult> {
   const { rows, rejected } = prepareEvents(items.map((i) => i.event));
-  rows.sort(byKey((r) => r.event.id));
-  const relays: Relay[] = uniqueRelays(
-    items.map((i) => ({ url: i.relayUrl, network: i.network, discoveredAt: i.seenAt })),
-  ).sort(byKey((r) => r.url));
+  const relays: Relay[] = items.map((i) => ({
+    url: i.relayUrl,
+    network: i.network,
+    discoveredAt: i.seenAt,
+  }));
   const links = sightings(items, rejected);
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   const linkThreshold = options.eventRelayCopyThreshold ?? EVENT_RELAY_COPY_THRESHOLD;

@@ -2,19 +2,20 @@ import type pg from "pg";
 import type { EventRelay } from "../../models/event-relay.js";
 import { copyByteaHex, copyLines, copyText } from "./copy.js";
 import type { Queryable } from "./pool.js";
-import { affected, inTransaction, type TxCapable } from "./sql.js";
+import { affected, compareBy, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
 
-/** Batches of at least this many rows go through COPY into a temp table. */
-export const EVENT_RELAY_COPY_THRESHOLD = 1000;
+/**
+ * Batches of at least this many rows go through COPY into a temp table. Sightings are small,
+ * so unnest costs no more CPU than COPY up to about 5,000 rows (BENCHMARKS.md "Database");
+ * above that COPY streams instead of building one huge parameter message.
+ */
+export const EVENT_RELAY_COPY_THRESHOLD = 5000;
 
-/** The first row of each (event, relay) pair, in input order. */
+const pairKey = (r: EventRelay) => `${r.eventId} ${r.relayUrl}`;
+
+/** The first row of each (event, relay) pair, in key order (one lock order for all writers). */
 export function uniqueEventRelays(rows: readonly EventRelay[]): EventRelay[] {
-  const byKey = new Map<string, EventRelay>();
-  for (const r of rows) {
-    const key = `${r.eventId} ${r.relayUrl}`;
-    if (!byKey.has(key)) byKey.set(key, r);
-  }
-  return [...byKey.values()];
+  return uniqueBy(rows, pairKey).sort(compareBy(pairKey));
 }
 
 const UNNEST = `

@@ -4,12 +4,12 @@ import type { NostrEvent } from "../../models/event-types.js";
 import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import type { Profile } from "./migrate.js";
 import type { Queryable } from "./pool.js";
-import { affected, inTransaction, type TxCapable } from "./sql.js";
+import { affected, compareBy, inTransaction, type TxCapable } from "./sql.js";
 
 /**
  * Batches of at least this many events go through COPY into a temp table; smaller ones
- * through one `unnest` statement. Measured with `npm run bench:db -- --threshold` (see
- * BENCHMARKS.md, "Database").
+ * through one `unnest` statement. COPY starts to cost less CPU per event at about 1,000
+ * (`npm run bench:db -- --threshold`, BENCHMARKS.md "Database").
  */
 export const EVENT_COPY_THRESHOLD = 1000;
 
@@ -29,10 +29,10 @@ export interface InsertEventsResult {
   rejected: RejectedEvent[];
 }
 
-/** An event ready to write: validated, with its index entries computed once. */
+/** An event ready to write: validated, its index entries computed once (text[] literal). */
 export interface EventRow {
   event: NostrEvent;
-  tagvalues: string;
+  tagvaluesLiteral: string;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -52,7 +52,10 @@ export function storageProblem(ev: NostrEvent): string | null {
   return unstorableReason(ev);
 }
 
-/** De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues. */
+/**
+ * De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues, and
+ * orders the rows by id, so concurrent writers take row locks in one order (no deadlock).
+ */
 export function prepareEvents(events: readonly NostrEvent[]): {
   rows: EventRow[];
   rejected: RejectedEvent[];
@@ -65,8 +68,9 @@ export function prepareEvents(events: readonly NostrEvent[]): {
     seen.add(event.id);
     const reason = storageProblem(event);
     if (reason !== null) rejected.push({ id: event.id, reason });
-    else rows.push({ event, tagvalues: textArrayLiteral(tagValues(event.tags)) });
+    else rows.push({ event, tagvaluesLiteral: textArrayLiteral(tagValues(event.tags)) });
   }
+  rows.sort(compareBy((r) => r.event.id));
   return { rows, rejected };
 }
 
@@ -97,7 +101,7 @@ export async function unnestEvents(
     rows.map((r) => r.event.pubkey),
     rows.map((r) => r.event.created_at),
     rows.map((r) => r.event.kind),
-    rows.map((r) => r.tagvalues),
+    rows.map((r) => r.tagvaluesLiteral),
   ];
   if (profile === "lilbrotr") return affected(db, UNNEST_LIL, params);
   params.push(
@@ -128,7 +132,7 @@ const STAGE = {
 /** One text-format COPY line of the stage table for the profile. */
 export function eventCopyLine(row: EventRow, profile: Profile): string {
   const ev = row.event;
-  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvalues)}`;
+  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}`;
   if (profile === "lilbrotr") return `${head}\n`;
   const tags = copyText(JSON.stringify(ev.tags));
   return `${head}\t${tags}\t${copyText(ev.content)}\t${copyByteaHex(ev.sig)}\n`;

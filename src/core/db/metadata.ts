@@ -1,7 +1,7 @@
 import { buildMetadata, type Metadata } from "../../models/metadata.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { Queryable } from "./pool.js";
-import { affected } from "./sql.js";
+import { affected, uniqueBy } from "./sql.js";
 
 /** A check document to store under its content hash. */
 export interface MetadataDoc {
@@ -21,12 +21,7 @@ export async function insertMetadataRows(
   db: Queryable,
   rows: readonly Metadata[],
 ): Promise<number> {
-  const byKey = new Map<string, Metadata>();
-  for (const r of rows) {
-    const key = `${r.id.toString("hex")} ${r.type}`;
-    if (!byKey.has(key)) byKey.set(key, r);
-  }
-  const unique = [...byKey.values()];
+  const unique = uniqueBy(rows, (r) => `${r.id.toString("hex")} ${r.type}`);
   if (unique.length === 0) return 0;
   return affected(db, INSERT, [
     unique.map((r) => r.id),

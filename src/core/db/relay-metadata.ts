@@ -5,7 +5,7 @@ import type { RelayMetadata } from "../../models/relay-metadata.js";
 import { insertMetadataRows } from "./metadata.js";
 import type { Queryable } from "./pool.js";
 import { insertRelays } from "./relays.js";
-import { affected, inTransaction, type TxCapable } from "./sql.js";
+import { affected, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
 
 const INSERT = `
   INSERT INTO relay_metadata (relay_url, metadata_id, metadata_type, generated_at)
@@ -23,12 +23,7 @@ export async function insertRelayMetadata(
   db: Queryable,
   rows: readonly RelayMetadata[],
 ): Promise<number> {
-  const byKey = new Map<string, RelayMetadata>();
-  for (const r of rows) {
-    const key = `${r.relayUrl} ${r.generatedAt} ${r.metadataType}`;
-    if (!byKey.has(key)) byKey.set(key, r);
-  }
-  const unique = [...byKey.values()];
+  const unique = uniqueBy(rows, (r) => `${r.relayUrl} ${r.generatedAt} ${r.metadataType}`);
   if (unique.length === 0) return 0;
   return affected(db, INSERT, [
     unique.map((r) => r.relayUrl),

@@ -1,6 +1,6 @@
 import type { ServiceState, StateType } from "../../models/service-state.js";
 import type { Queryable } from "./pool.js";
-import { affected, any } from "./sql.js";
+import { affected, any, uniqueBy } from "./sql.js";
 
 type StateValue = ServiceState["stateValue"];
 
@@ -36,10 +36,9 @@ export async function upsertServiceState(
   db: Queryable,
   rows: readonly ServiceState[],
 ): Promise<number> {
-  const byKey = new Map<string, ServiceState>();
-  for (const r of rows) byKey.set(keyOf(r), r);
-  if (byKey.size === 0) return 0;
-  return affected(db, UPSERT, params([...byKey.values()]));
+  const unique = uniqueBy(rows, keyOf, "last");
+  if (unique.length === 0) return 0;
+  return affected(db, UPSERT, params(unique));
 }
 
 const MERGE = UPSERT.replace(

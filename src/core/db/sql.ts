@@ -70,6 +70,32 @@ export async function affected(db: Queryable, text: string, params: Params = [])
   return result.rowCount ?? 0;
 }
 
+/** Comparator by a string key (code unit order; for hex and URLs the same as bytea/C order). */
+export function compareBy<T>(key: (row: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+}
+
+/**
+ * One row per key, in first-seen order, so a batch with repeats never trips a unique key:
+ * `keep` says whether the first or the last row of a key wins.
+ */
+export function uniqueBy<T>(
+  rows: readonly T[],
+  key: (row: T) => string,
+  keep: "first" | "last" = "first",
+): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    const k = key(row);
+    if (keep === "last" || !byKey.has(k)) byKey.set(k, row);
+  }
+  return [...byKey.values()];
+}
+
 function isClient(db: TxCapable): db is pg.PoolClient {
   return "release" in db;
 }

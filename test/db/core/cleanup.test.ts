@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveEvents } from "../../../src/core/db/archive.js";
 import { deleteOrphanEvents, deleteOrphanMetadata } from "../../../src/core/db/cleanup.js";
+import { insertEventRelays } from "../../../src/core/db/event-relays.js";
 import { insertEvents } from "../../../src/core/db/events.js";
 import { insertMetadata } from "../../../src/core/db/metadata.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
+import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { count, fakeEvents } from "./helpers.js";
 
@@ -28,6 +30,26 @@ describe("orphan cleanup", () => {
     await archiveEvents(db.pool, items, { profile: "bigbrotr" });
     expect(await deleteOrphanEvents(db.pool, { batchSize: 10 })).toBe(25);
     expect(await count(db.pool, "event")).toBe(5);
+    expect(await deleteOrphanEvents(db.pool)).toBe(0);
+  });
+
+  it("skips an orphan a concurrent writer is linking, so its new sighting survives", async () => {
+    const [event] = fakeEvents("race-", 1);
+    await insertEvents(db.pool, [event!], { profile: "bigbrotr" });
+    await insertRelays(db.pool, [
+      { url: "wss://race.example", network: "clearnet", discoveredAt: 1 },
+    ]);
+    const writer = await db.pool.connect();
+    try {
+      await writer.query("BEGIN");
+      const row = { eventId: event!.id, relayUrl: "wss://race.example", seenAt: 2 };
+      expect(await insertEventRelays(writer, [row])).toBe(1);
+      expect(await deleteOrphanEvents(db.pool, { batchSize: 10 })).toBe(0);
+      await writer.query("COMMIT");
+    } finally {
+      writer.release();
+    }
+    expect(await count(db.pool, "event_relay WHERE relay_url = 'wss://race.example'")).toBe(1);
     expect(await deleteOrphanEvents(db.pool)).toBe(0);
   });
 

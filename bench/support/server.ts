@@ -1,0 +1,84 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/core/db/embedded.js";
+import { migrate, type Profile } from "../../src/core/db/migrate.js";
+import { createPool } from "../../src/core/db/pool.js";
+
+/** Server settings of the benchmark: PostgreSQL defaults (fsync and synchronous_commit on)
+ * except memory and WAL size, set as a small production box would have them. */
+export const BENCH_SETTINGS = {
+  shared_buffers: "1GB",
+  max_wal_size: "4GB",
+  max_connections: 20,
+};
+
+export interface BenchServer {
+  server: EmbeddedPostgres;
+  version: string;
+  /** PID of the postmaster, for CPU accounting. */
+  postmasterPid: number;
+  /** A freshly created and migrated database of `profile`. */
+  freshDatabase(profile: Profile, partitions: number, connections?: number): Promise<pg.Pool>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts an embedded PostgreSQL in a temp folder on an ephemeral 127.0.0.1 port. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const dir = await mkdtemp(join(tmpdir(), "bigbrotr-bench-pg-"));
+  const server = await startEmbeddedPostgres({
+    dataDir: dir,
+    port: await freePort(),
+    database: "postgres",
+    settings: BENCH_SETTINGS,
+  });
+  const version = String(
+    (await adminQuery(server.adminUrl, "SHOW server_version")).rows[0].server_version,
+  );
+  const pidFile = await readFile(join(dir, "pg", "postmaster.pid"), "utf8");
+  let pool: pg.Pool | undefined;
+  return {
+    server,
+    version,
+    postmasterPid: Number(pidFile.split("\n")[0]),
+    async freshDatabase(profile, partitions, connections = 1) {
+      await pool?.end();
+      await adminQuery(server.adminUrl, "DROP DATABASE IF EXISTS bench WITH (FORCE)");
+      await adminQuery(server.adminUrl, "CREATE DATABASE bench");
+      const url = new URL(server.adminUrl);
+      url.pathname = "/bench";
+      pool = createPool({ url: url.toString(), max: connections, applicationName: "bench" });
+      await migrate(pool, { profile, partitions });
+      return pool;
+    },
+    async close() {
+      await pool?.end();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
