@@ -10,9 +10,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { initNostrWasm } from "nostr-wasm";
+import { hasValidId } from "../src/models/event.js";
 import type { NostrEvent } from "../src/models/event-types.js";
 import { type BackendName, loadBackend } from "../src/utils/verify/backend.js";
-import { idMatches } from "../src/utils/verify/event-id.js";
 import { createVerifier, type VerifierOptions } from "../src/utils/verify/pool.js";
 
 const { values } = parseArgs({
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     "id hash only (sha256 of NIP-01 JSON)",
     "node:crypto",
     "main",
-    await rate(N, () => events.every(idMatches)),
+    await rate(N, () => events.every(hasValidId)),
   );
   const backends = await availableBackends();
   for (const name of backends) await benchBackend(events, name);

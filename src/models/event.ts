@@ -134,9 +134,13 @@ function someString(ev: IdFields, test: (s: string) => boolean): boolean {
 
 /** Which serialisation hashes to `ev.id`, or null when neither does. */
 export function idMatch(ev: NostrEvent): IdForm | null {
-  if (computeEventId(ev) === ev.id) return "strict";
-  if (!someString(ev, (s) => FORMS_DIFFER.test(s))) return null;
-  return sha256Hex(serializeEventJson(ev)) === ev.id ? "json-stringify" : null;
+  // The two forms are byte-identical unless a string holds a character in FORMS_DIFFER, so
+  // hash the JSON.stringify form first (V8's native serialiser, ~3x faster than ours) and
+  // build the strict form only for the rare events where they differ.
+  const differ = someString(ev, (s) => FORMS_DIFFER.test(s));
+  if (sha256Hex(serializeEventJson(ev)) === ev.id) return differ ? "json-stringify" : "strict";
+  if (!differ) return null;
+  return computeEventId(ev) === ev.id ? "strict" : null;
 }
 
 export function hasValidId(ev: NostrEvent): boolean {

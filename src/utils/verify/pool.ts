@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { hasValidId } from "../../models/event.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import {
   type BackendName,
@@ -7,7 +8,6 @@ import {
   loadBackend,
   type SignatureBackend,
 } from "./backend.js";
-import { idMatches } from "./event-id.js";
 import { IdCache } from "./id-cache.js";
 import { packRecords } from "./protocol.js";
 import {
@@ -16,6 +16,18 @@ import {
   startWorkerPool,
   type WorkerPool,
 } from "./worker-pool.js";
+
+/** Cheap NIP-01 shape check (no copies): wrong shapes are reported as bad-id, never thrown. */
+function hasValidShape(ev: NostrEvent): boolean {
+  if (typeof ev !== "object" || ev === null) return false;
+  if (typeof ev.id !== "string" || typeof ev.pubkey !== "string") return false;
+  if (typeof ev.content !== "string" || typeof ev.sig !== "string") return false;
+  if (!Number.isSafeInteger(ev.created_at) || !Number.isSafeInteger(ev.kind)) return false;
+  if (!Array.isArray(ev.tags)) return false;
+  return ev.tags.every(
+    (tag) => Array.isArray(tag) && tag.every((item) => typeof item === "string"),
+  );
+}
 
 export type VerifyResult = "ok" | "bad-id" | "bad-sig";
 
@@ -124,7 +136,7 @@ async function verifyBatch(
   };
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as NostrEvent;
-    if (!idMatches(ev)) results[i] = "bad-id";
+    if (!hasValidShape(ev) || !hasValidId(ev)) results[i] = "bad-id";
     else if (ctx.cache.touch(ev.id)) results[i] = "ok";
     else if (!isWellFormedTriple(ev.id, ev.pubkey, ev.sig)) results[i] = "bad-sig";
     else if (pending.push(i) - sent >= chunk) send(pending.length);

@@ -42,23 +42,31 @@ async function runChild(args: string[]): Promise<{ results: string[]; entry: str
 
 /** Strips types from our sources, file by file, the way tsc -p tsconfig.build.json would. */
 async function compileToDist(): Promise<string> {
-  const out = path.join(DIST, "utils/verify");
   await rm(DIST, { recursive: true, force: true });
-  await mkdir(out, { recursive: true });
-  await writeFile(path.join(DIST, "package.json"), '{ "type": "module" }\n');
-  for (const name of await readdir(SRC)) {
-    if (!name.endsWith(".ts")) continue;
-    const { outputText } = ts.transpileModule(await readFile(path.join(SRC, name), "utf8"), {
-      compilerOptions: {
-        module: ts.ModuleKind.ES2022,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-      fileName: name,
-    });
-    await writeFile(path.join(out, name.replace(/\.ts$/, ".js")), outputText);
+  await writeFile(path.join(await mkdirs(DIST), "package.json"), '{ "type": "module" }\n');
+  // The pool imports the id check from models; everything else it needs is in utils/verify.
+  for (const dir of ["utils/verify", "models"]) {
+    const src = path.join(ROOT, "src", dir);
+    const out = await mkdirs(path.join(DIST, dir));
+    for (const name of await readdir(src)) {
+      if (!name.endsWith(".ts")) continue;
+      const { outputText } = ts.transpileModule(await readFile(path.join(src, name), "utf8"), {
+        compilerOptions: {
+          module: ts.ModuleKind.ES2022,
+          target: ts.ScriptTarget.ES2022,
+          verbatimModuleSyntax: true,
+        },
+        fileName: name,
+      });
+      await writeFile(path.join(out, name.replace(/\.ts$/, ".js")), outputText);
+    }
   }
-  return pathToFileURL(path.join(out, "pool.js")).href;
+  return pathToFileURL(path.join(DIST, "utils/verify", "pool.js")).href;
+}
+
+async function mkdirs(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 describe("verifier in a child process", () => {

@@ -221,3 +221,31 @@ describe("worker entry", () => {
     expect(entry.bootstrap).toContain("tsImport");
   });
 });
+
+describe("id forms (models/event.ts policy)", () => {
+  it("accepts an id over the spec-strict serialisation of a control character", async () => {
+    const { createRequire } = await import("node:module");
+    const schnorr = createRequire(import.meta.url)("bcrypto/lib/schnorr") as {
+      sign(msg: Buffer, key: Buffer): Buffer;
+      publicKeyCreate(key: Buffer): Buffer;
+    };
+    const { computeEventId, idMatch } = await import("../../../src/models/event.js");
+    const secret = Buffer.alloc(32, 7);
+    const base = {
+      pubkey: schnorr.publicKeyCreate(secret).toString("hex"),
+      created_at: 1_700_000_000,
+      kind: 1,
+      tags: [["t", "bell\u0007"]],
+      content: "ring \u0001 the bell",
+    };
+    const id = computeEventId(base); // NIP-01 strict: control characters written verbatim
+    const ev = { ...base, id, sig: schnorr.sign(Buffer.from(id, "hex"), secret).toString("hex") };
+    expect(idMatch(ev)).toBe("strict");
+    const verifier = await createVerifier({ threads: 0 });
+    try {
+      expect(await verifier.verifyEvents([ev, withTamperedContent(ev)])).toEqual(["ok", "bad-id"]);
+    } finally {
+      await verifier.close();
+    }
+  });
+});
