@@ -147,7 +147,9 @@ async function seeder(): Promise<Service> {
     ...Object.keys(SEEDED).map((n) => url(n)),
     `${onionUrl}  # the onion`,
     "",
-    "wss://127.0.0.1:7777",
+    // allow_private (this devnet's setting) admits loopback IP literals as relay URLs, but
+    // reserved names such as .local stay invalid under every setting.
+    "wss://printer.local:7777",
     "not a relay",
   ];
   await writeFile(path, lines.join("\n"));
@@ -182,7 +184,7 @@ async function archiveMentions(seenAt: number): Promise<void> {
       ["r", url("f1")],
       ["r", url("f4"), "read"],
       ["r", url("h1")], // already a relay
-      ["r", "wss://127.0.0.1:7777"], // never a candidate
+      ["r", "wss://printer.local:7777"], // never a candidate
     ],
     content: "",
   });
@@ -232,7 +234,7 @@ describe("discovery pipeline", () => {
     expect(found).toBeDefined();
     const afterFinder = await allCandidates();
     for (const name of Object.keys(FOUND)) expect(afterFinder.has(url(name))).toBe(true);
-    expect(afterFinder.has("wss://127.0.0.1:7777")).toBe(false);
+    expect(afterFinder.has("wss://printer.local:7777")).toBe(false);
     expect(afterFinder.has(url("h1"))).toBe(false);
 
     // 4. Validator at T0+1000: only the five new candidates are due (the others back off).
