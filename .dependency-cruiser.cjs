@@ -47,7 +47,10 @@ module.exports = {
       severity: "error",
       comment: "Shared service code lives in services/shared.",
       from: { path: "^src/services/([^/]+)/" },
-      to: { path: "^src/services/([^/]+)/", pathNot: ["^src/services/$1/", "^src/services/shared/"] },
+      to: {
+        path: "^src/services/([^/]+)/",
+        pathNot: ["^src/services/$1/", "^src/services/shared/"],
+      },
     },
     {
       name: "nothing-imports-cli",
@@ -64,7 +67,8 @@ module.exports = {
     {
       name: "devnet-only-from-cli",
       severity: "error",
-      comment: "The local relay network is a tool for the CLI and tests, never a runtime dependency.",
+      comment:
+        "The local relay network is a tool for the CLI and tests, never a runtime dependency.",
       from: { path: "^src", pathNot: "^src/(cli|devnet)" },
       to: { path: "^src/devnet" },
     },
