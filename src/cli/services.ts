@@ -74,7 +74,3 @@ export const SERVICES: readonly ServiceEntry[] = [
     create: createRefresher,
   }),
 ];
-
-export function findService(name: string): ServiceEntry | undefined {
-  return SERVICES.find((s) => s.name === name);
-}

@@ -17,8 +17,6 @@ export class ConfigError extends BrotrError {
 
 export class NotFoundError extends BrotrError {}
 
-export class TimeoutError extends BrotrError {}
-
 /** Turns anything thrown into an Error. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;

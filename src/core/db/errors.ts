@@ -14,7 +14,6 @@ export class SerializationFailure extends DbError {}
 export class ConnectionLost extends DbError {}
 export class MigrationError extends DbError {}
 
-const TRANSIENT = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
 const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"]);
 
 function codeOf(error: unknown): string | undefined {
@@ -38,12 +37,6 @@ export function classifyDbError(error: unknown): unknown {
   if (code.startsWith("08") || code.startsWith("57P") || NETWORK.has(code))
     return new ConnectionLost(message, code, { cause: error });
   return new DbError(message, code, { cause: error });
-}
-
-/** True for failures worth retrying: serialization, deadlock, lost or refused connections. */
-export function isTransientDbError(error: unknown): boolean {
-  const code = codeOf(error);
-  return code !== undefined && (TRANSIENT.has(code) || NETWORK.has(code));
 }
 
 /** A query returned a different number of rows than its caller's contract allows. */
