@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../src/core/db/embedded.js";
 import { migrate, type Profile } from "../../src/core/db/migrate.js";
 import { createPool } from "../../src/core/db/pool.js";
+import { freePort } from "../../test/support/free-port.js";
 
 /** Server settings of the benchmark: PostgreSQL defaults (fsync and synchronous_commit on)
  * except memory and WAL size, set as a small production box would have them. */
@@ -23,18 +23,6 @@ export interface BenchServer {
   /** A freshly created and migrated database of `profile`. */
   freshDatabase(profile: Profile, partitions: number, connections?: number): Promise<pg.Pool>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {

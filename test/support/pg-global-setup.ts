@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -7,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/core/db/embedded.js";
 import { migrate, type Profile } from "../../src/core/db/migrate.js";
 import { createPool } from "../../src/core/db/pool.js";
+import { freePort } from "./free-port.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,18 +19,6 @@ export const TEMPLATE_PARTITIONS = 4;
 
 export function templateName(profile: Profile): string {
   return `bigbrotr_template_${profile}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function buildTemplate(adminUrl: string, profile: Profile): Promise<void> {

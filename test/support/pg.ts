@@ -31,15 +31,14 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** A fresh, fully migrated database cloned from the profile's template (fast: a file copy). */
-export async function createTestDatabase(
-  options: { profile?: Profile; poolSize?: number } = {},
+async function openDatabase(
+  name: string,
+  createSql: string,
+  poolSize: number,
 ): Promise<TestDatabase> {
-  const profile = options.profile ?? "bigbrotr";
-  const name = `test_${profile}_${randomBytes(5).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE bigbrotr_template_${profile}`));
+  await admin((c) => c.query(createSql));
   const url = databaseUrl(name);
-  const pool = createPool({ url, max: options.poolSize ?? 5 });
+  const pool = createPool({ url, max: poolSize });
   return {
     url,
     adminUrl: inject("pgAdminUrl"),
@@ -52,20 +51,18 @@ export async function createTestDatabase(
   };
 }
 
+/** A fresh, fully migrated database cloned from the profile's template (fast: a file copy). */
+export async function createTestDatabase(
+  options: { profile?: Profile; poolSize?: number } = {},
+): Promise<TestDatabase> {
+  const profile = options.profile ?? "bigbrotr";
+  const name = `test_${profile}_${randomBytes(5).toString("hex")}`;
+  const sql = `CREATE DATABASE ${name} TEMPLATE bigbrotr_template_${profile}`;
+  return openDatabase(name, sql, options.poolSize ?? 5);
+}
+
 /** An empty database (no schema), for migrator tests. */
 export async function createEmptyDatabase(): Promise<TestDatabase> {
   const name = `test_empty_${randomBytes(5).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = databaseUrl(name);
-  const pool = createPool({ url, max: 3 });
-  return {
-    url,
-    adminUrl: inject("pgAdminUrl"),
-    name,
-    pool,
-    async drop() {
-      await pool.end();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
+  return openDatabase(name, `CREATE DATABASE ${name}`, 3);
 }

@@ -9,15 +9,30 @@ export interface TestContext {
   /** Parsed JSON log records, in order. */
   logs: Record<string, unknown>[];
   registry: Registry;
+  /** The context's clock: set `clock.now` to move time; undefined follows the wall clock. */
+  clock: { now: number | undefined };
   /** The value of one metric series, or undefined when it was never set. */
   metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
   abort(): void;
 }
 
+/** The value of one series of a metric in `registry`, or undefined. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const series = metric?.values.find((v) =>
+    Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+  );
+  return series?.value;
+}
+
 /** A real ServiceContext for tests: JSON logs captured in memory, a private metrics registry. */
 export function createTestContext(
   db: pg.Pool,
-  options: { service?: string; now?: () => number } = {},
+  options: { service?: string; now?: number; signal?: AbortSignal } = {},
 ): TestContext {
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -29,24 +44,20 @@ export function createTestContext(
   const service = options.service ?? "test";
   const registry = createRegistry();
   const controller = new AbortController();
+  const clock: { now: number | undefined } = { now: options.now };
   const ctx: ServiceContext = {
     db,
     log: createLogger({ level: "debug", format: "json", destination }).child({ service }),
     metrics: createServiceMetrics(registry, service),
-    signal: controller.signal,
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    signal: options.signal ?? controller.signal,
+    now: () => clock.now ?? Math.floor(Date.now() / 1000),
   };
   return {
     ctx,
     logs,
     registry,
+    clock,
     abort: () => controller.abort(),
-    async metric(name, labels = {}) {
-      const metric = await registry.getSingleMetric(name)?.get();
-      const series = metric?.values.find((v) =>
-        Object.entries(labels).every(([k, val]) => v.labels[k] === val),
-      );
-      return series?.value;
-    },
+    metric: (name, labels) => metricValue(registry, name, labels),
   };
 }

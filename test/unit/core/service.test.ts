@@ -1,45 +1,11 @@
-import { Writable } from "node:stream";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../../src/core/logger.js";
-import { createRegistry, createServiceMetrics } from "../../../src/core/metrics.js";
-import {
-  runForever,
-  runOnce,
-  type Service,
-  type ServiceContext,
-  sleep,
-} from "../../../src/core/service.js";
+import { runForever, runOnce, type Service, sleep } from "../../../src/core/service.js";
+import { createTestContext, metricValue } from "../../support/service-context.js";
 
 function context(signal: AbortSignal) {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _e, done) {
-      for (const l of chunk.toString().split("\n")) if (l) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  const registry = createRegistry();
-  const ctx: ServiceContext = {
-    db: {} as pg.Pool,
-    log: createLogger({ level: "debug", format: "json", destination }).child({ service: "t" }),
-    metrics: createServiceMetrics(registry, "t"),
-    signal,
-    now: () => Math.floor(Date.now() / 1000),
-  };
-  return { ctx, lines, registry };
-}
-
-async function metricValue(
-  registry: ReturnType<typeof createRegistry>,
-  name: string,
-  labels: object,
-) {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const found = metric?.values.find((v) =>
-    Object.entries(labels).every(([k, val]) => v.labels[k] === val),
-  );
-  return found?.value;
+  const t = createTestContext({} as pg.Pool, { service: "t", signal });
+  return { ctx: t.ctx, lines: t.logs, registry: t.registry };
 }
 
 describe("runOnce", () => {

@@ -9,21 +9,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, createServer as createNetServer, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import type pg from "pg";
 import { type WebSocket, WebSocketServer } from "ws";
 import { parseConfig } from "../../../../src/core/config/load.js";
 import { type BrotrConfig, brotrConfigSchema } from "../../../../src/core/config/schemas.js";
-import { createLogger } from "../../../../src/core/logger.js";
-import {
-  createRegistry,
-  createServiceMetrics,
-  type Registry,
-} from "../../../../src/core/metrics.js";
+import type { Registry } from "../../../../src/core/metrics.js";
 import type { ServiceContext } from "../../../../src/core/service.js";
 import type { Resolver } from "../../../../src/utils/dns.js";
 import { startFakeRelay } from "../../../support/fake-relay.js";
+import { createTestContext, metricValue } from "../../../support/service-context.js";
 import { startSocks5Stub } from "../../../support/socks5-stub.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
@@ -133,37 +128,11 @@ export interface TestContext {
 
 /** A ServiceContext on `db` with a movable clock and captured JSON logs. */
 export function testContext(db: pg.Pool, now: number, signal?: AbortSignal): TestContext {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const l of chunk.toString().split("\n")) if (l) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  const registry = createRegistry();
-  const clock = { now };
-  const ctx: ServiceContext = {
-    db,
-    log: createLogger({ level: "debug", format: "json", destination }),
-    metrics: createServiceMetrics(registry, "test"),
-    signal: signal ?? new AbortController().signal,
-    now: () => clock.now,
-  };
-  return { ctx, lines, registry, clock };
+  const t = createTestContext(db, { now, ...(signal ? { signal } : {}) });
+  return { ctx: t.ctx, lines: t.logs, registry: t.registry, clock: t.clock as { now: number } };
 }
 
-/** The value of one series of a metric, or undefined. */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number | undefined> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  const found = metric?.values.find((v) =>
-    Object.entries(labels).every(([k, val]) => v.labels[k] === val),
-  );
-  return found?.value;
-}
+export { metricValue };
 
 /** A bare WebSocket server on 127.0.0.1 that runs `onConnection` for every client. */
 export async function startScriptedServer(
