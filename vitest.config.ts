@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 // Four projects: pure unit tests, real-PostgreSQL tests, loopback protocol tests and
 // end-to-end pipelines (real PostgreSQL + loopback relays). Nothing leaves 127.0.0.1.
 const pgSetup = "./test/support/pg-global-setup.ts";
+// Every test file runs with a guard that refuses connections outside loopback.
+const setupFiles = ["./test/support/network-guard.ts"];
 
 export default defineConfig({
   test: {
@@ -11,12 +13,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          setupFiles,
           include: ["test/unit/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "db",
+          setupFiles,
           include: ["test/db/**/*.test.ts"],
           globalSetup: [pgSetup],
           testTimeout: 60_000,
@@ -26,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: "protocol",
+          setupFiles,
           include: ["test/protocol/**/*.test.ts"],
           testTimeout: 30_000,
         },
@@ -33,6 +38,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          setupFiles,
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: [pgSetup],
           testTimeout: 120_000,

@@ -55,6 +55,10 @@ beforeAll(async () => {
     `database:\n  embedded: { data_dir: ${dataDir}, port: ${port} }\n  partitions: 2\nmetrics: { enabled: false }\nlog: { format: json }\n`,
   );
   await writeFile(join(configDir, "services", "refresher.yaml"), "interval: 3600\n");
+  // Never the public network from a test: the services that reach out are off here.
+  for (const name of ["seeder", "finder", "validator"]) {
+    await writeFile(join(configDir, "services", `${name}.yaml`), "enabled: false\n");
+  }
 });
 
 afterAll(async () => {
@@ -102,7 +106,8 @@ describe("bigbrotr CLI", () => {
     expect(migrated.stdout).toContain("schema_up_to_date");
     expect(existsSync(join(dataDir, "pg", "postmaster.pid"))).toBe(false);
 
-    const child = start(["up"], configDir);
+    // Only the refresher: the seeder and finder default to public sources, and tests stay on 127.0.0.1.
+    const child = start(["up", "--only", "refresher"], configDir);
     let signalled = false;
     const result = await collect(child, (out) => {
       if (!signalled && out.includes('"cycle_completed"')) {
