@@ -3,16 +3,9 @@ import { z } from "zod";
 import { parseConfig, parseYaml, resolveSecret } from "../../../../src/core/config/load.js";
 import { brotrConfigSchema, serviceBaseShape } from "../../../../src/core/config/schemas.js";
 import { ConfigError } from "../../../../src/core/errors.js";
+import { configIssues } from "../../../support/config-issues.js";
 
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = configIssues;
 
 describe("brotr config", () => {
   it("fills every default from an empty file", () => {

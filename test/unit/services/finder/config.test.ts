@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseYaml } from "../../../../src/core/config/load.js";
-import { ConfigError } from "../../../../src/core/errors.js";
 import { finderConfigSchema } from "../../../../src/services/finder/config.js";
+import { configIssues } from "../../../support/config-issues.js";
 
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(finderConfigSchema, raw, "finder.yaml");
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = (raw: unknown) =>
+  configIssues(() => parseConfig(finderConfigSchema, raw, "finder.yaml"));
 
 describe("finder config", () => {
   it("fills every default from an empty file", () => {

@@ -1,18 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseYaml } from "../../../../src/core/config/load.js";
-import { ConfigError } from "../../../../src/core/errors.js";
 import { retryDelay } from "../../../../src/services/validator/backoff.js";
 import { validatorConfigSchema } from "../../../../src/services/validator/config.js";
+import { configIssues } from "../../../support/config-issues.js";
 
-function issuesOf(yaml: string): string[] {
-  try {
-    parseConfig(validatorConfigSchema, parseYaml(yaml, "validator.yaml"), "validator.yaml");
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = (yaml: string) =>
+  configIssues(() =>
+    parseConfig(validatorConfigSchema, parseYaml(yaml, "validator.yaml"), "validator.yaml"),
+  );
 
 describe("validator config", () => {
   it("fills the defaults from an empty file", () => {
