@@ -14,8 +14,12 @@ const processingSchema = z
     max_retry_interval: z.int().min(60).max(2_592_000).default(86_400),
     /** Retry a clearnet relay without certificate verification after a certificate error. */
     allow_insecure: z.boolean().default(false),
-    /** Cleanup drops candidates that failed this many times (0 = keep them forever). */
-    max_failures: z.int().min(0).max(1_000_000).default(720),
+    /**
+     * Cleanup drops candidates that failed this many times (0 = keep them forever). The
+     * original's 720 meant ~30 days of hourly retries; with the default backoff (1 h doubling
+     * to 24 h) 35 failures span the same ~30 days.
+     */
+    max_failures: z.int().min(0).max(1_000_000).default(35),
     /** A probe may take the network's timeout × this factor (connect + first answer). */
     probe_timeout_factor: z.number().min(0.5).max(4).default(1),
   })

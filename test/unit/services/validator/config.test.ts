@@ -18,7 +18,7 @@ describe("validator config", () => {
       retry_interval: 3600,
       max_retry_interval: 86_400,
       allow_insecure: false,
-      max_failures: 720,
+      max_failures: 35,
       probe_timeout_factor: 1,
     });
     expect(config.processing.max_candidates).toBeUndefined();
@@ -76,5 +76,18 @@ describe("retry backoff", () => {
   it("never overflows for absurd failure counts", () => {
     expect(retryDelay(Number.MAX_SAFE_INTEGER, 60, 2_592_000)).toBe(2_592_000);
     expect(Number.isFinite(retryDelay(1e9, 604_800, 2_592_000))).toBe(true);
+  });
+});
+
+describe("default candidate lifetime", () => {
+  it("drops a dead candidate after about 30 days of retries, as the original did", () => {
+    const { processing } = parseConfig(validatorConfigSchema, {}, "validator.yaml");
+    let span = 0; // from the first failure to the failure that reaches max_failures
+    for (let n = 1; n < processing.max_failures; n++) {
+      span += retryDelay(n, processing.retry_interval, processing.max_retry_interval);
+    }
+    const days = span / 86_400;
+    expect(days).toBeGreaterThan(28);
+    expect(days).toBeLessThan(32);
   });
 });
