@@ -6,7 +6,7 @@ export type Registry = client.Registry;
 /** A fresh registry with the process's default metrics (memory, event loop lag, GC). */
 export function createRegistry(): Registry {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: "brotr_process_" });
+  client.collectDefaultMetrics({ register: registry, prefix: "brotr_" });
   return registry;
 }
 

@@ -42,6 +42,7 @@ const run = (args: string[], configDir: string) => collect(start(args, configDir
 let root: string;
 let configDir: string;
 let dataDir: string;
+let metricsPort: number;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "bigbrotr-cli-"));
@@ -50,9 +51,10 @@ beforeAll(async () => {
   dataDir = join(root, "data");
   await (await import("node:fs/promises")).mkdir(join(configDir, "services"), { recursive: true });
   const port = await freePort();
+  metricsPort = await freePort();
   await writeFile(
     join(configDir, "brotr.yaml"),
-    `database:\n  embedded: { data_dir: ${dataDir}, port: ${port} }\n  partitions: 2\nmetrics: { enabled: false }\nlog: { format: json }\n`,
+    `database:\n  embedded: { data_dir: ${dataDir}, port: ${port} }\n  partitions: 2\nmetrics: { enabled: true, port: ${metricsPort} }\nlog: { format: json }\n`,
   );
   await writeFile(join(configDir, "services", "refresher.yaml"), "interval: 3600\n");
   // Never the public network from a test: the services that reach out are off here.
@@ -108,14 +110,27 @@ describe("bigbrotr CLI", () => {
 
     // Only the refresher: the seeder and finder default to public sources, and tests stay on 127.0.0.1.
     const child = start(["up", "--only", "refresher"], configDir);
-    let signalled = false;
+    let scrape: Promise<string> | undefined;
     const result = await collect(child, (out) => {
-      if (!signalled && out.includes('"cycle_completed"')) {
-        signalled = true;
-        child.kill("SIGTERM");
+      if (!scrape && out.includes('"cycle_completed"')) {
+        // Scrape the running process's metrics, then ask it to stop.
+        scrape = fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+          .then((r) => r.text())
+          .finally(() => child.kill("SIGTERM"));
       }
     });
-    expect(signalled).toBe(true);
+    expect(scrape).toBeDefined();
+    const metrics = await (scrape as Promise<string>);
+    const series = (name: string, ...labels: string[]) =>
+      metrics
+        .split("\n")
+        .find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+    expect(series("brotr_cycles_total", 'service="refresher"', 'outcome="success"')).toMatch(/ 1$/);
+    expect(series("brotr_view_refreshes_total", 'view="event_stats"', 'outcome="success"')).toMatch(
+      / 1$/,
+    );
+    expect(series("brotr_consecutive_failures", 'service="refresher"')).toMatch(/ 0$/);
+    expect(metrics).toContain("brotr_process_cpu_user_seconds_total");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('"service_stopped"');
     expect(result.stdout).toContain('"embedded_database_stopped"');
