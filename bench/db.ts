@@ -80,7 +80,7 @@ async function run(
   const { profile, variant, batch, concurrency } = setup;
   const pool = await bench.freshDatabase(profile, PARTITIONS, concurrency);
   await applyVariant(pool, variant);
-  const asyncCommit = VARIANTS[variant].asyncCommit;
+
   let events = 0;
   let eventRelays = 0;
   const cpu0 = [ownCpuSeconds(), await serverCpuSeconds(bench.postmasterPid)];
@@ -89,7 +89,7 @@ async function run(
   const worker = async () => {
     for (let i = next; i < items.length; i = next) {
       next += batch;
-      const result = await archiveEvents(pool, items.slice(i, i + batch), { profile, asyncCommit });
+      const result = await archiveEvents(pool, items.slice(i, i + batch), { profile });
       events += result.events;
       eventRelays += result.eventRelays;
     }

@@ -1,12 +1,13 @@
-import type { EventRelay } from "../../models/event-relay.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
 import type { Relay } from "../../models/relay.js";
+import type { ServiceState } from "../../models/service-state.js";
+import { BrotrError } from "../errors.js";
 import {
-  copyEventRelays,
-  EVENT_RELAY_COPY_THRESHOLD,
-  uniqueEventRelays,
-  unnestEventRelays,
+  lockSightingsShared,
+  type SightingRow,
+  uniqueSightings,
+  writeSightings,
 } from "./event-relays.js";
 import {
   copyEvents,
@@ -16,7 +17,8 @@ import {
   unnestEvents,
 } from "./events.js";
 import type { Profile } from "./migrate.js";
-import { insertRelays } from "./relays.js";
+import { RelayIdCache } from "./relays.js";
+import { upsertServiceState } from "./service-state.js";
 import { inTransaction, type TxCapable } from "./sql.js";
 
 /** One sighting of an event on a relay, as the synchronizer collects them. */
@@ -28,18 +30,31 @@ export interface ArchiveItem {
   seenAt: number;
 }
 
-export interface ArchiveOptions {
+interface ArchiveBaseOptions {
   profile: Profile;
   /** Batch sizes from which events / sightings go through COPY (defaults measured). */
   eventCopyThreshold?: number;
   eventRelayCopyThreshold?: number;
-  /**
-   * `SET LOCAL synchronous_commit = off` for this transaction: the commit returns before its
-   * WAL is flushed. Safe for cursor-after-data callers: a crash loses only a suffix of the
-   * commit order, so a cursor written later can never survive data it points past.
-   */
-  asyncCommit?: boolean;
+  /** The writer's relay id cache (one per long-lived writer; a fresh one otherwise). */
+  relayIds?: RelayIdCache;
 }
+
+/**
+ * Progress committed in the archive transaction itself (the synchronizer's per-relay
+ * cursors), and whether that transaction may commit asynchronously.
+ *
+ * `asyncCommit` = `SET LOCAL synchronous_commit = off`: the commit returns before its WAL is
+ * flushed, so a server crash can lose the last few hundred milliseconds of commits. That is
+ * safe only because the cursor is in the same transaction: the batch and the cursor that
+ * covers it are lost together, and the relay serves those events again. Everything else
+ * (metadata, candidates, state written on its own) keeps synchronous commits, which is why
+ * the option exists only here, beside the cursor.
+ */
+type ArchiveCursorOptions =
+  | { cursor: readonly ServiceState[]; asyncCommit?: boolean }
+  | { cursor?: undefined; asyncCommit?: false };
+
+export type ArchiveOptions = ArchiveBaseOptions & ArchiveCursorOptions;
 
 export interface ArchiveResult {
   /** New rows in each table. */
@@ -50,50 +65,77 @@ export interface ArchiveResult {
   rejected: RejectedEvent[];
 }
 
+/** Earliest seenAt of each event id among the items. */
+function firstSeen(items: readonly ArchiveItem[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const i of items) {
+    const seen = first.get(i.event.id);
+    if (seen === undefined || i.seenAt < seen) first.set(i.event.id, i.seenAt);
+  }
+  return first;
+}
+
+/** Missing relays are inserted with discovered_at = their earliest sighting in the batch. */
+function relaysOf(items: readonly ArchiveItem[]): Relay[] {
+  const byUrl = new Map<string, Relay>();
+  for (const i of items) {
+    const r = byUrl.get(i.relayUrl);
+    if (r === undefined || i.seenAt < r.discoveredAt) {
+      byUrl.set(i.relayUrl, { url: i.relayUrl, network: i.network, discoveredAt: i.seenAt });
+    }
+  }
+  return [...byUrl.values()];
+}
+
 function sightings(
   items: readonly ArchiveItem[],
   rejected: readonly RejectedEvent[],
-): EventRelay[] {
+  ids: ReadonlyMap<string, number>,
+): SightingRow[] {
   const bad = new Set(rejected.map((r) => r.id));
-  const rows: EventRelay[] = [];
+  const rows: SightingRow[] = [];
   for (const i of items) {
-    if (!bad.has(i.event.id))
-      rows.push({ eventId: i.event.id, relayUrl: i.relayUrl, seenAt: i.seenAt });
+    if (bad.has(i.event.id)) continue;
+    const relayId = ids.get(i.relayUrl);
+    if (relayId === undefined) throw new BrotrError(`no id resolved for relay ${i.relayUrl}`);
+    rows.push({ eventId: i.event.id, relayId, seenAt: i.seenAt });
   }
-  return uniqueEventRelays(rows);
+  return uniqueSightings(rows);
 }
 
 /**
- * Archives sightings in one transaction: missing relays (discovered_at = first seen_at),
- * then events, then event_relay rows, each ignoring what is already stored. Rows are written
- * in key order so concurrent archivers cannot deadlock on each other. A crash leaves either
- * all of it or none, so callers may write their cursor after this returns.
+ * Archives sightings in one transaction, holding the sightings lock shared: missing relays
+ * (their ids through the writer's cache), then events (first_seen_at = their earliest
+ * sighting here), then event_relay rows, each ignoring what is already stored, then the
+ * optional cursor. Rows are written in key order so concurrent archivers cannot deadlock.
+ * A crash leaves all of it or none.
  */
 export async function archiveEvents(
   db: TxCapable,
   items: readonly ArchiveItem[],
   options: ArchiveOptions,
 ): Promise<ArchiveResult> {
-  const { rows, rejected } = prepareEvents(items.map((i) => i.event));
-  const relays: Relay[] = items.map((i) => ({
-    url: i.relayUrl,
-    network: i.network,
-    discoveredAt: i.seenAt,
-  }));
-  const links = sightings(items, rejected);
+  if (options.asyncCommit && !options.cursor) {
+    throw new BrotrError("asyncCommit is only allowed with a cursor in the same transaction");
+  }
+  const first = firstSeen(items);
+  const { rows, rejected } = prepareEvents(
+    items.map((i) => i.event),
+    (id) => first.get(id) as number,
+  );
+  const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
-  const linkThreshold = options.eventRelayCopyThreshold ?? EVENT_RELAY_COPY_THRESHOLD;
   return inTransaction(db, async (client) => {
     if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
-    const relayCount = await insertRelays(client, relays);
+    await lockSightingsShared(client);
+    const relays = await cache.resolve(client, relaysOf(items));
+    const links = sightings(items, rejected, relays.ids);
     const events =
       rows.length >= eventThreshold
         ? await copyEvents(client, rows, options.profile)
         : await unnestEvents(client, rows, options.profile);
-    const eventRelays =
-      links.length >= linkThreshold
-        ? await copyEventRelays(client, links)
-        : await unnestEventRelays(client, links);
-    return { events, eventRelays, relays: relayCount, rejected };
+    const eventRelays = await writeSightings(client, links, options.eventRelayCopyThreshold);
+    if (options.cursor) await upsertServiceState(client, options.cursor);
+    return { events, eventRelays, relays: relays.inserted, rejected };
   });
 }

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import { withTransaction } from "./pool.js";
 import { affected } from "./sql.js";
 
@@ -15,13 +16,16 @@ interface Batch {
   /** Deletes the picked rows that are still unreferenced under a fresh snapshot. */
   remove: string;
   params(rows: pg.QueryResultRow[]): unknown[];
+  /** Statement run between pick and remove (orphan events: the sightings lock). */
+  beforeRemove?: string;
 }
 
 // Why two statements: a writer may commit a reference to a row after our first snapshot.
-// The row locks taken by `pick` block any new reference (its foreign-key check needs a KEY
-// SHARE lock), and `remove` runs with a new snapshot that sees every reference committed
-// before the lock, so a row that just became referenced is never deleted (nor, through the
-// cascade, its brand-new references).
+// `pick` locks candidates; something then stops new references (for metadata the row lock
+// itself, since the foreign-key check of a new reference needs a KEY SHARE lock; for events
+// the sightings lock, see beforeRemove), and `remove` runs with a new snapshot that sees every
+// reference committed before that, so a row that just became referenced is never deleted
+// (nor, through the cascade, its brand-new references).
 const ORPHAN_EVENTS: Batch = {
   pick: `SELECT e.id FROM event e
          WHERE NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)
@@ -29,6 +33,11 @@ const ORPHAN_EVENTS: Batch = {
   remove: `DELETE FROM event e WHERE e.id = ANY($1::bytea[])
            AND NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)`,
   params: (rows) => [rows.map((r) => r.id)],
+  // Sightings have no foreign key whose lock would stop a writer from linking a picked
+  // event: take the sightings lock exclusively first, so every writer in flight has committed
+  // and `remove` (its snapshot taken after the lock) sees their sightings. The delete
+  // trigger takes the same lock, but only after `remove` took its snapshot: too late.
+  beforeRemove: `SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`,
 };
 
 const ORPHAN_METADATA: Batch = {
@@ -53,7 +62,9 @@ async function deleteInBatches(
   while (!options.signal?.aborted) {
     const deleted = await withTransaction(pool, async (client) => {
       const { rows } = await client.query(batch.pick, [size]);
-      return rows.length === 0 ? 0 : affected(client, batch.remove, batch.params(rows));
+      if (rows.length === 0) return 0;
+      if (batch.beforeRemove) await client.query(batch.beforeRemove);
+      return affected(client, batch.remove, batch.params(rows));
     });
     total += deleted;
     if (deleted < size) break;

@@ -1,8 +1,25 @@
 import type pg from "pg";
 import type { EventRelay } from "../../models/event-relay.js";
-import { copyByteaHex, copyLines, copyText } from "./copy.js";
+import { copyByteaHex, copyLines } from "./copy.js";
+import { ForeignKeyViolation } from "./errors.js";
 import type { Queryable } from "./pool.js";
-import { affected, compareBy, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
+import { relayIdsByUrl } from "./relays.js";
+import { affected, any, compareBy, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
+
+/**
+ * Sightings (`event_relay`) have no per-row foreign keys; this module is their only writer and
+ * keeps them whole set-based (docs/database.md, "Integrity of sightings"):
+ * - a writer holds SIGHTINGS_LOCK_KEY shared for its whole transaction, and writes sightings
+ *   only for events of that transaction or verified in it, and for relay ids verified in it;
+ * - deleting relays or events takes the lock exclusively (a trigger of migration 000005), so
+ *   it waits for writers in flight, blocks new ones, and then deletes their sightings.
+ */
+export const SIGHTINGS_LOCK_KEY = "7425146731800191322";
+
+/** Takes the sightings lock shared until the end of the client's transaction. */
+export async function lockSightingsShared(client: Queryable): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock_shared(${SIGHTINGS_LOCK_KEY})`);
+}
 
 /**
  * Batches of at least this many rows go through COPY into a temp table. Sightings are small,
@@ -11,68 +28,114 @@ import { affected, compareBy, inTransaction, type TxCapable, uniqueBy } from "./
  */
 export const EVENT_RELAY_COPY_THRESHOLD = 5000;
 
-const pairKey = (r: EventRelay) => `${r.eventId} ${r.relayUrl}`;
+/** A sighting with its relay resolved to an id. */
+export interface SightingRow {
+  eventId: string;
+  relayId: number;
+  seenAt: number;
+}
+
+const rowKey = (r: SightingRow) => `${r.eventId}${r.relayId}`;
 
 /** The first row of each (event, relay) pair, in key order (one lock order for all writers). */
-export function uniqueEventRelays(rows: readonly EventRelay[]): EventRelay[] {
-  return uniqueBy(rows, pairKey).sort(compareBy(pairKey));
+export function uniqueSightings(rows: readonly SightingRow[]): SightingRow[] {
+  return uniqueBy(rows, rowKey).sort(compareBy(rowKey));
 }
 
 const UNNEST = `
-  INSERT INTO event_relay (event_id, relay_url, seen_at)
-  SELECT decode(u.event_id, 'hex'), u.relay_url, u.seen_at
-  FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(event_id, relay_url, seen_at)
-  ON CONFLICT (event_id, relay_url) DO NOTHING`;
+  INSERT INTO event_relay (event_id, relay_id, seen_at)
+  SELECT decode(u.event_id, 'hex'), u.relay_id, u.seen_at
+  FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(event_id, relay_id, seen_at)
+  ON CONFLICT (event_id, relay_id) DO NOTHING`;
 
-/** Writes unique rows with one `unnest` statement; returns how many were new. */
-export async function unnestEventRelays(
-  db: Queryable,
-  rows: readonly EventRelay[],
-): Promise<number> {
-  if (rows.length === 0) return 0;
+async function unnestSightings(db: Queryable, rows: readonly SightingRow[]): Promise<number> {
   return affected(db, UNNEST, [
     rows.map((r) => r.eventId),
-    rows.map((r) => r.relayUrl),
+    rows.map((r) => r.relayId),
     rows.map((r) => r.seenAt),
   ]);
 }
 
-function* linesOf(rows: readonly EventRelay[]): Generator<string> {
-  for (const r of rows) yield `${copyByteaHex(r.eventId)}\t${copyText(r.relayUrl)}\t${r.seenAt}\n`;
+function* linesOf(rows: readonly SightingRow[]): Generator<string> {
+  for (const r of rows) yield `${copyByteaHex(r.eventId)}\t${r.relayId}\t${r.seenAt}\n`;
 }
 
-/** Writes unique rows by COPY into a temp table, then INSERT … ON CONFLICT DO NOTHING. */
-export async function copyEventRelays(
-  client: pg.PoolClient,
-  rows: readonly EventRelay[],
-): Promise<number> {
-  if (rows.length === 0) return 0;
+async function copySightings(client: pg.PoolClient, rows: readonly SightingRow[]) {
   await client.query(
-    "CREATE TEMP TABLE event_relay_stage (event_id bytea, relay_url text, seen_at bigint) ON COMMIT DROP",
+    "CREATE TEMP TABLE event_relay_stage (event_id bytea, relay_id int, seen_at bigint) ON COMMIT DROP",
   );
   await copyLines(client, "COPY event_relay_stage FROM STDIN", linesOf(rows));
   const inserted = await affected(
     client,
-    `INSERT INTO event_relay (event_id, relay_url, seen_at)
-     SELECT event_id, relay_url, seen_at FROM event_relay_stage
-     ON CONFLICT (event_id, relay_url) DO NOTHING`,
+    `INSERT INTO event_relay (event_id, relay_id, seen_at)
+     SELECT event_id, relay_id, seen_at FROM event_relay_stage
+     ON CONFLICT (event_id, relay_id) DO NOTHING`,
   );
   await client.query("DROP TABLE event_relay_stage");
   return inserted;
 }
 
 /**
- * Inserts event/relay sightings (first row of each pair wins), ignoring those already
- * stored. Every event and relay must exist already (see archiveEvents for the cascade).
+ * Writes unique sightings (unnest below `copyThreshold` rows, COPY from it); returns how many
+ * were new. The caller's transaction holds the sightings lock, and every event and relay id
+ * in `rows` exists in it: archiveEvents and insertEventRelays are the callers.
+ */
+export async function writeSightings(
+  client: pg.PoolClient,
+  rows: readonly SightingRow[],
+  copyThreshold = EVENT_RELAY_COPY_THRESHOLD,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  return rows.length >= copyThreshold ? copySightings(client, rows) : unnestSightings(client, rows);
+}
+
+/** Ids (hex) among `ids` that have no event row. */
+async function missingEvents(db: Queryable, ids: readonly string[]): Promise<string[]> {
+  const rows = await any<{ id: string }>(
+    db,
+    `SELECT u.id FROM unnest($1::text[]) AS u(id)
+     WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.id = decode(u.id, 'hex'))`,
+    [[...new Set(ids)]],
+  );
+  return rows.map((r) => r.id);
+}
+
+function violation(what: string, items: readonly string[]): ForeignKeyViolation {
+  const shown = items.slice(0, 5).join(", ");
+  const more = items.length > 5 ? ` and ${items.length - 5} more` : "";
+  return new ForeignKeyViolation(`sightings refer to ${what}: ${shown}${more}`, "23503");
+}
+
+/**
+ * Inserts sightings of events that are already archived (first row of each pair wins),
+ * ignoring those already stored; returns how many were new. Throws ForeignKeyViolation, and
+ * writes nothing, when an event or a relay does not exist (see archiveEvents to store events,
+ * relays and sightings together).
  */
 export async function insertEventRelays(
   db: TxCapable,
   rows: readonly EventRelay[],
   options: { copyThreshold?: number } = {},
 ): Promise<number> {
-  const unique = uniqueEventRelays(rows);
-  if (unique.length < (options.copyThreshold ?? EVENT_RELAY_COPY_THRESHOLD)) {
-    return unnestEventRelays(db, unique);
-  }
-  return inTransaction(db, (c) => copyEventRelays(c, unique));
+  if (rows.length === 0) return 0;
+  return inTransaction(db, async (client) => {
+    await lockSightingsShared(client);
+    const ids = await relayIdsByUrl(
+      client,
+      rows.map((r) => r.relayUrl),
+    );
+    const unknown = [...new Set(rows.map((r) => r.relayUrl))].filter((u) => !ids.has(u));
+    if (unknown.length > 0) throw violation("unknown relays", unknown);
+    const absent = await missingEvents(
+      client,
+      rows.map((r) => r.eventId),
+    );
+    if (absent.length > 0) throw violation("missing events", absent);
+    const resolved = rows.map((r) => ({
+      eventId: r.eventId,
+      relayId: ids.get(r.relayUrl) as number,
+      seenAt: r.seenAt,
+    }));
+    return writeSightings(client, uniqueSightings(resolved), options.copyThreshold);
+  });
 }

@@ -20,6 +20,8 @@ export interface RejectedEvent {
 
 export interface InsertEventsOptions {
   profile: Profile;
+  /** first_seen_at of the events that are new (unix seconds; default now). */
+  firstSeenAt?: number;
   /** Override of EVENT_COPY_THRESHOLD (0 = always COPY, Infinity = never). */
   copyThreshold?: number;
 }
@@ -33,6 +35,8 @@ export interface InsertEventsResult {
 export interface EventRow {
   event: NostrEvent;
   tagvaluesLiteral: string;
+  /** Stored as first_seen_at when the event is new: when it was first received. */
+  firstSeenAt: number;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -55,11 +59,16 @@ export function storageProblem(ev: NostrEvent): string | null {
 /**
  * De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues, and
  * orders the rows by id, so concurrent writers take row locks in one order (no deadlock).
+ * `firstSeenAt` gives each event's first receive time (a number: the same for all).
  */
-export function prepareEvents(events: readonly NostrEvent[]): {
+export function prepareEvents(
+  events: readonly NostrEvent[],
+  firstSeenAt: number | ((id: string) => number),
+): {
   rows: EventRow[];
   rejected: RejectedEvent[];
 } {
+  const seenAt = typeof firstSeenAt === "number" ? () => firstSeenAt : firstSeenAt;
   const seen = new Set<string>();
   const rows: EventRow[] = [];
   const rejected: RejectedEvent[] = [];
@@ -68,25 +77,30 @@ export function prepareEvents(events: readonly NostrEvent[]): {
     seen.add(event.id);
     const reason = storageProblem(event);
     if (reason !== null) rejected.push({ id: event.id, reason });
-    else rows.push({ event, tagvaluesLiteral: textArrayLiteral(tagValues(event.tags)) });
+    else {
+      const tagvaluesLiteral = textArrayLiteral(tagValues(event.tags));
+      rows.push({ event, tagvaluesLiteral, firstSeenAt: seenAt(event.id) });
+    }
   }
   rows.sort(compareBy((r) => r.event.id));
   return { rows, rejected };
 }
 
 const UNNEST_FULL = `
-  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig)
   SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind,
-         u.tagvalues::text[], u.tags::jsonb, u.content, decode(u.sig, 'hex')
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[],
-              $7::text[], $8::text[]) AS u(id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+         u.tagvalues::text[], u.first_seen_at, u.tags::jsonb, u.content, decode(u.sig, 'hex')
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::bigint[],
+              $7::text[], $8::text[], $9::text[])
+       AS u(id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig)
   ON CONFLICT (id) DO NOTHING`;
 
 const UNNEST_LIL = `
-  INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
-  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[]
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[])
-       AS u(id, pubkey, created_at, kind, tagvalues)
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at)
+  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[],
+         u.first_seen_at
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::bigint[])
+       AS u(id, pubkey, created_at, kind, tagvalues, first_seen_at)
   ON CONFLICT (id) DO NOTHING`;
 
 /** Writes prepared rows with one `unnest` statement; returns how many were new. */
@@ -102,6 +116,7 @@ export async function unnestEvents(
     rows.map((r) => r.event.created_at),
     rows.map((r) => r.event.kind),
     rows.map((r) => r.tagvaluesLiteral),
+    rows.map((r) => r.firstSeenAt),
   ];
   if (profile === "lilbrotr") return affected(db, UNNEST_LIL, params);
   params.push(
@@ -115,16 +130,18 @@ export async function unnestEvents(
 const STAGE = {
   bigbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
-      tagvalues text[], tags jsonb, content text, sig bytea) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
-      SELECT id, pubkey, created_at, kind, tagvalues, tags, content, sig FROM event_stage
+      tagvalues text[], first_seen_at bigint, tags jsonb, content text, sig bytea) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at, tags,
+        content, sig)
+      SELECT id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig
+      FROM event_stage
       ON CONFLICT (id) DO NOTHING`,
   },
   lilbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
-      tagvalues text[]) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
-      SELECT id, pubkey, created_at, kind, tagvalues FROM event_stage
+      tagvalues text[], first_seen_at bigint) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at)
+      SELECT id, pubkey, created_at, kind, tagvalues, first_seen_at FROM event_stage
       ON CONFLICT (id) DO NOTHING`,
   },
 } as const;
@@ -132,7 +149,7 @@ const STAGE = {
 /** One text-format COPY line of the stage table for the profile. */
 export function eventCopyLine(row: EventRow, profile: Profile): string {
   const ev = row.event;
-  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}`;
+  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}\t${row.firstSeenAt}`;
   if (profile === "lilbrotr") return `${head}\n`;
   const tags = copyText(JSON.stringify(ev.tags));
   return `${head}\t${tags}\t${copyText(ev.content)}\t${copyByteaHex(ev.sig)}\n`;
@@ -171,7 +188,10 @@ export async function insertEvents(
   events: readonly NostrEvent[],
   options: InsertEventsOptions,
 ): Promise<InsertEventsResult> {
-  const { rows, rejected } = prepareEvents(events);
+  const { rows, rejected } = prepareEvents(
+    events,
+    options.firstSeenAt ?? Math.floor(Date.now() / 1000),
+  );
   const threshold = options.copyThreshold ?? EVENT_COPY_THRESHOLD;
   if (rows.length < threshold) {
     return { inserted: await unnestEvents(db, rows, options.profile), rejected };

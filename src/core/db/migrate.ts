@@ -11,6 +11,11 @@ export interface SchemaOptions {
   profile: Profile;
   /** Hash partitions of event and event_relay; fixed when the schema is first created. */
   partitions: number;
+  /**
+   * Stop after this version (tests and benchmarks that need an older schema, e.g. to test an
+   * upgrade); default: every migration.
+   */
+  until?: number;
 }
 
 export interface Migration {
@@ -160,7 +165,8 @@ async function readSettings(client: pg.PoolClient): Promise<SchemaOptions> {
  * The profile and partition count only matter when the schema is first created.
  */
 export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<MigrateResult> {
-  const migrations = await loadMigrationsCached();
+  const known = await loadMigrationsCached();
+  const migrations = known.filter((m) => m.version <= (options.until ?? known.length));
   const client = await pool.connect();
   try {
     const applied: number[] = [];

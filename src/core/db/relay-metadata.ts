@@ -4,33 +4,46 @@ import type { Relay } from "../../models/relay.js";
 import type { RelayMetadata } from "../../models/relay-metadata.js";
 import { insertMetadataRows } from "./metadata.js";
 import type { Queryable } from "./pool.js";
-import { insertRelays } from "./relays.js";
+import { relayIdsByUrl, upsertRelayIds } from "./relays.js";
 import { affected, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
 
 const INSERT = `
-  INSERT INTO relay_metadata (relay_url, metadata_id, metadata_type, generated_at)
-  SELECT u.relay_url, u.metadata_id, u.metadata_type, u.generated_at
-  FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[])
-       AS u(relay_url, metadata_id, metadata_type, generated_at)
+  INSERT INTO relay_metadata (relay_id, metadata_id, metadata_type, generated_at)
+  SELECT u.relay_id, u.metadata_id, u.metadata_type, u.generated_at
+  FROM unnest($1::int[], $2::bytea[], $3::text[], $4::bigint[])
+       AS u(relay_id, metadata_id, metadata_type, generated_at)
   ORDER BY 1, 4, 3
-  ON CONFLICT (relay_url, generated_at, metadata_type) DO NOTHING`;
+  ON CONFLICT (relay_id, generated_at, metadata_type) DO NOTHING`;
+
+async function insertSnapshots(
+  db: Queryable,
+  rows: readonly RelayMetadata[],
+  ids: ReadonlyMap<string, number>,
+): Promise<number> {
+  const unique = uniqueBy(rows, (r) => `${r.relayUrl} ${r.generatedAt} ${r.metadataType}`);
+  if (unique.length === 0) return 0;
+  return affected(db, INSERT, [
+    unique.map((r) => ids.get(r.relayUrl) ?? null),
+    unique.map((r) => r.metadataId),
+    unique.map((r) => r.metadataType),
+    unique.map((r) => r.generatedAt),
+  ]);
+}
 
 /**
  * Inserts check snapshots (first row of each (relay, generated_at, type) wins); the relay
- * and the metadata document must exist. Returns how many were new.
+ * and the metadata document must exist (an unknown relay fails with a not-null violation, a
+ * missing document with ForeignKeyViolation). Returns how many were new.
  */
 export async function insertRelayMetadata(
   db: Queryable,
   rows: readonly RelayMetadata[],
 ): Promise<number> {
-  const unique = uniqueBy(rows, (r) => `${r.relayUrl} ${r.generatedAt} ${r.metadataType}`);
-  if (unique.length === 0) return 0;
-  return affected(db, INSERT, [
-    unique.map((r) => r.relayUrl),
-    unique.map((r) => r.metadataId),
-    unique.map((r) => r.metadataType),
-    unique.map((r) => r.generatedAt),
-  ]);
+  const ids = await relayIdsByUrl(
+    db,
+    rows.map((r) => r.relayUrl),
+  );
+  return insertSnapshots(db, rows, ids);
 }
 
 /** One check result of a relay, as the monitor produces it. */
@@ -68,12 +81,12 @@ export async function recordRelayMetadata(
     });
   }
   return inTransaction(db, async (client) => {
-    const relays = await insertRelays(
+    const relays = await upsertRelayIds(
       client,
       checks.map((c) => c.relay),
     );
     const metadata = await insertMetadataRows(client, docs);
-    const relayMetadata = await insertRelayMetadata(client, snapshots);
-    return { relays, metadata, relayMetadata };
+    const relayMetadata = await insertSnapshots(client, snapshots, relays.ids);
+    return { relays: relays.inserted, metadata, relayMetadata };
   });
 }

@@ -40,30 +40,23 @@ interface EventRow {
 }
 
 /*
- * One global walk over event_relay by (seen_at, event_id), keeping only each event's FIRST
- * sighting (earliest seen_at, then smallest relay_url): an event stored from five relays is
- * read once, not five times as with the original's per-relay cursors. The NOT EXISTS probe is
- * a primary-key lookup on event_relay (event_id, relay_url) within one hash partition, so a
- * repeat sighting costs an index probe, never a re-parse. seen_at is the receive time, so a
- * later sighting has a later seen_at and lands after the first one, which is already behind
- * the cursor; `until` (now − settle_time) keeps the walk clear of archive transactions that
- * have not committed yet. No extra index: event_relay (seen_at) and the primary keys suffice.
+ * One global walk over events by (first_seen_at, id): first_seen_at is the earliest seen_at
+ * of the sightings an event was first stored with, so an event stored from five relays is
+ * read once, not five times as with the original's per-relay cursors, and no sighting is
+ * read at all. The index on event (first_seen_at) gives the order; ties within one second
+ * are sorted by id (incremental sort). `until` (now − settle_time) keeps the walk clear of
+ * archive transactions that have not committed yet.
  */
 const SCAN = `
-  SELECT er.seen_at, encode(er.event_id, 'hex') AS id, e.kind, e.tags,
+  SELECT e.first_seen_at AS seen_at, encode(e.id, 'hex') AS id, e.kind, e.tags,
          CASE WHEN e.tags IS NULL THEN e.tagvalues END AS tagvalues,
          CASE WHEN e.kind IN (2, 3) AND octet_length(e.content) <= $5 THEN e.content END AS content,
          coalesce(e.kind IN (2, 3) AND octet_length(e.content) > $5, false) AS content_too_large
-  FROM event_relay er
-  JOIN event e ON e.id = er.event_id
-  WHERE er.seen_at >= $1 AND (er.seen_at > $1 OR er.event_id > decode($2, 'hex'))
-    AND er.seen_at <= $3
+  FROM event e
+  WHERE e.first_seen_at >= $1 AND (e.first_seen_at > $1 OR e.id > decode($2, 'hex'))
+    AND e.first_seen_at <= $3
     AND ($6::int[] IS NULL OR e.kind = ANY($6::int[]))
-    AND NOT EXISTS (
-      SELECT 1 FROM event_relay f
-      WHERE f.event_id = er.event_id
-        AND (f.seen_at < er.seen_at OR (f.seen_at = er.seen_at AND f.relay_url < er.relay_url)))
-  ORDER BY er.seen_at, er.event_id
+  ORDER BY e.first_seen_at, e.id
   LIMIT $4`;
 
 /** The next page of first sightings after the cursor, oldest first. */

@@ -43,7 +43,7 @@ export async function readOverview(db: Queryable): Promise<ArchiveOverview> {
        (SELECT count(*)::int FROM service_state s WHERE s.state_type = 'candidate'
           AND s.service_name = 'validator' AND s.state_value ->> 'network' = n.network) AS candidates,
        (SELECT count(*)::int FROM relay r WHERE r.network = n.network) AS relays,
-       (SELECT count(DISTINCT rm.relay_url)::int FROM relay_metadata rm JOIN relay r ON r.url = rm.relay_url
+       (SELECT count(DISTINCT rm.relay_id)::int FROM relay_metadata rm JOIN relay r ON r.id = rm.relay_id
           WHERE r.network = n.network) AS monitored
      FROM n`,
   );

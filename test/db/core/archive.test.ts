@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import { DbError, ForeignKeyViolation } from "../../../src/core/db/errors.js";
 import { insertEventRelays } from "../../../src/core/db/event-relays.js";
 import { insertEvents } from "../../../src/core/db/events.js";
 import type { Profile } from "../../../src/core/db/migrate.js";
@@ -68,12 +69,76 @@ describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
     expect(unnest).toEqual({ events: 3000, eventRelays: 12_000, relays: 0, rejected: [] });
   });
 
-  it("rolls back everything when a part fails", async () => {
-    const before = await count(db.pool, "event");
+  it("rolls back everything when its last statement fails, after events were written", async () => {
+    const tables = ["relay", "event", "event_relay", "service_state"];
+    const before = await Promise.all(tables.map((t) => count(db.pool, t)));
     const items = sightings(fakeEvents("rollback-", 5), ["wss://e.example"]);
-    const broken = items.map((i) => ({ ...i, network: "moon" as never }));
-    await expect(archiveEvents(db.pool, broken, { profile })).rejects.toThrow();
-    expect(await count(db.pool, "event")).toBe(before);
+    // The cursor is written last; a state_type outside the CHECK makes that statement fail.
+    const cursor = [
+      { serviceName: "t", stateType: "bogus" as never, stateKey: "k", stateValue: { n: 1 } },
+    ];
+    const failure = await archiveEvents(db.pool, items, { profile, cursor }).catch((e) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as { code?: string }).code).toBe("23514");
+    expect(await Promise.all(tables.map((t) => count(db.pool, t)))).toEqual(before);
+  });
+
+  it("commits the cursor with the batch, asynchronously only inside that transaction", async () => {
+    const items = sightings(fakeEvents("cursor-", 3), ["wss://cur.example"]);
+    const cursor = [
+      {
+        serviceName: "sync",
+        stateType: "cursor" as const,
+        stateKey: "wss://cur.example",
+        stateValue: { at: 9 },
+      },
+    ];
+    const client = await db.pool.connect();
+    const setting = async () =>
+      (await client.query("SHOW synchronous_commit")).rows[0].synchronous_commit;
+    try {
+      await client.query("SET synchronous_commit = on");
+      await client.query("BEGIN");
+      await archiveEvents(client, items.slice(0, 1), { profile, cursor, asyncCommit: true });
+      expect(await setting()).toBe("off");
+      await client.query("COMMIT");
+      // SET LOCAL: the session's setting is back once the archive transaction ends.
+      expect(await setting()).toBe("on");
+    } finally {
+      await client.query("RESET synchronous_commit");
+      client.release();
+    }
+    const done = await archiveEvents(db.pool, items, { profile, cursor, asyncCommit: true });
+    expect(done.events).toBe(2);
+    const { rows } = await db.pool.query(
+      "SELECT state_value FROM service_state WHERE service_name = 'sync' AND state_key = 'wss://cur.example'",
+    );
+    expect(rows[0].state_value).toEqual({ at: 9 });
+    await expect(
+      archiveEvents(db.pool, items, { profile, asyncCommit: true } as never),
+    ).rejects.toThrow(/only allowed with a cursor/);
+  });
+
+  it("sets first_seen_at to the earliest sighting it was first stored with, and keeps it", async () => {
+    const [event] = fakeEvents("first-seen-", 1);
+    const items: ArchiveItem[] = [
+      { event: event!, relayUrl: "wss://fs1.example", network: "clearnet", seenAt: 500 },
+      { event: event!, relayUrl: "wss://fs2.example", network: "clearnet", seenAt: 300 },
+    ];
+    await archiveEvents(db.pool, items, { profile });
+    await archiveEvents(
+      db.pool,
+      [{ event: event!, relayUrl: "wss://fs3.example", network: "clearnet", seenAt: 100 }],
+      { profile },
+    );
+    const { rows } = await db.pool.query(
+      "SELECT first_seen_at FROM event WHERE id = decode($1, 'hex')",
+      [event!.id],
+    );
+    expect(rows[0].first_seen_at).toBe(300);
+    expect(
+      await count(db.pool, "event_relay WHERE event_id = decode('" + event!.id + "', 'hex')"),
+    ).toBe(3);
   });
 
   it("deleting a relay or an event removes its sightings", async () => {
@@ -83,7 +148,8 @@ describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
     });
     await db.pool.query("DELETE FROM relay WHERE url = 'wss://gone.example'");
     const { rows } = await db.pool.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM event_relay WHERE relay_url = 'wss://gone.example'",
+      `SELECT count(*)::int AS n FROM event_relay
+       WHERE relay_id NOT IN (SELECT id FROM relay)`,
     );
     expect(rows[0]?.n).toBe(0);
     await db.pool.query("DELETE FROM event WHERE id = decode($1, 'hex')", [events[0]?.id]);
@@ -112,7 +178,15 @@ describe("insertEventRelays", () => {
         relayUrl: "wss://x.example",
         seenAt: 5,
       };
-      await expect(insertEventRelays(db.pool, [orphan])).rejects.toThrow(/foreign key/);
+      const missing = await insertEventRelays(db.pool, [orphan]).catch((e) => e);
+      expect(missing).toBeInstanceOf(ForeignKeyViolation);
+      expect((missing as Error).message).toContain("missing events");
+      const unknownRelay = { ...rows[0]!, relayUrl: "wss://never-seen.example" };
+      const unknown = await insertEventRelays(db.pool, [unknownRelay]).catch((e) => e);
+      expect(unknown).toBeInstanceOf(ForeignKeyViolation);
+      expect(unknown).toBeInstanceOf(DbError);
+      expect((unknown as Error).message).toContain("unknown relays: wss://never-seen.example");
+      expect(await count(db.pool, "event_relay")).toBe(10);
     } finally {
       await db.drop();
     }

@@ -9,6 +9,19 @@ import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { count, fakeEvents } from "./helpers.js";
 
+/** Resolves once some session of this database waits for an advisory lock. */
+async function waitForLockWait(db: TestDatabase): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+       WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+    );
+    if (rows[0].n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("nobody waited for the sightings lock");
+}
+
 describe("orphan cleanup", () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -33,7 +46,7 @@ describe("orphan cleanup", () => {
     expect(await deleteOrphanEvents(db.pool)).toBe(0);
   });
 
-  it("skips an orphan a concurrent writer is linking, so its new sighting survives", async () => {
+  it("waits for a concurrent writer linking an orphan, so its new sighting survives", async () => {
     const [event] = fakeEvents("race-", 1);
     await insertEvents(db.pool, [event!], { profile: "bigbrotr" });
     await insertRelays(db.pool, [
@@ -44,12 +57,19 @@ describe("orphan cleanup", () => {
       await writer.query("BEGIN");
       const row = { eventId: event!.id, relayUrl: "wss://race.example", seenAt: 2 };
       expect(await insertEventRelays(writer, [row])).toBe(1);
-      expect(await deleteOrphanEvents(db.pool, { batchSize: 10 })).toBe(0);
+      const cleanup = deleteOrphanEvents(db.pool, { batchSize: 10 });
+      await waitForLockWait(db);
       await writer.query("COMMIT");
+      expect(await cleanup).toBe(0);
     } finally {
       writer.release();
     }
-    expect(await count(db.pool, "event_relay WHERE relay_url = 'wss://race.example'")).toBe(1);
+    expect(
+      await count(
+        db.pool,
+        "event_relay er JOIN relay r ON r.id = er.relay_id WHERE r.url = 'wss://race.example'",
+      ),
+    ).toBe(1);
     expect(await deleteOrphanEvents(db.pool)).toBe(0);
   });
 

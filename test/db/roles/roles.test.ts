@@ -145,7 +145,8 @@ describe("group role privileges", () => {
       key,
     );
     await writer.query(
-      "INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES ($1, 'wss://w.example', 1)",
+      `INSERT INTO event_relay (event_id, relay_id, seen_at)
+       VALUES ($1, (SELECT id FROM relay WHERE url = 'wss://w.example'), 1)`,
       [key[0]],
     );
     expect((await writer.query("DELETE FROM relay WHERE url = 'wss://w.example'")).rowCount).toBe(

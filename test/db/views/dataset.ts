@@ -186,11 +186,11 @@ async function insertEvent(db: pg.Pool, profile: Profile, e: TestEvent): Promise
     );
   }
   for (const url of e.relays) {
-    await db.query("INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES ($1, $2, $3)", [
-      key[0],
-      url,
-      e.n,
-    ]);
+    await db.query(
+      `INSERT INTO event_relay (event_id, relay_id, seen_at)
+       VALUES ($1, (SELECT id FROM relay WHERE url = $2), $3)`,
+      [key[0], url, e.n],
+    );
   }
 }
 
@@ -202,8 +202,8 @@ async function insertSnapshot(db: pg.Pool, [url, type, gen, doc]: Snapshot): Pro
     [hash, type, json],
   );
   await db.query(
-    `INSERT INTO relay_metadata (relay_url, metadata_id, metadata_type, generated_at)
-     VALUES ($1, $2, $3, $4)`,
+    `INSERT INTO relay_metadata (relay_id, metadata_id, metadata_type, generated_at)
+     VALUES ((SELECT id FROM relay WHERE url = $1), $2, $3, $4)`,
     [url, hash, type, gen],
   );
 }

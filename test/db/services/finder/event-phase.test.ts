@@ -226,7 +226,8 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
       "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://archive-4.example', 'clearnet', 0)",
     );
     await db.pool.query(
-      "INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES (decode($1, 'hex'), 'wss://archive-4.example', $2)",
+      `INSERT INTO event_relay (event_id, relay_id, seen_at) VALUES
+       (decode($1, 'hex'), (SELECT id FROM relay WHERE url = 'wss://archive-4.example'), $2)`,
       [hexOf("id:e1"), T0 + 500],
     );
     await storeEvent(

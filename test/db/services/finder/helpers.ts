@@ -84,11 +84,11 @@ export async function storeEvent(
   const id = hexOf(`id:${event.seed}`);
   const lil = profile === "lilbrotr";
   await db.query(
-    `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+    `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig, first_seen_at)
      VALUES (decode($1, 'hex'), decode($2, 'hex'), 1700000000, $3, tags_to_tagvalues($4::jsonb),
              CASE WHEN $5 THEN NULL ELSE $4::jsonb END,
              CASE WHEN $5 THEN NULL ELSE $6 END,
-             CASE WHEN $5 THEN NULL ELSE decode($7, 'hex') END)`,
+             CASE WHEN $5 THEN NULL ELSE decode($7, 'hex') END, $8)`,
     [
       id,
       hexOf(`pk:${event.seed}`),
@@ -97,6 +97,7 @@ export async function storeEvent(
       lil,
       event.content ?? "",
       hexOf(`sig:${event.seed}`, 64),
+      Math.min(...sightings.map((s) => s.seenAt)),
     ],
   );
   for (const s of sightings) {
@@ -105,7 +106,8 @@ export async function storeEvent(
       [s.relay],
     );
     await db.query(
-      "INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES (decode($1, 'hex'), $2, $3)",
+      `INSERT INTO event_relay (event_id, relay_id, seen_at)
+       VALUES (decode($1, 'hex'), (SELECT id FROM relay WHERE url = $2), $3)`,
       [id, s.relay, s.seenAt],
     );
   }

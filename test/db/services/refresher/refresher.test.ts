@@ -27,8 +27,11 @@ async function seedEvents(): Promise<void> {
     [hex("1"), hex("a"), Buffer.alloc(64, 1), hex("2")],
   );
   await db.pool.query(
-    `INSERT INTO event_relay (event_id, relay_url, seen_at) VALUES
-       ($1, 'wss://a.example', 5), ($1, 'wss://b.example', 6), ($2, 'wss://a.example', 7)`,
+    `INSERT INTO event_relay (event_id, relay_id, seen_at)
+     SELECT v.event_id, r.id, v.seen_at
+     FROM (VALUES ($1::bytea, 'wss://a.example', 5), ($1, 'wss://b.example', 6),
+                  ($2, 'wss://a.example', 7)) AS v(event_id, url, seen_at)
+     JOIN relay r ON r.url = v.url`,
     [hex("1"), hex("2")],
   );
 }
