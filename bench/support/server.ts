@@ -21,7 +21,13 @@ export interface BenchServer {
   /** PID of the postmaster, for CPU accounting. */
   postmasterPid: number;
   /** A freshly created and migrated database of `profile`. */
-  freshDatabase(profile: Profile, partitions: number, connections?: number): Promise<pg.Pool>;
+  freshDatabase(
+    profile: Profile,
+    partitions: number,
+    connections?: number,
+    /** Last migration to apply (default all): 4 gives the v1 schema. */
+    until?: number,
+  ): Promise<pg.Pool>;
   close(): Promise<void>;
 }
 
@@ -53,14 +59,17 @@ export async function startBenchServer(): Promise<BenchServer> {
     server,
     version,
     postmasterPid: Number(pidFile.split("\n")[0]),
-    async freshDatabase(profile, partitions, connections = 1) {
+    async freshDatabase(profile, partitions, connections = 1, until) {
       await pool?.end();
       await adminQuery(server.adminUrl, "DROP DATABASE IF EXISTS bench WITH (FORCE)");
       await adminQuery(server.adminUrl, "CREATE DATABASE bench");
       const url = new URL(server.adminUrl);
       url.pathname = "/bench";
       pool = createPool({ url: url.toString(), max: connections, applicationName: "bench" });
-      await migrate(pool, { profile, partitions });
+      await migrate(
+        pool,
+        until === undefined ? { profile, partitions } : { profile, partitions, until },
+      );
       return pool;
     },
     async close() {

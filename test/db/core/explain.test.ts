@@ -1,0 +1,207 @@
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
+import { insertRelays } from "../../../src/core/db/relays.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { fakeEvent } from "./helpers.js";
+
+/**
+ * Every read that the services and the API make (docs/database.md, "Reads and their
+ * indexes"), EXPLAINed on a filled and analysed database: each must use the index named for
+ * it, and every index of the big tables must be named by some read.
+ */
+const READS: { name: string; sql: string; params: unknown[]; index: string }[] = [];
+const read = (name: string, index: string, sql: string, params: unknown[] = []) =>
+  READS.push({ name, sql, params, index });
+
+const AUTHOR = "pk:7";
+read("event by id", "event_pkey", "SELECT * FROM event WHERE id = decode($1, 'hex')", ["ID0"]);
+read(
+  "events newest first, keyset on (created_at, id)",
+  "event_created_at_idx",
+  `SELECT id FROM event WHERE (created_at, id) < ($1, decode($2, 'hex'))
+   ORDER BY created_at DESC, id DESC LIMIT 50`,
+  [1_700_050_000, "ff".repeat(32)],
+);
+read(
+  "events of an author in a time range",
+  "event_pubkey_created_at_idx",
+  `SELECT id FROM event WHERE pubkey = decode($1, 'hex') AND created_at BETWEEN $2 AND $3
+   ORDER BY created_at DESC, id DESC LIMIT 50`,
+  [AUTHOR, 1_700_000_000, 1_700_100_000],
+);
+read(
+  "events of an author and kind (replaceable lookups)",
+  "event_pubkey_kind_created_at_idx",
+  `SELECT id FROM event WHERE pubkey = decode($1, 'hex') AND kind = $2
+   ORDER BY created_at DESC, id DESC LIMIT 50`,
+  [AUTHOR, 0],
+);
+read(
+  "events of a kind in a time range",
+  "event_kind_created_at_idx",
+  `SELECT id FROM event WHERE kind = $1 AND created_at <= $2
+   ORDER BY created_at DESC, id DESC LIMIT 50`,
+  [1984, 1_700_090_000],
+);
+read(
+  "events with a tag",
+  "event_tagvalues_idx",
+  `SELECT id FROM event WHERE tagvalues @> ARRAY[$1]::text[]
+   ORDER BY created_at DESC, id DESC LIMIT 50`,
+  ["t:rare"],
+);
+read(
+  "finder: first sightings after its cursor",
+  "event_first_seen_at_idx",
+  `SELECT id FROM event WHERE first_seen_at >= $1 AND (first_seen_at > $1 OR id > decode($2, 'hex'))
+     AND first_seen_at <= $3
+   ORDER BY first_seen_at, id LIMIT 500`,
+  [1_700_099_000, "00".repeat(32), 1_700_099_500],
+);
+read(
+  "relays an event was seen on",
+  "event_relay_pkey",
+  "SELECT relay_id, seen_at FROM event_relay WHERE event_id = decode($1, 'hex')",
+  ["ID1"],
+);
+read(
+  "events of one relay by time",
+  "event_relay_relay_seen_idx",
+  `SELECT event_id FROM event_relay WHERE relay_id = (SELECT id FROM relay WHERE url = $1)
+   AND seen_at < $2 ORDER BY seen_at DESC LIMIT 50`,
+  ["wss://r3.example", 1_700_099_000],
+);
+read(
+  "latest check of one type of a relay",
+  "relay_metadata_latest_idx",
+  `SELECT metadata_id FROM relay_metadata WHERE relay_id = $1 AND metadata_type = $2
+   ORDER BY generated_at DESC LIMIT 1`,
+  [3, "nip66_rtt"],
+);
+read(
+  "history of one relay",
+  "relay_metadata_pkey",
+  `SELECT generated_at, metadata_type, metadata_id FROM relay_metadata
+   WHERE relay_id = $1 AND generated_at >= $2 ORDER BY generated_at`,
+  [3, 1_700_000_000 + 900 * 3600],
+);
+read(
+  "documents still referenced (orphan metadata cleanup, delete cascade)",
+  "relay_metadata_metadata_idx",
+  "SELECT 1 FROM relay_metadata WHERE metadata_id = $1 AND metadata_type = 'nip66_rtt'",
+  [Buffer.alloc(32, 1)],
+);
+read("relay by URL", "relay_url_key", "SELECT id FROM relay WHERE url = $1", ["wss://r3.example"]);
+
+const RELAYS = Array.from({ length: 40 }, (_, i) => `wss://r${i}.example`);
+const EVENTS = 12_000;
+
+function items(): { items: ArchiveItem[]; ids: string[] } {
+  const out: ArchiveItem[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < EVENTS; i++) {
+    const event = fakeEvent(`x${i}`, {
+      kind: i % 97 === 0 ? 1984 : ([1, 7, 0, 30023, 3][i % 5] as number),
+      pubkey: fakeEvent(`pk:${i % 300}`).pubkey,
+      created_at: 1_700_000_000 + i * 8,
+      tags: [
+        ["t", i === 77 ? "rare" : `t${i % 20}`],
+        ["p", fakeEvent(`p${i % 500}`).pubkey],
+      ],
+    });
+    ids.push(event.id);
+    for (let k = 0; k < 1 + (i % 4); k++) {
+      const relayUrl = RELAYS[(i + 7 * k) % RELAYS.length] as string;
+      out.push({ event, relayUrl, network: "clearnet", seenAt: event.created_at + 5 + k });
+    }
+  }
+  return { items: out, ids };
+}
+
+async function history(pool: pg.Pool): Promise<void> {
+  const checks = [];
+  for (let h = 0; h < 1000; h++) {
+    for (const url of RELAYS.slice(0, 20)) {
+      checks.push({
+        relay: { url, network: "clearnet" as const, discoveredAt: 1 },
+        type: "nip66_rtt" as const,
+        data: { data: { rtt_open: h % 17 } },
+        generatedAt: 1_700_000_000 + h * 3600,
+      });
+    }
+  }
+  for (let i = 0; i < checks.length; i += 5000)
+    await recordRelayMetadata(pool, checks.slice(i, i + 5000));
+}
+
+/** Parent (partitioned) index of each index used anywhere in the plan. */
+async function indexesUsed(db: TestDatabase, plan: unknown): Promise<Set<string>> {
+  const names = new Set<string>();
+  const walk = (node: unknown) => {
+    if (node === null || typeof node !== "object") return;
+    const o = node as Record<string, unknown>;
+    if (typeof o["Index Name"] === "string") names.add(o["Index Name"]);
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(plan);
+  const out = new Set<string>();
+  for (const n of names) {
+    const { rows } = await db.pool.query<{ parent: string | null }>(
+      `SELECT (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = c.oid) AS parent
+       FROM pg_class c WHERE c.relname = $1`,
+      [n],
+    );
+    out.add(rows[0]?.parent ?? n);
+  }
+  return out;
+}
+
+describe("reads and their indexes", () => {
+  let db: TestDatabase;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const data = items();
+    ids.push(...data.ids);
+    for (let i = 0; i < data.items.length; i += 10_000) {
+      await archiveEvents(db.pool, data.items.slice(i, i + 10_000), { profile: "bigbrotr" });
+    }
+    await history(db.pool);
+    // A realistic relay table: thousands of relays, most with no events.
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      url: `wss://many${i}.example`,
+      network: "clearnet" as const,
+      discoveredAt: 1,
+    }));
+    await insertRelays(db.pool, many);
+    await db.pool.query("VACUUM ANALYZE");
+  }, 120_000);
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it.each(READS.map((r) => [r.name, r] as const))("%s", async (_name, r) => {
+    const params = r.params.map((p) =>
+      p === "ID0" ? ids[0] : p === "ID1" ? ids[1] : p === AUTHOR ? fakeEvent(AUTHOR).pubkey : p,
+    );
+    const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${r.sql}`, params);
+    const used = await indexesUsed(db, rows[0]["QUERY PLAN"]);
+    expect([...used], JSON.stringify(rows[0]["QUERY PLAN"]).slice(0, 800)).toContain(r.index);
+  });
+
+  it("keeps no index of the big tables that no read needs", async () => {
+    const { rows } = await db.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_class t ON t.oid = i.indrelid
+       WHERE t.relname IN ('event', 'event_relay', 'relay', 'relay_metadata') ORDER BY 1`,
+    );
+    const needed = new Set(READS.map((r) => r.index));
+    // relay_pkey: the relay id every sighting and snapshot refers to.
+    needed.add("relay_pkey");
+    // relay_network_idx: relays of a network (status, the API's filters).
+    needed.add("relay_network_idx");
+    expect(rows.map((r) => r.name).sort()).toEqual([...needed].sort());
+  });
+});
