@@ -50,6 +50,17 @@ ALTER TABLE event ALTER COLUMN first_seen_at SET NOT NULL;
 ALTER TABLE event ALTER COLUMN first_seen_at SET DEFAULT extract(epoch FROM now())::bigint;
 CREATE INDEX event_first_seen_at_idx ON event (first_seen_at);
 
+-- Time indexes ascending, as the archive writes (created_at, id order): each batch then lands
+-- at the right end of each range, where pages fill up; the DESC indexes of v1 took rising
+-- keys at the left end, which splits pages in halves and leaves them half empty. Backward
+-- scans serve the newest-first reads as well.
+DROP INDEX event_created_at_idx, event_kind_created_at_idx, event_pubkey_created_at_idx,
+  event_pubkey_kind_created_at_idx;
+CREATE INDEX event_created_at_idx ON event (created_at, id);
+CREATE INDEX event_kind_created_at_idx ON event (kind, created_at);
+CREATE INDEX event_pubkey_created_at_idx ON event (pubkey, created_at);
+CREATE INDEX event_pubkey_kind_created_at_idx ON event (pubkey, kind, created_at);
+
 -- 3. Compact event_relay ---------------------------------------------------------------------
 
 -- The views read event_relay and relay_metadata: recreated in section 6.

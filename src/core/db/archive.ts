@@ -3,15 +3,11 @@ import type { Network } from "../../models/network.js";
 import type { Relay } from "../../models/relay.js";
 import type { ServiceState } from "../../models/service-state.js";
 import { BrotrError } from "../errors.js";
-import {
-  lockSightingsShared,
-  type SightingRow,
-  uniqueSightings,
-  writeSightings,
-} from "./event-relays.js";
+import { lockSightingsShared, type SightingRow, writeSightings } from "./event-relays.js";
 import {
   copyEvents,
   EVENT_COPY_THRESHOLD,
+  type EventRow,
   prepareEvents,
   type RejectedEvent,
   unnestEvents,
@@ -65,13 +61,21 @@ export interface ArchiveResult {
   rejected: RejectedEvent[];
 }
 
-/** Earliest seenAt of each event id among the items. */
-function firstSeen(items: readonly ArchiveItem[]): Map<string, number> {
-  const first = new Map<string, number>();
+/** The items of each event id, in input order. */
+function byEvent(items: readonly ArchiveItem[]): Map<string, ArchiveItem[]> {
+  const map = new Map<string, ArchiveItem[]>();
   for (const i of items) {
-    const seen = first.get(i.event.id);
-    if (seen === undefined || i.seenAt < seen) first.set(i.event.id, i.seenAt);
+    const list = map.get(i.event.id);
+    if (list) list.push(i);
+    else map.set(i.event.id, [i]);
   }
+  return map;
+}
+
+/** Earliest seenAt of an event's items. */
+function firstSeen(list: readonly ArchiveItem[]): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const i of list) if (i.seenAt < first) first = i.seenAt;
   return first;
 }
 
@@ -87,20 +91,33 @@ function relaysOf(items: readonly ArchiveItem[]): Relay[] {
   return [...byUrl.values()];
 }
 
+/**
+ * The sightings of the stored rows (rejected events are not among them), first item of each
+ * (event, relay) pair, in the rows' (created_at, id) order and by relay id within an event:
+ * one deterministic lock order for every writer, built in one pass without sorting the batch.
+ */
 function sightings(
-  items: readonly ArchiveItem[],
-  rejected: readonly RejectedEvent[],
+  rows: readonly EventRow[],
+  items: ReadonlyMap<string, ArchiveItem[]>,
   ids: ReadonlyMap<string, number>,
 ): SightingRow[] {
-  const bad = new Set(rejected.map((r) => r.id));
-  const rows: SightingRow[] = [];
-  for (const i of items) {
-    if (bad.has(i.event.id)) continue;
-    const relayId = ids.get(i.relayUrl);
-    if (relayId === undefined) throw new BrotrError(`no id resolved for relay ${i.relayUrl}`);
-    rows.push({ eventId: i.event.id, relayId, seenAt: i.seenAt });
+  const out: SightingRow[] = [];
+  for (const row of rows) {
+    const eventId = row.event.id;
+    const start = out.length;
+    for (const i of items.get(eventId) ?? []) {
+      const relayId = ids.get(i.relayUrl);
+      if (relayId === undefined) throw new BrotrError(`no id resolved for relay ${i.relayUrl}`);
+      let seen = false;
+      for (let k = start; k < out.length && !seen; k++) seen = out[k]?.relayId === relayId;
+      if (!seen) out.push({ eventId, relayId, seenAt: i.seenAt });
+    }
+    if (out.length - start > 1) {
+      const mine = out.splice(start).sort((x, y) => x.relayId - y.relayId);
+      for (const m of mine) out.push(m);
+    }
   }
-  return uniqueSightings(rows);
+  return out;
 }
 
 /**
@@ -118,24 +135,22 @@ export async function archiveEvents(
   if (options.asyncCommit && !options.cursor) {
     throw new BrotrError("asyncCommit is only allowed with a cursor in the same transaction");
   }
-  const first = firstSeen(items);
-  const { rows, rejected } = prepareEvents(
-    items.map((i) => i.event),
-    (id) => first.get(id) as number,
-  );
+  const grouped = byEvent(items);
+  const events = [...grouped.values()].map((list) => (list[0] as ArchiveItem).event);
+  const { rows, rejected } = prepareEvents(events, (id) => firstSeen(grouped.get(id) ?? []));
   const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   return inTransaction(db, async (client) => {
     if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
     await lockSightingsShared(client);
     const relays = await cache.resolve(client, relaysOf(items));
-    const links = sightings(items, rejected, relays.ids);
-    const events =
+    const links = sightings(rows, grouped, relays.ids);
+    const inserted =
       rows.length >= eventThreshold
         ? await copyEvents(client, rows, options.profile)
         : await unnestEvents(client, rows, options.profile);
     const eventRelays = await writeSightings(client, links, options.eventRelayCopyThreshold);
     if (options.cursor) await upsertServiceState(client, options.cursor);
-    return { events, eventRelays, relays: relays.inserted, rejected };
+    return { events: inserted, eventRelays, relays: relays.inserted, rejected };
   });
 }

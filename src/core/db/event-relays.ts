@@ -4,7 +4,7 @@ import { copyByteaHex, copyLines } from "./copy.js";
 import { ForeignKeyViolation } from "./errors.js";
 import type { Queryable } from "./pool.js";
 import { relayIdsByUrl } from "./relays.js";
-import { affected, any, compareBy, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
+import { affected, any, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
 
 /**
  * Sightings (`event_relay`) have no per-row foreign keys; this module is their only writer and
@@ -37,9 +37,15 @@ export interface SightingRow {
 
 const rowKey = (r: SightingRow) => `${r.eventId}${r.relayId}`;
 
+/** Event id, then relay id: a total order, so concurrent writers lock rows in one order. */
+function sightingOrder(a: SightingRow, b: SightingRow): number {
+  if (a.eventId !== b.eventId) return a.eventId < b.eventId ? -1 : 1;
+  return a.relayId - b.relayId;
+}
+
 /** The first row of each (event, relay) pair, in key order (one lock order for all writers). */
 export function uniqueSightings(rows: readonly SightingRow[]): SightingRow[] {
-  return uniqueBy(rows, rowKey).sort(compareBy(rowKey));
+  return uniqueBy(rows, rowKey).sort(sightingOrder);
 }
 
 const UNNEST = `

@@ -4,7 +4,7 @@ import type { NostrEvent } from "../../models/event-types.js";
 import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import type { Profile } from "./migrate.js";
 import type { Queryable } from "./pool.js";
-import { affected, compareBy, inTransaction, type TxCapable } from "./sql.js";
+import { affected, inTransaction, type TxCapable } from "./sql.js";
 
 /**
  * Batches of at least this many events go through COPY into a temp table; smaller ones
@@ -57,8 +57,20 @@ export function storageProblem(ev: NostrEvent): string | null {
 }
 
 /**
+ * (created_at, id) order: one lock order for every writer (created_at is part of the event,
+ * so the same for every copy of it), and the order of the time indexes, which then take each
+ * batch at a few points moving right instead of at random (denser pages), and of the heap,
+ * so a time range reads few pages.
+ */
+export function byTimeThenId(a: EventRow, b: EventRow): number {
+  const t = a.event.created_at - b.event.created_at;
+  if (t !== 0) return t;
+  return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+}
+
+/**
  * De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues, and
- * orders the rows by id, so concurrent writers take row locks in one order (no deadlock).
+ * orders the rows by (created_at, id) (byTimeThenId).
  * `firstSeenAt` gives each event's first receive time (a number: the same for all).
  */
 export function prepareEvents(
@@ -82,7 +94,7 @@ export function prepareEvents(
       rows.push({ event, tagvaluesLiteral, firstSeenAt: seenAt(event.id) });
     }
   }
-  rows.sort(compareBy((r) => r.event.id));
+  rows.sort(byTimeThenId);
   return { rows, rejected };
 }
 
