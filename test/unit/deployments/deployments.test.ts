@@ -258,6 +258,15 @@ describe("monitoring", () => {
     execFileSync(promtool, ["test", "rules", "alerts.test.yml"], { cwd: dir, stdio: "pipe" });
   });
 
+  it.skipIf(skipWithout(PROMTOOL))("has a prometheus.yml per profile that promtool accepts", () => {
+    const promtool = toolPath(PROMTOOL);
+    for (const profile of PROFILES) {
+      const config = join(DEPLOYMENTS, profile, "monitoring", "prometheus", "prometheus.yml");
+      // --syntax-only: rule_files name the container's path (/etc/prometheus/alerts.yml).
+      execFileSync(promtool, ["check", "config", "--syntax-only", config], { stdio: "pipe" });
+    }
+  });
+
   it("declares every exporter metric with a usage and a description", () => {
     const queries = yamlFile<
       Record<string, { query: string; metrics: Record<string, { usage: string }>[] }>
