@@ -16,6 +16,10 @@ export interface FakeRelayOptions {
   corruptIds?: boolean;
   dropAfter?: number;
   noEose?: boolean;
+  /** Answers every REQ with one NOTICE and nothing else (no events, no EOSE, no CLOSED). */
+  noticeOnly?: boolean;
+  /** Every EOSE and CLOSED names another subscription id than the REQ's (`<id>-other`). */
+  foreignSubId?: boolean;
   silent?: boolean;
   garbageFrames?: boolean;
   oversizeFrameBytes?: number;

@@ -29,17 +29,23 @@ function sendEvent(host: SubscriptionHost, subId: string, ev: NostrEvent): void 
   host.outbox.send(["EVENT", subId, outgoingEvent(ev, host.options())], true);
 }
 
+/** The subscription id EOSE/CLOSED carry: the REQ's own, or another one (foreignSubId). */
+function answerId(subId: string, opts: FakeRelayOptions): string {
+  return opts.foreignSubId ? `${subId}-other` : subId;
+}
+
 /** Validates with the archiver's own NIP-01 rules; answers CLOSED "invalid: ..." otherwise. */
 function validFilters(host: SubscriptionHost, subId: string, raw: unknown[]): Filter[] | null {
+  const closedId = answerId(subId, host.options());
   if (raw.length === 0) {
-    host.outbox.send(["CLOSED", subId, "invalid: a REQ needs at least one filter"]);
+    host.outbox.send(["CLOSED", closedId, "invalid: a REQ needs at least one filter"]);
     return null;
   }
   const filters: Filter[] = [];
   for (const item of raw) {
     const checked = validateFilter(item);
     if (!checked.ok) {
-      host.outbox.send(["CLOSED", subId, checked.reason]);
+      host.outbox.send(["CLOSED", closedId, checked.reason]);
       return null;
     }
     filters.push(checked.filter);
@@ -61,12 +67,13 @@ function parseSubscription(
   if (filters === null) return null;
   const opts = host.options();
   if (opts.closedPrefix !== undefined) {
-    host.outbox.send(["CLOSED", subId, `${opts.closedPrefix}: refused by the fake relay`]);
+    const reason = `${opts.closedPrefix}: refused by the fake relay`;
+    host.outbox.send(["CLOSED", answerId(subId, opts), reason]);
     return null;
   }
   const refusal = host.readRefusal();
   if (refusal !== null) {
-    host.outbox.send(["CLOSED", subId, refusal]);
+    host.outbox.send(["CLOSED", answerId(subId, opts), refusal]);
     return null;
   }
   return { subId, filters };
@@ -84,6 +91,10 @@ function mismatched(store: EventStore, filters: readonly Filter[], count: number
 
 /** REQ: stored results newest first (clamped), then EOSE; the subscription stays open. */
 export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
+  if (host.options().noticeOnly) {
+    host.outbox.send(["NOTICE", "the fake relay only sends notices"]);
+    return;
+  }
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
   const opts = host.options();
@@ -101,7 +112,7 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
     if (extra) sendEvent(host, sub.subId, extra);
   });
   for (const extra of extras) sendEvent(host, sub.subId, extra);
-  if (!opts.noEose) host.outbox.send(["EOSE", sub.subId]);
+  if (!opts.noEose) host.outbox.send(["EOSE", answerId(sub.subId, opts)]);
 }
 
 /** NIP-45 COUNT over the stored events. */

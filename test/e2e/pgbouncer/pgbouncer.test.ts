@@ -11,17 +11,20 @@ import { createPool } from "../../../src/core/db/pool.js";
 import { refreshAllViews } from "../../../src/core/db/views.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { insertCandidates, readCandidates } from "../../../src/services/shared/candidates.js";
+import { findTool, skipWithout, toolPath } from "../../support/external-tool.js";
 import { freePort } from "../../support/free-port.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 /**
  * The claim "works through PgBouncer in transaction mode", tested: a real pgbouncer (Debian's
  * package; CI installs it) in front of the test server, with server connections shared
- * between clients transaction by transaction. Skipped, with the reason, where no pgbouncer
- * binary exists (a fresh machine without Debian's package).
+ * between clients transaction by transaction. Skipped where no pgbouncer binary exists (a
+ * developer machine without Debian's package); under CI (CI=true) a missing one fails.
  */
-const PGBOUNCER = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].find(
-  (p) => spawnSync(p, ["--version"]).status === 0,
+const PGBOUNCER = findTool(
+  "pgbouncer",
+  ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"],
+  "apt-get install --no-install-recommends pgbouncer",
 );
 const asRoot = process.getuid?.() === 0;
 
@@ -63,7 +66,7 @@ async function startBouncer(target: URL): Promise<string> {
     for (const f of ["", "users.txt", "pgbouncer.ini"]) await chown(join(dir, f), uid, gid);
     account = { uid, gid };
   }
-  bouncer = spawn(PGBOUNCER as string, [join(dir, "pgbouncer.ini")], { stdio: "pipe", ...account });
+  bouncer = spawn(toolPath(PGBOUNCER), [join(dir, "pgbouncer.ini")], { stdio: "pipe", ...account });
   let log = "";
   bouncer.stderr?.on("data", (d: Buffer) => {
     log += d.toString();
@@ -77,8 +80,9 @@ async function startBouncer(target: URL): Promise<string> {
   return url.toString();
 }
 
-describe.skipIf(PGBOUNCER === undefined)("through PgBouncer in transaction mode", () => {
+describe.skipIf(skipWithout(PGBOUNCER))("through PgBouncer in transaction mode", () => {
   beforeAll(async () => {
+    toolPath(PGBOUNCER);
     db = await createTestDatabase();
     viaBouncer = createPool({ url: await startBouncer(new URL(db.url)), max: 6 });
   });

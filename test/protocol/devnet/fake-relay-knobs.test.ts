@@ -87,6 +87,29 @@ describe("fake relay knobs", () => {
     expect(client.messages.some((m) => m[0] === "EOSE")).toBe(false);
   });
 
+  it("noticeOnly answers a REQ with one NOTICE and nothing else", async () => {
+    const relay = own(await startFakeRelay({ events: await data(), noticeOnly: true }));
+    const client = await RawClient.connect(relay.url);
+    client.send(["REQ", "s", {}]);
+    await client.waitFor((m) => m[0] === "NOTICE");
+    await sleep(200);
+    expect(client.messages).toEqual([["NOTICE", expect.any(String)]]);
+  });
+
+  it("foreignSubId names another subscription in EOSE and CLOSED", async () => {
+    const relay = own(await startFakeRelay({ events: await data(), foreignSubId: true }));
+    const client = await RawClient.connect(relay.url);
+    client.send(["REQ", "s", {}]);
+    expect(await client.waitFor((m) => m[0] === "EOSE")).toEqual(["EOSE", "s-other"]);
+    expect(client.eventsOf("s")).toHaveLength(40);
+    relay.options.closedPrefix = "restricted";
+    client.send(["REQ", "t", {}]);
+    const closed = await client.waitFor((m) => m[0] === "CLOSED");
+    expect(closed.slice(0, 2)).toEqual(["CLOSED", "t-other"]);
+    expect(closed[2]).toMatch(/^restricted: /);
+    expect(client.messages.some((m) => m[1] === "s" && m[0] !== "EVENT")).toBe(false);
+  });
+
   it("silent accepts the socket and never sends anything", async () => {
     const opts = { events: await data(), silent: true, requireAuth: true };
     const relay = own(await startFakeRelay(opts));

@@ -40,6 +40,31 @@ describe("isPrivateAddress", () => {
   });
 });
 
+// Both edges of ranges that a mutation could drop unnoticed, and the addresses just outside.
+// fec0::/10 lies between fe80::/10 and ff00::/8, so its outside neighbours stay reserved;
+// only its own edges show that the range is there.
+describe("isPrivateAddress at range edges", () => {
+  it.each([
+    // fec0::/10, deprecated site-local (RFC 3879)
+    ["fec0::", true],
+    ["fec0::1", true],
+    ["fed0:1234::5", true],
+    ["feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true],
+    ["febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true], // below: fe80::/10
+    ["ff00::", true], // above: ff00::/8
+    // 64:ff9b:1::/48, local-use NAT64 (RFC 8215)
+    ["64:ff9b:1::", true],
+    ["64:ff9b:1::a00:1", true],
+    ["64:ff9b:1:ffff:ffff:ffff:ffff:ffff", true],
+    ["64:ff9b:0:ffff:ffff:ffff:ffff:ffff", false], // below, past 64:ff9b::/96
+    ["64:ff9b:2::", false], // above
+    ["64:ff9b::ffff:ffff", true], // last of 64:ff9b::/96
+    ["64:ff9b::1:0:0", false], // just past 64:ff9b::/96
+  ])("%s → %s", (ip, expected) => {
+    expect(isPrivateAddress(ip)).toBe(expected);
+  });
+});
+
 describe("IP literal parsing and RFC 5952 text", () => {
   it.each([
     ["0:0:0:0:0:0:0:0", "::"],

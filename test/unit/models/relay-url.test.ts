@@ -118,6 +118,9 @@ const accepted: Accept[] = [
   ok("wss://[2002:c000:0204::1]", "wss://[2002:c000:204::1]"),
   ok("wss://[::ffff:8.8.8.8]", "wss://8.8.8.8"),
   ok("wss://[::ffff:808:808]:443", "wss://8.8.8.8"),
+  // just outside 64:ff9b:1::/48 (local-use NAT64)
+  ok("wss://[64:ff9b:2::1]", "wss://[64:ff9b:2::1]"),
+  ok("wss://[64:ff9b:0:ffff::1]", "wss://[64:ff9b:0:ffff::1]"),
   // overlays: ws forced, port kept unless 80
   ok(`wss://${ONION}.onion`, `ws://${ONION}.onion`, "tor"),
   ok(`ws://${ONION.toUpperCase()}.ONION/`, `ws://${ONION}.onion`, "tor"),
@@ -258,6 +261,10 @@ const rejected: Reject[] = [
   no("wss://[fd12:3456::1]", "private or reserved IP"),
   no("wss://[fe80::1]", "private or reserved IP"),
   no("wss://[febf::1]", "private or reserved IP"),
+  no("wss://[fec0::1]", "private or reserved IP"),
+  no("wss://[feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]", "private or reserved IP"),
+  no("wss://[64:ff9b:1::1]", "private or reserved IP"),
+  no("wss://[64:ff9b:1:ffff:ffff:ffff:ffff:ffff]", "private or reserved IP"),
   no("wss://[ff02::1]", "private or reserved IP"),
   no("wss://[fe80::1%25eth0]", "invalid IPv6"),
   no("wss://[2606:4700::1::2]", "invalid IPv6"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Resolver, resolvePublicAddress } from "../../../src/utils/dns.js";
+import { type Resolver, resolvePublicAddress, systemResolver } from "../../../src/utils/dns.js";
 
 function fakeResolver(table: Record<string, string[]>): Resolver & { calls: string[] } {
   const calls: string[] = [];
@@ -100,5 +100,21 @@ describe("resolvePublicAddress", () => {
     });
     controller.abort(new Error("bye"));
     await expect(pending).rejects.toThrow("bye");
+  });
+});
+
+describe("systemResolver", () => {
+  // getaddrinfo answers "localhost" from /etc/hosts: no query leaves the machine.
+  it("resolves localhost to loopback addresses, which the guard then refuses", async () => {
+    const addresses = await systemResolver.lookup("localhost");
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const address of addresses) {
+      expect(address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(address), address).toBe(true);
+    }
+    const guarded = await resolvePublicAddress("localhost", {
+      resolver: systemResolver,
+      allowPrivate: false,
+    });
+    expect(guarded).toMatchObject({ ok: false, kind: "private-address" });
   });
 });
