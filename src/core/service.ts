@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { toError } from "./errors.js";
+import { toError } from "../models/errors.js";
 import type { Logger } from "./logger.js";
 import type { ServiceMetrics } from "./metrics.js";
 

@@ -9,6 +9,7 @@
  * every `Float` are written as Python's float repr (1.0, -0.0, 1e-07, 1.5e+16).
  */
 import { createHash } from "node:crypto";
+import { BrotrError } from "./errors.js";
 import type { MetadataType } from "./metadata-type.js";
 
 /** Marks a number as a float, so integral values print like Python floats (`1.0`). */
@@ -17,11 +18,10 @@ export class Float {
 }
 
 /** Sanitising refused the value; `path` is a JSON path such as `$.data.tags[2]`. */
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends BrotrError {
   readonly path: string;
   constructor(message: string, path: string) {
     super(`${message} at ${path}`);
-    this.name = "CanonicalJsonError";
     this.path = path;
   }
 }

@@ -15,6 +15,7 @@ import type { LookupFunction } from "node:net";
 import { SocksClientError } from "socks";
 import { SocksProxyAgent } from "socks-proxy-agent";
 import WebSocket from "ws";
+import { BrotrError } from "../models/errors.js";
 import { isOverlay, type Network } from "../models/network.js";
 import { type Resolver, resolvePublicAddress, systemResolver } from "./dns.js";
 
@@ -32,7 +33,7 @@ export type ConnectErrorKind =
   | "other";
 
 /** Any failure to reach a relay. `reason` is short, human-readable and safe to store. */
-export class ConnectError extends Error {
+export class ConnectError extends BrotrError {
   readonly kind: ConnectErrorKind;
   readonly reason: string;
   /** HTTP status, for kind "http-status". */
@@ -43,7 +44,6 @@ export class ConnectError extends Error {
     options?: { cause?: unknown; status?: number },
   ) {
     super(`${kind}: ${reason}`, options);
-    this.name = "ConnectError";
     this.kind = kind;
     this.reason = reason;
     this.status = options?.status;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../../models/errors.js";
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = "";

@@ -1,4 +1,4 @@
-import { BrotrError } from "../errors.js";
+import { BrotrError } from "../../models/errors.js";
 
 /** A database failure, classified by SQLSTATE so callers can branch on what happened. */
 export class DbError extends BrotrError {

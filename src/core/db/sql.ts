@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError } from "../../models/errors.js";
 import { DataIntegrityError } from "./errors.js";
 import { type Queryable, withTransaction } from "./pool.js";
 

@@ -1,5 +1,5 @@
 import { escapeIdentifier } from "pg";
-import { toError } from "../errors.js";
+import { toError } from "../../models/errors.js";
 import { classifyDbError } from "./errors.js";
 import type { Queryable } from "./pool.js";
 

@@ -1,6 +1,6 @@
 import { refreshAllViews } from "../../core/db/views.js";
-import { BrotrError } from "../../core/errors.js";
 import type { Service, ServiceContext } from "../../core/service.js";
+import { BrotrError } from "../../models/errors.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import type { RefresherConfig } from "./config.js";
 
