@@ -10,7 +10,8 @@ import { migrate } from "../../../src/core/db/migrate.js";
 import { createPool } from "../../../src/core/db/pool.js";
 import { refreshAllViews } from "../../../src/core/db/views.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
-import { insertCandidates, readCandidates } from "../../../src/services/shared/candidates.js";
+import { insertCandidates } from "../../../src/services/shared/candidates.js";
+import { readCandidates } from "../../support/candidates.js";
 import { freePort } from "../../support/free-port.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
