@@ -181,12 +181,18 @@ export function canonicalJson(value: unknown): string {
   return clean === undefined ? "null" : write(clean);
 }
 
-/** SHA-256 (32 bytes) of the UTF-8 canonical JSON. */
+/**
+ * SHA-256 (32 bytes) of the UTF-8 canonical JSON.
+ * @planned monitor: metadata ids of NIP-11/NIP-66 results (core/db/metadata.ts)
+ */
 export function metadataId(value: unknown): Buffer {
   return createHash("sha256").update(canonicalJson(value), "utf8").digest();
 }
 
-/** Builds the stored row for one check result; `type` is not part of the hash. */
+/**
+ * Builds the stored row for one check result; `type` is not part of the hash.
+ * @planned monitor: through core/db/relay-metadata.ts
+ */
 export function buildMetadata(type: MetadataType, value: unknown): Metadata {
   const data = canonicalJson(value);
   return { id: createHash("sha256").update(data, "utf8").digest(), type, data };

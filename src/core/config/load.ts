@@ -63,7 +63,10 @@ export async function readYamlFile(path: string, optional = false): Promise<unkn
   return parseYaml(text, path);
 }
 
-/** Looks up a secret named by an env variable; throws when it is missing or empty. */
+/**
+ * Looks up a secret named by an env variable; throws when it is missing or empty.
+ * @planned monitor, synchronizer: the Nostr key (`nostr.private_key_env`)
+ */
 export function resolveSecret(
   env: Readonly<Record<string, string | undefined>>,
   name: string,
