@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../models/errors.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerRolesCommand } from "./commands/roles.js";

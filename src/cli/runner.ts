@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
-import { toError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import {
   createRegistry,
@@ -16,6 +15,7 @@ import {
   type Service,
   type ServiceContext,
 } from "../core/service.js";
+import { toError } from "../models/errors.js";
 import { recordLastCycle } from "../services/shared/cycle-status.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
 import {

@@ -1,5 +1,7 @@
 import type pg from "pg";
-import { toError } from "./errors.js";
+import { toError } from "../models/errors.js";
+import { asConnectionLost } from "./db/errors.js";
+import { createDbOutage, type DbOutage } from "./db-outage.js";
 import type { Logger } from "./logger.js";
 import type { ServiceMetrics } from "./metrics.js";
 
@@ -47,8 +49,16 @@ export type StopReason = "aborted" | "failure-budget";
 /** Called after every cycle, e.g. to record the outcome in service_state for `bigbrotr status`. */
 export type CycleListener = (outcome: CycleOutcome, consecutiveFailures: number) => Promise<void>;
 
-/** Runs cleanup then one cycle, recording metrics and logs. Never throws for a failed cycle. */
-export async function runOnce(service: Service, ctx: ServiceContext): Promise<CycleOutcome> {
+/**
+ * Runs cleanup then one cycle, recording metrics and logs. Never throws for a failed cycle.
+ * A cycle that failed because the database is unreachable is logged by `outage` (once per
+ * outage) and at debug here; its error is then a ConnectionLost.
+ */
+export async function runOnce(
+  service: Service,
+  ctx: ServiceContext,
+  outage: DbOutage = createDbOutage(ctx.log),
+): Promise<CycleOutcome> {
   const started = performance.now();
   ctx.log.info("cycle_started");
   try {
@@ -57,14 +67,17 @@ export async function runOnce(service: Service, ctx: ServiceContext): Promise<Cy
     const durationMs = Math.round(performance.now() - started);
     ctx.metrics.cycle("success", durationMs / 1000);
     ctx.metrics.lastSuccess(ctx.now());
+    outage.succeeded();
     ctx.log.info({ durationMs, ...report }, "cycle_completed");
     return { ok: true, durationMs, report };
   } catch (thrown) {
-    const error = toError(thrown);
+    const lost = ctx.signal.aborted ? undefined : outage.failed(thrown);
+    const error = lost ?? toError(thrown);
     const durationMs = Math.round(performance.now() - started);
     ctx.metrics.cycle("failure", durationMs / 1000);
     ctx.metrics.error(error.name || "Error");
     if (ctx.signal.aborted) ctx.log.warn({ durationMs, err: error }, "cycle_aborted");
+    else if (lost) ctx.log.debug({ durationMs, reason: lost.message }, "cycle_failed");
     else ctx.log.error({ durationMs, err: error }, "cycle_failed");
     return { ok: false, durationMs, error };
   }
@@ -96,16 +109,20 @@ export async function runForever(
   onCycle?: CycleListener,
 ): Promise<StopReason> {
   let failures = 0;
+  const outage = createDbOutage(ctx.log);
   ctx.metrics.consecutiveFailures(0);
   while (!ctx.signal.aborted) {
     const started = Date.now();
-    const outcome = await runOnce(service, ctx);
+    const outcome = await runOnce(service, ctx, outage);
     failures = outcome.ok ? 0 : failures + 1;
     ctx.metrics.consecutiveFailures(failures);
     if (onCycle) {
-      await onCycle(outcome, failures).catch((e: unknown) =>
-        ctx.log.warn({ err: toError(e) }, "cycle_record_failed"),
-      );
+      await onCycle(outcome, failures).catch((e: unknown) => {
+        // During an outage the record fails like the cycle did: not news, and not a cycle.
+        const lost = outage.active ? asConnectionLost(e) : outage.failed(e);
+        if (lost) ctx.log.debug({ reason: lost.message }, "cycle_record_failed");
+        else ctx.log.warn({ err: toError(e) }, "cycle_record_failed");
+      });
     }
     if (ctx.signal.aborted) break;
     if (options.maxConsecutiveFailures > 0 && failures >= options.maxConsecutiveFailures) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { BrotrError } from "../models/errors.js";
 import { NIP11_CORS_HEADERS } from "./nip11.js";
 
 // Glue for @nostr-relay/core (a real third-party relay implementation) on 127.0.0.1. Those
@@ -29,7 +30,7 @@ export const CORE_RELAY_PACKAGES = [
   "@nostr-relay/event-repository-sqlite",
 ] as const;
 
-export class CoreRelayUnavailableError extends Error {}
+export class CoreRelayUnavailableError extends BrotrError {}
 
 async function importCjs(name: string): Promise<Record<string, unknown>> {
   const mod: { default?: Record<string, unknown> } & Record<string, unknown> = await import(name);

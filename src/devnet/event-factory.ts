@@ -5,7 +5,7 @@ import { type BuildContext, type EventVariant, genericVariant, VARIANTS } from "
 import { type FakeUser, makeUserWith } from "./fake-user.js";
 import { createPrng, type Prng } from "./prng.js";
 
-export { type EventTemplate, type FakeUser, makeUser } from "./fake-user.js";
+export type { EventTemplate, FakeUser } from "./fake-user.js";
 
 /** Reserved (RFC 2606) or made-up addresses: never resolvable, safe to put in test data. */
 export const DEFAULT_RELAY_URLS: readonly string[] = [

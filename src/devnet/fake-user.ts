@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Nostr } from "nostr-wasm";
 import type { NostrEvent } from "../models/event-types.js";
-import { computeEventId, loadNostrWasm } from "./crypto.js";
+import { computeEventId } from "./crypto.js";
 
 /** An event before id, pubkey and sig are filled in. */
 export interface EventTemplate {
@@ -58,9 +58,4 @@ export function makeUserWith(wasm: Nostr, seed: number | string): FakeUser {
       return { ...base, id: computeEventId(base), sig };
     },
   };
-}
-
-/** A user whose keys are derived from `seed` (hash-based, so any seed is valid). */
-export async function makeUser(seed: number | string): Promise<FakeUser> {
-  return makeUserWith(await loadNostrWasm(), seed);
 }

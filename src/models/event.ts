@@ -27,7 +27,6 @@ import type { NostrEvent } from "./event-types.js";
 export type { NostrEvent } from "./event-types.js";
 
 export type EventValidation = { ok: true; event: NostrEvent } | { ok: false; reason: string };
-export type KindClass = "regular" | "replaceable" | "ephemeral" | "addressable" | "unknown";
 /** Which serialisation an event's id was computed from. */
 export type IdForm = "strict" | "json-stringify";
 
@@ -163,18 +162,6 @@ export function unstorableReason(ev: NostrEvent): string | null {
   return null;
 }
 
-/** NIP-01 kind class. */
-export function kindClass(kind: number): KindClass {
-  if (!Number.isInteger(kind)) return "unknown";
-  if (kind === 1 || kind === 2 || (kind >= 4 && kind <= 44) || (kind >= 1000 && kind <= 9999)) {
-    return "regular";
-  }
-  if (kind === 0 || kind === 3 || (kind >= 10000 && kind <= 19999)) return "replaceable";
-  if (kind >= 20000 && kind <= 29999) return "ephemeral";
-  if (kind >= 30000 && kind <= 39999) return "addressable";
-  return "unknown";
-}
-
 /**
  * Index entries `name:value` for tags whose name is one character (one code point, as in
  * PostgreSQL's length()) and that have a value. De-duplicated in first-seen order. Values
@@ -188,10 +175,4 @@ export function tagValues(tags: readonly (readonly string[])[]): string[] {
     seen.add(`${name}:${value}`);
   }
   return [...seen];
-}
-
-/** Value of the first `d` tag, or "" (the addressable-event key). */
-export function dTag(ev: Pick<NostrEvent, "tags">): string {
-  const tag = ev.tags.find((t) => t[0] === "d");
-  return tag?.[1] ?? "";
 }

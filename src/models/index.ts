@@ -1,15 +1,12 @@
 /** Public API of the pure models layer. */
 export {
   computeEventId,
-  dTag,
   type EventValidation,
   hasLoneSurrogate,
   hasNulChar,
   hasValidId,
   type IdForm,
   idMatch,
-  type KindClass,
-  kindClass,
   MAX_INDEXED_TAG_VALUE_BYTES,
   serializeEvent,
   serializeEventJson,
@@ -32,13 +29,12 @@ export {
   metadataId,
   sanitizeForCanonical,
 } from "./metadata.js";
-export { isMetadataType, METADATA_TYPES, type MetadataType } from "./metadata-type.js";
+export { METADATA_TYPES, type MetadataType } from "./metadata-type.js";
 export { isOverlay, NETWORKS, type Network } from "./network.js";
 export type { Relay } from "./relay.js";
 export type { RelayMetadata } from "./relay-metadata.js";
 export {
   DEFAULT_MAX_URL_LENGTH,
-  isRelayUrlCanonical,
   parseRelayUrl,
   type RelayUrlResult,
 } from "./relay-url.js";

@@ -10,7 +10,3 @@ export const METADATA_TYPES = [
 ] as const;
 
 export type MetadataType = (typeof METADATA_TYPES)[number];
-
-export function isMetadataType(value: string): value is MetadataType {
-  return (METADATA_TYPES as readonly string[]).includes(value);
-}

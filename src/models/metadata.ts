@@ -9,6 +9,7 @@
  * every `Float` are written as Python's float repr (1.0, -0.0, 1e-07, 1.5e+16).
  */
 import { createHash } from "node:crypto";
+import { BrotrError } from "./errors.js";
 import type { MetadataType } from "./metadata-type.js";
 
 /** Marks a number as a float, so integral values print like Python floats (`1.0`). */
@@ -17,11 +18,10 @@ export class Float {
 }
 
 /** Sanitising refused the value; `path` is a JSON path such as `$.data.tags[2]`. */
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends BrotrError {
   readonly path: string;
   constructor(message: string, path: string) {
     super(`${message} at ${path}`);
-    this.name = "CanonicalJsonError";
     this.path = path;
   }
 }
@@ -181,12 +181,18 @@ export function canonicalJson(value: unknown): string {
   return clean === undefined ? "null" : write(clean);
 }
 
-/** SHA-256 (32 bytes) of the UTF-8 canonical JSON. */
+/**
+ * SHA-256 (32 bytes) of the UTF-8 canonical JSON.
+ * @planned monitor: metadata ids of NIP-11/NIP-66 results (core/db/metadata.ts)
+ */
 export function metadataId(value: unknown): Buffer {
   return createHash("sha256").update(canonicalJson(value), "utf8").digest();
 }
 
-/** Builds the stored row for one check result; `type` is not part of the hash. */
+/**
+ * Builds the stored row for one check result; `type` is not part of the hash.
+ * @planned monitor: through core/db/relay-metadata.ts
+ */
 export function buildMetadata(type: MetadataType, value: unknown): Metadata {
   const data = canonicalJson(value);
   return { id: createHash("sha256").update(data, "utf8").digest(), type, data };

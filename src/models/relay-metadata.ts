@@ -1,6 +1,9 @@
 import type { MetadataType } from "./metadata-type.js";
 
-/** One check snapshot linking a relay to a content-addressed metadata row. */
+/**
+ * One check snapshot linking a relay to a content-addressed metadata row.
+ * @planned monitor: rows of core/db/relay-metadata.ts
+ */
 export interface RelayMetadata {
   relayUrl: string;
   /** SHA-256 of the canonical JSON (32 bytes). */

@@ -202,9 +202,3 @@ export function parseRelayUrl(input: string, opts: ParseRelayUrlOptions = {}): R
   if (url.length > maxLength) return fail("URL too long");
   return { ok: true, url, network: host.network, host: host.host, port: explicitPort, path };
 }
-
-/** True when `url` is already in canonical form (a fixpoint of parseRelayUrl). */
-export function isRelayUrlCanonical(url: string): boolean {
-  const parsed = parseRelayUrl(url);
-  return parsed.ok && parsed.url === url;
-}

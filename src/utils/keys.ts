@@ -42,7 +42,10 @@ function fromNsec(text: string): SecretKeyParse {
   return fromBytes(decoded.data);
 }
 
-/** Parses a secret key (64 hex chars or `nsec1…`, surrounding whitespace ignored). */
+/**
+ * Parses a secret key (64 hex chars or `nsec1…`, surrounding whitespace ignored).
+ * @planned monitor, synchronizer: the key named by `nostr.private_key_env`
+ */
 export function parseSecretKey(input: string): SecretKeyParse {
   const text = input.trim();
   if (text === "") return { ok: false, reason: "secret key is empty" };
@@ -56,7 +59,10 @@ export function parseSecretKey(input: string): SecretKeyParse {
   return fromBytes(Uint8Array.from(Buffer.from(text, "hex")));
 }
 
-/** The hex x-only public key of `secretKey`. Throws on an invalid key (a bug: parse first). */
+/**
+ * The hex x-only public key of `secretKey`. Throws on an invalid key (a bug: parse first).
+ * @planned monitor: the pubkey its NIP-66 events are signed with
+ */
 export function derivePubkey(secretKey: Uint8Array): string {
   return getPublicKey(secretKey);
 }

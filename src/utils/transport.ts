@@ -15,7 +15,9 @@ import type { LookupFunction } from "node:net";
 import { SocksClientError } from "socks";
 import { SocksProxyAgent } from "socks-proxy-agent";
 import WebSocket from "ws";
+import { BrotrError } from "../models/errors.js";
 import { isOverlay, type Network } from "../models/network.js";
+import { onAbort } from "./abort.js";
 import { type Resolver, resolvePublicAddress, systemResolver } from "./dns.js";
 
 export type ConnectErrorKind =
@@ -32,7 +34,7 @@ export type ConnectErrorKind =
   | "other";
 
 /** Any failure to reach a relay. `reason` is short, human-readable and safe to store. */
-export class ConnectError extends Error {
+export class ConnectError extends BrotrError {
   readonly kind: ConnectErrorKind;
   readonly reason: string;
   /** HTTP status, for kind "http-status". */
@@ -43,7 +45,6 @@ export class ConnectError extends Error {
     options?: { cause?: unknown; status?: number },
   ) {
     super(`${kind}: ${reason}`, options);
-    this.name = "ConnectError";
     this.kind = kind;
     this.reason = reason;
     this.status = options?.status;
@@ -173,10 +174,10 @@ export function deadline(
     timeoutMs,
   );
   if (parent?.aborted) onParent();
-  else parent?.addEventListener("abort", onParent, { once: true });
+  const off = parent ? onAbort(parent, onParent) : () => {};
   const clear = () => {
     clearTimeout(timer);
-    parent?.removeEventListener("abort", onParent);
+    off();
   };
   return { signal: controller.signal, clear };
 }
@@ -185,9 +186,8 @@ export function deadline(
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    const off = onAbort(signal, () => reject(signal.reason));
+    promise.then(resolve, reject).finally(off);
   });
 }
 
@@ -295,10 +295,11 @@ function handshake(
     const ws = createSocket(url, options, route, insecure);
     let upgradeHeaders: Record<string, string> = {};
     let done = false;
+    let off = () => {};
     const settle = (error: ConnectError | null) => {
       if (done) return;
       done = true;
-      signal.removeEventListener("abort", onAbort);
+      off();
       ws.removeAllListeners("open").removeAllListeners("upgrade");
       ws.removeAllListeners("unexpected-response");
       if (error === null) {
@@ -307,7 +308,6 @@ function handshake(
       ws.terminate();
       reject(error);
     };
-    const onAbort = () => settle(toConnectError(signal.reason));
     // Kept for the socket's whole life: errors also surface as "close", and an 'error'
     // event without a listener would crash the process.
     ws.on("error", (error) => settle(toConnectError(error)));
@@ -320,7 +320,7 @@ function handshake(
       settle(new ConnectError("http-status", `HTTP ${status} instead of 101`, { status }));
     });
     ws.once("open", () => settle(null));
-    signal.addEventListener("abort", onAbort, { once: true });
+    off = onAbort(signal, () => settle(toConnectError(signal.reason)));
   });
 }
 

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/models/errors.js";
 
 /** Runs `fn`, which must throw a ConfigError, and returns its issues (one per YAML path). */
 export function configIssues(fn: () => unknown): string[] {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createLoginRoles, type RoleKind } from "../../core/db/roles.js";
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../models/errors.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 
 const PASSWORD_ENV: Readonly<Record<RoleKind, string>> = {

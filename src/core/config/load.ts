@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../../models/errors.js";
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -63,7 +63,10 @@ export async function readYamlFile(path: string, optional = false): Promise<unkn
   return parseYaml(text, path);
 }
 
-/** Looks up a secret named by an env variable; throws when it is missing or empty. */
+/**
+ * Looks up a secret named by an env variable; throws when it is missing or empty.
+ * @planned monitor, synchronizer: the Nostr key (`nostr.private_key_env`)
+ */
 export function resolveSecret(
   env: Readonly<Record<string, string | undefined>>,
   name: string,

@@ -1,8 +1,8 @@
+import { BrotrError } from "../../models/errors.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
 import type { Relay } from "../../models/relay.js";
 import type { ServiceState } from "../../models/service-state.js";
-import { BrotrError } from "../errors.js";
 import { lockSightingsShared, type SightingRow, writeSightings } from "./event-relays.js";
 import {
   copyEvents,

@@ -5,7 +5,7 @@ import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { BrotrError } from "../errors.js";
+import { BrotrError } from "../../models/errors.js";
 
 const execFile = promisify(execFileCb);
 

@@ -1,4 +1,4 @@
-import { BrotrError } from "../errors.js";
+import { BrotrError } from "../../models/errors.js";
 
 /** A database failure, classified by SQLSTATE so callers can branch on what happened. */
 export class DbError extends BrotrError {
@@ -37,6 +37,57 @@ export function classifyDbError(error: unknown): unknown {
   if (code.startsWith("08") || code.startsWith("57P") || NETWORK.has(code))
     return new ConnectionLost(message, code, { cause: error });
   return new DbError(message, code, { cause: error });
+}
+
+// pg's own errors for a connection that failed or dropped carry no code, only these messages.
+// (A pool's "timeout exceeded when trying to connect" is not here: that is our own pool being
+// full, which says nothing about the server.)
+const UNCODED_CONNECTION_FAILURES = [
+  /^Connection terminated( unexpectedly| due to connection timeout)?$/,
+  /^Client has encountered a connection error and is not queryable$/,
+];
+
+/** The error, its `cause` chain and an AggregateError's members, breadth first. */
+function* causes(error: unknown): Generator<unknown> {
+  const queue = [error];
+  const seen = new Set<unknown>();
+  while (queue.length > 0 && seen.size < 20) {
+    const e = queue.shift();
+    if (seen.has(e)) continue;
+    seen.add(e);
+    yield e;
+    if (e instanceof AggregateError) queue.push(...(e.errors as unknown[]));
+    if (e instanceof Error && e.cause !== undefined) queue.push(e.cause);
+  }
+}
+
+/** A readable reason: Node leaves an AggregateError's own message empty. */
+function reasonOf(error: Error): string {
+  if (error.message) return error.message;
+  const inner = error instanceof AggregateError ? (error.errors[0] as unknown) : undefined;
+  if (inner instanceof Error && inner.message) return inner.message;
+  return codeOf(error) ?? error.name;
+}
+
+/**
+ * The database could not be reached: connection refused or reset, the server shutting down
+ * or terminating us, a connect timeout. Looks through `cause` chains and AggregateError
+ * (Node tries every address of "localhost"). Returns it as a ConnectionLost whose message is
+ * the reason, or undefined when the error is anything else (a query the server refused, a bug).
+ */
+export function asConnectionLost(error: unknown): ConnectionLost | undefined {
+  for (const e of causes(error)) {
+    if (e instanceof ConnectionLost) return e;
+    if (!(e instanceof Error)) continue;
+    const code = codeOf(e);
+    if (classifyDbError(e) instanceof ConnectionLost) {
+      return new ConnectionLost(reasonOf(e), code, { cause: e });
+    }
+    if (code === undefined && UNCODED_CONNECTION_FAILURES.some((re) => re.test(e.message))) {
+      return new ConnectionLost(e.message, undefined, { cause: e });
+    }
+  }
+  return undefined;
 }
 
 /** A query returned a different number of rows than its caller's contract allows. */

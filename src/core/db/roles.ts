@@ -1,7 +1,7 @@
 import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import type pg from "pg";
-import { BrotrError } from "../errors.js";
+import { BrotrError } from "../../models/errors.js";
 import { withTransaction } from "./pool.js";
 
 /** The NOLOGIN group roles created by migration 000004; login users inherit from them. */

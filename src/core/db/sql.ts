@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError } from "../../models/errors.js";
 import { DataIntegrityError } from "./errors.js";
 import { type Queryable, withTransaction } from "./pool.js";
 
@@ -17,7 +17,10 @@ async function rows<R extends pg.QueryResultRow>(
   return result.rows;
 }
 
-/** Exactly one row, else NotFoundError (none) or DataIntegrityError (several). */
+/**
+ * Exactly one row, else NotFoundError (none) or DataIntegrityError (several).
+ * @public the cardinality helpers every query module may use (house style)
+ */
 export async function one<R extends pg.QueryResultRow>(
   db: Queryable,
   text: string,
@@ -31,7 +34,10 @@ export async function one<R extends pg.QueryResultRow>(
   return first;
 }
 
-/** At most one row (null when none), else DataIntegrityError. */
+/**
+ * At most one row (null when none), else DataIntegrityError.
+ * @public the cardinality helpers every query module may use (house style)
+ */
 export async function maybeOne<R extends pg.QueryResultRow>(
   db: Queryable,
   text: string,
@@ -44,7 +50,10 @@ export async function maybeOne<R extends pg.QueryResultRow>(
   return found[0] ?? null;
 }
 
-/** At least one row, else NotFoundError. */
+/**
+ * At least one row, else NotFoundError.
+ * @public the cardinality helpers every query module may use (house style)
+ */
 export async function many<R extends pg.QueryResultRow>(
   db: Queryable,
   text: string,
@@ -55,7 +64,10 @@ export async function many<R extends pg.QueryResultRow>(
   return found;
 }
 
-/** Any number of rows (a typed shorthand for `db.query(...).rows`). */
+/**
+ * Any number of rows (a typed shorthand for `db.query(...).rows`).
+ * @public the cardinality helpers every query module may use (house style)
+ */
 export async function any<R extends pg.QueryResultRow>(
   db: Queryable,
   text: string,

@@ -1,6 +1,6 @@
 import { escapeIdentifier } from "pg";
-import { toError } from "../errors.js";
-import { classifyDbError } from "./errors.js";
+import { toError } from "../../models/errors.js";
+import { asConnectionLost, classifyDbError } from "./errors.js";
 import type { Queryable } from "./pool.js";
 
 /**
@@ -84,7 +84,8 @@ export interface RefreshAllOptions extends RefreshOptions {
 /**
  * Refreshes the statistics views one after another in dependency order. A view that fails is
  * reported and skipped; the others still run (a dependent view then reads the previous
- * contents of the failed one).
+ * contents of the failed one). When the database cannot be reached at all, the failed view is
+ * reported and the ConnectionLost thrown: the remaining views would only fail the same way.
  */
 export async function refreshAllViews(
   db: Queryable,
@@ -103,9 +104,14 @@ export async function refreshAllViews(
     try {
       const durationMs = await refreshView(db, name, refreshOptions);
       result = { name, ok: true, durationMs };
-    } catch (error) {
+    } catch (thrown) {
       const durationMs = Math.round(performance.now() - started);
-      result = { name, ok: false, durationMs, error: toError(classifyDbError(error)) };
+      const lost = asConnectionLost(thrown);
+      result = { name, ok: false, durationMs, error: lost ?? toError(classifyDbError(thrown)) };
+      if (lost) {
+        options.onView?.(name, result);
+        throw lost;
+      }
     }
     results.push(result);
     options.onView?.(name, result);

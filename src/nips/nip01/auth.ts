@@ -4,6 +4,7 @@
  * outcome. Without a key, challenges are only recorded.
  */
 import type { NostrEvent } from "../../models/event-types.js";
+import { onAbort } from "../../utils/abort.js";
 import { type EventTemplate, signEvent } from "../../utils/keys.js";
 import { encodeAuth } from "./messages.js";
 
@@ -106,20 +107,20 @@ export class AuthSession {
       return Promise.resolve(false);
     }
     return new Promise((resolve) => {
+      let off = () => {};
       const done = (value: boolean) => {
         clearTimeout(timer);
         this.#waiters.delete(wake);
-        signal?.removeEventListener("abort", onAbort);
+        off();
         resolve(value);
       };
       const wake = () => {
         if (this.status === "ok") done(true);
         else if (this.status === "failed") done(false);
       };
-      const onAbort = () => done(false);
       const timer = setTimeout(() => done(false), timeoutMs);
       this.#waiters.add(wake);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal) off = onAbort(signal, () => done(false));
     });
   }
 

@@ -39,7 +39,10 @@ import {
 
 type OkListener = (accepted: boolean, message: string) => void;
 
-/** Connects (see `openWebSocket` for routing and ConnectError) and returns a client. */
+/**
+ * Connects (see `openWebSocket` for routing and ConnectError) and returns a client.
+ * @planned synchronizer, monitor: the relay client's entry point
+ */
 export async function connectRelay(url: string, options: RelayClientOptions): Promise<RelayClient> {
   const opened = await openWebSocket(url, options);
   return new RelayClient(url, opened, options);

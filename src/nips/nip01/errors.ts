@@ -2,15 +2,11 @@
  * What a relay client throws. A refusal (CLOSED) is typed by its NIP-01/NIP-42 prefix so
  * callers can branch on policy ("auth-required", "rate-limited"…) without parsing text.
  */
+import { BrotrError } from "../../models/errors.js";
 import { splitPrefix } from "./messages.js";
 
 /** Base of everything the relay client throws (except ConnectError from the transport). */
-export class RelayClientError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class RelayClientError extends BrotrError {}
 
 /** The relay ended a subscription with `["CLOSED", subId, "prefix: text"]`. */
 export class RelayClosedError extends RelayClientError {

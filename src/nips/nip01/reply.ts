@@ -1,4 +1,5 @@
 /** One request/reply exchange (publish → OK, COUNT → COUNT) with timeout, abort and disconnect. */
+import { onAbort } from "../../utils/abort.js";
 import { RelayTimeoutError, type TimeoutPhase } from "./errors.js";
 
 export interface ReplyOptions {
@@ -22,23 +23,23 @@ export function awaitReply<T>(options: ReplyOptions, start: ReplyStart<T>): Prom
   return new Promise<T>((resolve, reject) => {
     let cleanup: (() => void) | undefined;
     let settled = false;
+    let off = () => {};
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      off();
       disconnectHooks.delete(onDisconnect);
       cleanup?.();
       outcome();
     };
     const fail = (error: Error) => settle(() => reject(error));
-    const onAbort = () => fail(signal?.reason);
     const onDisconnect = (error: Error) => fail(error);
     const timer = setTimeout(
       () => fail(new RelayTimeoutError(options.phase, timeoutMs)),
       timeoutMs,
     );
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) off = onAbort(signal, () => fail(signal.reason));
     disconnectHooks.add(onDisconnect);
     cleanup = start((value) => settle(() => resolve(value)), fail);
     if (settled) cleanup();

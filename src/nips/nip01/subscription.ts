@@ -7,6 +7,7 @@
 import { hasValidId, validateEvent } from "../../models/event.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import { matchFilters } from "../../models/filter.js";
+import { onAbort } from "../../utils/abort.js";
 import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
 import type { RelayStats } from "./stats.js";
@@ -86,6 +87,7 @@ export class Subscription implements SubscriptionSink {
   #authRetried = false;
   #timers: { eose?: NodeJS.Timeout; idle?: NodeJS.Timeout; flush?: NodeJS.Timeout } = {};
   #onAbort = () => this.#finish(this.#opts.signal?.reason ?? new Error("aborted"), true, true);
+  #offAbort = () => {};
 
   constructor(
     host: SubscriptionHost,
@@ -105,7 +107,7 @@ export class Subscription implements SubscriptionSink {
       this.#onAbort();
       return;
     }
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    if (signal) this.#offAbort = onAbort(signal, this.#onAbort);
     this.#sendReq();
   }
 
@@ -224,7 +226,7 @@ export class Subscription implements SubscriptionSink {
     this.#error = error;
     if (dropQueued) this.#queue = [];
     for (const timer of Object.values(this.#timers)) clearTimeout(timer);
-    this.#opts.signal?.removeEventListener("abort", this.#onAbort);
+    this.#offAbort();
     this.#host.unregister(this.subId);
     if (sendClose) this.#host.send(encodeClose(this.subId));
     this.#wake?.();

@@ -1,6 +1,7 @@
+import { ConnectionLost } from "../../core/db/errors.js";
 import { refreshAllViews } from "../../core/db/views.js";
-import { BrotrError } from "../../core/errors.js";
 import type { Service, ServiceContext } from "../../core/service.js";
+import { BrotrError } from "../../models/errors.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import type { RefresherConfig } from "./config.js";
 
@@ -8,8 +9,9 @@ export class AllViewsFailedError extends BrotrError {}
 
 /**
  * Keeps the statistics views current. Views refresh one after another in dependency order; a
- * failing view is logged and counted and the others still refresh. The cycle fails only when
- * every view failed (then the database itself is the likely problem).
+ * failing view is logged and counted and the others still refresh. The cycle fails when every
+ * view failed, or at the first view that finds the database unreachable (the runtime then
+ * logs the outage once; the rest are not tried).
  */
 export function createRefresher(_deps: ServiceDeps, config: RefresherConfig): Service {
   return {
@@ -37,6 +39,8 @@ export function createRefresher(_deps: ServiceDeps, config: RefresherConfig): Se
           if (result.ok) {
             duration.set({ view }, result.durationMs / 1000);
             ctx.log.debug({ view, durationMs: result.durationMs }, "view_refreshed");
+          } else if (result.error instanceof ConnectionLost) {
+            ctx.log.debug({ view, reason: result.error.message }, "view_refresh_failed");
           } else {
             ctx.log.error({ view, err: result.error }, "view_refresh_failed");
           }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BrotrError } from "../../core/errors.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import { BrotrError } from "../../models/errors.js";
 import { insertCandidates, insertRelaysDirect } from "../shared/candidates.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import type { SeederConfig } from "./config.js";

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { Network } from "../../models/index.js";
 import { parseRelayMessage, type RelayMessage } from "../../nips/nip01/index.js";
+import { onAbort } from "../../utils/abort.js";
 import type { Resolver } from "../../utils/dns.js";
 import {
   type ConnectError,
@@ -117,13 +118,13 @@ function awaitVerdict(
   const subId = `probe-${randomBytes(4).toString("hex")}`;
   const seen = { garbage: 0, other: 0 };
   return new Promise((resolve) => {
+    let off = () => {};
     const finish = (answer: Verdict) => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      off();
       ws.off("close", onClose);
       resolve(answer);
     };
-    const onAbort = () => finish({ status: "aborted" });
     const onClose = (code: number) =>
       finish({
         status: "invalid",
@@ -131,7 +132,7 @@ function awaitVerdict(
         detail: `closed (code ${code}) before answering`,
       });
     const timer = setTimeout(() => finish(silence(seen, timeoutMs)), timeoutMs);
-    signal.addEventListener("abort", onAbort, { once: true });
+    off = onAbort(signal, () => finish({ status: "aborted" }));
     ws.on("close", onClose);
     opened.takeMessages((data, isBinary) => {
       const parsed = isBinary ? null : parseRelayMessage(String(data));

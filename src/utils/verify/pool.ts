@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { hasValidId } from "../../models/event.js";
 import type { NostrEvent } from "../../models/event-types.js";
+import { onAbort } from "../abort.js";
 import {
   type BackendName,
   type BackendPreference,
@@ -203,9 +204,8 @@ function verifyInline(
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    if (signal.aborted) return reject(signal.reason);
+    const off = onAbort(signal, () => reject(signal.reason));
+    work.then(resolve, reject).finally(off);
   });
 }

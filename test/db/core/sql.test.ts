@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataIntegrityError } from "../../../src/core/db/errors.js";
 import { withTransaction } from "../../../src/core/db/pool.js";
 import { inTransaction, many, maybeOne, one } from "../../../src/core/db/sql.js";
-import { NotFoundError } from "../../../src/core/errors.js";
+import { NotFoundError } from "../../../src/models/errors.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 const ROWS = "SELECT x FROM generate_series(1, $1::int) AS x";

@@ -14,7 +14,7 @@ import type { Service, ServiceContext } from "../../../src/core/service.js";
 import { createFinder, finderConfigSchema } from "../../../src/services/finder/service.js";
 import { seederConfigSchema } from "../../../src/services/seeder/config.js";
 import { createSeeder } from "../../../src/services/seeder/service.js";
-import { type Candidate, readCandidates } from "../../../src/services/shared/candidates.js";
+import type { Candidate } from "../../../src/services/shared/candidates.js";
 import { validatorConfigSchema } from "../../../src/services/validator/config.js";
 import { createValidator } from "../../../src/services/validator/service.js";
 import {
@@ -25,6 +25,7 @@ import {
   testBrotrConfig,
   testContext,
 } from "../../db/services/validator/devnet.js";
+import { readCandidates } from "../../support/candidates.js";
 import { startFakeRelay } from "../../support/fake-relay.js";
 import { makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";

@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   computeEventId,
-  dTag,
   hasLoneSurrogate,
   hasNulChar,
   hasValidId,
   idMatch,
-  kindClass,
   type NostrEvent,
   serializeEvent,
   tagValues,
@@ -182,36 +180,6 @@ describe("unstorable events", () => {
   });
 });
 
-describe("kindClass", () => {
-  it.each([
-    [0, "replaceable"],
-    [1, "regular"],
-    [2, "regular"],
-    [3, "replaceable"],
-    [4, "regular"],
-    [44, "regular"],
-    [45, "unknown"],
-    [999, "unknown"],
-    [1000, "regular"],
-    [9735, "regular"],
-    [9999, "regular"],
-    [10000, "replaceable"],
-    [10002, "replaceable"],
-    [19999, "replaceable"],
-    [20000, "ephemeral"],
-    [29999, "ephemeral"],
-    [30000, "addressable"],
-    [30166, "addressable"],
-    [39999, "addressable"],
-    [40000, "unknown"],
-    [65535, "unknown"],
-    [-1, "unknown"],
-    [1.5, "unknown"],
-  ] as const)("kind %d is %s", (kind, cls) => {
-    expect(kindClass(kind)).toBe(cls);
-  });
-});
-
 describe("tagValues", () => {
   const long = "x".repeat(1025);
   const limit = "x".repeat(1024);
@@ -265,28 +233,5 @@ describe("tagValues", () => {
     ["empty name skipped", [["", "v"]], []],
   ])("%s", (_name, tags, expected) => {
     expect(tagValues(tags)).toEqual(expected);
-  });
-});
-
-describe("dTag", () => {
-  it.each([
-    [
-      [
-        ["d", "abc"],
-        ["d", "second"],
-      ],
-      "abc",
-    ],
-    [
-      [
-        ["t", "x"],
-        ["d", ""],
-      ],
-      "",
-    ],
-    [[["d"]], ""],
-    [[["t", "x"]], ""],
-  ])("%j → %s", (tags, expected) => {
-    expect(dTag({ tags })).toBe(expected);
   });
 });

@@ -4,21 +4,17 @@ import * as models from "../../../src/models/index.js";
 describe("models index", () => {
   it.each([
     "parseRelayUrl",
-    "isRelayUrlCanonical",
     "isPrivateAddress",
     "validateEvent",
     "computeEventId",
     "hasValidId",
-    "kindClass",
     "tagValues",
-    "dTag",
     "matchFilter",
     "matchFilters",
     "validateFilter",
     "canonicalJson",
     "metadataId",
     "sanitizeForCanonical",
-    "isMetadataType",
   ])("exports function %s", (name) => {
     expect(typeof (models as Record<string, unknown>)[name]).toBe("function");
   });
@@ -33,8 +29,6 @@ describe("models index", () => {
       "nip66_dns",
       "nip66_http",
     ]);
-    expect(models.isMetadataType("nip66_dns")).toBe(true);
-    expect(models.isMetadataType("nip66_foo")).toBe(false);
     expect(models.STATE_TYPES).toEqual(["checkpoint", "cursor", "candidate"]);
   });
 });

@@ -44,22 +44,28 @@ async function runChild(args: string[]): Promise<{ results: string[]; entry: str
 async function compileToDist(): Promise<string> {
   await rm(DIST, { recursive: true, force: true });
   await writeFile(path.join(await mkdirs(DIST), "package.json"), '{ "type": "module" }\n');
-  // The pool imports the id check from models; everything else it needs is in utils/verify.
+  // The pool imports the id check from models and the abort fan-out from utils; everything
+  // else it needs is in utils/verify.
+  const files: string[] = ["utils/abort.ts"];
   for (const dir of ["utils/verify", "models"]) {
-    const src = path.join(ROOT, "src", dir);
-    const out = await mkdirs(path.join(DIST, dir));
-    for (const name of await readdir(src)) {
-      if (!name.endsWith(".ts")) continue;
-      const { outputText } = ts.transpileModule(await readFile(path.join(src, name), "utf8"), {
+    for (const name of await readdir(path.join(ROOT, "src", dir))) {
+      if (name.endsWith(".ts")) files.push(`${dir}/${name}`);
+    }
+  }
+  for (const file of files) {
+    const { outputText } = ts.transpileModule(
+      await readFile(path.join(ROOT, "src", file), "utf8"),
+      {
         compilerOptions: {
           module: ts.ModuleKind.ES2022,
           target: ts.ScriptTarget.ES2022,
           verbatimModuleSyntax: true,
         },
-        fileName: name,
-      });
-      await writeFile(path.join(out, name.replace(/\.ts$/, ".js")), outputText);
-    }
+        fileName: path.basename(file),
+      },
+    );
+    await mkdirs(path.dirname(path.join(DIST, file)));
+    await writeFile(path.join(DIST, file.replace(/\.ts$/, ".js")), outputText);
   }
   return pathToFileURL(path.join(DIST, "utils/verify", "pool.js")).href;
 }

@@ -6,7 +6,7 @@ import { parseConfig } from "../../../../src/core/config/load.js";
 import { runOnce } from "../../../../src/core/service.js";
 import { seederConfigSchema } from "../../../../src/services/seeder/config.js";
 import { createSeeder } from "../../../../src/services/seeder/service.js";
-import { readCandidates } from "../../../../src/services/shared/candidates.js";
+import { readCandidates } from "../../../support/candidates.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { metricValue, testBrotrConfig, testContext } from "../validator/devnet.js";
 

@@ -1,9 +1,11 @@
+import { getEventListeners } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../../src/core/config/load.js";
 import type { Network } from "../../../../src/models/index.js";
-import { insertCandidates, readCandidates } from "../../../../src/services/shared/candidates.js";
+import { insertCandidates } from "../../../../src/services/shared/candidates.js";
 import { validatorConfigSchema } from "../../../../src/services/validator/config.js";
 import { createValidator } from "../../../../src/services/validator/service.js";
+import { readCandidates } from "../../../support/candidates.js";
 import { startFakeRelay } from "../../../support/fake-relay.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import {
@@ -107,6 +109,37 @@ describe("validator cycle", () => {
         outcome: "valid",
       }),
     ).toBe(4);
+  });
+
+  // Node warns past 10 'abort' listeners on one signal; the cycle's signal goes to every probe.
+  it("probes 30 candidates at once with one listener on the cycle signal and no MaxListeners warning", async () => {
+    const silent = await clearnetRelay("silent.relay-devnet.net", { silent: true });
+    const hosts = Array.from({ length: 30 }, (_, i) => `r${i}.relay-devnet.net`);
+    const urls = hosts.map((host) => `wss://${host}:${silent.front.port}`);
+    await seedCandidates(urls.map((url) => ({ url })));
+    const { service } = validator(
+      hosts,
+      {},
+      { networks: { clearnet: { timeout: 1, max_tasks: 30 } } },
+    );
+    const { ctx } = testContext(db.pool, NOW);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    let peak = 0;
+    const sample = setInterval(() => {
+      peak = Math.max(peak, getEventListeners(ctx.signal, "abort").length);
+    }, 20);
+    try {
+      expect(await service.runCycle(ctx)).toMatchObject({ probed: 30, failed: 30 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // warnings come on a later tick
+    } finally {
+      clearInterval(sample);
+      process.off("warning", onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+    expect(peak).toBe(1);
+    expect(getEventListeners(ctx.signal, "abort")).toHaveLength(0);
   });
 
   it("records failures with a reason and an exponential backoff", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseConfig, parseYaml, resolveSecret } from "../../../../src/core/config/load.js";
 import { brotrConfigSchema, serviceBaseShape } from "../../../../src/core/config/schemas.js";
-import { ConfigError } from "../../../../src/core/errors.js";
+import { ConfigError } from "../../../../src/models/errors.js";
 import { configIssues } from "../../../support/config-issues.js";
 
 const issuesOf = configIssues;

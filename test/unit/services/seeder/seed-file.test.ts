@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../../src/core/config/load.js";
-import { ConfigError } from "../../../../src/core/errors.js";
+import { ConfigError } from "../../../../src/models/errors.js";
 import { DEFAULT_SEED_FILE, seederConfigSchema } from "../../../../src/services/seeder/config.js";
 import { parseSeedText } from "../../../../src/services/seeder/seed-file.js";
 

@@ -1,3 +1,8 @@
+/**
+ * The error root of every layer. Utils, nips, core and services extend `BrotrError`, so a
+ * caller can tell our failures from a driver's or a bug's with one `instanceof`.
+ */
+
 /** Base error of the project: always carries a cause when one exists. */
 export class BrotrError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,6 +20,7 @@ export class ConfigError extends BrotrError {
   }
 }
 
+/** Something the caller asked for by key does not exist. */
 export class NotFoundError extends BrotrError {}
 
 /** Turns anything thrown into an Error. */

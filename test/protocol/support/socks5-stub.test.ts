@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { startFakeRelay } from "../../support/fake-relay.js";
 import { generateEvents } from "../../support/fake-user.js";
 import { SOCKS5_REPLY, startSocks5Stub } from "../../support/socks5-stub.js";
-import { closeAndCheckLeaks, RawClient } from "./helpers.js";
+import { closeAndCheckLeaks, RawClient } from "../devnet/helpers.js";
 
 const own = closeAndCheckLeaks();
 const ONION = "devnetrelayaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion";

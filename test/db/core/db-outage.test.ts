@@ -1,0 +1,195 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { asConnectionLost } from "../../../src/core/db/errors.js";
+import { createPool } from "../../../src/core/db/pool.js";
+import { runForever } from "../../../src/core/service.js";
+import { refresherConfigSchema } from "../../../src/services/refresher/config.js";
+import { createRefresher } from "../../../src/services/refresher/service.js";
+import { recordLastCycle } from "../../../src/services/shared/cycle-status.js";
+import { freePort } from "../../support/free-port.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { createTestContext } from "../../support/service-context.js";
+import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.js";
+
+let db: TestDatabase;
+let proxy: TcpProxy | undefined;
+const pools: pg.Pool[] = [];
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.end()));
+  await proxy?.stop();
+  proxy = undefined;
+  await db.drop();
+});
+
+/** The test database's URL with another port (a dead one, or the proxy's). */
+function urlOnPort(port: number): string {
+  const url = new URL(db.url);
+  url.port = String(port);
+  return url.toString();
+}
+
+function poolOn(port: number, connectionTimeoutMs = 2000): pg.Pool {
+  const pool = createPool({ url: urlOnPort(port), max: 2, connectionTimeoutMs });
+  pools.push(pool);
+  return pool;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable("expected a failure"),
+    (e: unknown) => e,
+  );
+}
+
+const refresher = () => createRefresher({ brotr: {} as never }, refresherConfigSchema.parse({}));
+const notDebug = (logs: Record<string, unknown>[]) => logs.filter((l) => Number(l.level) > 20);
+
+describe("asConnectionLost on real driver errors", () => {
+  it("recognises a refused connection, a terminated backend, a dropped socket and a connect timeout", async () => {
+    const port = await freePort();
+    const refused = asConnectionLost(await errorOf(poolOn(port).query("SELECT 1")));
+    expect(refused?.message).toBe(`connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(refused?.code).toBe("ECONNREFUSED");
+
+    const victim = new pg.Client({ connectionString: db.url });
+    await victim.connect();
+    victim.on("error", () => {});
+    const { rows } = await victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const sleeping = errorOf(victim.query("SELECT pg_sleep(30)"));
+    await db.pool.query("SELECT pg_terminate_backend($1)", [rows[0]?.pid]);
+    const terminated = asConnectionLost(await sleeping);
+    expect(terminated?.code).toBe("57P01");
+    await victim.end().catch(() => {});
+
+    proxy = await startTcpProxy(Number(new URL(db.url).port));
+    const viaProxy = poolOn(proxy.port);
+    const cut = errorOf(viaProxy.query("SELECT pg_sleep(30)"));
+    await new Promise((r) => setTimeout(r, 200));
+    await proxy.stop();
+    expect(asConnectionLost(await cut)?.message).toBe("Connection terminated unexpectedly");
+
+    await proxy.start();
+    proxy.hold = true;
+    const hanging = asConnectionLost(await errorOf(poolOn(proxy.port, 300).query("SELECT 1")));
+    expect(hanging?.message).toBe("Connection terminated due to connection timeout");
+  });
+
+  it("leaves errors the server answered with alone", async () => {
+    expect(asConnectionLost(await errorOf(db.pool.query("SELEC 1")))).toBeUndefined();
+    await db.pool.query("CREATE TABLE t (id int PRIMARY KEY)");
+    await db.pool.query("INSERT INTO t VALUES (1)");
+    expect(
+      asConnectionLost(await errorOf(db.pool.query("INSERT INTO t VALUES (1)"))),
+    ).toBeUndefined();
+    expect(asConnectionLost(new Error("a bug"))).toBeUndefined();
+  });
+});
+
+describe("a database outage under runForever", () => {
+  it("logs one warning when the database is unreachable from the start, debug after, and counts every cycle", async () => {
+    const port = await freePort();
+    const pool = poolOn(port);
+    const t = createTestContext(pool, { service: "refresher" });
+    let cycles = 0;
+    const reason = await runForever(
+      refresher(),
+      { ...t.ctx, db: pool },
+      { intervalSeconds: 0, maxConsecutiveFailures: 0 },
+      async (outcome, failures) => {
+        cycles += 1;
+        if (cycles === 3) t.abort();
+        await recordLastCycle(pool, "refresher", outcome, failures, 1);
+      },
+    );
+    expect(reason).toBe("aborted");
+    expect(notDebug(t.logs)).toEqual([
+      { level: 30, time: expect.any(Number), service: "refresher", msg: "cycle_started" },
+      {
+        level: 40,
+        time: expect.any(Number),
+        service: "refresher",
+        msg: "database_unavailable",
+        reason: `connect ECONNREFUSED 127.0.0.1:${port}`,
+        code: "ECONNREFUSED",
+      },
+      { level: 30, time: expect.any(Number), service: "refresher", msg: "cycle_started" },
+      { level: 30, time: expect.any(Number), service: "refresher", msg: "cycle_started" },
+    ]);
+    const debug = t.logs.filter((l) => l.level === 20).map((l) => `${l.msg} ${l.view ?? ""}`);
+    // The refresher stops at the first view each cycle: 3 view failures, not 3 × 13.
+    expect(debug).toEqual([
+      "view_refresh_failed relay_metadata_latest",
+      "cycle_failed ",
+      "cycle_record_failed ",
+      "view_refresh_failed relay_metadata_latest",
+      "cycle_failed ",
+      "cycle_record_failed ",
+      "view_refresh_failed relay_metadata_latest",
+      "cycle_failed ",
+      "cycle_record_failed ",
+    ]);
+    expect(await t.metric("brotr_cycles_total", { outcome: "failure" })).toBe(3);
+    expect(await t.metric("brotr_errors_total", { error: "ConnectionLost" })).toBe(3);
+    expect(await t.metric("brotr_consecutive_failures")).toBe(3);
+    expect(
+      await t.metric("brotr_view_refreshes_total", {
+        view: "relay_metadata_latest",
+        outcome: "failure",
+      }),
+    ).toBe(3);
+    expect(
+      await t.metric("brotr_view_refreshes_total", { view: "event_stats", outcome: "failure" }),
+    ).toBeUndefined();
+  });
+
+  it("logs the start and the end of a real outage once each", async () => {
+    proxy = await startTcpProxy(Number(new URL(db.url).port));
+    const pool = poolOn(proxy.port);
+    const t = createTestContext(pool, { service: "refresher" });
+    const outcomes: boolean[] = [];
+    const reason = await runForever(
+      refresher(),
+      t.ctx,
+      { intervalSeconds: 0, maxConsecutiveFailures: 0 },
+      async (outcome, failures) => {
+        outcomes.push(outcome.ok);
+        try {
+          await recordLastCycle(pool, "refresher", outcome, failures, outcomes.length);
+        } finally {
+          if (outcomes.length === 1) await proxy?.stop();
+          if (outcomes.length === 3) await proxy?.start();
+          if (outcomes.length === 4) t.abort();
+        }
+      },
+    );
+    expect(reason).toBe("aborted");
+    expect(outcomes).toEqual([true, false, false, true]);
+    const lines = notDebug(t.logs).map((l) => l.msg);
+    expect(lines).toEqual([
+      "cycle_started",
+      "cycle_completed",
+      "cycle_started",
+      "database_unavailable",
+      "cycle_started",
+      "cycle_started",
+      "database_available",
+      "cycle_completed",
+    ]);
+    const down = t.logs.find((l) => l.msg === "database_unavailable");
+    expect(down?.level).toBe(40);
+    expect(down?.reason).toMatch(/ECONNREFUSED|Connection terminated/);
+    expect(down).not.toHaveProperty("err");
+    const up = t.logs.find((l) => l.msg === "database_available");
+    expect(up).toMatchObject({ level: 30, failures: 2, downMs: expect.any(Number) });
+    expect(await t.metric("brotr_cycles_total", { outcome: "failure" })).toBe(2);
+    expect(await t.metric("brotr_cycles_total", { outcome: "success" })).toBe(2);
+    // The cycle after the outage was recorded again, through the same pool.
+    const state = await db.pool.query(
+      "SELECT state_value FROM service_state WHERE service_name = 'refresher'",
+    );
+    expect(state.rows[0]?.state_value).toMatchObject({ ok: true, at: 4 });
+  });
+});
