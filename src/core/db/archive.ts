@@ -3,14 +3,18 @@ import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
 import type { Relay } from "../../models/relay.js";
 import type { ServiceState } from "../../models/service-state.js";
-import { lockSightingsShared, type SightingRow, writeSightings } from "./event-relays.js";
 import {
-  copyEvents,
+  lockSightingsShared,
+  type SightingRow,
+  writeNewSightings,
+  writeSightings,
+} from "./event-relays.js";
+import {
   EVENT_COPY_THRESHOLD,
   type EventRow,
   prepareEvents,
   type RejectedEvent,
-  unnestEvents,
+  writeEventsReturningNew,
 } from "./events.js";
 import type { Profile } from "./migrate.js";
 import { RelayIdCache } from "./relays.js";
@@ -145,12 +149,15 @@ export async function archiveEvents(
     await lockSightingsShared(client);
     const relays = await cache.resolve(client, relaysOf(items));
     const links = sightings(rows, grouped, relays.ids);
-    const inserted =
-      rows.length >= eventThreshold
-        ? await copyEvents(client, rows, options.profile)
-        : await unnestEvents(client, rows, options.profile);
-    const eventRelays = await writeSightings(client, links, options.eventRelayCopyThreshold);
+    const fresh = await writeEventsReturningNew(client, rows, options.profile, eventThreshold);
+    // Sightings of events this transaction created cannot exist yet: straight COPY. The rest
+    // (events already archived) go through the conflict-checking path.
+    const known = links.filter((l) => !fresh.has(l.eventId));
+    const created = known.length === links.length ? [] : links.filter((l) => fresh.has(l.eventId));
+    const eventRelays =
+      (await writeNewSightings(client, created)) +
+      (await writeSightings(client, known, options.eventRelayCopyThreshold));
     if (options.cursor) await upsertServiceState(client, options.cursor);
-    return { events: inserted, eventRelays, relays: relays.inserted, rejected };
+    return { events: fresh.size, eventRelays, relays: relays.inserted, rejected };
   });
 }

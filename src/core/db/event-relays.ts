@@ -95,6 +95,24 @@ export async function writeSightings(
   return rows.length >= copyThreshold ? copySightings(client, rows) : unnestSightings(client, rows);
 }
 
+/**
+ * COPYs sightings straight into event_relay, without a stage table or conflict check: only
+ * for sightings of events that the caller's transaction has just inserted. None of those can
+ * exist yet: a sighting needs its event, and no other transaction can see (so link) an event
+ * before this one commits; a concurrent insert of the same event waits for this one.
+ */
+export async function writeNewSightings(
+  client: pg.PoolClient,
+  rows: readonly SightingRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  return copyLines(
+    client,
+    "COPY event_relay (event_id, relay_id, seen_at) FROM STDIN",
+    linesOf(rows),
+  );
+}
+
 /** Ids (hex) among `ids` that have no event row. */
 async function missingEvents(db: Queryable, ids: readonly string[]): Promise<string[]> {
   const rows = await any<{ id: string }>(

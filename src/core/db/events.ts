@@ -115,13 +115,7 @@ const UNNEST_LIL = `
        AS u(id, pubkey, created_at, kind, tagvalues, first_seen_at)
   ON CONFLICT (id) DO NOTHING`;
 
-/** Writes prepared rows with one `unnest` statement; returns how many were new. */
-export async function unnestEvents(
-  db: Queryable,
-  rows: readonly EventRow[],
-  profile: Profile,
-): Promise<number> {
-  if (rows.length === 0) return 0;
+function unnestParams(rows: readonly EventRow[], profile: Profile): unknown[] {
   const params: unknown[] = [
     rows.map((r) => r.event.id),
     rows.map((r) => r.event.pubkey),
@@ -130,13 +124,25 @@ export async function unnestEvents(
     rows.map((r) => r.tagvaluesLiteral),
     rows.map((r) => r.firstSeenAt),
   ];
-  if (profile === "lilbrotr") return affected(db, UNNEST_LIL, params);
+  if (profile === "lilbrotr") return params;
   params.push(
     rows.map((r) => JSON.stringify(r.event.tags)),
     rows.map((r) => r.event.content),
     rows.map((r) => r.event.sig),
   );
-  return affected(db, UNNEST_FULL, params);
+  return params;
+}
+
+const UNNEST = { bigbrotr: UNNEST_FULL, lilbrotr: UNNEST_LIL } as const;
+
+/** Writes prepared rows with one `unnest` statement; returns how many were new. */
+export async function unnestEvents(
+  db: Queryable,
+  rows: readonly EventRow[],
+  profile: Profile,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  return affected(db, UNNEST[profile], unnestParams(rows, profile));
 }
 
 const STAGE = {
@@ -182,12 +188,43 @@ export async function copyEvents(
   profile: Profile,
 ): Promise<number> {
   if (rows.length === 0) return 0;
+  return (await copyEventsReturning(client, rows, profile, "")).rowCount ?? 0;
+}
+
+async function copyEventsReturning(
+  client: pg.PoolClient,
+  rows: readonly EventRow[],
+  profile: Profile,
+  returning: string,
+): Promise<pg.QueryResult<{ id: Buffer }>> {
   const stage = STAGE[profile];
   await client.query(stage.create);
   await copyLines(client, "COPY event_stage FROM STDIN", copyLinesOf(rows, profile));
-  const inserted = await affected(client, stage.insert);
+  const result = await client.query<{ id: Buffer }>(`${stage.insert} ${returning}`);
   await client.query("DROP TABLE event_stage");
-  return inserted;
+  return result;
+}
+
+/**
+ * Writes prepared rows, through COPY from `copyThreshold` rows and one `unnest` statement
+ * below, and returns the ids (hex) of the rows that were new: their sightings cannot exist
+ * yet (see writeNewSightings). `client` must be inside a transaction.
+ */
+export async function writeEventsReturningNew(
+  client: pg.PoolClient,
+  rows: readonly EventRow[],
+  profile: Profile,
+  copyThreshold = EVENT_COPY_THRESHOLD,
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const result =
+    rows.length >= copyThreshold
+      ? await copyEventsReturning(client, rows, profile, "RETURNING id")
+      : await client.query<{ id: Buffer }>(
+          `${UNNEST[profile]} RETURNING id`,
+          unnestParams(rows, profile),
+        );
+  return new Set(result.rows.map((r) => r.id.toString("hex")));
 }
 
 /**

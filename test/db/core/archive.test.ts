@@ -40,6 +40,18 @@ describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
     expect(rows[0].discovered_at).toBe(1_700_100_000);
   });
 
+  it("mixes new events (sightings copied straight in) and known ones (conflicts checked)", async () => {
+    const old = fakeEvents("mix-old-", 3);
+    await archiveEvents(db.pool, sightings(old, ["wss://m1.example"]), { profile });
+    const fresh = fakeEvents("mix-new-", 3);
+    const batch = sightings([...old, ...fresh], ["wss://m1.example", "wss://m2.example"]);
+    const result = await archiveEvents(db.pool, [...batch, ...batch], { profile });
+    // 3 new events; sightings: 3 new on m1 + 3 new on m2, and old events only on m2 (m1 known).
+    expect(result).toEqual({ events: 3, eventRelays: 9, relays: 1, rejected: [] });
+    const ids = [...old, ...fresh].map((e) => `decode('${e.id}', 'hex')`).join(", ");
+    expect(await count(db.pool, `event_relay WHERE event_id IN (${ids})`)).toBe(12);
+  });
+
   it("drops the sightings of rejected events and keeps the rest", async () => {
     const good = fakeEvent("arch-good");
     const bad = fakeEvent("arch-bad", { content: "\u0000" });
