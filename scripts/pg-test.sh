@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs the database and end-to-end test projects against the machine's Debian PostgreSQL 15,
 # the oldest major we support (npm test already covers the embedded PostgreSQL 18).
-# Skips with a message when no PostgreSQL 15 is installed. Everything stays on 127.0.0.1.
+# Skips with a message when no PostgreSQL 15 is installed (fails under CI=true). Everything stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 if [ ! -x "$PGBIN/pg_ctl" ]; then
+  if [ "${CI:-}" = true ] || [ "${CI:-}" = 1 ]; then
+    echo "pg-test: no PostgreSQL 15 at $PGBIN, which CI needs (apt-get install postgresql-15)" >&2
+    exit 1
+  fi
   echo "pg-test: no PostgreSQL 15 at $PGBIN, skipping the PostgreSQL 15 run"
   exit 0
 fi
