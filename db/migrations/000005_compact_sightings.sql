@@ -2,7 +2,7 @@
 --
 -- * relay gets a small integer surrogate key `id`; `url` stays unique and remains what every
 --   interface speaks. event_relay and relay_metadata refer to relays by id.
--- * event_relay becomes (event_id, relay_id, seen_at): about 190 bytes a sighting with its
+-- * event_relay becomes (event_id, relay_id, seen_at): about 170 bytes a sighting with its
 --   two indexes, against about 445 when every row and index carried the URL.
 -- * event gets first_seen_at (the earliest seen_at of the sightings it was first stored
 --   with): the finder walks events by it instead of walking every sighting.
@@ -61,6 +61,12 @@ CREATE INDEX event_kind_created_at_idx ON event (kind, created_at);
 CREATE INDEX event_pubkey_created_at_idx ON event (pubkey, created_at);
 CREATE INDEX event_pubkey_kind_created_at_idx ON event (pubkey, kind, created_at);
 
+-- The tag index without a pending list: v1's default (fastupdate) appends new entries to a
+-- list merged into the index later, whose pages then stay in the file; written directly, the
+-- index is about a third of the size after a bulk load (BENCHMARKS.md, "Database").
+DROP INDEX event_tagvalues_idx;
+CREATE INDEX event_tagvalues_idx ON event USING gin (tagvalues) WITH (fastupdate = off);
+
 -- 3. Compact event_relay ---------------------------------------------------------------------
 
 -- The views read event_relay and relay_metadata: recreated in section 6.
@@ -93,8 +99,11 @@ BEGIN
 END $$;
 INSERT INTO event_relay (event_id, relay_id, seen_at)
 SELECT event_id, relay_id, seen_at FROM sightings_v1 ORDER BY event_id, relay_id;
--- Events of one relay by time, per-relay counts, and the relay delete cascade.
-CREATE INDEX event_relay_relay_seen_idx ON event_relay (relay_id, seen_at);
+-- The sightings of one relay: the events of a small relay (a large one is read through the
+-- time index of event and event_relay_pkey instead), the relay delete cascade. One key for
+-- many rows, so B-tree deduplication stores it about 10 bytes a sighting; a (relay_id,
+-- seen_at) index cost 45 (BENCHMARKS.md, "Database").
+CREATE INDEX event_relay_relay_idx ON event_relay (relay_id);
 
 -- 4. relay_metadata by relay id --------------------------------------------------------------
 
