@@ -170,9 +170,20 @@ export function unstorableReason(ev: NostrEvent): string | null {
 export function tagValues(tags: readonly (readonly string[])[]): string[] {
   const seen = new Set<string>();
   for (const [name, value] of tags) {
-    if (name === undefined || value === undefined || [...name].length !== 1) continue;
-    if (Buffer.byteLength(value, "utf8") > MAX_INDEXED_TAG_VALUE_BYTES) continue;
+    if (name === undefined || value === undefined || !isOneCodePoint(name)) continue;
+    // A UTF-8 code unit is at most 3 bytes, so short values need no byte count (hot path).
+    const short = value.length * 3 <= MAX_INDEXED_TAG_VALUE_BYTES;
+    if (!short && Buffer.byteLength(value, "utf8") > MAX_INDEXED_TAG_VALUE_BYTES) continue;
     seen.add(`${name}:${value}`);
   }
   return [...seen];
+}
+
+/** One code point: one UTF-16 unit, or a surrogate pair. */
+function isOneCodePoint(s: string): boolean {
+  if (s.length === 1) return true;
+  if (s.length !== 2) return false;
+  const hi = s.charCodeAt(0);
+  const lo = s.charCodeAt(1);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }
