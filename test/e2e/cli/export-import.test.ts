@@ -3,12 +3,21 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
+import { fakeEvents } from "../../db/core/helpers.js";
 import { type FakeUser, makeUser } from "../../support/fake-user.js";
-import { createTestDatabase, databaseUrl, type TestDatabase } from "../../support/pg.js";
+import {
+  createEmptyDatabase,
+  createTestDatabase,
+  databaseUrl,
+  type TestDatabase,
+} from "../../support/pg.js";
 
 const BIN = resolve("bin/bigbrotr.js");
 const A = "wss://a.example.com";
+const B = "wss://b.example.com";
+const ONION = "ws://pqtppbzn3tbq3nmvffaycd7mon3kvnfqbasqxpj5d62hmxcleukgjwad.onion";
 
 interface Result {
   code: number | null;
@@ -119,7 +128,167 @@ describe("bigbrotr import", () => {
   });
 });
 
+/** Every stored column of every event, and every (event, relay) sighting, for comparing. */
+async function contents(db: TestDatabase) {
+  const events = await db.pool.query(
+    `SELECT encode(id, 'hex') AS id, encode(pubkey, 'hex') AS pubkey, created_at, kind,
+            tagvalues, tags::text AS tags, content, encode(sig, 'hex') AS sig
+     FROM event ORDER BY id`,
+  );
+  const sightings = await db.pool.query(
+    `SELECT encode(er.event_id, 'hex') AS id, r.url, r.network
+     FROM event_relay er JOIN relay r ON r.id = er.relay_id ORDER BY 1, 2`,
+  );
+  return { events: events.rows, sightings: sightings.rows };
+}
+
+const idsOf = (jsonl: string) =>
+  jsonl
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (JSON.parse(l) as NostrEvent).id);
+
 describe("bigbrotr export", () => {
+  let source: TestDatabase;
+  const events: NostrEvent[] = [];
+  const relaysOf = (i: number) => [A, ...(i % 2 ? [B] : []), ...(i % 5 === 0 ? [ONION] : [])];
+
+  beforeAll(async () => {
+    source = await createTestDatabase();
+    for (let i = 0; i < 30; i++) {
+      events.push(signed(i % 3 === 0 ? 'tab\t "quoted" 日本 🤙' : `event ${i}`, [1, 7, 0][i % 3]));
+    }
+    const items: ArchiveItem[] = events.flatMap((event, i) =>
+      relaysOf(i).map((relayUrl) => ({
+        event,
+        relayUrl,
+        network: relayUrl === ONION ? ("tor" as const) : ("clearnet" as const),
+        seenAt: 1_750_000_000 + i,
+      })),
+    );
+    await archiveEvents(source.pool, items, { profile: "bigbrotr" });
+  });
+  afterAll(async () => {
+    await source.drop();
+  });
+
+  it("round trip with --with-relays: an empty database gets the same events and sightings", async () => {
+    const exported = await cli(["export", "--with-relays"], source.url);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toBe("");
+    expect(new Set(idsOf(exported.stdout))).toEqual(new Set(events.map((e) => e.id)));
+    const target = await createEmptyDatabase();
+    try {
+      const file = join(root, "backup.jsonl");
+      await writeFile(file, exported.stdout);
+      const imported = await cli(["import", file, "--json", "--threads", "1"], target.url);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({
+        lines: 30,
+        accepted: 30,
+        duplicate: 0,
+        invalid: 0,
+        complete: true,
+      });
+      expect(await contents(target)).toEqual(await contents(source));
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it("round trip without relays: refused line by line, or all on --relay", async () => {
+    const exported = await cli(["export"], source.url);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).not.toContain('"relays"');
+    const target = await createTestDatabase();
+    try {
+      const bare = await cli(["import", "-", "--json"], target.url, { stdin: exported.stdout });
+      expect(bare.code, bare.stderr).toBe(0);
+      const report = JSON.parse(bare.stdout);
+      expect(report).toMatchObject({ accepted: 0, invalid: 30 });
+      expect(report.invalidLines[0]).toEqual({
+        line: 1,
+        reason: "no relay to attribute the event to",
+      });
+      const restore = "wss://restore.example.com";
+      const given = await cli(["import", "-", "--relay", restore], target.url, {
+        stdin: exported.stdout,
+      });
+      expect(given.code, given.stderr).toBe(0);
+      const { events: rows, sightings } = await contents(target);
+      expect(rows).toEqual((await contents(source)).events);
+      expect(sightings).toHaveLength(30);
+      expect(new Set(sightings.map((s) => s.url))).toEqual(new Set([restore]));
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it("--since, --until, --kinds and --relay select exactly the matching events", async () => {
+    const t = (i: number) => (events[i] as NostrEvent).created_at;
+    const result = await cli(
+      [
+        "export",
+        "--since",
+        String(t(3)),
+        "--until",
+        String(t(24)),
+        "--kinds",
+        "1,7",
+        "--relay",
+        "WSS://B.example.com/",
+      ],
+      source.url,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const expected = events
+      .filter((e, i) => i >= 3 && i <= 24 && e.kind !== 0 && relaysOf(i).includes(B))
+      .map((e) => e.id);
+    expect(expected.length).toBeGreaterThan(3);
+    expect(idsOf(result.stdout)).toEqual(expected);
+    const iso = new Date(t(28) * 1000).toISOString();
+    const since = await cli(["export", "--since", iso], source.url);
+    expect(idsOf(since.stdout)).toEqual(events.slice(28).map((e) => e.id));
+    const bad = await cli(["export", "--kinds", "1,x"], source.url);
+    expect(bad.code).toBe(2);
+  });
+
+  it("reports progress on stderr with --progress, never on stdout", async () => {
+    const result = await cli(["export", "--progress"], source.url);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^30 events written, [0-9,]+\/s\n$/);
+    expect(idsOf(result.stdout)).toHaveLength(30);
+  });
+
+  it("ends quietly with exit 0 when the reader of stdout goes away (| head)", async () => {
+    const big = await createTestDatabase();
+    try {
+      const many = fakeEvents("epipe-", 12_000);
+      await archiveEvents(
+        big.pool,
+        many.map((event) => ({ event, relayUrl: A, network: "clearnet" as const, seenAt: 1 })),
+        { profile: "bigbrotr" },
+      );
+      const env = { ...process.env, BIGBROTR_CONFIG_DIR: bigDir, DATABASE_URL: big.url };
+      const child = spawn(process.execPath, [BIN, "export"], { env, stdio: "pipe" });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      let first = "";
+      child.stdout.once("data", (d: Buffer) => {
+        first = d.toString();
+        child.stdout.destroy();
+      });
+      const code = await new Promise<number | null>((done) => child.on("close", done));
+      expect(first.length).toBeGreaterThan(0);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    } finally {
+      await big.drop();
+    }
+  });
+
   it("refuses a lilbrotr archive: its events cannot be rebuilt", async () => {
     const lil = await createTestDatabase({ profile: "lilbrotr" });
     try {
