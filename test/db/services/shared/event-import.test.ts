@@ -75,7 +75,7 @@ async function storedIds(db: TestDatabase): Promise<string[]> {
 async function sightings(db: TestDatabase): Promise<string[]> {
   const { rows } = await db.pool.query<{ s: string }>(
     `SELECT encode(er.event_id, 'hex') || ' ' || r.url || ' ' || er.seen_at || ' ' || r.network AS s
-     FROM event_relay er JOIN relay r ON r.url = er.relay_url ORDER BY 1`,
+     FROM event_relay er JOIN relay r ON r.id = er.relay_id ORDER BY 1`,
   );
   return rows.map((r) => r.s);
 }
