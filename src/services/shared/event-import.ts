@@ -9,7 +9,7 @@ import type { Profile } from "../../core/db/migrate.js";
 import type { TxCapable } from "../../core/db/sql.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { type Line, readLines } from "../../utils/lines.js";
-import type { Verifier } from "../../utils/verify/pool.js";
+import type { Verifier, VerifyResult } from "../../utils/verify/pool.js";
 import { parseImportLine, type RelayTarget } from "./import-line.js";
 
 export interface ImportOptions {
@@ -32,7 +32,7 @@ export interface ImportOptions {
   maxListed?: number;
   /** Checked between lines: when it aborts, the batch being collected is dropped. */
   signal?: AbortSignal;
-  /** Called after each batch is written. */
+  /** Called after each batch is stored. */
   onProgress?: (report: Readonly<ImportReport>) => void;
 }
 
@@ -102,10 +102,13 @@ function record(run: Run, invalid: InvalidLine[]): void {
   if (room > 0) run.report.invalidLines.push(...invalid.slice(0, room));
 }
 
-/** Verifies and stores one batch, then counts every line of it. */
-async function write(run: Run, batch: Batch): Promise<void> {
+function verify(run: Run, batch: Batch): Promise<VerifyResult[]> {
   const events = batch.entries.map((e) => e.event);
-  const results = events.length === 0 ? [] : await run.verifier.verifyEvents(events);
+  return events.length === 0 ? Promise.resolve([]) : run.verifier.verifyEvents(events);
+}
+
+/** Stores the verified events of one batch, then counts every line of it. */
+async function store(run: Run, batch: Batch, results: readonly VerifyResult[]): Promise<void> {
   const valid: Entry[] = [];
   for (const [i, entry] of batch.entries.entries()) {
     const result = results[i];
@@ -137,6 +140,30 @@ async function write(run: Run, batch: Batch): Promise<void> {
   run.report.blank += batch.blank;
   run.report.lines = Math.max(run.report.lines, batch.lastLine);
   record(run, batch.invalid);
+  run.options.onProgress?.(run.report);
+}
+
+/**
+ * Batch N is stored while batch N+1 is read and verified (the database and the verifier
+ * work at the same time); batches are stored one at a time, in order, so at most two are
+ * held. A failure surfaces at the next `push` or at `drain`.
+ */
+class Pipeline {
+  #storing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly run: Run) {}
+
+  async push(batch: Batch): Promise<void> {
+    const verified = verify(this.run, batch);
+    verified.catch(() => {}); // observed through #storing
+    await this.#storing;
+    this.#storing = verified.then((results) => store(this.run, batch, results));
+    this.#storing.catch(() => {}); // observed by the next push or drain
+  }
+
+  drain(): Promise<void> {
+    return this.#storing;
+  }
 }
 
 function tooLong(line: Line, max: number): string {
@@ -195,19 +222,18 @@ export async function importEvents(
   const seenAt = options.seenAt ?? Math.floor(Date.now() / 1000);
   const run: Run = { db, verifier, options, seenAt, report };
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const pipeline = new Pipeline(run);
   let batch = new Batch();
   for await (const line of readLines(input, { maxLineBytes })) {
-    if (options.signal?.aborted) return report;
+    if (options.signal?.aborted) break;
     collect(run, batch, line, maxLineBytes);
     if (isFull(batch, options)) {
-      await write(run, batch);
+      await pipeline.push(batch);
       batch = new Batch();
-      options.onProgress?.(report);
     }
   }
-  if (options.signal?.aborted) return report;
-  await write(run, batch);
-  options.onProgress?.(report);
-  report.complete = true;
+  if (!options.signal?.aborted) await pipeline.push(batch);
+  await pipeline.drain();
+  report.complete = !options.signal?.aborted;
   return report;
 }

@@ -205,7 +205,11 @@ describe("importEvents", () => {
       signal: controller.signal,
       onProgress: () => controller.abort(),
     });
-    expect(report).toMatchObject({ complete: false, lines: 3, accepted: 3 });
+    // The batch being stored when the signal came (and the one already verified) still count.
+    expect(report.complete).toBe(false);
+    expect(report.lines).toBeLessThan(10);
+    expect(report.lines % 3).toBe(0);
+    expect(report.accepted).toBe(report.lines);
   });
 
   it("imports into a lilbrotr archive (index columns only)", async () => {
@@ -226,6 +230,15 @@ describe("importEvents", () => {
     const empty = await createEmptyDatabase();
     try {
       await expect(run(empty, [line(signed(), [A])])).rejects.toThrow(/does not exist/);
+      // Failing while the next batch is read and verified: no unhandled rejection, same error.
+      async function* slow() {
+        yield `${line(signed(), [A])}\n`;
+        await new Promise((r) => setTimeout(r, 300));
+        yield `${line(signed(), [A])}\n`;
+      }
+      await expect(
+        importEvents(empty.pool, verifier, slow(), { profile: "bigbrotr", batchSize: 1 }),
+      ).rejects.toThrow(/does not exist/);
     } finally {
       await empty.drop();
     }
