@@ -58,8 +58,8 @@ export interface ImportReport {
   complete: boolean;
 }
 
-export const DEFAULT_BATCH_SIZE = 2000;
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_BATCH_SIZE = 2000;
+const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_SIGHTINGS = 20_000;
 const DEFAULT_MAX_LISTED = 100;
