@@ -9,7 +9,7 @@ import {
 } from "../../../../src/core/db/read/events.js";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
-import { fakeEvent } from "../helpers.js";
+import { fakeEvent, fakeEvents } from "../helpers.js";
 
 const A = "wss://a.example.com";
 const B = "wss://b.example.com";
@@ -132,6 +132,86 @@ describe("readEventPage", () => {
       await expect(readEventPage(lil.pool, {}, { limit: 10 })).rejects.toThrow(DataIntegrityError);
     } finally {
       await lil.drop();
+    }
+  });
+});
+
+/** The statement readEventPage sends, captured instead of run, to EXPLAIN it. */
+async function pageStatement(query: EventQuery, after: EventCursor, limit: number) {
+  let captured: { text: string; params: unknown[] } | undefined;
+  const recorder = {
+    query: async (text: string, params: unknown[]) => {
+      captured = { text, params };
+      return { rows: [] };
+    },
+  };
+  await readEventPage(recorder as never, query, { after, limit });
+  return captured as { text: string; params: unknown[] };
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
+}
+
+function scansOfEvent(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
+  if (node["Relation Name"]?.startsWith("event_p")) out.push(node);
+  for (const child of node.Plans ?? []) scansOfEvent(child, out);
+  return out;
+}
+
+describe("readEventPage plan", () => {
+  let db: TestDatabase;
+  const events = fakeEvents("plan-", 20_000).map((e, i) => ({
+    ...e,
+    created_at: 1_600_000_000 + i * 3,
+    kind: [1, 7, 0][i % 3] as number,
+  }));
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    for (let i = 0; i < events.length; i += 5000) {
+      const items = events.slice(i, i + 5000).map((event) => ({
+        event,
+        relayUrl: A,
+        network: "clearnet" as const,
+        seenAt: 1,
+      }));
+      await archiveEvents(db.pool, items, { profile: "bigbrotr" });
+    }
+    await db.pool.query("VACUUM ANALYZE");
+  }, 120_000);
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("reads only the page from the (created_at, id) index, wherever the cursor is", async () => {
+    const limit = 100;
+    for (const at of [10, 10_000, 19_800]) {
+      const mid = events[at] as NostrEvent;
+      for (const query of [{}, { since: 1_600_000_000, kinds: [1, 7] }]) {
+        const { text, params } = await pageStatement(
+          query,
+          { createdAt: mid.created_at, id: mid.id },
+          limit,
+        );
+        const { rows } = await db.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params);
+        const plan = rows[0]["QUERY PLAN"][0].Plan as PlanNode;
+        const scans = scansOfEvent(plan);
+        expect(scans.length).toBeGreaterThan(0);
+        for (const scan of scans) expect(scan["Index Name"]).toMatch(/created_at_id_idx$/);
+        // Rows the scans produced or filtered out: about one page (kinds skip every third
+        // row), never the events before the cursor.
+        const read = scans.reduce(
+          (n, s) => n + (s["Actual Rows"] + (s["Rows Removed by Filter"] ?? 0)) * s["Actual Loops"],
+          0,
+        );
+        expect(read, JSON.stringify({ at, query })).toBeLessThanOrEqual(2 * limit + scans.length);
+      }
     }
   });
 });
