@@ -15,8 +15,10 @@ import {
 export interface ExportOptions {
   /** Add `"relays": [url, …]`, the relays each event was seen on (a faithful backup). */
   withRelays?: boolean;
-  /** Events per page (default 5,000). */
+  /** Events per page at most (default 5,000). */
   pageSize?: number;
+  /** Bytes of output a page aims at: pages of large events shrink (default 32 MiB). */
+  maxPageBytes?: number;
   /** Checked between pages. */
   signal?: AbortSignal;
   /** Called after each page with the number of events written so far. */
@@ -89,14 +91,14 @@ class Sink {
   }
 }
 
-/** Page bytes aimed at: pages of large events shrink so memory stays bounded. */
-const TARGET_PAGE_BYTES = 32 * 1024 * 1024;
-const MIN_PAGE_SIZE = 100;
+const DEFAULT_MAX_PAGE_BYTES = 32 * 1024 * 1024;
+const MIN_PAGE_SIZE = 10;
 
-function nextLimit(limit: number, bytes: number, max: number): number {
+/** The next page's size: scaled so its output aims at `target` bytes, within [10, max]. */
+function nextLimit(limit: number, bytes: number, target: number, max: number): number {
   if (bytes === 0) return max;
-  const scaled = Math.floor((limit * TARGET_PAGE_BYTES) / bytes);
-  return Math.max(MIN_PAGE_SIZE, Math.min(max, scaled));
+  const scaled = Math.floor((limit * target) / bytes);
+  return Math.min(max, Math.max(MIN_PAGE_SIZE, scaled));
 }
 
 /**
@@ -110,6 +112,7 @@ export async function exportEvents(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const max = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const target = options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
   const withRelays = options.withRelays === true;
   const sink = new Sink(out);
   let limit = max;
@@ -133,7 +136,7 @@ export async function exportEvents(
       options.onProgress?.(events);
       if (page.next === null) break;
       after = page.next;
-      limit = nextLimit(limit, bytes, max);
+      limit = nextLimit(limit, bytes, target, max);
     }
     await sink.flush();
     return { events, complete: true };

@@ -98,6 +98,36 @@ describe("exportEvents", () => {
     expect(out.maxBuffered).toBeLessThanOrEqual(longest);
   });
 
+  it("shrinks the pages of large events so a page stays near its byte budget", async () => {
+    const big = await createTestDatabase();
+    try {
+      const large = Array.from({ length: 300 }, (_, i) =>
+        fakeEvent(`large-${i}`, { content: "x".repeat(2000) }),
+      );
+      await archiveEvents(
+        big.pool,
+        large.map((event) => ({ event, relayUrl: A, network: "clearnet" as const, seenAt: 1 })),
+        { profile: "bigbrotr" },
+      );
+      const written: number[] = [];
+      const out = new Collector();
+      await exportEvents(big.pool, {}, out, {
+        pageSize: 100,
+        maxPageBytes: 50_000,
+        onProgress: (n) => written.push(n),
+      });
+      const pages = written.map((n, i) => n - (written[i - 1] ?? 0));
+      expect(pages[0]).toBe(100);
+      // About 2.5 kB a line: the next pages hold about 50,000 / 2,500 = 20 events.
+      for (const size of pages.slice(1, -1)) expect(size).toBeGreaterThanOrEqual(10);
+      for (const size of pages.slice(1, -1)) expect(size).toBeLessThanOrEqual(25);
+      expect(written.at(-1)).toBe(300);
+      expect(out.text.split("\n").length - 1).toBe(300);
+    } finally {
+      await big.drop();
+    }
+  });
+
   it("rejects with the stream's error when the reader goes away, and stops reading", async () => {
     const out = new Collector({ failAfter: 5 });
     const pages: number[] = [];
