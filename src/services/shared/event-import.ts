@@ -22,7 +22,7 @@ export interface ImportOptions {
   seenAt?: number;
   /** Lines per batch (default 2,000). */
   batchSize?: number;
-  /** A batch is written once its lines reach this many bytes (default 64 MiB). */
+  /** A batch is written once its lines reach this many bytes (default 32 MiB). */
   maxBatchBytes?: number;
   /** A batch is written once it holds this many sightings (default 20,000). */
   maxBatchSightings?: number;
@@ -60,7 +60,7 @@ export interface ImportReport {
 
 const DEFAULT_BATCH_SIZE = 2000;
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_BATCH_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_BATCH_SIGHTINGS = 20_000;
 const DEFAULT_MAX_LISTED = 100;
 

@@ -197,6 +197,18 @@ describe("importEvents", () => {
     expect(batches).toEqual([4, 8, 12, 16, 20, 24, 25]);
   });
 
+  it("also closes a batch on its bytes and on its sightings", async () => {
+    const lines = Array.from({ length: 7 }, () => line(signed(), [A, B]));
+    const size = Buffer.byteLength(lines[0] as string);
+    const byBytes: number[] = [];
+    await run(db, lines, { maxBatchBytes: 3 * size - 1, onProgress: (r) => byBytes.push(r.lines) });
+    expect(byBytes).toEqual([3, 6, 7]);
+    const bySightings: number[] = [];
+    const more = Array.from({ length: 5 }, () => line(signed(), [A, B]));
+    await run(db, more, { maxBatchSightings: 4, onProgress: (r) => bySightings.push(r.lines) });
+    expect(bySightings).toEqual([2, 4, 5]);
+  });
+
   it("stops between lines when the signal aborts and says it did not finish", async () => {
     const controller = new AbortController();
     const lines = Array.from({ length: 10 }, () => line(signed(), [A]));
