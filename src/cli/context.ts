@@ -30,12 +30,17 @@ export async function loadBrotrConfig(configDir: string): Promise<BrotrConfig> {
   return parseConfig(brotrConfigSchema, await readYamlFile(path, true), path);
 }
 
-export function makeLogger(brotr: BrotrConfig, options: GlobalOptions): Logger {
+/** The root logger; on stderr for commands whose stdout is data (export, import). */
+export function makeLogger(
+  brotr: BrotrConfig,
+  options: GlobalOptions,
+  destination: NodeJS.WriteStream = process.stdout,
+): Logger {
   const format = options.logFormat ?? brotr.log.format;
   return createLogger({
     level: options.logLevel ?? (brotr.log.level as LogLevel),
-    format: format === "auto" ? (process.stdout.isTTY ? "text" : "json") : format,
-    destination: process.stdout,
+    format: format === "auto" ? (destination.isTTY ? "text" : "json") : format,
+    destination,
   });
 }
 

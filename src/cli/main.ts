@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { ConfigError } from "../models/errors.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
+import { registerExportCommand } from "./commands/export.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerRolesCommand } from "./commands/roles.js";
 import { registerServiceCommands } from "./commands/run.js";
@@ -54,6 +56,8 @@ function buildProgram(shutdown: Shutdown): Command {
   registerStatusCommand(program);
   registerRolesCommand(program);
   registerDevnetCommand(program, shutdown);
+  registerExportCommand(program, shutdown);
+  registerImportCommand(program, shutdown);
   return program;
 }
 

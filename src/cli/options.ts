@@ -11,3 +11,24 @@ export function parseNonNegativeInt(value: string): number {
     throw new InvalidArgumentError("expected a non-negative integer");
   return n;
 }
+
+/** Unix seconds, or an ISO 8601 date/time (`2024-01-31`, `2024-01-31T12:00:00Z`). */
+export function parseTimestamp(value: string): number {
+  if (/^[0-9]+$/.test(value)) {
+    const n = Number(value);
+    if (Number.isSafeInteger(n)) return n;
+  } else if (/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(value)) {
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms) && ms >= 0) return Math.floor(ms / 1000);
+  }
+  throw new InvalidArgumentError("expected unix seconds or an ISO 8601 date/time");
+}
+
+/** A comma-separated list of event kinds (0 to 65535). */
+export function parseKinds(value: string): number[] {
+  const kinds = value.split(",").map((s) => s.trim());
+  if (kinds.some((k) => !/^[0-9]{1,5}$/.test(k) || Number(k) > 65_535)) {
+    throw new InvalidArgumentError("expected comma-separated kinds between 0 and 65535");
+  }
+  return [...new Set(kinds.map(Number))];
+}

@@ -151,7 +151,8 @@ async function isCurrent(client: pg.PoolClient, known: Migration[]): Promise<boo
   return known.every((m) => applied.has(m.version));
 }
 
-async function readSettings(client: pg.PoolClient): Promise<SchemaOptions> {
+/** The profile and partition count the schema was created with (brotr_settings). */
+export async function readSettings(client: Pick<pg.Pool, "query">): Promise<SchemaOptions> {
   const { rows } = await client.query<{ key: string; value: string }>(
     "SELECT key, value FROM brotr_settings WHERE key IN ('profile', 'partitions')",
   );

@@ -1,0 +1,85 @@
+/**
+ * One line of an event file (`bigbrotr export` output or any NIP-01 JSONL): parsed, its
+ * shape checked, and the relays to record it on resolved. The id and signature are checked
+ * later, a batch at a time.
+ */
+import { validateEvent } from "../../models/event.js";
+import type { NostrEvent } from "../../models/event-types.js";
+import type { Network } from "../../models/network.js";
+import { parseRelayUrl } from "../../models/relay-url.js";
+
+/** A relay URL in canonical form with its network. */
+export interface RelayTarget {
+  url: string;
+  network: Network;
+}
+
+export type ParsedLine =
+  | { ok: true; event: NostrEvent; relays: RelayTarget[] }
+  | { ok: false; reason: string };
+
+export interface ParseLineOptions {
+  /** Every event is attributed to this relay; the lines' `relays` fields are ignored. */
+  relay?: RelayTarget;
+  /** Accept loopback and private relay URLs (deployments with allow_private). */
+  allowPrivate?: boolean;
+}
+
+/** More relays than this on one line is not a sighting list but an attack on the batch size. */
+export const MAX_RELAYS_PER_LINE = 1000;
+export const NO_RELAY = "no relay to attribute the event to";
+const MAX_REASON_CHARS = 200;
+
+/** Canonical URL and network of a relay URL, or why it is refused. */
+export function relayTarget(
+  text: string,
+  allowPrivate = false,
+): { ok: true; relay: RelayTarget } | { ok: false; reason: string } {
+  const parsed = parseRelayUrl(text, { allowPrivate });
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  return { ok: true, relay: { url: parsed.url, network: parsed.network } };
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS)}…`;
+}
+
+function lineRelays(
+  value: unknown,
+  allowPrivate: boolean,
+): { ok: true; relays: RelayTarget[] } | { ok: false; reason: string } {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+    return { ok: false, reason: NO_RELAY };
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+    return { ok: false, reason: "invalid: relays is not an array of strings" };
+  }
+  if (value.length > MAX_RELAYS_PER_LINE) {
+    return { ok: false, reason: `invalid: more than ${MAX_RELAYS_PER_LINE} relays` };
+  }
+  const byUrl = new Map<string, RelayTarget>();
+  for (const [i, text] of (value as string[]).entries()) {
+    const target = relayTarget(text, allowPrivate);
+    if (!target.ok) return { ok: false, reason: clip(`invalid: relays[${i}]: ${target.reason}`) };
+    byUrl.set(target.relay.url, target.relay);
+  }
+  return { ok: true, relays: [...byUrl.values()] };
+}
+
+/** Parses one non-blank line. Never throws: every problem is a reason. */
+export function parseImportLine(text: string, options: ParseLineOptions = {}): ParsedLine {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: clip(`not JSON: ${(error as Error).message}`) };
+  }
+  const checked = validateEvent(raw);
+  if (!checked.ok) return checked;
+  if (options.relay !== undefined) {
+    return { ok: true, event: checked.event, relays: [options.relay] };
+  }
+  const relays = lineRelays((raw as { relays?: unknown }).relays, options.allowPrivate === true);
+  if (!relays.ok) return relays;
+  return { ok: true, event: checked.event, relays: relays.relays };
+}
