@@ -1,0 +1,219 @@
+/**
+ * Fetching every event of one time window from a relay, whatever the relay's page limit.
+ *
+ * NIP-01: with `limit` a relay returns the newest matching events, and `since`/`until` are
+ * both inclusive. Relays clamp `limit` silently, so a page's size says nothing certain. The
+ * walk goes down from the top of the window: the oldest second of a page may have been cut,
+ * so the next request covers [since, that second] again, until a page brings nothing new
+ * below. A second that alone fills a page is split by kind, then by author, and what still
+ * fills a page is recorded as a gap. Events outside the requested bounds are dropped and
+ * counted (a relay that ignores since/until is detected, not trusted); a relay that answers
+ * oldest first is walked upwards instead.
+ */
+import type { Filter, NostrEvent } from "../../models/event-types.js";
+
+export interface PageRequest {
+  filter: Filter;
+  since: number;
+  until: number;
+  limit: number;
+}
+
+/** One REQ, answered until EOSE: the screened events (shape, id, signature, filter) in order. */
+export type FetchPage = (request: PageRequest) => Promise<NostrEvent[]>;
+
+/** A part of a window that could not be fetched completely. */
+export interface Gap {
+  since: number;
+  until: number;
+  filter: Filter;
+  reason: "second-overflow" | "ignores-bounds";
+}
+
+export interface WindowStats {
+  requests: number;
+  /** Events the relay sent outside the requested [since, until]. */
+  outOfBounds: number;
+  /** Events received again (overlap of consecutive pages). */
+  repeats: number;
+}
+
+export interface WindowResult {
+  /** Every event fetched, once, in (created_at, id) order. */
+  events: NostrEvent[];
+  gaps: Gap[];
+  stats: WindowStats;
+}
+
+export interface WalkOptions {
+  /** Events requested per page. */
+  limit: number;
+  /** Largest page this relay has returned so far (learned; 0 = unknown). */
+  pageSize?: number;
+  /** Authors tried one by one when a second of one kind overflows (default 200). */
+  maxAuthorSplit?: number;
+  /** The relay answers oldest first (learned from an earlier window). */
+  ascending?: boolean;
+  /** NIP-45 COUNT of a filter, when the relay supports it: proves a split second complete. */
+  count?: (filter: Filter) => Promise<number | undefined>;
+  signal?: AbortSignal;
+}
+
+interface Walk {
+  fetch: FetchPage;
+  options: WalkOptions;
+  found: Map<string, NostrEvent>;
+  gaps: Gap[];
+  stats: WindowStats;
+  /** Largest page seen: a page this large may have been cut by the relay. */
+  pageSize: number;
+  ascending: boolean;
+}
+
+const byTimeThenId = (a: NostrEvent, b: NostrEvent) =>
+  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Requests one page, keeps the in-bounds events, returns them and how many were new. */
+async function page(walk: Walk, filter: Filter, since: number, until: number) {
+  walk.options.signal?.throwIfAborted();
+  const got = await walk.fetch({ filter, since, until, limit: walk.options.limit });
+  walk.stats.requests++;
+  walk.pageSize = Math.max(walk.pageSize, got.length);
+  const inside = got.filter((e) => e.created_at >= since && e.created_at <= until);
+  walk.stats.outOfBounds += got.length - inside.length;
+  let fresh = 0;
+  for (const e of inside) {
+    if (walk.found.has(e.id)) walk.stats.repeats++;
+    else {
+      walk.found.set(e.id, e);
+      fresh++;
+    }
+  }
+  return { raw: got.length, inside, fresh };
+}
+
+/** True when the events arrived oldest first (a relay that ignores NIP-01's order). */
+function ascending(events: readonly NostrEvent[]): boolean {
+  let rising = false;
+  for (let i = 1; i < events.length; i++) {
+    const d = (events[i] as NostrEvent).created_at - (events[i - 1] as NostrEvent).created_at;
+    if (d < 0) return false;
+    if (d > 0) rising = true;
+  }
+  return rising;
+}
+
+/** Narrows a filter to one value of a dimension, or null when the filter excludes it. */
+function narrow(filter: Filter, key: "kinds" | "authors", value: number | string): Filter | null {
+  const current = filter[key] as (number | string)[] | undefined;
+  if (current !== undefined && !current.includes(value)) return null;
+  return { ...filter, [key]: [value] };
+}
+
+function overflow(walk: Walk, filter: Filter, second: number): void {
+  walk.gaps.push({ since: second, until: second, filter, reason: "second-overflow" });
+}
+
+/**
+ * One second that filled a page: fetched again per kind seen in it, and a kind that still
+ * fills a page per author seen in it; what still fills a page is a gap. Kinds or authors
+ * that no full page showed may hold more events: the second is only proven complete when
+ * the relay's NIP-45 COUNT equals what we hold, otherwise it is a gap too.
+ */
+async function splitSecond(walk: Walk, filter: Filter, second: number): Promise<void> {
+  const at = (f: Filter) =>
+    [...walk.found.values()].filter(
+      (e) => e.created_at === second && (f.kinds === undefined || f.kinds.includes(e.kind)),
+    );
+  let complete = true;
+  for (const kind of new Set(at(filter).map((e) => e.kind))) {
+    const byKind = narrow(filter, "kinds", kind);
+    if (byKind === null) continue;
+    if ((await page(walk, byKind, second, second)).raw < walk.pageSize) continue;
+    const authors = [...new Set(at(byKind).map((e) => e.pubkey))];
+    if (authors.length > (walk.options.maxAuthorSplit ?? 200)) {
+      overflow(walk, byKind, second);
+      complete = false;
+      continue;
+    }
+    for (const author of authors) {
+      const one = narrow(byKind, "authors", author);
+      if (one === null) continue;
+      if ((await page(walk, one, second, second)).raw >= walk.pageSize) {
+        overflow(walk, one, second);
+        complete = false;
+      }
+    }
+  }
+  // Kinds and authors that no page showed may hold more: only COUNT can rule that out.
+  const counted = complete
+    ? await walk.options.count?.({ ...filter, since: second, until: second })
+    : undefined;
+  if (counted === undefined || counted > at(filter).length) overflow(walk, filter, second);
+}
+
+/**
+ * Walks [since, until]. Newest first (NIP-01): a page settles everything above its oldest
+ * second, and that second too unless the page was as large as the relay's largest (then it
+ * may have been cut and is fetched again). Oldest first, for relays that answer so: the
+ * mirror image. Every step narrows the window, so the walk ends.
+ */
+async function walkWindow(walk: Walk, filter: Filter, since: number, until: number) {
+  let low = since;
+  let high = until;
+  while (low <= high) {
+    const got = await page(walk, filter, low, high);
+    if (got.inside.length === 0) {
+      if (got.raw > 0)
+        walk.gaps.push({ since: low, until: high, filter, reason: "ignores-bounds" });
+      return;
+    }
+    if (!walk.ascending && ascending(got.inside)) walk.ascending = true;
+    const cut = got.raw >= walk.pageSize;
+    let oldest = Number.POSITIVE_INFINITY;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const e of got.inside) {
+      if (e.created_at < oldest) oldest = e.created_at;
+      if (e.created_at > newest) newest = e.created_at;
+    }
+    if (!walk.ascending) {
+      if (!cut) high = oldest - 1;
+      else if (oldest === high) {
+        await splitSecond(walk, filter, high);
+        high -= 1;
+      } else high = oldest;
+    } else if (!cut) low = newest + 1;
+    else if (newest === low) {
+      await splitSecond(walk, filter, low);
+      low += 1;
+    } else low = newest;
+  }
+}
+
+/** Fetches every event of `filter` in [since, until] (both inclusive). */
+export async function fetchWindow(
+  fetch: FetchPage,
+  filter: Filter,
+  since: number,
+  until: number,
+  options: WalkOptions,
+): Promise<WindowResult & { pageSize: number; ascending: boolean }> {
+  const walk: Walk = {
+    fetch,
+    options,
+    found: new Map(),
+    gaps: [],
+    stats: { requests: 0, outOfBounds: 0, repeats: 0 },
+    pageSize: options.pageSize ?? 0,
+    ascending: options.ascending ?? false,
+  };
+  if (since <= until) await walkWindow(walk, filter, since, until);
+  const events = [...walk.found.values()].sort(byTimeThenId);
+  return {
+    events,
+    gaps: walk.gaps,
+    stats: walk.stats,
+    pageSize: walk.pageSize,
+    ascending: walk.ascending,
+  };
+}
