@@ -39,8 +39,8 @@ export interface WindowStats {
 }
 
 export interface WindowResult {
-  /** Every event fetched, once, in (created_at, id) order. */
-  events: NostrEvent[];
+  /** How many distinct events the walk delivered. */
+  events: number;
   gaps: Gap[];
   stats: WindowStats;
 }
@@ -56,22 +56,31 @@ export interface WalkOptions {
   ascending?: boolean;
   /** NIP-45 COUNT of a filter, when the relay supports it: proves a split second complete. */
   count?: (filter: Filter) => Promise<number | undefined>;
+  /**
+   * Receives each page's new events (never one twice) as soon as the page arrives, so the
+   * walk holds only ids, times, kinds and authors; awaited, so it can apply backpressure.
+   */
+  onEvents: (events: NostrEvent[]) => void | Promise<void>;
   signal?: AbortSignal;
+}
+
+/** What the walk remembers of a delivered event (enough to split its second). */
+interface Seen {
+  created_at: number;
+  kind: number;
+  pubkey: string;
 }
 
 interface Walk {
   fetch: FetchPage;
   options: WalkOptions;
-  found: Map<string, NostrEvent>;
+  found: Map<string, Seen>;
   gaps: Gap[];
   stats: WindowStats;
   /** Largest page seen: a page this large may have been cut by the relay. */
   pageSize: number;
   ascending: boolean;
 }
-
-const byTimeThenId = (a: NostrEvent, b: NostrEvent) =>
-  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Requests one page, keeps the in-bounds events, returns them and how many were new. */
 async function page(walk: Walk, filter: Filter, since: number, until: number) {
@@ -81,15 +90,16 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
   walk.pageSize = Math.max(walk.pageSize, got.length);
   const inside = got.filter((e) => e.created_at >= since && e.created_at <= until);
   walk.stats.outOfBounds += got.length - inside.length;
-  let fresh = 0;
+  const fresh: NostrEvent[] = [];
   for (const e of inside) {
     if (walk.found.has(e.id)) walk.stats.repeats++;
     else {
-      walk.found.set(e.id, e);
-      fresh++;
+      walk.found.set(e.id, { created_at: e.created_at, kind: e.kind, pubkey: e.pubkey });
+      fresh.push(e);
     }
   }
-  return { raw: got.length, inside, fresh };
+  if (fresh.length > 0) await walk.options.onEvents(fresh);
+  return { raw: got.length, inside };
 }
 
 /** True when the events arrived oldest first (a relay that ignores NIP-01's order). */
@@ -208,9 +218,8 @@ export async function fetchWindow(
     ascending: options.ascending ?? false,
   };
   if (since <= until) await walkWindow(walk, filter, since, until);
-  const events = [...walk.found.values()].sort(byTimeThenId);
   return {
-    events,
+    events: walk.found.size,
     gaps: walk.gaps,
     stats: walk.stats,
     pageSize: walk.pageSize,

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { createPrng } from "../../../../src/devnet/prng.js";
 import type { Filter, NostrEvent } from "../../../../src/models/event-types.js";
 import { matchFilter } from "../../../../src/models/filter.js";
-import { type FetchPage, fetchWindow } from "../../../../src/services/synchronizer/window.js";
+import {
+  type FetchPage,
+  fetchWindow,
+  type WalkOptions,
+} from "../../../../src/services/synchronizer/window.js";
 
 // Ids are hashes: their order says nothing about kind, author or time.
 const idPrng = createPrng(9);
@@ -43,11 +47,31 @@ function relay(events: NostrEvent[], knobs: FakeRelay): { fetch: FetchPage; requ
 
 const ids = (list: readonly NostrEvent[]) => list.map((e) => e.id).sort();
 
+/** fetchWindow, collecting what it delivers; fails if an event is delivered twice. */
+async function walk(
+  fetch: FetchPage,
+  filter: Filter,
+  since: number,
+  until: number,
+  options: Omit<WalkOptions, "onEvents">,
+) {
+  const delivered: NostrEvent[] = [];
+  const result = await fetchWindow(fetch, filter, since, until, {
+    ...options,
+    onEvents: (events) => {
+      delivered.push(...events);
+    },
+  });
+  expect(new Set(delivered.map((e) => e.id)).size).toBe(delivered.length);
+  expect(result.events).toBe(delivered.length);
+  return { ...result, events: delivered };
+}
+
 describe("fetchWindow", () => {
   it("fetches every event of a window through a relay that clamps its pages", async () => {
     const events = Array.from({ length: 1000 }, (_, i) => ev(1000 + Math.floor(i / 10)));
     const { fetch, requests } = relay(events, { cap: 37 });
-    const result = await fetchWindow(fetch, {}, 1000, 1099, { limit: 500 });
+    const result = await walk(fetch, {}, 1000, 1099, { limit: 500 });
     expect(ids(result.events)).toEqual(ids(events));
     expect(result.gaps).toEqual([]);
     expect(result.pageSize).toBe(37);
@@ -58,16 +82,16 @@ describe("fetchWindow", () => {
   it("keeps both bounds inclusive and nothing outside them", async () => {
     const events = [ev(99), ev(100), ev(150), ev(200), ev(201)];
     const { fetch } = relay(events, { cap: 2 });
-    const result = await fetchWindow(fetch, {}, 100, 200, { limit: 2 });
-    expect(result.events.map((e) => e.created_at)).toEqual([100, 150, 200]);
+    const result = await walk(fetch, {}, 100, 200, { limit: 2 });
+    expect(result.events.map((e) => e.created_at).sort()).toEqual([100, 150, 200]);
   });
 
   it("costs one request for an empty window and two once the page size is known", async () => {
     const { fetch, requests } = relay([], { cap: 10 });
-    await fetchWindow(fetch, {}, 0, 10_000, { limit: 10 });
+    await walk(fetch, {}, 0, 10_000, { limit: 10 });
     expect(requests).toHaveLength(1);
     const small = relay([ev(5), ev(6)], { cap: 10 });
-    const result = await fetchWindow(small.fetch, {}, 0, 10, { limit: 10, pageSize: 10 });
+    const result = await walk(small.fetch, {}, 0, 10, { limit: 10, pageSize: 10 });
     expect(result.events).toHaveLength(2);
     expect(small.requests).toHaveLength(2);
   });
@@ -77,11 +101,11 @@ describe("fetchWindow", () => {
     const events = [...burst, ev(499), ev(501)];
     const { fetch } = relay(events, { cap: 30 });
     const count = async (f: Filter) => events.filter((e) => matchFilter(f, e)).length;
-    const counted = await fetchWindow(fetch, {}, 0, 1000, { limit: 30, count });
+    const counted = await walk(fetch, {}, 0, 1000, { limit: 30, count });
     expect(ids(counted.events)).toEqual(ids(events));
     expect(counted.gaps).toEqual([]);
     // Without COUNT, kinds the full pages never showed could hide there: a gap, not silence.
-    const uncounted = await fetchWindow(fetch, {}, 0, 1000, { limit: 30 });
+    const uncounted = await walk(fetch, {}, 0, 1000, { limit: 30 });
     expect(ids(uncounted.events)).toEqual(ids(events));
     expect(uncounted.gaps).toEqual([
       { since: 500, until: 500, filter: {}, reason: "second-overflow" },
@@ -96,7 +120,7 @@ describe("fetchWindow", () => {
       ...Array.from({ length: 45 }, () => ev(700, 7, b)),
     ];
     const { fetch } = relay(events, { cap: 20 });
-    const result = await fetchWindow(fetch, {}, 600, 800, { limit: 20 });
+    const result = await walk(fetch, {}, 600, 800, { limit: 20 });
     expect(result.gaps).toContainEqual({
       since: 700,
       until: 700,
@@ -120,7 +144,7 @@ describe("fetchWindow", () => {
       ...Array.from({ length: 12 }, () => ev(10, 7)),
     ];
     const { fetch, requests } = relay(events, { cap: 5 });
-    const result = await fetchWindow(fetch, { kinds: [7] }, 0, 20, { limit: 5 });
+    const result = await walk(fetch, { kinds: [7] }, 0, 20, { limit: 5 });
     expect(result.events.every((e) => e.kind === 7)).toBe(true);
     expect(requests.every((r) => r.kinds?.length === 1 && r.kinds[0] === 7)).toBe(true);
   });
@@ -128,7 +152,7 @@ describe("fetchWindow", () => {
   it("walks a relay that answers oldest first upwards", async () => {
     const events = Array.from({ length: 300 }, (_, i) => ev(2000 + i));
     const { fetch } = relay(events, { cap: 40, ascending: true });
-    const result = await fetchWindow(fetch, {}, 2000, 2299, { limit: 40 });
+    const result = await walk(fetch, {}, 2000, 2299, { limit: 40 });
     expect(ids(result.events)).toEqual(ids(events));
     expect(result.ascending).toBe(true);
   });
@@ -136,7 +160,7 @@ describe("fetchWindow", () => {
   it("detects a relay that ignores until, drops what is out of bounds and records a gap", async () => {
     const events = [...Array.from({ length: 50 }, (_, i) => ev(5000 + i)), ev(100), ev(101)];
     const { fetch } = relay(events, { cap: 10, ignoreUntil: true });
-    const result = await fetchWindow(fetch, {}, 0, 200, { limit: 10 });
+    const result = await walk(fetch, {}, 0, 200, { limit: 10 });
     expect(result.events).toEqual([]);
     expect(result.stats.outOfBounds).toBe(10);
     expect(result.gaps).toEqual([{ since: 0, until: 200, filter: {}, reason: "ignores-bounds" }]);
@@ -154,7 +178,7 @@ describe("fetchWindow", () => {
       const cap = prng.int(3, 60);
       const { fetch } = relay(events, { cap, ascending: prng.chance(0.3) });
       const count = async (f: Filter) => events.filter((e) => matchFilter(f, e)).length;
-      const result = await fetchWindow(fetch, {}, 0, 1500, { limit: 100, count });
+      const result = await walk(fetch, {}, 0, 1500, { limit: 100, count });
       const got = new Set(result.events.map((e) => e.id));
       // Every event is fetched except inside a recorded gap; nothing is invented.
       for (const e of events) {
