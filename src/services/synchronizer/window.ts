@@ -19,8 +19,14 @@ export interface PageRequest {
   limit: number;
 }
 
-/** One REQ, answered until EOSE: the screened events (shape, id, signature, filter) in order. */
-export type FetchPage = (request: PageRequest) => Promise<NostrEvent[]>;
+/**
+ * One REQ, answered until EOSE: the events in the order received, and how many more the
+ * relay sent that a client dropped for not matching the request (they count toward the
+ * page's size and show a relay that ignores since/until).
+ */
+export type FetchPage = (
+  request: PageRequest,
+) => Promise<{ events: NostrEvent[]; outside?: number }>;
 
 /** A part of a window that could not be fetched completely. */
 export interface Gap {
@@ -87,9 +93,10 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
   walk.options.signal?.throwIfAborted();
   const got = await walk.fetch({ filter, since, until, limit: walk.options.limit });
   walk.stats.requests++;
-  walk.pageSize = Math.max(walk.pageSize, got.length);
-  const inside = got.filter((e) => e.created_at >= since && e.created_at <= until);
-  walk.stats.outOfBounds += got.length - inside.length;
+  const raw = got.events.length + (got.outside ?? 0);
+  walk.pageSize = Math.max(walk.pageSize, raw);
+  const inside = got.events.filter((e) => e.created_at >= since && e.created_at <= until);
+  walk.stats.outOfBounds += raw - inside.length;
   const fresh: NostrEvent[] = [];
   for (const e of inside) {
     if (walk.found.has(e.id)) walk.stats.repeats++;
@@ -99,7 +106,7 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
     }
   }
   if (fresh.length > 0) await walk.options.onEvents(fresh);
-  return { raw: got.length, inside };
+  return { raw, inside };
 }
 
 /** True when the events arrived oldest first (a relay that ignores NIP-01's order). */

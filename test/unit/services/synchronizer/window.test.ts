@@ -40,7 +40,7 @@ function relay(events: NostrEvent[], knobs: FakeRelay): { fetch: FetchPage; requ
     const hits = events.filter((e) => matchFilter(f, e));
     const dir = knobs.ascending ? -1 : 1;
     hits.sort((a, b) => dir * (b.created_at - a.created_at) || (a.id < b.id ? -1 : 1));
-    return hits.slice(0, Math.min(limit, knobs.cap));
+    return { events: hits.slice(0, Math.min(limit, knobs.cap)) };
   };
   return { fetch, requests };
 }
