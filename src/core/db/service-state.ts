@@ -1,5 +1,5 @@
 import type { ServiceState, StateType } from "../../models/service-state.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
 import { affected, any, uniqueBy } from "./sql.js";
 
 type StateValue = ServiceState["stateValue"];
@@ -32,10 +32,7 @@ const UPSERT = `
  * Sets each row's value wholesale (and updated_at to now). When a key repeats in the batch
  * the last row wins. Returns the number of rows written.
  */
-export async function upsertServiceState(
-  db: Queryable,
-  rows: readonly ServiceState[],
-): Promise<number> {
+export async function upsertServiceState(db: Db, rows: readonly ServiceState[]): Promise<number> {
   const unique = uniqueBy(rows, keyOf, "last");
   if (unique.length === 0) return 0;
   return affected(db, UPSERT, params(unique));
@@ -50,10 +47,7 @@ const MERGE = UPSERT.replace(
  * Like upsertServiceState, but merges each value's top-level keys into the stored object
  * (`state_value || value`); repeats of a key in the batch are merged in order.
  */
-export async function mergeServiceState(
-  db: Queryable,
-  rows: readonly ServiceState[],
-): Promise<number> {
+export async function mergeServiceState(db: Db, rows: readonly ServiceState[]): Promise<number> {
   const byKey = new Map<string, ServiceState>();
   for (const r of rows) {
     const previous = byKey.get(keyOf(r));
@@ -72,7 +66,7 @@ interface StateRow {
 
 /** Rows of one service and type (or the one `key`), ordered by key. */
 export async function getServiceState(
-  db: Queryable,
+  db: Db,
   serviceName: string,
   stateType: StateType,
   key?: string,
@@ -95,7 +89,7 @@ export async function getServiceState(
 
 /** Deletes the given keys of one service and type; returns how many existed. */
 export async function deleteServiceState(
-  db: Queryable,
+  db: Db,
   serviceName: string,
   stateType: StateType,
   keys: readonly string[],

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 import type { ScannedEvent } from "./extract.js";
 
 export const FINDER = "finder";
@@ -60,7 +60,7 @@ const SCAN = `
   LIMIT $4`;
 
 /** The next page of first sightings after the cursor, oldest first. */
-export async function scanEvents(db: Queryable, options: ScanOptions): Promise<ScannedRow[]> {
+export async function scanEvents(db: Db, options: ScanOptions): Promise<ScannedRow[]> {
   const { rows } = await db.query<EventRow>(SCAN, [
     options.after.seenAt,
     options.after.id,
@@ -85,7 +85,7 @@ function asKinds(value: unknown): readonly number[] | null {
 }
 
 /** The stored cursor, or null when there is none (or it is not one of ours). */
-export async function readEventCursor(db: Queryable): Promise<EventCursor | null> {
+export async function readEventCursor(db: Db): Promise<EventCursor | null> {
   const { rows } = await db.query<{ state_value: Record<string, unknown> }>(
     `SELECT state_value FROM service_state
      WHERE service_name = $1 AND state_type = 'cursor' AND state_key = $2`,
@@ -100,17 +100,13 @@ export async function readEventCursor(db: Queryable): Promise<EventCursor | null
   return { seenAt: timestamp, id, kinds: asKinds(value.kinds) };
 }
 
-export async function writeEventCursor(
-  db: Queryable,
-  cursor: EventCursor,
-  now: number,
-): Promise<void> {
+export async function writeEventCursor(db: Db, cursor: EventCursor, now: number): Promise<void> {
   const value = { timestamp: cursor.seenAt, id: cursor.id, kinds: cursor.kinds };
   await upsertState(db, "cursor", EVENT_CURSOR_KEY, value, now);
 }
 
 /** Last successful fetch time per API source URL. */
-export async function readSourceCheckpoints(db: Queryable): Promise<Map<string, number>> {
+export async function readSourceCheckpoints(db: Db): Promise<Map<string, number>> {
   const { rows } = await db.query<{ state_key: string; ts: number | null }>(
     `SELECT state_key, (state_value ->> 'timestamp')::bigint AS ts FROM service_state
      WHERE service_name = $1 AND state_type = 'checkpoint' AND state_key ~ '^https?://'
@@ -120,11 +116,7 @@ export async function readSourceCheckpoints(db: Queryable): Promise<Map<string, 
   return new Map(rows.flatMap((r) => (r.ts === null ? [] : [[r.state_key, r.ts] as const])));
 }
 
-export async function writeSourceCheckpoint(
-  db: Queryable,
-  url: string,
-  now: number,
-): Promise<void> {
+export async function writeSourceCheckpoint(db: Db, url: string, now: number): Promise<void> {
   await upsertState(db, "checkpoint", url, { timestamp: now }, now);
 }
 
@@ -134,7 +126,7 @@ export async function writeSourceCheckpoint(
  * the event cursor (e.g. per-relay cursors imported from the original). Returns the count.
  */
 export async function deleteStaleState(
-  db: Queryable,
+  db: Db,
   configuredSources: readonly string[],
 ): Promise<number> {
   const { rowCount } = await db.query(
@@ -148,7 +140,7 @@ export async function deleteStaleState(
 }
 
 async function upsertState(
-  db: Queryable,
+  db: Db,
   type: "cursor" | "checkpoint",
   key: string,
   value: object,

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 import type { Network } from "../../models/network.js";
 
 /**
@@ -33,7 +33,7 @@ export interface Candidate {
  * counters are never reset). Duplicates inside the batch are fine. Returns how many were added.
  */
 export async function insertCandidates(
-  db: Queryable,
+  db: Db,
   candidates: readonly NewCandidate[],
   now: number,
 ): Promise<number> {
@@ -68,7 +68,7 @@ export async function insertCandidates(
 
 /** Adds relays directly (seeder with `to_validate: false`); returns how many were new. */
 export async function insertRelaysDirect(
-  db: Queryable,
+  db: Db,
   relays: readonly { url: string; network: Network }[],
   now: number,
 ): Promise<number> {
@@ -89,7 +89,7 @@ export async function insertRelaysDirect(
 }
 
 /** Which of `urls` are already relays or candidates (to skip them before any work). */
-export async function knownUrls(db: Queryable, urls: readonly string[]): Promise<Set<string>> {
+export async function knownUrls(db: Db, urls: readonly string[]): Promise<Set<string>> {
   if (urls.length === 0) return new Set();
   const { rows } = await db.query<{ url: string }>(
     `SELECT url FROM relay WHERE url = ANY($1::text[])
@@ -103,7 +103,7 @@ export async function knownUrls(db: Queryable, urls: readonly string[]): Promise
 
 /** Promotes validated candidates in one transaction: relay rows in, candidate rows out. */
 export async function promoteCandidates(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   promoted: readonly { url: string; network: Network; firstSeen: number }[],
 ): Promise<number> {
   if (promoted.length === 0) return 0;

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 import type { CycleOutcome } from "../../core/service.js";
 
 /** Key under which the runtime records each service's last cycle (read by `bigbrotr status`). */
@@ -15,7 +15,7 @@ export interface LastCycle {
 }
 
 export async function recordLastCycle(
-  db: Queryable,
+  db: Db,
   service: string,
   outcome: CycleOutcome,
   consecutiveFailures: number,
@@ -38,7 +38,7 @@ export async function recordLastCycle(
   );
 }
 
-export async function readLastCycles(db: Queryable): Promise<LastCycle[]> {
+export async function readLastCycles(db: Db): Promise<LastCycle[]> {
   const { rows } = await db.query<{ service_name: string; state_value: Record<string, unknown> }>(
     `SELECT service_name, state_value FROM service_state
      WHERE state_type = 'checkpoint' AND state_key = $1 ORDER BY service_name`,

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 
 export interface NetworkCounts {
   network: string;
@@ -18,7 +18,7 @@ export interface ArchiveOverview {
 }
 
 /** Exact count below a million rows, the planner's estimate above (a full count is slow). */
-async function countRows(db: Queryable, table: "event" | "event_relay" | "metadata") {
+async function countRows(db: Db, table: "event" | "event_relay" | "metadata") {
   const est = await db.query<{ n: number }>(
     `SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n FROM pg_class c
      WHERE c.oid = $1::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)`,
@@ -30,7 +30,7 @@ async function countRows(db: Queryable, table: "event" | "event_relay" | "metada
   return { n: exact.rows[0]?.n ?? 0, exact: true };
 }
 
-export async function readOverview(db: Queryable): Promise<ArchiveOverview> {
+export async function readOverview(db: Db): Promise<ArchiveOverview> {
   const settings = await db.query<{ key: string; value: string }>(
     "SELECT key, value FROM brotr_settings",
   );

@@ -1,4 +1,4 @@
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 import type { Network } from "../../models/index.js";
 import {
   CANDIDATE_SERVICE,
@@ -13,7 +13,7 @@ import {
  * a backlog of dead ones.
  */
 export async function fetchDueCandidates(
-  db: Queryable,
+  db: Db,
   networks: readonly Network[],
   now: number,
   limit: number,
@@ -37,7 +37,7 @@ export async function fetchDueCandidates(
 
 /** How many candidates are due now, per network (for the gauge and the cycle report). */
 export async function countDueCandidates(
-  db: Queryable,
+  db: Db,
   networks: readonly Network[],
   now: number,
 ): Promise<Map<Network, number>> {
@@ -64,7 +64,7 @@ export interface CandidateFailure {
 
 /** Records failed probes: failure count, attempt times and reason. Other fields are kept. */
 export async function recordCandidateFailures(
-  db: Queryable,
+  db: Db,
   failed: readonly CandidateFailure[],
   now: number,
 ): Promise<number> {
@@ -95,7 +95,7 @@ export async function recordCandidateFailures(
  * `maxFailures` times or more. Returns both counts.
  */
 export async function deleteSpentCandidates(
-  db: Queryable,
+  db: Db,
   maxFailures: number,
 ): Promise<{ promoted: number; exhausted: number }> {
   const { rows } = await db.query<{ promoted: number; exhausted: number }>(

@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import type { NetworksConfig } from "../../core/config/schemas.js";
-import { withTransaction } from "../../core/db/pool.js";
+import { transaction } from "../../core/db/transaction.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { isOverlay, NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
@@ -103,7 +103,7 @@ async function processChunk(
   const results = await Promise.all(chunk.map((c) => probeCandidate(rt, c, ctx.signal)));
   const now = ctx.now();
   const { valid, failed } = sortResults(rt, ctx, chunk, results, now);
-  await withTransaction(ctx.db, async (client) => {
+  await transaction(ctx.db, async (client) => {
     await promoteCandidates(client, valid);
     await recordCandidateFailures(client, failed, now);
   });
