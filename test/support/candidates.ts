@@ -4,7 +4,7 @@ import {
   type Candidate,
   type CandidateRow,
   toCandidate,
-} from "../../src/services/shared/candidates.js";
+} from "../../src/core/db/service-state/candidates.js";
 
 /** Reads candidates by URL, through the same row mapper the services use. */
 export async function readCandidates(db: Db, urls: readonly string[]): Promise<Candidate[]> {

@@ -15,7 +15,7 @@ import {
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
 import { RelayIdCache } from "./relays.js";
-import { upsertServiceState } from "./service-state.js";
+import { upsertServiceState } from "./service-state/rows.js";
 import { transaction } from "./transaction.js";
 
 /** One sighting of an event on a relay, as the synchronizer collects them. */

@@ -1,7 +1,11 @@
 import type { Db } from "../../core/db/pool.js";
+import {
+  insertCandidates,
+  knownUrls,
+  type NewCandidate,
+} from "../../core/db/service-state/candidates.js";
 import { parseRelayUrl } from "../../models/index.js";
 import type { Network } from "../../models/network.js";
-import { insertCandidates, knownUrls, type NewCandidate } from "../shared/candidates.js";
 import type { FinderCounts } from "./counts.js";
 import type { UrlSource } from "./extract.js";
 
