@@ -43,6 +43,19 @@ module.exports = {
       to: { path: "^src/(cli|api)" },
     },
     {
+      name: "services-no-sql",
+      severity: "error",
+      comment:
+        "Every statement on a shared table lives in its owner in core/db; services call those functions (and the transaction helper), never the driver or the SQL helpers. test/unit/services/no-sql.test.ts catches SQL text.",
+      from: { path: "^src/services" },
+      to: {
+        path: [
+          "^src/core/db/(sql|copy)\\.ts$",
+          "(^|/)node_modules/(pg|pg-pool|pg-protocol|pg-copy-streams)/",
+        ],
+      },
+    },
+    {
       name: "no-service-imports-another",
       severity: "error",
       comment: "Shared service code lives in services/shared.",

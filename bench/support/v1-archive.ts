@@ -3,7 +3,7 @@ import type { ArchiveItem } from "../../src/core/db/archive.js";
 import { copyByteaHex, copyLines, copyText } from "../../src/core/db/copy.js";
 import { type EventRow, prepareEvents } from "../../src/core/db/events.js";
 import type { Profile } from "../../src/core/db/migrate.js";
-import { withTransaction } from "../../src/core/db/pool.js";
+import { transaction } from "../../src/core/db/transaction.js";
 
 /**
  * The write path of schema v1 (migrations 000001–000004), kept for `bench:db` only, so the
@@ -29,7 +29,7 @@ const STAGE = {
 };
 
 async function copyInsert(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   stage: string,
   columns: string,
   target: string,
@@ -60,7 +60,7 @@ export async function archiveEventsV1(
   const pairs = [...new Map(items.map((i) => [`${i.event.id} ${i.relayUrl}`, i])).entries()].sort(
     (a, b) => (a[0] < b[0] ? -1 : 1),
   );
-  return withTransaction(pool, async (client) => {
+  return transaction(pool, async (client) => {
     await client.query(
       `INSERT INTO relay (url, network, discovered_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (url) DO NOTHING`,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
+import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import type { Logger } from "../core/logger.js";
 import {
   createRegistry,
@@ -16,7 +17,6 @@ import {
   type ServiceContext,
 } from "../core/service.js";
 import { toError } from "../models/errors.js";
-import { recordLastCycle } from "../services/shared/cycle-status.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
 import {
   type Database,

@@ -3,7 +3,7 @@ export const STATE_TYPES = ["checkpoint", "cursor", "candidate"] as const;
 
 export type StateType = (typeof STATE_TYPES)[number];
 
-/** @planned data layer: rows of core/db/service-state.ts, the table's owner (no caller yet) */
+/** A row of service_state, as core/db/service-state/rows.ts reads and writes it. */
 export interface ServiceState {
   serviceName: string;
   stateType: StateType;

@@ -1,13 +1,13 @@
-import type { Queryable } from "../../src/core/db/pool.js";
+import type { Db } from "../../src/core/db/pool.js";
 import {
   CANDIDATE_SERVICE,
   type Candidate,
   type CandidateRow,
   toCandidate,
-} from "../../src/services/shared/candidates.js";
+} from "../../src/core/db/service-state/candidates.js";
 
 /** Reads candidates by URL, through the same row mapper the services use. */
-export async function readCandidates(db: Queryable, urls: readonly string[]): Promise<Candidate[]> {
+export async function readCandidates(db: Db, urls: readonly string[]): Promise<Candidate[]> {
   if (urls.length === 0) return [];
   const { rows } = await db.query<CandidateRow>(
     `SELECT state_key AS url, state_value AS value, updated_at FROM service_state

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
-import { type LastCycle, readLastCycles } from "../../services/shared/cycle-status.js";
-import { type ArchiveOverview, readOverview } from "../../services/shared/overview.js";
+import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.js";
+import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { formatTable } from "../table.js";
 

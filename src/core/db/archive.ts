@@ -17,9 +17,10 @@ import {
   writeEventsReturningNew,
 } from "./events.js";
 import type { Profile } from "./migrate.js";
+import type { Db } from "./pool.js";
 import { RelayIdCache } from "./relays.js";
-import { upsertServiceState } from "./service-state.js";
-import { inTransaction, type TxCapable } from "./sql.js";
+import { upsertServiceState } from "./service-state/rows.js";
+import { transaction } from "./transaction.js";
 
 /** One sighting of an event on a relay, as the synchronizer collects them. */
 export interface ArchiveItem {
@@ -132,7 +133,7 @@ function sightings(
  * A crash leaves all of it or none.
  */
 export async function archiveEvents(
-  db: TxCapable,
+  db: Db,
   items: readonly ArchiveItem[],
   options: ArchiveOptions,
 ): Promise<ArchiveResult> {
@@ -144,7 +145,7 @@ export async function archiveEvents(
   const { rows, rejected } = prepareEvents(events, (id) => firstSeen(grouped.get(id) ?? []));
   const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
-  return inTransaction(db, async (client) => {
+  return transaction(db, async (client) => {
     if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
     await lockSightingsShared(client);
     const relays = await cache.resolve(client, relaysOf(items));

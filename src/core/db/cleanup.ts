@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
-import { withTransaction } from "./pool.js";
 import { affected } from "./sql.js";
+import { transaction } from "./transaction.js";
 
 export interface CleanupOptions {
   /** Rows deleted per transaction (default 10,000). */
@@ -60,7 +60,7 @@ async function deleteInBatches(
   const size = options.batchSize ?? 10_000;
   let total = 0;
   while (!options.signal?.aborted) {
-    const deleted = await withTransaction(pool, async (client) => {
+    const deleted = await transaction(pool, async (client) => {
       const { rows } = await client.query(batch.pick, [size]);
       if (rows.length === 0) return 0;
       if (batch.beforeRemove) await client.query(batch.beforeRemove);

@@ -65,7 +65,7 @@ function* chunked(lines: Iterable<string>, chunkChars = 256 * 1024): Generator<s
  * on `client`; resolves with the number of rows PostgreSQL reports.
  */
 export async function copyLines(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   statement: string,
   lines: Iterable<string>,
 ): Promise<number> {

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
 
 /** A database failure, classified by SQLSTATE so callers can branch on what happened. */
@@ -88,6 +89,23 @@ export function asConnectionLost(error: unknown): ConnectionLost | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * What the query path throws: a DbError subclass for an error of the server (SQLSTATE) or of
+ * the connection (reset socket, "Connection terminated", a client that lost its connection),
+ * anything else unchanged (a bug, or an error of the caller's own code inside a transaction,
+ * which must not be mistaken for a database failure).
+ */
+export function toDbError(error: unknown): unknown {
+  if (error instanceof DbError || !(error instanceof Error)) return error;
+  if (error instanceof pg.DatabaseError) return classifyDbError(error);
+  const code = codeOf(error);
+  if (code === undefined) {
+    const uncoded = UNCODED_CONNECTION_FAILURES.some((re) => re.test(error.message));
+    return uncoded ? new ConnectionLost(error.message, undefined, { cause: error }) : error;
+  }
+  return NETWORK.has(code) ? new ConnectionLost(reasonOf(error), code, { cause: error }) : error;
 }
 
 /** A query returned a different number of rows than its caller's contract allows. */

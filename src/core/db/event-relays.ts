@@ -2,9 +2,10 @@ import type pg from "pg";
 import type { EventRelay } from "../../models/event-relay.js";
 import { copyByteaHex, copyLines } from "./copy.js";
 import { ForeignKeyViolation } from "./errors.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
 import { relayIdsByUrl } from "./relays.js";
-import { affected, any, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
+import { affected, any, uniqueBy } from "./sql.js";
+import { transaction } from "./transaction.js";
 
 /**
  * Sightings (`event_relay`) have no per-row foreign keys; this module is their only writer and
@@ -17,7 +18,7 @@ import { affected, any, inTransaction, type TxCapable, uniqueBy } from "./sql.js
 export const SIGHTINGS_LOCK_KEY = "7425146731800191322";
 
 /** Takes the sightings lock shared until the end of the client's transaction. */
-export async function lockSightingsShared(client: Queryable): Promise<void> {
+export async function lockSightingsShared(client: Db): Promise<void> {
   await client.query(`SELECT pg_advisory_xact_lock_shared(${SIGHTINGS_LOCK_KEY})`);
 }
 
@@ -54,7 +55,7 @@ const UNNEST = `
   FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(event_id, relay_id, seen_at)
   ON CONFLICT (event_id, relay_id) DO NOTHING`;
 
-async function unnestSightings(db: Queryable, rows: readonly SightingRow[]): Promise<number> {
+async function unnestSightings(db: Db, rows: readonly SightingRow[]): Promise<number> {
   return affected(db, UNNEST, [
     rows.map((r) => r.eventId),
     rows.map((r) => r.relayId),
@@ -66,7 +67,7 @@ function* linesOf(rows: readonly SightingRow[]): Generator<string> {
   for (const r of rows) yield `${copyByteaHex(r.eventId)}\t${r.relayId}\t${r.seenAt}\n`;
 }
 
-async function copySightings(client: pg.PoolClient, rows: readonly SightingRow[]) {
+async function copySightings(client: pg.ClientBase, rows: readonly SightingRow[]) {
   await client.query(
     "CREATE TEMP TABLE event_relay_stage (event_id bytea, relay_id int, seen_at bigint) ON COMMIT DROP",
   );
@@ -87,7 +88,7 @@ async function copySightings(client: pg.PoolClient, rows: readonly SightingRow[]
  * in `rows` exists in it: archiveEvents and insertEventRelays are the callers.
  */
 export async function writeSightings(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   rows: readonly SightingRow[],
   copyThreshold = EVENT_RELAY_COPY_THRESHOLD,
 ): Promise<number> {
@@ -102,7 +103,7 @@ export async function writeSightings(
  * before this one commits; a concurrent insert of the same event waits for this one.
  */
 export async function writeNewSightings(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   rows: readonly SightingRow[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
@@ -114,7 +115,7 @@ export async function writeNewSightings(
 }
 
 /** Ids (hex) among `ids` that have no event row. */
-async function missingEvents(db: Queryable, ids: readonly string[]): Promise<string[]> {
+async function missingEvents(db: Db, ids: readonly string[]): Promise<string[]> {
   const rows = await any<{ id: string }>(
     db,
     `SELECT u.id FROM unnest($1::text[]) AS u(id)
@@ -137,12 +138,12 @@ function violation(what: string, items: readonly string[]): ForeignKeyViolation 
  * relays and sightings together).
  */
 export async function insertEventRelays(
-  db: TxCapable,
+  db: Db,
   rows: readonly EventRelay[],
   options: { copyThreshold?: number } = {},
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  return inTransaction(db, async (client) => {
+  return transaction(db, async (client) => {
     await lockSightingsShared(client);
     const ids = await relayIdsByUrl(
       client,

@@ -3,8 +3,9 @@ import { tagValues, unstorableReason } from "../../models/event.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import type { Profile } from "./migrate.js";
-import type { Queryable } from "./pool.js";
-import { affected, inTransaction, type TxCapable } from "./sql.js";
+import type { Db } from "./pool.js";
+import { affected } from "./sql.js";
+import { transaction } from "./transaction.js";
 
 /**
  * Batches of at least this many events go through COPY into a temp table; smaller ones
@@ -137,7 +138,7 @@ const UNNEST = { bigbrotr: UNNEST_FULL, lilbrotr: UNNEST_LIL } as const;
 
 /** Writes prepared rows with one `unnest` statement; returns how many were new. */
 export async function unnestEvents(
-  db: Queryable,
+  db: Db,
   rows: readonly EventRow[],
   profile: Profile,
 ): Promise<number> {
@@ -183,7 +184,7 @@ function* copyLinesOf(rows: readonly EventRow[], profile: Profile): Generator<st
  * inside a transaction.
  */
 export async function copyEvents(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   rows: readonly EventRow[],
   profile: Profile,
 ): Promise<number> {
@@ -192,7 +193,7 @@ export async function copyEvents(
 }
 
 async function copyEventsReturning(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   rows: readonly EventRow[],
   profile: Profile,
   returning: string,
@@ -211,7 +212,7 @@ async function copyEventsReturning(
  * yet (see writeNewSightings). `client` must be inside a transaction.
  */
 export async function writeEventsReturningNew(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   rows: readonly EventRow[],
   profile: Profile,
   copyThreshold = EVENT_COPY_THRESHOLD,
@@ -233,7 +234,7 @@ export async function writeEventsReturningNew(
  * batch is written. lilbrotr keeps only id, pubkey, created_at, kind and tagvalues.
  */
 export async function insertEvents(
-  db: TxCapable,
+  db: Db,
   events: readonly NostrEvent[],
   options: InsertEventsOptions,
 ): Promise<InsertEventsResult> {
@@ -245,6 +246,6 @@ export async function insertEvents(
   if (rows.length < threshold) {
     return { inserted: await unnestEvents(db, rows, options.profile), rejected };
   }
-  const inserted = await inTransaction(db, (c) => copyEvents(c, rows, options.profile));
+  const inserted = await transaction(db, (c) => copyEvents(c, rows, options.profile));
   return { inserted, rejected };
 }

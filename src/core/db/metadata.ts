@@ -1,6 +1,6 @@
 import { buildMetadata, type Metadata } from "../../models/metadata.js";
 import type { MetadataType } from "../../models/metadata-type.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
 import { affected, uniqueBy } from "./sql.js";
 
 /** A check document to store under its content hash. */
@@ -17,10 +17,7 @@ const INSERT = `
   ON CONFLICT (id, type) DO NOTHING`;
 
 /** Writes built rows (first of each (id, type) wins); returns how many were new. */
-export async function insertMetadataRows(
-  db: Queryable,
-  rows: readonly Metadata[],
-): Promise<number> {
+export async function insertMetadataRows(db: Db, rows: readonly Metadata[]): Promise<number> {
   const unique = uniqueBy(rows, (r) => `${r.id.toString("hex")} ${r.type}`);
   if (unique.length === 0) return 0;
   return affected(db, INSERT, [
@@ -35,7 +32,7 @@ export async function insertMetadataRows(
  * (throws CanonicalJsonError for what cannot be canonicalised, e.g. a NUL character).
  * Returns how many (id, type) pairs were new.
  */
-export async function insertMetadata(db: Queryable, docs: readonly MetadataDoc[]): Promise<number> {
+export async function insertMetadata(db: Db, docs: readonly MetadataDoc[]): Promise<number> {
   return insertMetadataRows(
     db,
     docs.map((d) => buildMetadata(d.type, d.data)),

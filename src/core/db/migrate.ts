@@ -3,6 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { MigrationError } from "./errors.js";
+import type { Db } from "./pool.js";
+import { one } from "./sql.js";
 
 /** Storage profile: `bigbrotr` keeps whole events, `lilbrotr` drops tags, content and sig. */
 export type Profile = "bigbrotr" | "lilbrotr";
@@ -192,13 +194,15 @@ export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<Mi
 }
 
 /** The schema version the database is at (0 when never migrated). */
-export async function schemaVersion(db: Pick<pg.Pool, "query">): Promise<number> {
-  const exists = await db.query<{ t: string | null }>(
-    "SELECT to_regclass('schema_migrations') AS t",
+export async function schemaVersion(db: Db): Promise<number> {
+  const exists = await one<{ t: string | null }>(
+    db,
+    "SELECT to_regclass('schema_migrations')::text AS t",
   );
-  if (!exists.rows[0]?.t) return 0;
-  const { rows } = await db.query<{ v: number }>(
+  if (!exists.t) return 0;
+  const { v } = await one<{ v: number }>(
+    db,
     "SELECT coalesce(max(version), 0) AS v FROM schema_migrations",
   );
-  return rows[0]?.v ?? 0;
+  return v;
 }

@@ -1,7 +1,16 @@
 import pg from "pg";
 
-/** Anything that runs a query: a pool, a checked-out client, or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
+/**
+ * The one database handle: a pool (each statement on any free connection; `transaction`
+ * opens a transaction of its own) or one connection (a client checked out of a pool, usually
+ * inside a transaction, which `transaction` then nests in with a savepoint).
+ */
+export type Db = pg.Pool | pg.ClientBase;
+
+/** True for a pool, false for one connection. */
+export function isPool(db: Db): db is pg.Pool {
+  return "totalCount" in db;
+}
 
 export interface PoolOptions {
   url: string;
@@ -19,6 +28,8 @@ export interface PoolOptions {
 // BIGINT (int8) columns hold unix seconds and counts far below 2^53: return them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+const ignore = () => {};
+
 /**
  * Creates a pg pool. Statements are sent unnamed (no server-side prepared statements), so the
  * pool works unchanged through PgBouncer in transaction mode.
@@ -34,25 +45,9 @@ export function createPool(options: PoolOptions): pg.Pool {
   if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
   const pool = new pg.Pool(config);
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on("error", () => {});
+  pool.on("error", ignore);
+  // Nor a checked-out one between two queries (pg emits "error" when no query is active): its
+  // next query then fails with "not queryable", which the query path maps to ConnectionLost.
+  pool.on("connect", (client) => client.on("error", ignore));
   return pool;
-}
-
-/** Runs `fn` inside one transaction on one connection; rolls back on any error. */
-export async function withTransaction<T>(
-  pool: pg.Pool,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await fn(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
 }

@@ -3,9 +3,10 @@ import type { MetadataType } from "../../models/metadata-type.js";
 import type { Relay } from "../../models/relay.js";
 import type { RelayMetadata } from "../../models/relay-metadata.js";
 import { insertMetadataRows } from "./metadata.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
 import { relayIdsByUrl, upsertRelayIds } from "./relays.js";
-import { affected, inTransaction, type TxCapable, uniqueBy } from "./sql.js";
+import { affected, uniqueBy } from "./sql.js";
+import { transaction } from "./transaction.js";
 
 const INSERT = `
   INSERT INTO relay_metadata (relay_id, metadata_id, metadata_type, generated_at)
@@ -16,7 +17,7 @@ const INSERT = `
   ON CONFLICT (relay_id, generated_at, metadata_type) DO NOTHING`;
 
 async function insertSnapshots(
-  db: Queryable,
+  db: Db,
   rows: readonly RelayMetadata[],
   ids: ReadonlyMap<string, number>,
 ): Promise<number> {
@@ -35,10 +36,7 @@ async function insertSnapshots(
  * and the metadata document must exist (an unknown relay fails with a not-null violation, a
  * missing document with ForeignKeyViolation). Returns how many were new.
  */
-export async function insertRelayMetadata(
-  db: Queryable,
-  rows: readonly RelayMetadata[],
-): Promise<number> {
+export async function insertRelayMetadata(db: Db, rows: readonly RelayMetadata[]): Promise<number> {
   const ids = await relayIdsByUrl(
     db,
     rows.map((r) => r.relayUrl),
@@ -65,7 +63,7 @@ export interface RecordResult {
  * snapshots linking them. Returns how many rows of each were new.
  */
 export async function recordRelayMetadata(
-  db: TxCapable,
+  db: Db,
   checks: readonly RelayCheck[],
 ): Promise<RecordResult> {
   const docs: Metadata[] = [];
@@ -80,7 +78,7 @@ export async function recordRelayMetadata(
       generatedAt: c.generatedAt,
     });
   }
-  return inTransaction(db, async (client) => {
+  return transaction(db, async (client) => {
     const relays = await upsertRelayIds(
       client,
       checks.map((c) => c.relay),

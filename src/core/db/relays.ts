@@ -1,5 +1,5 @@
 import type { Relay } from "../../models/relay.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
 import { affected, any, compareBy, uniqueBy } from "./sql.js";
 
 const INSERT_RELAYS = `
@@ -16,7 +16,7 @@ function relayParams(rows: readonly Relay[]): unknown[] {
 }
 
 /** Inserts relays (first row of each URL wins, in URL order); returns how many were new. */
-export async function insertRelays(db: Queryable, relays: readonly Relay[]): Promise<number> {
+export async function insertRelays(db: Db, relays: readonly Relay[]): Promise<number> {
   const rows = sortedUnique(relays);
   if (rows.length === 0) return 0;
   return affected(db, INSERT_RELAYS, relayParams(rows));
@@ -46,10 +46,7 @@ export interface RelayIdsResult {
  * a concurrent transaction inserts and has not committed yet makes this wait for it; if that
  * transaction rolls back, this one inserts the relay itself.
  */
-export async function upsertRelayIds(
-  db: Queryable,
-  relays: readonly Relay[],
-): Promise<RelayIdsResult> {
+export async function upsertRelayIds(db: Db, relays: readonly Relay[]): Promise<RelayIdsResult> {
   const rows = sortedUnique(relays);
   const ids = new Map<string, number>();
   if (rows.length === 0) return { ids, inserted: 0 };
@@ -71,10 +68,7 @@ export async function upsertRelayIds(
 }
 
 /** The ids of the relays that exist among `urls` (unknown URLs are absent from the map). */
-export async function relayIdsByUrl(
-  db: Queryable,
-  urls: readonly string[],
-): Promise<Map<string, number>> {
+export async function relayIdsByUrl(db: Db, urls: readonly string[]): Promise<Map<string, number>> {
   if (urls.length === 0) return new Map();
   const rows = await any<{ id: number; url: string }>(
     db,
@@ -85,10 +79,7 @@ export async function relayIdsByUrl(
 }
 
 /** Which of `ids` still name a relay. */
-export async function existingRelayIds(
-  db: Queryable,
-  ids: readonly number[],
-): Promise<Set<number>> {
+export async function existingRelayIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   const rows = await any<{ id: number }>(db, "SELECT id FROM relay WHERE id = ANY($1::int[])", [
     [...new Set(ids)],
@@ -119,7 +110,7 @@ export class RelayIdCache {
    * ids, after it took the sightings lock (event-relays.ts): no relay can then be deleted
    * before that transaction ends.
    */
-  async resolve(db: Queryable, relays: readonly Relay[]): Promise<RelayIdsResult> {
+  async resolve(db: Db, relays: readonly Relay[]): Promise<RelayIdsResult> {
     const ids = new Map<string, number>();
     const cached: number[] = [];
     for (const r of relays) {

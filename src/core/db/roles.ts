@@ -2,7 +2,7 @@ import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import type pg from "pg";
 import { BrotrError } from "../../models/errors.js";
-import { withTransaction } from "./pool.js";
+import { transaction } from "./transaction.js";
 
 /** The NOLOGIN group roles created by migration 000004; login users inherit from them. */
 export const GROUP_ROLES = {
@@ -84,7 +84,7 @@ interface RoleState {
   isMember: boolean;
 }
 
-async function roleState(client: pg.PoolClient, group: string, user: string): Promise<RoleState> {
+async function roleState(client: pg.ClientBase, group: string, user: string): Promise<RoleState> {
   const { rows } = await client.query<RoleState>(
     `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1 AND NOT rolcanlogin) AS "groupOk",
             EXISTS (SELECT FROM pg_roles WHERE rolname = $2) AS "userExists",
@@ -109,7 +109,7 @@ function loginName(kind: RoleKind, options: LoginRolesOptions): string {
 }
 
 async function upsertLogin(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   kind: RoleKind,
   user: string,
   password: string,
@@ -152,7 +152,7 @@ export async function createLoginRoles(
     if (password.length === 0) throw new BrotrError(`empty password for the ${kind} role`);
     return [{ kind, user: loginName(kind, options), password }];
   });
-  return withTransaction(adminPool, async (client) => {
+  return transaction(adminPool, async (client) => {
     const results: LoginRoleResult[] = [];
     for (const w of wanted) results.push(await upsertLogin(client, w.kind, w.user, w.password));
     return results;

@@ -1,20 +1,29 @@
 import type pg from "pg";
 import { NotFoundError } from "../../models/errors.js";
-import { DataIntegrityError } from "./errors.js";
-import { type Queryable, withTransaction } from "./pool.js";
-
-/** A pool (the function opens its own transaction) or a client already inside one. */
-export type TxCapable = pg.Pool | pg.PoolClient;
+import { DataIntegrityError, toDbError } from "./errors.js";
+import type { Db } from "./pool.js";
 
 type Params = readonly unknown[];
 
+/** Every statement of the helpers below goes through here: driver errors leave as DbErrors. */
+async function run<R extends pg.QueryResultRow>(
+  db: Db,
+  text: string,
+  params: Params,
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await db.query<R>(text, params as unknown[]);
+  } catch (error) {
+    throw toDbError(error);
+  }
+}
+
 async function rows<R extends pg.QueryResultRow>(
-  db: Queryable,
+  db: Db,
   text: string,
   params: Params,
 ): Promise<R[]> {
-  const result = await db.query<R>(text, params as unknown[]);
-  return result.rows;
+  return (await run<R>(db, text, params)).rows;
 }
 
 /**
@@ -22,7 +31,7 @@ async function rows<R extends pg.QueryResultRow>(
  * @public the cardinality helpers every query module may use (house style)
  */
 export async function one<R extends pg.QueryResultRow>(
-  db: Queryable,
+  db: Db,
   text: string,
   params: Params = [],
 ): Promise<R> {
@@ -39,7 +48,7 @@ export async function one<R extends pg.QueryResultRow>(
  * @public the cardinality helpers every query module may use (house style)
  */
 export async function maybeOne<R extends pg.QueryResultRow>(
-  db: Queryable,
+  db: Db,
   text: string,
   params: Params = [],
 ): Promise<R | null> {
@@ -55,7 +64,7 @@ export async function maybeOne<R extends pg.QueryResultRow>(
  * @public the cardinality helpers every query module may use (house style)
  */
 export async function many<R extends pg.QueryResultRow>(
-  db: Queryable,
+  db: Db,
   text: string,
   params: Params = [],
 ): Promise<R[]> {
@@ -69,7 +78,7 @@ export async function many<R extends pg.QueryResultRow>(
  * @public the cardinality helpers every query module may use (house style)
  */
 export async function any<R extends pg.QueryResultRow>(
-  db: Queryable,
+  db: Db,
   text: string,
   params: Params = [],
 ): Promise<R[]> {
@@ -77,9 +86,14 @@ export async function any<R extends pg.QueryResultRow>(
 }
 
 /** Rows affected by a statement, as a number (0 when the driver reports none). */
-export async function affected(db: Queryable, text: string, params: Params = []): Promise<number> {
-  const result = await db.query(text, params as unknown[]);
+export async function affected(db: Db, text: string, params: Params = []): Promise<number> {
+  const result = await run(db, text, params);
   return result.rowCount ?? 0;
+}
+
+/** Runs a statement for its effect alone (a lock, a SET, DDL). */
+export async function exec(db: Db, text: string, params: Params = []): Promise<void> {
+  await run(db, text, params);
 }
 
 /** Comparator by a string key (code unit order; for hex and URLs the same as bytea/C order). */
@@ -106,29 +120,4 @@ export function uniqueBy<T>(
     if (keep === "last" || !byKey.has(k)) byKey.set(k, row);
   }
   return [...byKey.values()];
-}
-
-function isClient(db: TxCapable): db is pg.PoolClient {
-  return "release" in db;
-}
-
-/**
- * Runs `fn` on one connection inside a transaction. With a pool, a transaction of its own;
- * with a client, a savepoint inside the caller's transaction (which fails loudly, with
- * "SAVEPOINT can only be used in transaction blocks", if the client is not in one).
- */
-export async function inTransaction<T>(
-  db: TxCapable,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  if (!isClient(db)) return withTransaction(db, fn);
-  await db.query("SAVEPOINT bigbrotr_write");
-  try {
-    const result = await fn(db);
-    await db.query("RELEASE SAVEPOINT bigbrotr_write");
-    return result;
-  } catch (error) {
-    await db.query("ROLLBACK TO SAVEPOINT bigbrotr_write").catch(() => {});
-    throw error;
-  }
 }

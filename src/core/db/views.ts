@@ -1,7 +1,8 @@
 import { escapeIdentifier } from "pg";
 import { toError } from "../../models/errors.js";
 import { asConnectionLost, classifyDbError } from "./errors.js";
-import type { Queryable } from "./pool.js";
+import type { Db } from "./pool.js";
+import { exec, maybeOne } from "./sql.js";
 
 /**
  * The statistics materialized views of migration 000003, in refresh order: each view comes
@@ -38,14 +39,15 @@ export interface RefreshOptions {
   concurrently?: boolean;
 }
 
-async function isPopulated(db: Queryable, name: StatisticsViewName): Promise<boolean> {
-  const { rows } = await db.query<{ populated: boolean }>(
+async function isPopulated(db: Db, name: StatisticsViewName): Promise<boolean> {
+  const row = await maybeOne<{ populated: boolean }>(
+    db,
     `SELECT c.relispopulated AS populated
        FROM pg_class c
       WHERE c.oid = to_regclass($1) AND c.relkind = 'm'`,
     [name],
   );
-  return rows[0]?.populated ?? false;
+  return row?.populated ?? false;
 }
 
 /**
@@ -54,7 +56,7 @@ async function isPopulated(db: Queryable, name: StatisticsViewName): Promise<boo
  * refreshed plainly instead, since PostgreSQL refuses CONCURRENTLY there.
  */
 export async function refreshView(
-  db: Queryable,
+  db: Db,
   name: StatisticsViewName,
   options: RefreshOptions = {},
 ): Promise<number> {
@@ -62,7 +64,7 @@ export async function refreshView(
   const started = performance.now();
   const concurrently = (options.concurrently ?? true) && (await isPopulated(db, name));
   const mode = concurrently ? "CONCURRENTLY " : "";
-  await db.query(`REFRESH MATERIALIZED VIEW ${mode}${escapeIdentifier(name)}`);
+  await exec(db, `REFRESH MATERIALIZED VIEW ${mode}${escapeIdentifier(name)}`);
   return Math.round(performance.now() - started);
 }
 
@@ -88,7 +90,7 @@ export interface RefreshAllOptions extends RefreshOptions {
  * reported and the ConnectionLost thrown: the remaining views would only fail the same way.
  */
 export async function refreshAllViews(
-  db: Queryable,
+  db: Db,
   options: RefreshAllOptions = {},
 ): Promise<ViewRefreshResult[]> {
   const unknown = options.views?.filter((v) => !isStatisticsView(v)) ?? [];

@@ -1,14 +1,9 @@
+import { type ScannedEventRow, scanEvents } from "../../core/db/read/event-scan.js";
 import type { ServiceContext } from "../../core/service.js";
 import type { FinderConfig } from "./config.js";
 import type { FinderCounts } from "./counts.js";
 import { extractUrls, MAX_JSON_BYTES } from "./extract.js";
-import {
-  type EventCursor,
-  readEventCursor,
-  type ScannedRow,
-  scanEvents,
-  writeEventCursor,
-} from "./queries.js";
+import { type EventCursor, readEventCursor, writeEventCursor } from "./queries.js";
 import { UrlBatch } from "./url-batch.js";
 
 type EventsConfig = FinderConfig["events"];
@@ -47,7 +42,7 @@ export async function startingCursor(
   return { ...START, kinds };
 }
 
-function scanRows(rows: readonly ScannedRow[], batch: UrlBatch, counts: FinderCounts): void {
+function scanRows(rows: readonly ScannedEventRow[], batch: UrlBatch, counts: FinderCounts): void {
   for (const row of rows) {
     const { found, skipped } = extractUrls(row);
     for (const reason of skipped) counts.skipped(reason);
@@ -104,7 +99,7 @@ async function scanPage(
 }
 
 /**
- * Scans archived events once each, oldest first sighting first (see queries.ts SCAN), until
+ * Scans archived events once each, oldest first sighting first (see core/db/read/event-scan.ts), until
  * caught up, out of time or aborted. Candidates are written before the cursor moves past the
  * events they came from, so a crash rescans a batch (harmless) and never skips one.
  */

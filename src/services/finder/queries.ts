@@ -1,6 +1,15 @@
-import type { Queryable } from "../../core/db/pool.js";
-import type { ScannedEvent } from "./extract.js";
+import type { Db } from "../../core/db/pool.js";
+import {
+  deleteServiceState,
+  getServiceState,
+  upsertServiceState,
+} from "../../core/db/service-state/rows.js";
 
+/**
+ * The finder's own state in service_state (through its owner, core/db/service-state):
+ * one `cursor` row, the position of the event walk, and one `checkpoint` row per API source
+ * URL, its last successful fetch.
+ */
 export const FINDER = "finder";
 /** state_key of the one event cursor (state_type 'cursor'). */
 export const EVENT_CURSOR_KEY = "events";
@@ -14,118 +23,58 @@ export interface EventCursor {
   kinds: readonly number[] | null;
 }
 
-export interface ScannedRow extends ScannedEvent {
-  seenAt: number;
-  id: string;
-}
-
-export interface ScanOptions {
-  after: EventCursor;
-  /** Only sightings with seen_at ≤ until. */
-  until: number;
-  limit: number;
-  kinds: readonly number[] | null;
-  /** Content of kinds 2/3 above this many bytes is not fetched (contentTooLarge instead). */
-  maxContentBytes: number;
-}
-
-interface EventRow {
-  seen_at: number;
-  id: string;
-  kind: number;
-  tags: unknown;
-  tagvalues: string[] | null;
-  content: string | null;
-  content_too_large: boolean;
-}
-
-/*
- * One global walk over events by (first_seen_at, id): first_seen_at is the earliest seen_at
- * of the sightings an event was first stored with, so an event stored from five relays is
- * read once, not five times as with the original's per-relay cursors, and no sighting is
- * read at all. The index on event (first_seen_at) gives the order; ties within one second
- * are sorted by id (incremental sort). `until` (now − settle_time) keeps the walk clear of
- * archive transactions that have not committed yet.
- */
-const SCAN = `
-  SELECT e.first_seen_at AS seen_at, encode(e.id, 'hex') AS id, e.kind, e.tags,
-         CASE WHEN e.tags IS NULL THEN e.tagvalues END AS tagvalues,
-         CASE WHEN e.kind IN (2, 3) AND octet_length(e.content) <= $5 THEN e.content END AS content,
-         coalesce(e.kind IN (2, 3) AND octet_length(e.content) > $5, false) AS content_too_large
-  FROM event e
-  WHERE e.first_seen_at >= $1 AND (e.first_seen_at > $1 OR e.id > decode($2, 'hex'))
-    AND e.first_seen_at <= $3
-    AND ($6::int[] IS NULL OR e.kind = ANY($6::int[]))
-  ORDER BY e.first_seen_at, e.id
-  LIMIT $4`;
-
-/** The next page of first sightings after the cursor, oldest first. */
-export async function scanEvents(db: Queryable, options: ScanOptions): Promise<ScannedRow[]> {
-  const { rows } = await db.query<EventRow>(SCAN, [
-    options.after.seenAt,
-    options.after.id,
-    options.until,
-    options.limit,
-    options.maxContentBytes,
-    options.kinds,
-  ]);
-  return rows.map((r) => ({
-    seenAt: r.seen_at,
-    id: r.id,
-    kind: r.kind,
-    tags: r.tags,
-    tagvalues: r.tagvalues,
-    content: r.content,
-    contentTooLarge: r.content_too_large,
-  }));
-}
+const isSourceKey = (key: string) => /^https?:\/\//.test(key);
 
 function asKinds(value: unknown): readonly number[] | null {
   return Array.isArray(value) && value.every((k) => Number.isInteger(k)) ? value : null;
 }
 
 /** The stored cursor, or null when there is none (or it is not one of ours). */
-export async function readEventCursor(db: Queryable): Promise<EventCursor | null> {
-  const { rows } = await db.query<{ state_value: Record<string, unknown> }>(
-    `SELECT state_value FROM service_state
-     WHERE service_name = $1 AND state_type = 'cursor' AND state_key = $2`,
-    [FINDER, EVENT_CURSOR_KEY],
-  );
-  const value = rows[0]?.state_value;
-  if (value === undefined) return null;
-  const { timestamp, id } = value;
+export async function readEventCursor(db: Db): Promise<EventCursor | null> {
+  const [row] = await getServiceState(db, FINDER, "cursor", EVENT_CURSOR_KEY);
+  if (row === undefined) return null;
+  const { timestamp, id, kinds } = row.stateValue;
   if (typeof timestamp !== "number" || typeof id !== "string" || !/^[0-9a-f]*$/.test(id)) {
     return null;
   }
-  return { seenAt: timestamp, id, kinds: asKinds(value.kinds) };
+  return { seenAt: timestamp, id, kinds: asKinds(kinds) };
 }
 
-export async function writeEventCursor(
-  db: Queryable,
-  cursor: EventCursor,
-  now: number,
-): Promise<void> {
-  const value = { timestamp: cursor.seenAt, id: cursor.id, kinds: cursor.kinds };
-  await upsertState(db, "cursor", EVENT_CURSOR_KEY, value, now);
+export async function writeEventCursor(db: Db, cursor: EventCursor, now: number): Promise<void> {
+  const stateValue = { timestamp: cursor.seenAt, id: cursor.id, kinds: cursor.kinds };
+  await upsertServiceState(
+    db,
+    [{ serviceName: FINDER, stateType: "cursor", stateKey: EVENT_CURSOR_KEY, stateValue }],
+    { now },
+  );
 }
 
 /** Last successful fetch time per API source URL. */
-export async function readSourceCheckpoints(db: Queryable): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ state_key: string; ts: number | null }>(
-    `SELECT state_key, (state_value ->> 'timestamp')::bigint AS ts FROM service_state
-     WHERE service_name = $1 AND state_type = 'checkpoint' AND state_key ~ '^https?://'
-       AND jsonb_typeof(state_value -> 'timestamp') = 'number'`,
-    [FINDER],
-  );
-  return new Map(rows.flatMap((r) => (r.ts === null ? [] : [[r.state_key, r.ts] as const])));
+export async function readSourceCheckpoints(db: Db): Promise<Map<string, number>> {
+  const rows = await getServiceState(db, FINDER, "checkpoint");
+  const checkpoints = new Map<string, number>();
+  for (const { stateKey, stateValue } of rows) {
+    const { timestamp } = stateValue;
+    if (isSourceKey(stateKey) && typeof timestamp === "number") {
+      checkpoints.set(stateKey, timestamp);
+    }
+  }
+  return checkpoints;
 }
 
-export async function writeSourceCheckpoint(
-  db: Queryable,
-  url: string,
-  now: number,
-): Promise<void> {
-  await upsertState(db, "checkpoint", url, { timestamp: now }, now);
+export async function writeSourceCheckpoint(db: Db, url: string, now: number): Promise<void> {
+  await upsertServiceState(
+    db,
+    [
+      {
+        serviceName: FINDER,
+        stateType: "checkpoint",
+        stateKey: url,
+        stateValue: { timestamp: now },
+      },
+    ],
+    { now },
+  );
 }
 
 /**
@@ -134,31 +83,18 @@ export async function writeSourceCheckpoint(
  * the event cursor (e.g. per-relay cursors imported from the original). Returns the count.
  */
 export async function deleteStaleState(
-  db: Queryable,
+  db: Db,
   configuredSources: readonly string[],
 ): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM service_state
-     WHERE service_name = $1
-       AND ((state_type = 'checkpoint' AND state_key ~ '^https?://' AND state_key <> ALL($2::text[]))
-         OR (state_type = 'cursor' AND state_key <> $3))`,
-    [FINDER, configuredSources, EVENT_CURSOR_KEY],
-  );
-  return rowCount ?? 0;
-}
-
-async function upsertState(
-  db: Queryable,
-  type: "cursor" | "checkpoint",
-  key: string,
-  value: object,
-  now: number,
-): Promise<void> {
-  await db.query(
-    `INSERT INTO service_state (service_name, state_type, state_key, state_value, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5)
-     ON CONFLICT (service_name, state_type, state_key)
-     DO UPDATE SET state_value = EXCLUDED.state_value, updated_at = EXCLUDED.updated_at`,
-    [FINDER, type, key, JSON.stringify(value), now],
+  const configured = new Set(configuredSources);
+  const checkpoints = (await getServiceState(db, FINDER, "checkpoint"))
+    .map((r) => r.stateKey)
+    .filter((key) => isSourceKey(key) && !configured.has(key));
+  const cursors = (await getServiceState(db, FINDER, "cursor"))
+    .map((r) => r.stateKey)
+    .filter((key) => key !== EVENT_CURSOR_KEY);
+  return (
+    (await deleteServiceState(db, FINDER, "checkpoint", checkpoints)) +
+    (await deleteServiceState(db, FINDER, "cursor", cursors))
   );
 }

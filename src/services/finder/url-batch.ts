@@ -1,7 +1,11 @@
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
+import {
+  insertCandidates,
+  knownUrls,
+  type NewCandidate,
+} from "../../core/db/service-state/candidates.js";
 import { parseRelayUrl } from "../../models/index.js";
 import type { Network } from "../../models/network.js";
-import { insertCandidates, knownUrls, type NewCandidate } from "../shared/candidates.js";
 import type { FinderCounts } from "./counts.js";
 import type { UrlSource } from "./extract.js";
 
@@ -48,7 +52,7 @@ export class UrlBatch {
   }
 
   /** Writes the candidates; returns how many were added. Empty afterwards, even on error. */
-  async flush(db: Queryable, now: number): Promise<number> {
+  async flush(db: Db, now: number): Promise<number> {
     const pending = [...this.#pending];
     const repeats = [...this.#repeats];
     this.#pending.clear();

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { insertRelays } from "../../core/db/relays.js";
+import { insertCandidates } from "../../core/db/service-state/candidates.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { BrotrError } from "../../models/errors.js";
-import { insertCandidates, insertRelaysDirect } from "../shared/candidates.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import type { SeederConfig } from "./config.js";
 import { type ParsedSeedFile, parseSeedText, type SeedEntry } from "./seed-file.js";
@@ -38,7 +39,10 @@ async function insertEntries(
           batch.map((e) => ({ url: e.url, network: e.network, source: "seed" })),
           now,
         )
-      : await insertRelaysDirect(ctx.db, batch, now);
+      : await insertRelays(
+          ctx.db,
+          batch.map((e) => ({ url: e.url, network: e.network, discoveredAt: now })),
+        );
   }
   return added;
 }

@@ -4,7 +4,7 @@
  * export instead of growing a buffer.
  */
 import type { Writable } from "node:stream";
-import type { Queryable } from "../../core/db/pool.js";
+import type { Db } from "../../core/db/pool.js";
 import {
   type ArchivedEvent,
   type EventCursor,
@@ -106,7 +106,7 @@ function nextLimit(limit: number, bytes: number, target: number, max: number): n
  * error (e.g. EPIPE when the reader went away) or a database error.
  */
 export async function exportEvents(
-  db: Queryable,
+  db: Db,
   query: EventQuery,
   out: Writable,
   options: ExportOptions = {},

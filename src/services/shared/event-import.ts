@@ -6,7 +6,7 @@
  */
 import { type ArchiveItem, archiveEvents } from "../../core/db/archive.js";
 import type { Profile } from "../../core/db/migrate.js";
-import type { TxCapable } from "../../core/db/sql.js";
+import type { Db } from "../../core/db/pool.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { type Line, readLines } from "../../utils/lines.js";
 import type { Verifier, VerifyResult } from "../../utils/verify/pool.js";
@@ -88,7 +88,7 @@ class Batch {
 }
 
 interface Run {
-  db: TxCapable;
+  db: Db;
   verifier: Verifier;
   options: ImportOptions;
   seenAt: number;
@@ -204,7 +204,7 @@ function isFull(batch: Batch, options: ImportOptions): boolean {
  * verifier) failure; the batches written before it stay written.
  */
 export async function importEvents(
-  db: TxCapable,
+  db: Db,
   verifier: Verifier,
   input: AsyncIterable<Buffer | Uint8Array | string>,
   options: ImportOptions,

@@ -1,22 +1,22 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import type { NetworksConfig } from "../../core/config/schemas.js";
-import { withTransaction } from "../../core/db/pool.js";
+import {
+  type Candidate,
+  type CandidateFailure,
+  countDueCandidates,
+  deleteSpentCandidates,
+  fetchDueCandidates,
+  type Promotion,
+} from "../../core/db/service-state/candidates.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { isOverlay, NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
-import { type Candidate, promoteCandidates } from "../shared/candidates.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import { nextAttemptAt } from "./backoff.js";
 import type { ProcessingConfig, ValidatorConfig } from "./config.js";
 import { validatorMetrics } from "./metrics.js";
 import { type ProbeResult, probeRelay } from "./probe.js";
-import {
-  type CandidateFailure,
-  countDueCandidates,
-  deleteSpentCandidates,
-  fetchDueCandidates,
-  recordCandidateFailures,
-} from "./queries.js";
+import { recordProbeResults } from "./queries.js";
 
 export interface ValidatorOptions {
   /** Name resolution for clearnet hosts (default: the system resolver). Tests pass a fake. */
@@ -43,8 +43,6 @@ interface Runtime {
   limits: Map<Network, LimitFunction>;
   resolver: Resolver | undefined;
 }
-
-type Promotion = { url: string; network: Network; firstSeen: number };
 
 /** Probes one candidate within its network's concurrency limit and deadline. */
 function probeCandidate(rt: Runtime, candidate: Candidate, signal: AbortSignal) {
@@ -103,10 +101,7 @@ async function processChunk(
   const results = await Promise.all(chunk.map((c) => probeCandidate(rt, c, ctx.signal)));
   const now = ctx.now();
   const { valid, failed } = sortResults(rt, ctx, chunk, results, now);
-  await withTransaction(ctx.db, async (client) => {
-    await promoteCandidates(client, valid);
-    await recordCandidateFailures(client, failed, now);
-  });
+  await recordProbeResults(ctx.db, valid, failed, now);
   const aborted = chunk.length - valid.length - failed.length;
   return { promoted: valid.length, failed: failed.length, aborted };
 }

@@ -1,6 +1,13 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import type { Db } from "../../../src/core/db/pool.js";
+import { scanEvents } from "../../../src/core/db/read/event-scan.js";
+import {
+  latestRelayMetadata,
+  relayMetadataHistory,
+} from "../../../src/core/db/read/relay-metadata.js";
+import { listRelays } from "../../../src/core/db/read/relays.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -53,14 +60,6 @@ read(
   ["t:rare"],
 );
 read(
-  "finder: first sightings after its cursor",
-  "event_first_seen_at_idx",
-  `SELECT id FROM event WHERE first_seen_at >= $1 AND (first_seen_at > $1 OR id > decode($2, 'hex'))
-     AND first_seen_at <= $3
-   ORDER BY first_seen_at, id LIMIT 500`,
-  [1_700_099_000, "00".repeat(32), 1_700_099_500],
-);
-read(
   "relays an event was seen on",
   "event_relay_pkey",
   "SELECT relay_id, seen_at FROM event_relay WHERE event_id = decode($1, 'hex')",
@@ -111,6 +110,54 @@ read(
   [Buffer.alloc(32, 1)],
 );
 read("relay by URL", "relay_url_key", "SELECT id FROM relay WHERE url = $1", ["wss://r3.example"]);
+
+/** Reads of core/db/read, EXPLAINed with the very statements the functions send. */
+const CALLS: { name: string; index: string; call: (db: Db) => Promise<unknown> }[] = [
+  {
+    name: "finder: first sightings after its cursor (scanEvents)",
+    index: "event_first_seen_at_idx",
+    call: (db) =>
+      scanEvents(db, {
+        after: { seenAt: 1_700_099_000, id: "00".repeat(32) },
+        until: 1_700_099_500,
+        limit: 500,
+        kinds: null,
+        maxContentBytes: 65_536,
+      }),
+  },
+  {
+    name: "API: relays of a network, keyset by URL (listRelays)",
+    index: "relay_url_key",
+    call: (db) => listRelays(db, { network: "clearnet", after: "wss://many5.example" }),
+  },
+  {
+    name: "API: latest checks of relays (latestRelayMetadata)",
+    index: "relay_metadata_latest_idx",
+    call: (db) => latestRelayMetadata(db, ["wss://r3.example", "wss://r4.example"]),
+  },
+  {
+    name: "API: history of one relay in a time range (relayMetadataHistory)",
+    index: "relay_metadata_pkey",
+    call: (db) =>
+      relayMetadataHistory(db, "wss://r3.example", {
+        since: 1_700_000_000 + 900 * 3600,
+        until: 1_700_000_000 + 950 * 3600,
+      }),
+  },
+];
+
+/** The statements a read sends, captured by a handle that answers every query with no rows. */
+async function statementsOf(call: (db: Db) => Promise<unknown>) {
+  const sent: { text: string; values: unknown[] }[] = [];
+  const capture = {
+    async query(text: string, values: unknown[] = []) {
+      sent.push({ text, values });
+      return { rows: [], rowCount: 0 };
+    },
+  };
+  await call(capture as unknown as Db);
+  return sent;
+}
 
 const RELAYS = Array.from({ length: 40 }, (_, i) => `wss://r${i}.example`);
 const EVENTS = 12_000;
@@ -235,13 +282,22 @@ describe("reads and their indexes", () => {
     expect([...used], JSON.stringify(rows[0]["QUERY PLAN"]).slice(0, 800)).toContain(r.index);
   });
 
+  it.each(CALLS.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const statements = await statementsOf(c.call);
+    expect(statements).toHaveLength(1);
+    const [{ text, values }] = statements as [{ text: string; values: unknown[] }];
+    const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+    const used = await indexesUsed(db, rows[0]["QUERY PLAN"]);
+    expect([...used], JSON.stringify(rows[0]["QUERY PLAN"]).slice(0, 800)).toContain(c.index);
+  });
+
   it("keeps no index of the big tables that no read needs", async () => {
     const { rows } = await db.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_class t ON t.oid = i.indrelid
        WHERE t.relname IN ('event', 'event_relay', 'relay', 'relay_metadata') ORDER BY 1`,
     );
-    const needed = new Set(READS.map((r) => r.index));
+    const needed = new Set([...READS, ...CALLS].map((r) => r.index));
     // relay_pkey: the relay id every sighting and snapshot refers to.
     needed.add("relay_pkey");
     // relay_network_idx: relays of a network (status, the API's filters).

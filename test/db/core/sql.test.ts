@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataIntegrityError } from "../../../src/core/db/errors.js";
-import { withTransaction } from "../../../src/core/db/pool.js";
-import { inTransaction, many, maybeOne, one } from "../../../src/core/db/sql.js";
+import { many, maybeOne, one } from "../../../src/core/db/sql.js";
+import { transaction } from "../../../src/core/db/transaction.js";
 import { NotFoundError } from "../../../src/models/errors.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
@@ -33,13 +33,13 @@ describe("cardinality helpers", () => {
     await expect(many(db.pool, ROWS, [0])).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it("inTransaction nests in a caller's transaction and refuses a client outside one", async () => {
+  it("transaction nests in a caller's transaction and refuses a client outside one", async () => {
     await db.pool.query("CREATE TABLE t (v int)");
     await expect(
-      withTransaction(db.pool, async (client) => {
-        await inTransaction(client, (c) => c.query("INSERT INTO t VALUES (1)"));
+      transaction(db.pool, async (client) => {
+        await transaction(client, (c) => c.query("INSERT INTO t VALUES (1)"));
         await expect(
-          inTransaction(client, async (c) => {
+          transaction(client, async (c) => {
             await c.query("INSERT INTO t VALUES (2)");
             throw new Error("inner");
           }),
@@ -50,7 +50,7 @@ describe("cardinality helpers", () => {
     expect((await db.pool.query("SELECT count(*)::int AS n FROM t")).rows[0].n).toBe(0);
     const client = await db.pool.connect();
     try {
-      await expect(inTransaction(client, async () => 1)).rejects.toThrow(/transaction block/);
+      await expect(transaction(client, async () => 1)).rejects.toThrow(/transaction block/);
     } finally {
       client.release();
     }

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { archiveEvents } from "../../../src/core/db/archive.js";
+import type { Candidate } from "../../../src/core/db/service-state/candidates.js";
 import type { Service, ServiceContext } from "../../../src/core/service.js";
 import { createFinder, finderConfigSchema } from "../../../src/services/finder/service.js";
 import { seederConfigSchema } from "../../../src/services/seeder/config.js";
 import { createSeeder } from "../../../src/services/seeder/service.js";
-import type { Candidate } from "../../../src/services/shared/candidates.js";
 import { validatorConfigSchema } from "../../../src/services/validator/config.js";
 import { createValidator } from "../../../src/services/validator/service.js";
 import {

@@ -5,7 +5,7 @@
  */
 import type { NostrEvent } from "../../../models/event-types.js";
 import { DataIntegrityError } from "../errors.js";
-import type { Queryable } from "../pool.js";
+import type { Db } from "../pool.js";
 import { any } from "../sql.js";
 
 /** Which events; every field is optional and they combine with AND. */
@@ -101,7 +101,7 @@ function toArchived(row: EventRow, withRelays: boolean): ArchivedEvent {
  * DataIntegrityError on an event stored without its payload (a lilbrotr archive).
  */
 export async function readEventPage(
-  db: Queryable,
+  db: Db,
   query: EventQuery,
   options: EventPageOptions,
 ): Promise<EventPage> {

@@ -1,8 +1,8 @@
 import { getEventListeners } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../../src/core/config/load.js";
+import { insertCandidates } from "../../../../src/core/db/service-state/candidates.js";
 import type { Network } from "../../../../src/models/index.js";
-import { insertCandidates } from "../../../../src/services/shared/candidates.js";
 import { validatorConfigSchema } from "../../../../src/services/validator/config.js";
 import { createValidator } from "../../../../src/services/validator/service.js";
 import { readCandidates } from "../../../support/candidates.js";

@@ -1,6 +1,11 @@
-import type { ServiceState, StateType } from "../../models/service-state.js";
-import type { Queryable } from "./pool.js";
-import { affected, any, uniqueBy } from "./sql.js";
+import type { ServiceState, StateType } from "../../../models/service-state.js";
+import type { Db } from "../pool.js";
+import { affected, any, uniqueBy } from "../sql.js";
+
+/**
+ * The owner of `service_state`: every statement on the table is in this folder. This file has
+ * the generic row operations; candidates.ts and last-cycle.ts the typed state built on them.
+ */
 
 type StateValue = ServiceState["stateValue"];
 
@@ -11,18 +16,25 @@ function keyOf(s: ServiceState): string {
   return JSON.stringify([s.serviceName, s.stateType, s.stateKey]);
 }
 
-function params(rows: readonly ServiceState[]): unknown[] {
+export interface WriteOptions {
+  /** updated_at in unix seconds (default the server's clock). */
+  now?: number;
+}
+
+function params(rows: readonly ServiceState[], options: WriteOptions): unknown[] {
   return [
     rows.map((r) => r.serviceName),
     rows.map((r) => r.stateType),
     rows.map((r) => r.stateKey),
     rows.map((r) => JSON.stringify(r.stateValue)),
+    options.now ?? null,
   ];
 }
 
 const UPSERT = `
   INSERT INTO service_state (service_name, state_type, state_key, state_value, updated_at)
-  SELECT u.name, u.type, u.key, u.value::jsonb, extract(epoch FROM now())::bigint
+  SELECT u.name, u.type, u.key, u.value::jsonb,
+         coalesce($5::bigint, extract(epoch FROM now())::bigint)
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(name, type, key, value)
   ORDER BY 1, 2, 3
   ON CONFLICT (service_name, state_type, state_key) DO UPDATE
@@ -33,12 +45,13 @@ const UPSERT = `
  * the last row wins. Returns the number of rows written.
  */
 export async function upsertServiceState(
-  db: Queryable,
+  db: Db,
   rows: readonly ServiceState[],
+  options: WriteOptions = {},
 ): Promise<number> {
   const unique = uniqueBy(rows, keyOf, "last");
   if (unique.length === 0) return 0;
-  return affected(db, UPSERT, params(unique));
+  return affected(db, UPSERT, params(unique, options));
 }
 
 const MERGE = UPSERT.replace(
@@ -49,10 +62,12 @@ const MERGE = UPSERT.replace(
 /**
  * Like upsertServiceState, but merges each value's top-level keys into the stored object
  * (`state_value || value`); repeats of a key in the batch are merged in order.
+ * @planned synchronizer: partial updates of a per-relay state row (no caller yet)
  */
 export async function mergeServiceState(
-  db: Queryable,
+  db: Db,
   rows: readonly ServiceState[],
+  options: WriteOptions = {},
 ): Promise<number> {
   const byKey = new Map<string, ServiceState>();
   for (const r of rows) {
@@ -61,7 +76,7 @@ export async function mergeServiceState(
     byKey.set(keyOf(r), { ...r, stateValue });
   }
   if (byKey.size === 0) return 0;
-  return affected(db, MERGE, params([...byKey.values()]));
+  return affected(db, MERGE, params([...byKey.values()], options));
 }
 
 interface StateRow {
@@ -72,7 +87,7 @@ interface StateRow {
 
 /** Rows of one service and type (or the one `key`), ordered by key. */
 export async function getServiceState(
-  db: Queryable,
+  db: Db,
   serviceName: string,
   stateType: StateType,
   key?: string,
@@ -95,7 +110,7 @@ export async function getServiceState(
 
 /** Deletes the given keys of one service and type; returns how many existed. */
 export async function deleteServiceState(
-  db: Queryable,
+  db: Db,
   serviceName: string,
   stateType: StateType,
   keys: readonly string[],

@@ -4,9 +4,9 @@ import {
   getServiceState,
   mergeServiceState,
   upsertServiceState,
-} from "../../../src/core/db/service-state.js";
-import type { ServiceState } from "../../../src/models/service-state.js";
-import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+} from "../../../../src/core/db/service-state/rows.js";
+import type { ServiceState } from "../../../../src/models/service-state.js";
+import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 
 function cursor(key: string, stateValue: Record<string, unknown>): ServiceState {
   return { serviceName: "synchronizer", stateType: "cursor", stateKey: key, stateValue };
