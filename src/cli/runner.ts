@@ -35,6 +35,8 @@ export interface RunRequest extends GlobalOptions {
   configPath?: string;
   /** `bigbrotr up`: skip disabled services, one metrics server, one failure stops all. */
   together: boolean;
+  /** A single service's own command-line options (`--relay` of the synchronizer). */
+  serviceFlags?: Readonly<Record<string, string>>;
 }
 
 /** What main.ts gives the runner: the shutdown signal and a hook for a forced exit. */
@@ -62,7 +64,7 @@ async function loadServices(
     const path = request.configPath ?? join(configDir, "services", `${entry.name}.yaml`);
     const raw = await readYamlFile(path, request.configPath === undefined);
     if (raw === undefined) log.warn({ service: entry.name, path }, "config_missing_using_defaults");
-    const { service, config } = entry.load(deps, raw, path);
+    const { service, config } = entry.load(deps, raw, path, request.serviceFlags);
     if (request.together && !config.enabled) {
       log.info({ service: entry.name }, "service_disabled");
       continue;

@@ -2,14 +2,27 @@ import type { z } from "zod";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { Service } from "../core/service.js";
+import { ConfigError } from "../models/errors.js";
+import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
 import { createRefresher } from "../services/refresher/service.js";
 import { seederConfigSchema } from "../services/seeder/config.js";
 import { createSeeder } from "../services/seeder/service.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
+import { synchronizerConfigSchema } from "../services/synchronizer/config.js";
+import { createSynchronizer } from "../services/synchronizer/service.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
+
+/** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
+export interface ServiceFlag {
+  /** Commander syntax, e.g. "--relay <url>". */
+  readonly flags: string;
+  readonly description: string;
+  /** The key commander gives it (camelCase of the long name). */
+  readonly key: string;
+}
 
 /** One runnable service: how to validate its config and build it. */
 export interface ServiceEntry {
@@ -17,11 +30,13 @@ export interface ServiceEntry {
   readonly description: string;
   /** Runs a single cycle even under `bigbrotr up` (the seeder). */
   readonly oneShot: boolean;
+  readonly flags: readonly ServiceFlag[];
   /** Validates the raw YAML (throws ConfigError) and builds the service. */
   load(
     deps: ServiceDeps,
     raw: unknown,
     source: string,
+    flags?: Readonly<Record<string, string>>,
   ): { service: Service; config: ServiceBaseConfig };
   /** Validates only (for `bigbrotr config check`). */
   validate(raw: unknown, source: string): ServiceBaseConfig;
@@ -31,16 +46,22 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
   name: string;
   description: string;
   schema: S;
-  create: (deps: ServiceDeps, config: z.output<S>) => Service;
+  create: (
+    deps: ServiceDeps,
+    config: z.output<S>,
+    flags: Readonly<Record<string, string>>,
+  ) => Service;
   oneShot?: boolean;
+  flags?: readonly ServiceFlag[];
 }): ServiceEntry {
   return {
     name: options.name,
     description: options.description,
     oneShot: options.oneShot ?? false,
-    load(deps, raw, source) {
+    flags: options.flags ?? [],
+    load(deps, raw, source, flags = {}) {
       const config = parseConfig(options.schema, raw, source);
-      return { service: options.create(deps, config), config };
+      return { service: options.create(deps, config, flags), config };
     },
     validate: (raw, source) => parseConfig(options.schema, raw, source),
   };
@@ -66,6 +87,19 @@ export const SERVICES: readonly ServiceEntry[] = [
     description: "probe candidates and promote those that answer like a Nostr relay",
     schema: validatorConfigSchema,
     create: (deps, config) => createValidator(deps, config),
+  }),
+  defineService({
+    name: "synchronizer",
+    description: "archive the events of every relay, resumably, from a per-relay cursor",
+    schema: synchronizerConfigSchema,
+    flags: [{ flags: "--relay <url>", description: "sync only this relay", key: "relay" }],
+    create: (deps, config, flags) => {
+      if (flags.relay === undefined) return createSynchronizer(deps, config);
+      const parsed = parseRelayUrl(flags.relay, { allowPrivate: deps.brotr.allow_private });
+      if (!parsed.ok)
+        throw new ConfigError(`--relay ${flags.relay}: ${parsed.reason}`, [parsed.reason]);
+      return createSynchronizer(deps, config, { relayUrl: parsed.url });
+    },
   }),
   defineService({
     name: "refresher",

@@ -49,7 +49,7 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
   });
 
   for (const entry of SERVICES) {
-    common(
+    const command = common(
       program
         .command(entry.name)
         .description(entry.description)
@@ -58,11 +58,19 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
           "--config <path>",
           "service config file (default <config-dir>/services/<name>.yaml)",
         ),
-    ).action(async (flags: RunFlags) => {
+    );
+    for (const f of entry.flags) command.option(f.flags, f.description);
+    command.action(async (flags: RunFlags & Record<string, unknown>) => {
+      const serviceFlags: Record<string, string> = {};
+      for (const f of entry.flags) {
+        const value = flags[f.key];
+        if (typeof value === "string") serviceFlags[f.key] = value;
+      }
       process.exitCode = await runServices(
         {
           ...globals(flags),
           ...(flags.config ? { configPath: flags.config } : {}),
+          serviceFlags,
           entries: [entry],
           once: flags.once ?? false,
           together: false,

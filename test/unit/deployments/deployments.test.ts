@@ -142,7 +142,7 @@ describe.each(PROFILES)("%s compose file", (profile) => {
   });
 
   it("keeps the services of later issues behind the `later` profile and tor behind `tor`", () => {
-    for (const name of ["monitor", "synchronizer", "api"]) {
+    for (const name of ["monitor", "api"]) {
       expect(c.services[name]?.profiles).toEqual(["later"]);
     }
     expect(c.services.tor?.profiles).toEqual(["tor"]);

@@ -124,3 +124,12 @@ export async function readEventPage(
       : null;
   return { events, next };
 }
+
+/** Which of `ids` (hex) are archived: the synchronizer skips their signature checks. */
+export async function storedEventIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await any<{ id: Buffer }>(db, "SELECT id FROM event WHERE id = ANY($1::bytea[])", [
+    ids.map((id) => Buffer.from(id, "hex")),
+  ]);
+  return new Set(rows.map((r) => r.id.toString("hex")));
+}

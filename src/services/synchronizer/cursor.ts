@@ -1,0 +1,104 @@
+/**
+ * The synchronizer's per-relay cursor, kept in service_state (synchronizer, cursor, <url>)
+ * and committed in the same transaction as the sightings it covers (archiveEvents' `cursor`):
+ * it never runs ahead of the data.
+ */
+import type { Filter } from "../../models/event-types.js";
+import type { ServiceState } from "../../models/service-state.js";
+import type { Gap } from "./window.js";
+
+export const SYNCHRONIZER = "synchronizer";
+/** Gaps kept per relay (the oldest are dropped beyond this). */
+export const MAX_GAPS = 50;
+
+export interface SyncCursor {
+  /** Every event of `filter` with created_at ≤ until has been fetched (−1: nothing yet). */
+  until: number;
+  /** The filter the cursor is for, as canonical JSON: another filter starts over. */
+  filter: string;
+  /** Largest page the relay returned (the walk's notion of "a cut page"). */
+  pageSize: number;
+  /** The relay answers oldest first. */
+  ascending: boolean;
+  /** Seconds per window that last worked well (adapted as the walk goes). */
+  chunk: number;
+  gaps: Gap[];
+}
+
+/** The filter's canonical JSON: keys sorted, so equal filters compare equal. */
+export function filterKey(filter: Filter): string {
+  const sorted = Object.fromEntries(Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(sorted);
+}
+
+const num = (v: unknown, fallback: number) =>
+  typeof v === "number" && Number.isFinite(v) ? v : fallback;
+
+function isGap(v: unknown): v is Gap {
+  if (typeof v !== "object" || v === null) return false;
+  const g = v as Record<string, unknown>;
+  return typeof g.since === "number" && typeof g.until === "number" && typeof g.reason === "string";
+}
+
+/** Reads a stored cursor document; anything missing or malformed gets a safe default. */
+export function parseCursor(value: Record<string, unknown> | null, filter: Filter): SyncCursor {
+  const key = filterKey(filter);
+  const fresh: SyncCursor = {
+    until: -1,
+    filter: key,
+    pageSize: 0,
+    ascending: false,
+    chunk: 86_400,
+    gaps: [],
+  };
+  if (value === null) return fresh;
+  const stored = {
+    until: Math.trunc(num(value.until, -1)),
+    filter: typeof value.filter === "string" ? value.filter : "",
+    pageSize: Math.trunc(num(value.page_size, 0)),
+    ascending: value.ascending === true,
+    chunk: Math.max(1, Math.trunc(num(value.chunk, 86_400))),
+    gaps: Array.isArray(value.gaps) ? value.gaps.filter(isGap) : [],
+  };
+  // Another filter: what was fetched says nothing about it (the learned page size holds).
+  if (stored.filter !== key)
+    return { ...fresh, pageSize: stored.pageSize, ascending: stored.ascending };
+  return stored;
+}
+
+/** The service_state row of a cursor. */
+export function cursorRow(url: string, cursor: SyncCursor): ServiceState {
+  return {
+    serviceName: SYNCHRONIZER,
+    stateType: "cursor",
+    stateKey: url,
+    stateValue: {
+      until: cursor.until,
+      filter: cursor.filter,
+      page_size: cursor.pageSize,
+      ascending: cursor.ascending,
+      chunk: cursor.chunk,
+      gaps: cursor.gaps.slice(-MAX_GAPS),
+    },
+  };
+}
+
+/**
+ * Next window size: doubled when the last window needed at most two requests (little data),
+ * halved when it needed more than `busy` (so progress is committed often), within bounds.
+ */
+export function nextChunk(chunk: number, requests: number, busy = 8): number {
+  if (requests <= 2) return Math.min(chunk * 2, 365 * 86_400);
+  if (requests > busy) return Math.max(1, Math.floor(chunk / 2));
+  return chunk;
+}
+
+/** Merges new gaps in, dropping those a re-fetch has now covered without a gap. */
+export function mergeGaps(
+  old: readonly Gap[],
+  covered: { since: number; until: number },
+  found: readonly Gap[],
+): Gap[] {
+  const kept = old.filter((g) => g.until < covered.since || g.since > covered.until);
+  return [...kept, ...found].slice(-MAX_GAPS);
+}

@@ -1,0 +1,43 @@
+import type { LabelledCounter, LabelledGauge, ServiceMetrics } from "../../core/metrics.js";
+
+export interface SynchronizerMetrics {
+  /** Labels network, outcome (caught-up | partial | failed). */
+  relays: LabelledCounter;
+  /** Label network: distinct events fetched per relay (new or not). */
+  fetched: LabelledCounter;
+  /** Label table (event | event_relay): rows that were new. */
+  stored: LabelledCounter;
+  /** Labels network, reason (bad-id | bad-sig | invalid | unstorable | out-of-bounds). */
+  invalid: LabelledCounter;
+  /** Label network: REQs sent. */
+  requests: LabelledCounter;
+  /** Label network: gaps recorded at the end of the last cycle. */
+  gaps: LabelledGauge;
+  /** Label stage (queued): sightings waiting for the writer. */
+  queue: LabelledGauge;
+}
+
+export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetrics {
+  return {
+    relays: metrics.counter("brotr_synchronizer_relays_total", "Relays synced, by outcome", [
+      "network",
+      "outcome",
+    ]),
+    fetched: metrics.counter(
+      "brotr_synchronizer_events_fetched_total",
+      "Distinct events fetched from relays",
+      ["network"],
+    ),
+    stored: metrics.counter("brotr_synchronizer_rows_stored_total", "New rows written", ["table"]),
+    invalid: metrics.counter(
+      "brotr_synchronizer_invalid_events_total",
+      "Events refused, by reason",
+      ["network", "reason"],
+    ),
+    requests: metrics.counter("brotr_synchronizer_requests_total", "REQs sent", ["network"]),
+    gaps: metrics.gauge("brotr_synchronizer_gaps", "Windows that could not be fetched completely", [
+      "network",
+    ]),
+    queue: metrics.gauge("brotr_synchronizer_queue", "Sightings waiting for the writer", ["stage"]),
+  };
+}

@@ -1,0 +1,170 @@
+import pLimit from "p-limit";
+import { DbError } from "../../core/db/errors.js";
+import { storedEventIds } from "../../core/db/read/events.js";
+import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
+import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import { toError } from "../../models/errors.js";
+import type { NostrEvent } from "../../models/event-types.js";
+import { NETWORKS, type Network } from "../../models/index.js";
+import type { VerifyBatch } from "../../nips/nip01/index.js";
+import type { Resolver } from "../../utils/dns.js";
+import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
+import type { ServiceDeps } from "../shared/deps.js";
+import type { SynchronizerConfig } from "./config.js";
+import { SYNCHRONIZER } from "./cursor.js";
+import { synchronizerMetrics } from "./metrics.js";
+import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
+import { SightingWriter } from "./writer.js";
+
+export interface SynchronizerOptions {
+  /** Name resolution for clearnet hosts (default: the system resolver). Tests pass a fake. */
+  resolver?: Resolver;
+  /** Sync only this relay (CLI `--relay`). */
+  relayUrl?: string;
+  /** Verifier threads (default: one per core). */
+  verifierThreads?: number;
+}
+
+/**
+ * Signatures are checked once per id: ids already archived, or verified earlier in this
+ * process, skip the Schnorr check (their id still is recomputed by the relay client).
+ */
+function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
+  return async (events: NostrEvent[]) => {
+    const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
+    if (unknown.length > 0) verifier.markVerified(await storedEventIds(ctx.db, unknown));
+    const results = await verifier.verifyEvents(events, ctx.signal);
+    return results.map((r) => r === "ok");
+  };
+}
+
+function countInvalid(ctx: ServiceContext, network: Network, r: RelaySyncReport): number {
+  const m = synchronizerMetrics(ctx.metrics);
+  const reasons: [string, number][] = [
+    ["bad-id", r.stats.badId],
+    ["bad-sig", r.stats.badSig],
+    ["invalid", r.stats.invalid],
+    ["out-of-bounds", r.outOfBounds],
+  ];
+  let total = 0;
+  for (const [reason, n] of reasons) {
+    if (n > 0) m.invalid.inc({ network, reason }, n);
+    total += n;
+  }
+  return total;
+}
+
+/**
+ * The synchronizer: archives the events of every selected relay (most behind first) into
+ * event / event_relay, one writer per process, per-network concurrency, a per-relay cursor
+ * committed with the data it covers (docs/database.md, "Write path and crash safety").
+ */
+export function createSynchronizer(
+  deps: ServiceDeps,
+  config: SynchronizerConfig,
+  options: SynchronizerOptions = {},
+): Service {
+  const p = config.processing;
+  let verifier: Verifier | undefined;
+  const limits = new Map(NETWORKS.map((n) => [n, pLimit(deps.brotr.networks[n].max_tasks)]));
+
+  async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
+    const m = synchronizerMetrics(ctx.metrics);
+    verifier ??= await createVerifier(
+      options.verifierThreads === undefined ? {} : { threads: options.verifierThreads },
+    );
+    const networks = NETWORKS.filter((n) => deps.brotr.networks[n].enabled);
+    const relays = await relaysToSync(ctx.db, {
+      service: SYNCHRONIZER,
+      networks,
+      requireReadable: p.require_readable,
+      checkedSince: ctx.now() - p.max_metadata_age,
+      ...(options.relayUrl ? { url: options.relayUrl } : {}),
+    });
+    const report = {
+      relays: relays.length,
+      synced: 0,
+      failed: 0,
+      events: 0,
+      stored: 0,
+      sightings: 0,
+      invalid: 0,
+      gaps: 0,
+    };
+    const writer = new SightingWriter(ctx.db, {
+      profile: deps.brotr.profile,
+      batchSize: p.batch_size,
+      flushMs: p.flush_ms,
+      maxQueue: p.max_queue,
+      onBatch: (result) => {
+        report.stored += result.events;
+        report.sightings += result.eventRelays;
+        m.stored.inc({ table: "event" }, result.events);
+        m.stored.inc({ table: "event_relay" }, result.eventRelays);
+        if (result.rejected.length > 0) {
+          report.invalid += result.rejected.length;
+          m.invalid.inc({ network: "any", reason: "unstorable" }, result.rejected.length);
+        }
+        m.queue.set({ stage: "queued" }, writer.queued);
+      },
+    });
+    const verify = verifyBatch(ctx, verifier);
+    const gapsByNetwork = new Map<Network, number>();
+    const one = async (relay: SyncCandidate) => {
+      if (ctx.signal.aborted) return;
+      try {
+        const r = await syncRelay(
+          {
+            deps,
+            processing: p,
+            writer,
+            verify,
+            now: ctx.now,
+            signal: ctx.signal,
+            ...(options.resolver ? { resolver: options.resolver } : {}),
+          },
+          relay,
+        );
+        report.synced++;
+        report.events += r.events;
+        report.invalid += countInvalid(ctx, relay.network, r);
+        report.gaps += r.gaps.length;
+        gapsByNetwork.set(relay.network, (gapsByNetwork.get(relay.network) ?? 0) + r.gaps.length);
+        m.fetched.inc({ network: relay.network }, r.events);
+        m.requests.inc({ network: relay.network }, r.requests);
+        m.relays.inc({ network: relay.network, outcome: r.caughtUp ? "caught-up" : "partial" });
+        ctx.log.info(
+          {
+            relay: relay.url,
+            events: r.events,
+            requests: r.requests,
+            windows: r.windows,
+            gaps: r.gaps.length,
+            caughtUp: r.caughtUp,
+          },
+          "relay_synced",
+        );
+      } catch (error) {
+        // The database failing is the cycle's failure, not the relay's.
+        if (error instanceof DbError) throw error;
+        report.failed++;
+        m.relays.inc({ network: relay.network, outcome: "failed" });
+        ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
+      }
+    };
+    await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
+    await writer.flush();
+    for (const n of networks) m.gaps.set({ network: n }, gapsByNetwork.get(n) ?? 0);
+    m.queue.set({ stage: "queued" }, 0);
+    return report;
+  }
+
+  return {
+    name: SYNCHRONIZER,
+    runCycle,
+    async close() {
+      await verifier?.close();
+      verifier = undefined;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The one writer of a synchronizer process: relay workers hand it sightings and, after a
+ * window is complete, that relay's cursor; it writes them in batches through archiveEvents,
+ * each cursor in the same transaction as (or after) every sighting handed in before it.
+ * Batches go at `batchSize` sightings or after `flushMs`, whichever comes first; workers
+ * that add while `maxQueue` sightings wait are held until a batch is written (backpressure).
+ */
+import { type ArchiveItem, type ArchiveResult, archiveEvents } from "../../core/db/archive.js";
+import type { Profile } from "../../core/db/migrate.js";
+import type { Db } from "../../core/db/pool.js";
+import { RelayIdCache } from "../../core/db/relays.js";
+import type { ServiceState } from "../../models/service-state.js";
+
+export interface WriterOptions {
+  profile: Profile;
+  batchSize: number;
+  flushMs: number;
+  maxQueue: number;
+  /** Called (and awaited) after each written batch, before the next is written. */
+  onBatch?: (result: ArchiveResult, sightings: number) => void | Promise<void>;
+}
+
+export class SightingWriter {
+  readonly #db: Db;
+  readonly #options: WriterOptions;
+  readonly #relayIds = new RelayIdCache();
+  #items: ArchiveItem[] = [];
+  #cursors = new Map<string, ServiceState>();
+  #writing: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #failure: unknown;
+
+  constructor(db: Db, options: WriterOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  /** Sightings waiting or being written. */
+  get queued(): number {
+    return this.#items.length + this.#inFlight;
+  }
+
+  /** Queues sightings; waits while the queue is full. Throws a failed batch's error. */
+  async add(items: readonly ArchiveItem[]): Promise<void> {
+    this.#check();
+    for (const item of items) this.#items.push(item);
+    if (this.#items.length >= this.#options.batchSize) this.#flushSoon(0);
+    else this.#flushSoon(this.#options.flushMs);
+    while (this.queued >= this.#options.maxQueue) {
+      this.#flushSoon(0);
+      await this.#writing;
+      this.#check();
+    }
+  }
+
+  /** Records a relay's cursor; it is written with the next batch (never before its data). */
+  setCursor(row: ServiceState): void {
+    this.#cursors.set(row.stateKey, row);
+    this.#flushSoon(this.#options.flushMs);
+  }
+
+  /** Writes everything queued so far and waits for it. */
+  async flush(): Promise<void> {
+    this.#flushSoon(0);
+    await this.#writing;
+    this.#check();
+  }
+
+  #check(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Schedules a write in `ms` (0: chained now, so awaiting #writing covers it). */
+  #flushSoon(ms: number): void {
+    if (ms > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#chain();
+      }, ms);
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#chain();
+  }
+
+  #chain(): void {
+    this.#writing = this.#writing.then(() => this.#write());
+  }
+
+  async #write(): Promise<void> {
+    if (this.#failure !== undefined) return;
+    while (this.#items.length > 0 || this.#cursors.size > 0) {
+      const items = this.#items.splice(0, this.#options.batchSize);
+      // Cursors only with the batch that holds the last sighting queued before them.
+      const cursor = this.#items.length === 0 ? [...this.#cursors.values()] : [];
+      if (this.#items.length === 0) this.#cursors = new Map();
+      this.#inFlight = items.length;
+      try {
+        const result = await archiveEvents(this.#db, items, {
+          profile: this.#options.profile,
+          relayIds: this.#relayIds,
+          ...(cursor.length > 0 ? { cursor, asyncCommit: true } : {}),
+        });
+        await this.#options.onBatch?.(result, items.length);
+      } catch (error) {
+        this.#failure = error;
+        return;
+      } finally {
+        this.#inFlight = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/core/config/load.js";
+import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
+import type { Profile } from "../../../src/core/db/migrate.js";
+import { insertRelays } from "../../../src/core/db/relays.js";
+import { runOnce } from "../../../src/core/service.js";
+import { startCoreRelay } from "../../../src/devnet/core-relay.js";
+import { generateEvents } from "../../../src/devnet/event-factory.js";
+import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
+import type { NostrEvent } from "../../../src/models/event-types.js";
+import { connectRelay } from "../../../src/nips/nip01/index.js";
+import { synchronizerConfigSchema } from "../../../src/services/synchronizer/config.js";
+import { createSynchronizer } from "../../../src/services/synchronizer/service.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { createTestContext } from "../../support/service-context.js";
+
+const NOW = 1_700_200_000;
+const brotr = parseConfig(
+  brotrConfigSchema,
+  { allow_private: true, networks: { clearnet: { timeout: 5, max_tasks: 4 } } },
+  "test",
+);
+
+function synchronizer(profile: Profile, processing: Record<string, unknown> = {}) {
+  const config = parseConfig(
+    synchronizerConfigSchema,
+    {
+      processing: {
+        require_readable: false,
+        end_lag: 0,
+        lookback: 0,
+        batch_size: 500,
+        flush_ms: 50,
+        ...processing,
+      },
+    },
+    "test",
+  );
+  return createSynchronizer({ brotr: { ...brotr, profile } }, config, { verifierThreads: 1 });
+}
+
+async function archivedOn(db: TestDatabase, url: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
+     WHERE r.url = $1 ORDER BY 1`,
+    [url],
+  );
+  return rows.map((r) => r.id);
+}
+
+const ids = (events: readonly NostrEvent[]) => events.map((e) => e.id).sort();
+
+let events: NostrEvent[];
+let burst: NostrEvent[];
+const relays: FakeRelay[] = [];
+let core: { url: string; close(): Promise<void> };
+const coreSet: NostrEvent[] = [];
+
+beforeAll(async () => {
+  events = await generateEvents({
+    count: 700,
+    seed: 21,
+    startTime: NOW - 86_400,
+    spanSeconds: 80_000,
+  });
+  // Three pages of 25 in one second, of kinds that each fit a page.
+  burst = [];
+  for (const kind of [1, 7, 6, 0]) {
+    const one = { count: 18, seed: 30 + kind, startTime: NOW - 40_000, spanSeconds: 0, users: 30 };
+    burst.push(...(await generateEvents({ ...one, kinds: [kind] })));
+  }
+  core = await startCoreRelay({ defaultLimit: 40 });
+  const client = await connectRelay(core.url, {
+    network: "clearnet",
+    timeoutMs: 5000,
+    allowPrivate: true,
+  });
+  for (const e of events.slice(0, 300)) await client.publish(e);
+  // What the core relay holds: NIP-01 replaceable and addressable events keep only the
+  // newest per key, so it is less than what was published. One REQ within its maximum.
+  for await (const e of client.req([{ limit: 400 }])) coreSet.push(e);
+  await client.close();
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(relays.map((r) => r.close()));
+  await core?.close();
+});
+
+async function fake(options: Parameters<typeof startFakeRelay>[0]): Promise<FakeRelay> {
+  const r = await startFakeRelay(options);
+  relays.push(r);
+  return r;
+}
+
+describe.each(["bigbrotr", "lilbrotr"] as const)("synchronizer (%s)", (profile) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ profile });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("archives exactly each relay's set: a clamping fake relay and the independent core relay", async () => {
+    const clamped = await fake({ events: [...events, ...burst], maxLimit: 25 });
+    const bad = await fake({ events: events.slice(0, 50), invalidSignatures: true });
+    const urls = [clamped.url, bad.url, core.url];
+    await insertRelays(
+      db.pool,
+      urls.map((url) => ({ url, network: "clearnet" as const, discoveredAt: 1 })),
+    );
+    const t = createTestContext(db.pool, { service: "synchronizer", now: NOW });
+    const service = synchronizer(profile);
+    try {
+      const outcome = await runOnce(service, t.ctx);
+      expect(outcome.ok, String(outcome.error)).toBe(true);
+      expect(await archivedOn(db, clamped.url)).toEqual(ids([...events, ...burst]));
+      expect(coreSet.length).toBeGreaterThan(200);
+      expect(await archivedOn(db, core.url)).toEqual(ids(coreSet));
+      // Forged signatures are refused and counted, never stored.
+      expect(await archivedOn(db, bad.url)).toEqual([]);
+      expect(
+        await t.metric("brotr_synchronizer_invalid_events_total", { reason: "bad-sig" }),
+      ).toBeGreaterThanOrEqual(50);
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM event");
+      expect(rows[0].n).toBe(new Set(ids([...events, ...burst, ...coreSet])).size);
+
+      // A second cycle finds nothing new and writes nothing; cursors stay where they are.
+      const before = await db.pool.query(
+        "SELECT state_key, state_value FROM service_state WHERE service_name = 'synchronizer' ORDER BY 1",
+      );
+      const again = await runOnce(service, t.ctx);
+      expect(again.report).toMatchObject({ stored: 0, sightings: 0, failed: 0 });
+      const after = await db.pool.query(
+        "SELECT state_key, state_value FROM service_state WHERE service_name = 'synchronizer' ORDER BY 1",
+      );
+      expect(after.rows).toEqual(before.rows);
+      expect(after.rows.map((r) => r.state_value.until)).toEqual([NOW, NOW, NOW]);
+    } finally {
+      await service.close?.();
+    }
+  });
+
+  it("resumes from its cursor: only events after it are fetched, late ones within the lookback too", async () => {
+    const relay = await fake({ events: events.slice(0, 200), maxLimit: 50 });
+    await insertRelays(db.pool, [{ url: relay.url, network: "clearnet", discoveredAt: 1 }]);
+    const t = createTestContext(db.pool, { service: "synchronizer", now: NOW });
+    const service = synchronizer(profile, { lookback: 3600 });
+    try {
+      await runOnce(service, t.ctx);
+      const newer = await generateEvents({
+        count: 30,
+        seed: 77,
+        startTime: NOW + 100,
+        spanSeconds: 500,
+      });
+      const late = await generateEvents({
+        count: 5,
+        seed: 78,
+        startTime: NOW - 600,
+        spanSeconds: 100,
+      });
+      relay.addEvents([...newer, ...late]);
+      t.clock.now = NOW + 1000;
+      const reqsBefore = relay.received.filter((m) => Array.isArray(m) && m[0] === "REQ").length;
+      await runOnce(service, t.ctx);
+      expect(await archivedOn(db, relay.url)).toEqual(
+        ids([...events.slice(0, 200), ...newer, ...late]),
+      );
+      // The second cycle asked only about [cursor − lookback, now]: a handful of requests.
+      const reqs = relay.received.filter((m) => Array.isArray(m) && m[0] === "REQ");
+      expect(reqs.length - reqsBefore).toBeLessThan(8);
+      for (const m of reqs.slice(reqsBefore)) {
+        expect((m as [string, string, { since: number }])[2].since).toBeGreaterThanOrEqual(
+          NOW - 3600,
+        );
+      }
+    } finally {
+      await service.close?.();
+    }
+  });
+});
