@@ -8,7 +8,7 @@ import { transaction } from "../../src/core/db/transaction.js";
 /**
  * The write path of schema v1 (migrations 000001–000004), kept for `bench:db` only, so the
  * v1 figures are measured in the same run as v2's: relays by URL, events without
- * first_seen_at, and sightings carrying the relay URL, checked by per-row foreign keys.
+ * stored_xid, and sightings carrying the relay URL, checked by per-row foreign keys.
  */
 
 function eventLine(row: EventRow, profile: Profile): string {
@@ -50,10 +50,7 @@ export async function archiveEventsV1(
   items: readonly ArchiveItem[],
   profile: Profile,
 ): Promise<{ events: number; eventRelays: number }> {
-  const { rows } = prepareEvents(
-    items.map((i) => i.event),
-    0,
-  );
+  const { rows } = prepareEvents(items.map((i) => i.event));
   const relays = [...new Map(items.map((i) => [i.relayUrl, i])).values()].sort((a, b) =>
     a.relayUrl < b.relayUrl ? -1 : 1,
   );

@@ -4,8 +4,8 @@
 --   interface speaks. event_relay and relay_metadata refer to relays by id.
 -- * event_relay becomes (event_id, relay_id, seen_at): about 170 bytes a sighting with its
 --   two indexes, against about 445 when every row and index carried the URL.
--- * event gets first_seen_at (the earliest seen_at of the sightings it was first stored
---   with): the finder walks events by it instead of walking every sighting.
+-- * event gets stored_xid (the transaction that stored it): the finder walks events by it,
+--   exactly once, instead of walking every sighting by a time.
 -- * Sightings have no per-row foreign keys (they cost a third of the write path). Integrity is
 --   kept set-based (docs/database.md#integrity-of-sightings):
 --     - writers insert sightings only inside a transaction holding the shared advisory lock
@@ -38,28 +38,16 @@ ALTER TABLE relay DROP CONSTRAINT relay_pkey;
 ALTER TABLE relay ADD CONSTRAINT relay_pkey PRIMARY KEY (id);
 ALTER TABLE relay ADD CONSTRAINT relay_url_key UNIQUE (url);
 
--- 2. First sighting on event -----------------------------------------------------------------
+-- 2. The storing transaction on event ---------------------------------------------------------
 
-ALTER TABLE event ADD COLUMN first_seen_at bigint;
-UPDATE event e SET first_seen_at = s.first_seen_at
-FROM (SELECT event_id, min(seen_at) AS first_seen_at FROM event_relay GROUP BY event_id) s
-WHERE s.event_id = e.id;
-UPDATE event SET first_seen_at = created_at WHERE first_seen_at IS NULL;
-ALTER TABLE event ALTER COLUMN first_seen_at SET NOT NULL;
--- Writers always set it; a row inserted by hand counts as first seen when it is inserted.
-ALTER TABLE event ALTER COLUMN first_seen_at SET DEFAULT extract(epoch FROM now())::bigint;
-CREATE INDEX event_first_seen_at_idx ON event (first_seen_at);
-
--- Time indexes ascending, as the archive writes (created_at, id order): each batch then lands
--- at the right end of each range, where pages fill up; the DESC indexes of v1 took rising
--- keys at the left end, which splits pages in halves and leaves them half empty. Backward
--- scans serve the newest-first reads as well.
-DROP INDEX event_created_at_idx, event_kind_created_at_idx, event_pubkey_created_at_idx,
-  event_pubkey_kind_created_at_idx;
-CREATE INDEX event_created_at_idx ON event (created_at, id);
-CREATE INDEX event_kind_created_at_idx ON event (kind, created_at);
-CREATE INDEX event_pubkey_created_at_idx ON event (pubkey, created_at);
-CREATE INDEX event_pubkey_kind_created_at_idx ON event (pubkey, kind, created_at);
+-- stored_xid: the transaction that stored the event. The finder walks events in
+-- (stored_xid, id) order up to the oldest transaction still running
+-- (pg_snapshot_xmin(pg_current_snapshot())): every transaction below it has ended, and none
+-- started later can get a smaller id, so each event is walked exactly once, however long its
+-- archive transaction took to commit (a time column needs a guessed settle time instead).
+-- Events of a v1 archive all get this migration's transaction.
+ALTER TABLE event ADD COLUMN stored_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX event_stored_xid_idx ON event (stored_xid);
 
 -- The tag index without a pending list: v1's default (fastupdate) appends new entries to a
 -- list merged into the index later, whose pages then stay in the file; written directly, the

@@ -77,13 +77,6 @@ function byEvent(items: readonly ArchiveItem[]): Map<string, ArchiveItem[]> {
   return map;
 }
 
-/** Earliest seenAt of an event's items. */
-function firstSeen(list: readonly ArchiveItem[]): number {
-  let first = Number.POSITIVE_INFINITY;
-  for (const i of list) if (i.seenAt < first) first = i.seenAt;
-  return first;
-}
-
 /** Missing relays are inserted with discovered_at = their earliest sighting in the batch. */
 function relaysOf(items: readonly ArchiveItem[]): Relay[] {
   const byUrl = new Map<string, Relay>();
@@ -127,8 +120,8 @@ function sightings(
 
 /**
  * Archives sightings in one transaction, holding the sightings lock shared: missing relays
- * (their ids through the writer's cache), then events (first_seen_at = their earliest
- * sighting here), then event_relay rows, each ignoring what is already stored, then the
+ * (their ids through the writer's cache), then events (stored_xid = this transaction), then
+ * event_relay rows, each ignoring what is already stored, then the
  * optional cursor. Rows are written in key order so concurrent archivers cannot deadlock.
  * A crash leaves all of it or none.
  */
@@ -142,7 +135,7 @@ export async function archiveEvents(
   }
   const grouped = byEvent(items);
   const events = [...grouped.values()].map((list) => (list[0] as ArchiveItem).event);
-  const { rows, rejected } = prepareEvents(events, (id) => firstSeen(grouped.get(id) ?? []));
+  const { rows, rejected } = prepareEvents(events);
   const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   return transaction(db, async (client) => {

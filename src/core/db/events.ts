@@ -21,8 +21,6 @@ export interface RejectedEvent {
 
 export interface InsertEventsOptions {
   profile: Profile;
-  /** first_seen_at of the events that are new (unix seconds; default now). */
-  firstSeenAt?: number;
   /** Override of EVENT_COPY_THRESHOLD (0 = always COPY, Infinity = never). */
   copyThreshold?: number;
 }
@@ -36,8 +34,6 @@ export interface InsertEventsResult {
 export interface EventRow {
   event: NostrEvent;
   tagvaluesLiteral: string;
-  /** Stored as first_seen_at when the event is new: when it was first received. */
-  firstSeenAt: number;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -72,16 +68,11 @@ export function byTimeThenId(a: EventRow, b: EventRow): number {
 /**
  * De-duplicates by id (first wins), rejects what cannot be stored, computes tagvalues, and
  * orders the rows by (created_at, id) (byTimeThenId).
- * `firstSeenAt` gives each event's first receive time (a number: the same for all).
  */
-export function prepareEvents(
-  events: readonly NostrEvent[],
-  firstSeenAt: number | ((id: string) => number),
-): {
+export function prepareEvents(events: readonly NostrEvent[]): {
   rows: EventRow[];
   rejected: RejectedEvent[];
 } {
-  const seenAt = typeof firstSeenAt === "number" ? () => firstSeenAt : firstSeenAt;
   const seen = new Set<string>();
   const rows: EventRow[] = [];
   const rejected: RejectedEvent[] = [];
@@ -92,7 +83,7 @@ export function prepareEvents(
     if (reason !== null) rejected.push({ id: event.id, reason });
     else {
       const tagvaluesLiteral = textArrayLiteral(tagValues(event.tags));
-      rows.push({ event, tagvaluesLiteral, firstSeenAt: seenAt(event.id) });
+      rows.push({ event, tagvaluesLiteral });
     }
   }
   rows.sort(byTimeThenId);
@@ -100,20 +91,19 @@ export function prepareEvents(
 }
 
 const UNNEST_FULL = `
-  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig)
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
   SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind,
-         u.tagvalues::text[], u.first_seen_at, u.tags::jsonb, u.content, decode(u.sig, 'hex')
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::bigint[],
-              $7::text[], $8::text[], $9::text[])
-       AS u(id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig)
+         u.tagvalues::text[], u.tags::jsonb, u.content, decode(u.sig, 'hex')
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[],
+              $7::text[], $8::text[])
+       AS u(id, pubkey, created_at, kind, tagvalues, tags, content, sig)
   ON CONFLICT (id) DO NOTHING`;
 
 const UNNEST_LIL = `
-  INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at)
-  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[],
-         u.first_seen_at
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::bigint[])
-       AS u(id, pubkey, created_at, kind, tagvalues, first_seen_at)
+  INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
+  SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[]
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[])
+       AS u(id, pubkey, created_at, kind, tagvalues)
   ON CONFLICT (id) DO NOTHING`;
 
 function unnestParams(rows: readonly EventRow[], profile: Profile): unknown[] {
@@ -123,7 +113,6 @@ function unnestParams(rows: readonly EventRow[], profile: Profile): unknown[] {
     rows.map((r) => r.event.created_at),
     rows.map((r) => r.event.kind),
     rows.map((r) => r.tagvaluesLiteral),
-    rows.map((r) => r.firstSeenAt),
   ];
   if (profile === "lilbrotr") return params;
   params.push(
@@ -149,18 +138,17 @@ export async function unnestEvents(
 const STAGE = {
   bigbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
-      tagvalues text[], first_seen_at bigint, tags jsonb, content text, sig bytea) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at, tags,
-        content, sig)
-      SELECT id, pubkey, created_at, kind, tagvalues, first_seen_at, tags, content, sig
+      tagvalues text[], tags jsonb, content text, sig bytea) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+      SELECT id, pubkey, created_at, kind, tagvalues, tags, content, sig
       FROM event_stage
       ON CONFLICT (id) DO NOTHING`,
   },
   lilbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
-      tagvalues text[], first_seen_at bigint) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, first_seen_at)
-      SELECT id, pubkey, created_at, kind, tagvalues, first_seen_at FROM event_stage
+      tagvalues text[]) ON COMMIT DROP`,
+    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
+      SELECT id, pubkey, created_at, kind, tagvalues FROM event_stage
       ON CONFLICT (id) DO NOTHING`,
   },
 } as const;
@@ -168,7 +156,7 @@ const STAGE = {
 /** One text-format COPY line of the stage table for the profile. */
 export function eventCopyLine(row: EventRow, profile: Profile): string {
   const ev = row.event;
-  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}\t${row.firstSeenAt}`;
+  const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}`;
   if (profile === "lilbrotr") return `${head}\n`;
   const tags = copyText(JSON.stringify(ev.tags));
   return `${head}\t${tags}\t${copyText(ev.content)}\t${copyByteaHex(ev.sig)}\n`;
@@ -238,10 +226,7 @@ export async function insertEvents(
   events: readonly NostrEvent[],
   options: InsertEventsOptions,
 ): Promise<InsertEventsResult> {
-  const { rows, rejected } = prepareEvents(
-    events,
-    options.firstSeenAt ?? Math.floor(Date.now() / 1000),
-  );
+  const { rows, rejected } = prepareEvents(events);
   const threshold = options.copyThreshold ?? EVENT_COPY_THRESHOLD;
   if (rows.length < threshold) {
     return { inserted: await unnestEvents(db, rows, options.profile), rejected };

@@ -92,11 +92,6 @@ const eventsSchema = z
     batch_size: z.int().min(10).max(10_000).default(500),
     /** Seconds the event phase may run in one cycle. */
     max_duration: z.number().min(1).max(86_400).default(600),
-    /**
-     * Sightings younger than this many seconds are left for a later cycle, so rows of an
-     * archive transaction still in flight (seen_at is set before commit) are never skipped.
-     */
-    settle_time: z.number().min(0).max(86_400).default(300),
     /** Scan only these kinds (all when absent). Widening the list rescans from the start. */
     kinds: z.array(z.int().min(0).max(65_535)).min(1).max(1000).optional(),
   })

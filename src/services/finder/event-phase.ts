@@ -13,7 +13,7 @@ export interface EventPhaseReport {
   events_cursor: number;
 }
 
-const START: Omit<EventCursor, "kinds"> = { seenAt: 0, id: "" };
+const START: Omit<EventCursor, "kinds"> = { xid: "0", id: "" };
 
 function normaliseKinds(kinds: readonly number[] | undefined): readonly number[] | null {
   return kinds === undefined ? null : [...new Set(kinds)].sort((a, b) => a - b);
@@ -37,7 +37,7 @@ export async function startingCursor(
 ): Promise<EventCursor> {
   const stored = await readEventCursor(ctx.db);
   if (stored === null) return { ...START, kinds };
-  if (covers(stored.kinds, kinds)) return { seenAt: stored.seenAt, id: stored.id, kinds };
+  if (covers(stored.kinds, kinds)) return { xid: stored.xid, id: stored.id, kinds };
   ctx.log.info({ before: stored.kinds, now: kinds }, "event_cursor_reset");
   return { ...START, kinds };
 }
@@ -65,7 +65,7 @@ async function save(ctx: ServiceContext, scan: Scan): Promise<void> {
   await writeEventCursor(ctx.db, scan.cursor, ctx.now());
   scan.unsaved = false;
   ctx.log.debug(
-    { added, seenAt: scan.cursor.seenAt, scanned: scan.scanned },
+    { added, xid: scan.cursor.xid, scanned: scan.scanned },
     "event_batch_flushed",
   );
 }
@@ -80,7 +80,6 @@ async function scanPage(
   const { kinds } = scan.cursor;
   const rows = await scanEvents(ctx.db, {
     after: scan.cursor,
-    until: ctx.now() - config.settle_time,
     limit: config.scan_size,
     kinds,
     maxContentBytes: MAX_JSON_BYTES,
@@ -92,14 +91,14 @@ async function scanPage(
   ctx.metrics
     .counter("brotr_finder_events_scanned_total", "Archived events scanned (each event once)")
     .inc({}, rows.length);
-  scan.cursor = { seenAt: last.seenAt, id: last.id, kinds };
+  scan.cursor = { xid: last.xid, id: last.id, kinds };
   scan.unsaved = true;
   if (scan.batch.size >= config.batch_size) await save(ctx, scan);
   return rows.length === config.scan_size;
 }
 
 /**
- * Scans archived events once each, oldest first sighting first (see core/db/read/event-scan.ts), until
+ * Scans archived events once each, in the order they were stored (see core/db/read/event-scan.ts), until
  * caught up, out of time or aborted. Candidates are written before the cursor moves past the
  * events they came from, so a crash rescans a batch (harmless) and never skips one.
  */
@@ -118,15 +117,27 @@ export async function runEventPhase(
     batch: new UrlBatch(counts, allowPrivate),
   };
   const inTime = () => performance.now() - started < config.max_duration * 1000;
+  let caughtUp = false;
   while (!ctx.signal.aborted && inTime()) {
-    if (!(await scanPage(ctx, config, scan, counts))) break;
+    if (!(await scanPage(ctx, config, scan, counts))) {
+      caughtUp = true;
+      break;
+    }
   }
   if (scan.unsaved) await save(ctx, scan);
+  if (caughtUp) {
+    ctx.metrics
+      .gauge(
+        "brotr_finder_caught_up_timestamp_seconds",
+        "When the finder's event scan last reached the newest committed event",
+      )
+      .set({}, ctx.now());
+  }
   ctx.metrics
     .gauge(
-      "brotr_finder_event_cursor_timestamp_seconds",
-      "seen_at of the last event sighting the finder has scanned",
+      "brotr_finder_event_cursor_xid",
+      "Storing transaction (xid8) of the last archived event the finder has scanned",
     )
-    .set({}, scan.cursor.seenAt);
-  return { events_scanned: scan.scanned, events_cursor: scan.cursor.seenAt };
+    .set({}, Number(scan.cursor.xid));
+  return { events_scanned: scan.scanned, events_cursor: Number(scan.cursor.xid) };
 }

@@ -14,9 +14,10 @@ export const FINDER = "finder";
 /** state_key of the one event cursor (state_type 'cursor'). */
 export const EVENT_CURSOR_KEY = "events";
 
-/** Position in the global walk of first sightings: (seen_at, event id). */
+/** Position in the global walk of events in storing order: (stored_xid, event id). */
 export interface EventCursor {
-  seenAt: number;
+  /** xid8 of the storing transaction, decimal ("0" before the first event). */
+  xid: string;
   /** Lower-case hex; "" before the first event. */
   id: string;
   /** Kinds scanned so far (null = all); events of other kinds before the cursor were skipped. */
@@ -33,15 +34,15 @@ function asKinds(value: unknown): readonly number[] | null {
 export async function readEventCursor(db: Db): Promise<EventCursor | null> {
   const [row] = await getServiceState(db, FINDER, "cursor", EVENT_CURSOR_KEY);
   if (row === undefined) return null;
-  const { timestamp, id, kinds } = row.stateValue;
-  if (typeof timestamp !== "number" || typeof id !== "string" || !/^[0-9a-f]*$/.test(id)) {
-    return null;
-  }
-  return { seenAt: timestamp, id, kinds: asKinds(kinds) };
+  // A cursor of the time-ordered walk before schema v2 ({ timestamp }) is not ours: start over.
+  const { xid, id, kinds } = row.stateValue;
+  if (typeof xid !== "string" || !/^\d{1,20}$/.test(xid)) return null;
+  if (typeof id !== "string" || !/^[0-9a-f]*$/.test(id)) return null;
+  return { xid, id, kinds: asKinds(kinds) };
 }
 
 export async function writeEventCursor(db: Db, cursor: EventCursor, now: number): Promise<void> {
-  const stateValue = { timestamp: cursor.seenAt, id: cursor.id, kinds: cursor.kinds };
+  const stateValue = { xid: cursor.xid, id: cursor.id, kinds: cursor.kinds };
   await upsertServiceState(
     db,
     [{ serviceName: FINDER, stateType: "cursor", stateKey: EVENT_CURSOR_KEY, stateValue }],

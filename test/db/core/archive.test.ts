@@ -131,26 +131,27 @@ describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
     ).rejects.toThrow(/only allowed with a cursor/);
   });
 
-  it("sets first_seen_at to the earliest sighting it was first stored with, and keeps it", async () => {
-    const [event] = fakeEvents("first-seen-", 1);
-    const items: ArchiveItem[] = [
-      { event: event!, relayUrl: "wss://fs1.example", network: "clearnet", seenAt: 500 },
-      { event: event!, relayUrl: "wss://fs2.example", network: "clearnet", seenAt: 300 },
+  it("records the transaction that first stored each event, and keeps it", async () => {
+    const [event] = fakeEvents("stored-xid-", 1);
+    const on = (relayUrl: string): ArchiveItem[] => [
+      { event: event!, relayUrl, network: "clearnet", seenAt: 500 },
     ];
-    await archiveEvents(db.pool, items, { profile });
-    await archiveEvents(
-      db.pool,
-      [{ event: event!, relayUrl: "wss://fs3.example", network: "clearnet", seenAt: 100 }],
-      { profile },
-    );
+    const client = await db.pool.connect();
+    let xid: string;
+    try {
+      await client.query("BEGIN");
+      await archiveEvents(client, on("wss://x1.example"), { profile });
+      xid = (await client.query("SELECT pg_current_xact_id()::text AS x")).rows[0].x;
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    await archiveEvents(db.pool, on("wss://x2.example"), { profile });
     const { rows } = await db.pool.query(
-      "SELECT first_seen_at FROM event WHERE id = decode($1, 'hex')",
+      "SELECT stored_xid::text AS x FROM event WHERE id = decode($1, 'hex')",
       [event!.id],
     );
-    expect(rows[0].first_seen_at).toBe(300);
-    expect(
-      await count(db.pool, "event_relay WHERE event_id = decode('" + event!.id + "', 'hex')"),
-    ).toBe(3);
+    expect(rows[0].x).toBe(xid);
   });
 
   it("deleting a relay or an event removes its sightings", async () => {

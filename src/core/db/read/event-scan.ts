@@ -1,17 +1,16 @@
 import type { Db } from "../pool.js";
 import { any } from "../sql.js";
 
-/** A position in the walk of events by first sighting: (first_seen_at, event id). */
+/** A position in the walk of events in storing order: (stored_xid, event id). */
 export interface ScanPosition {
-  seenAt: number;
+  /** The storing transaction's id (xid8, decimal); "0" before the first event. */
+  xid: string;
   /** Lower-case hex; "" before the first event. */
   id: string;
 }
 
 export interface EventScanOptions {
   after: ScanPosition;
-  /** Only events first seen at or before this time (unix seconds). */
-  until: number;
   limit: number;
   /** Only these kinds (null = all). */
   kinds: readonly number[] | null;
@@ -32,7 +31,7 @@ export interface ScannedEventRow extends ScanPosition {
 }
 
 interface Row {
-  seen_at: number;
+  xid: string;
   id: string;
   kind: number;
   tags: unknown;
@@ -42,37 +41,36 @@ interface Row {
 }
 
 /*
- * One global walk over events by (first_seen_at, id): first_seen_at is the earliest seen_at
- * of the sightings an event was first stored with, so an event stored from five relays is
- * read once, not five times as with per-relay cursors, and no sighting is read at all. The
- * index on event (first_seen_at) gives the order; ties within one second are sorted by id
- * (incremental sort). `until` (now − a settle time) keeps the walk clear of archive
- * transactions that have not committed yet.
+ * One global walk over events in (stored_xid, id) order, up to the oldest transaction still
+ * running: every transaction below it has ended (committed or not), and any that starts later
+ * gets a larger id, so nothing can appear behind the walk. Each event is read once (not once
+ * per relay), no sighting is read, and a slow archive transaction is waited for, never
+ * skipped. event_stored_xid_idx gives the order; ties within a transaction are sorted by id.
  */
 const SCAN = `
-  SELECT e.first_seen_at AS seen_at, encode(e.id, 'hex') AS id, e.kind, e.tags,
+  SELECT e.stored_xid::text AS xid, encode(e.id, 'hex') AS id, e.kind, e.tags,
          CASE WHEN e.tags IS NULL THEN e.tagvalues END AS tagvalues,
-         CASE WHEN e.kind IN (2, 3) AND octet_length(e.content) <= $5 THEN e.content END AS content,
-         coalesce(e.kind IN (2, 3) AND octet_length(e.content) > $5, false) AS content_too_large
+         CASE WHEN e.kind IN (2, 3) AND octet_length(e.content) <= $4 THEN e.content END AS content,
+         coalesce(e.kind IN (2, 3) AND octet_length(e.content) > $4, false) AS content_too_large
   FROM event e
-  WHERE e.first_seen_at >= $1 AND (e.first_seen_at > $1 OR e.id > decode($2, 'hex'))
-    AND e.first_seen_at <= $3
-    AND ($6::int[] IS NULL OR e.kind = ANY($6::int[]))
-  ORDER BY e.first_seen_at, e.id
-  LIMIT $4`;
+  WHERE e.stored_xid >= $1::text::xid8
+    AND (e.stored_xid > $1::text::xid8 OR e.id > decode($2, 'hex'))
+    AND e.stored_xid < pg_snapshot_xmin(pg_current_snapshot())
+    AND ($5::int[] IS NULL OR e.kind = ANY($5::int[]))
+  ORDER BY e.stored_xid, e.id
+  LIMIT $3`;
 
-/** The next page of events after `after` in first-sighting order, oldest first. */
+/** The next page of events after `after` in storing order. */
 export async function scanEvents(db: Db, options: EventScanOptions): Promise<ScannedEventRow[]> {
   const rows = await any<Row>(db, SCAN, [
-    options.after.seenAt,
+    options.after.xid,
     options.after.id,
-    options.until,
     options.limit,
     options.maxContentBytes,
     options.kinds,
   ]);
   return rows.map((r) => ({
-    seenAt: r.seen_at,
+    xid: r.xid,
     id: r.id,
     kind: r.kind,
     tags: r.tags,

@@ -7,7 +7,15 @@ import { parseRelayUrl } from "../../../../src/models/index.js";
 import { createFinder, finderConfigSchema } from "../../../../src/services/finder/service.js";
 import { generateEvents } from "../../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
-import { candidates, finderState, hexOf, metricValue, storeEvent, testContext } from "./helpers.js";
+import {
+  candidates,
+  finderState,
+  hexOf,
+  metricValue,
+  storeEvent,
+  testContext,
+  xidOf,
+} from "./helpers.js";
 
 const T0 = 1_000_000;
 const NOW = T0 + 10_000;
@@ -189,7 +197,7 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     const report = await finder(profile).runCycle(ctx);
     expect(await candidates(db.pool)).toEqual(EXPECTED[profile].candidates);
     expect(report).toMatchObject(EXPECTED[profile].report);
-    expect(report?.events_cursor).toBe(T0 + 60);
+    expect(report?.events_cursor).toBe(Number(await xidOf(db.pool, "e7")));
     expect(
       await metricValue(registry, "brotr_finder_urls_total", {
         source: "nip65",
@@ -211,7 +219,7 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     expect(await metricValue(registry, "brotr_finder_events_scanned_total", {})).toBe(7);
     expect(lines.some((l) => l.msg === "urls_by_source")).toBe(true);
     expect(await finderState(db.pool, "cursor")).toEqual({
-      events: { timestamp: T0 + 60, id: hexOf("id:e7"), kinds: null },
+      events: { xid: await xidOf(db.pool, "e7"), id: hexOf("id:e7"), kinds: null },
     });
 
     const again = await finder(profile).runCycle(ctx);
@@ -244,24 +252,52 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     expect(report).not.toHaveProperty("nip65_known");
   });
 
-  it("leaves sightings younger than settle_time for a later cycle", async () => {
-    await storeEvent(
-      db.pool,
-      profile,
-      { seed: "fresh", kind: 10002, tags: [["r", "wss://fresh.example.com"]] },
-      [{ relay: ARCHIVE[0]!, seenAt: NOW - 10 }],
-    );
-    let now = NOW;
-    const { ctx } = testContext(db.pool, () => now);
-    expect(await finder(profile).runCycle(ctx)).toMatchObject({ events_scanned: 0 });
-    now = NOW + 300;
-    expect(await finder(profile).runCycle(ctx)).toMatchObject({ events_scanned: 1, urls_new: 1 });
-  });
-
-  it("pages through many events sharing one seen_at (cursor ties broken by id)", async () => {
-    for (let i = 0; i < 35; i++) {
+  it("never skips an event whose archive transaction commits after later ones", async () => {
+    // The relays exist already (so the two writers do not wait on each other's relay row).
+    for (const url of ARCHIVE) {
+      await db.pool.query(
+        "INSERT INTO relay (url, network, discovered_at) VALUES ($1, 'clearnet', 0) ON CONFLICT DO NOTHING",
+        [url],
+      );
+    }
+    const slow = await db.pool.connect();
+    try {
+      // A slow archive: it stores its event first, then stays open.
+      await slow.query("BEGIN");
+      await storeEvent(
+        slow,
+        profile,
+        { seed: "slow", kind: 10002, tags: [["r", "wss://slow.example.com"]] },
+        [{ relay: ARCHIVE[0]!, seenAt: T0 }],
+      );
+      // A quick one, started later, commits first.
       await storeEvent(
         db.pool,
+        profile,
+        { seed: "quick", kind: 10002, tags: [["r", "wss://quick.example.com"]] },
+        [{ relay: ARCHIVE[0]!, seenAt: T0 + 5 }],
+      );
+      const { ctx } = testContext(db.pool, () => NOW);
+      // The walk stops below the open transaction: the quick event waits too.
+      expect(await finder(profile).runCycle(ctx)).toMatchObject({ events_scanned: 0 });
+      await slow.query("COMMIT");
+      const report = await finder(profile).runCycle(ctx);
+      expect(report).toMatchObject({ events_scanned: 2, urls_new: 2 });
+      expect(Object.keys(await candidates(db.pool))).toEqual(
+        expect.arrayContaining(["wss://slow.example.com", "wss://quick.example.com"]),
+      );
+    } finally {
+      await slow.query("ROLLBACK").catch(() => {});
+      slow.release();
+    }
+  });
+
+  it("pages through many events of one storing transaction (cursor ties broken by id)", async () => {
+    const one = await db.pool.connect();
+    await one.query("BEGIN");
+    for (let i = 0; i < 35; i++) {
+      await storeEvent(
+        one,
         profile,
         { seed: `same${i}`, kind: 10002, tags: [["r", `wss://same-${i}.example.com`]] },
         [
@@ -270,6 +306,8 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
         ],
       );
     }
+    await one.query("COMMIT");
+    one.release();
     const { ctx } = testContext(db.pool, () => NOW);
     const report = await finder(profile, { scan_size: 10, batch_size: 10 }).runCycle(ctx);
     expect(report).toMatchObject({ events_scanned: 35, urls_new: 35 });
@@ -291,12 +329,16 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     const { ctx } = testContext(db.pool, () => NOW);
     const service = finder(profile, { scan_size: 10, batch_size: 10 });
     await expect(service.runCycle(ctx)).rejects.toThrow(/injected failure/);
-    expect((await finderState(db.pool, "cursor")).events).toMatchObject({ timestamp: T0 + 9 });
+    expect((await finderState(db.pool, "cursor")).events).toMatchObject({
+      xid: await xidOf(db.pool, "c9"),
+    });
     expect(Object.keys(await candidates(db.pool))).toHaveLength(11);
 
     await db.pool.query("DROP TRIGGER reject_poison ON service_state");
     expect(await service.runCycle(ctx)).toMatchObject({ events_scanned: 5, urls_new: 5 });
-    expect((await finderState(db.pool, "cursor")).events).toMatchObject({ timestamp: T0 + 14 });
+    expect((await finderState(db.pool, "cursor")).events).toMatchObject({
+      xid: await xidOf(db.pool, "c14"),
+    });
     expect(Object.keys(await candidates(db.pool))).toHaveLength(16);
   });
 
@@ -315,7 +357,9 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("finder event phase (%s)", (pro
     const { ctx } = testContext(db.pool, () => NOW, stopAfterFirstBatch);
     const service = finder(profile, { scan_size: 10, batch_size: 10 });
     expect(await service.runCycle(ctx)).toMatchObject({ events_scanned: 10, urls_new: 10 });
-    expect((await finderState(db.pool, "cursor")).events).toMatchObject({ timestamp: T0 + 9 });
+    expect((await finderState(db.pool, "cursor")).events).toMatchObject({
+      xid: await xidOf(db.pool, "ab9"),
+    });
     const { ctx: fresh } = testContext(db.pool, () => NOW);
     expect(await service.runCycle(fresh)).toMatchObject({ events_scanned: 20, urls_new: 20 });
   });

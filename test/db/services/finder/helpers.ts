@@ -76,7 +76,7 @@ export interface StoredEvent {
 
 /** Stores one event (whole, or lilbrotr-style with only tagvalues) and its sightings. */
 export async function storeEvent(
-  db: pg.Pool,
+  db: Pick<pg.Pool, "query">,
   profile: Profile,
   event: StoredEvent,
   sightings: readonly { relay: string; seenAt: number }[],
@@ -84,11 +84,11 @@ export async function storeEvent(
   const id = hexOf(`id:${event.seed}`);
   const lil = profile === "lilbrotr";
   await db.query(
-    `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig, first_seen_at)
+    `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
      VALUES (decode($1, 'hex'), decode($2, 'hex'), 1700000000, $3, tags_to_tagvalues($4::jsonb),
              CASE WHEN $5 THEN NULL ELSE $4::jsonb END,
              CASE WHEN $5 THEN NULL ELSE $6 END,
-             CASE WHEN $5 THEN NULL ELSE decode($7, 'hex') END, $8)`,
+             CASE WHEN $5 THEN NULL ELSE decode($7, 'hex') END)`,
     [
       id,
       hexOf(`pk:${event.seed}`),
@@ -97,7 +97,6 @@ export async function storeEvent(
       lil,
       event.content ?? "",
       hexOf(`sig:${event.seed}`, 64),
-      Math.min(...sightings.map((s) => s.seenAt)),
     ],
   );
   for (const s of sightings) {
@@ -130,4 +129,13 @@ export async function finderState(db: pg.Pool, type: "cursor" | "checkpoint") {
     [type],
   );
   return Object.fromEntries(rows.map((r) => [r.state_key, r.state_value]));
+}
+
+/** The storing transaction (xid8, decimal) of the event stored with `seed`. */
+export async function xidOf(db: Pick<pg.Pool, "query">, seed: string): Promise<string> {
+  const { rows } = await db.query<{ xid: string }>(
+    "SELECT stored_xid::text AS xid FROM event WHERE id = decode($1, 'hex')",
+    [hexOf(`id:${seed}`)],
+  );
+  return rows[0]?.xid ?? "missing";
 }

@@ -15,7 +15,6 @@ describe("finder config", () => {
       scan_size: 500,
       batch_size: 500,
       max_duration: 600,
-      settle_time: 300,
     });
     expect(config.api.cooldown).toBe(86_400);
     expect(config.api.request_delay).toBe(1);
