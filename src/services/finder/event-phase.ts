@@ -64,10 +64,7 @@ async function save(ctx: ServiceContext, scan: Scan): Promise<void> {
   const added = await scan.batch.flush(ctx.db, ctx.now());
   await writeEventCursor(ctx.db, scan.cursor, ctx.now());
   scan.unsaved = false;
-  ctx.log.debug(
-    { added, xid: scan.cursor.xid, scanned: scan.scanned },
-    "event_batch_flushed",
-  );
+  ctx.log.debug({ added, xid: scan.cursor.xid, scanned: scan.scanned }, "event_batch_flushed");
 }
 
 /** Reads and scans one page; false when there is nothing more to read. */
