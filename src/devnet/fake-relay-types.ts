@@ -16,6 +16,12 @@ export interface FakeRelayOptions {
   corruptIds?: boolean;
   dropAfter?: number;
   noEose?: boolean;
+  /**
+   * Answers every REQ with this many generated kind-1 events (see devnet/stream.ts) instead
+   * of the stored ones, limit ignored, written only as fast as the client reads, then EOSE
+   * (unless noEose). Stops at CLOSE.
+   */
+  streamEvents?: number;
   /** Answers every REQ with one NOTICE and nothing else (no events, no EOSE, no CLOSED). */
   noticeOnly?: boolean;
   /** Every EOSE and CLOSED names another subscription id than the REQ's (`<id>-other`). */

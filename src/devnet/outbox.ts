@@ -15,6 +15,10 @@ export const GARBAGE_FRAMES: readonly (string | Buffer)[] = [
   "null",
 ];
 
+/** User-space send buffer above which a stream waits for the socket to drain. */
+const STREAM_BUFFER_BYTES = 64 * 1024;
+const STREAM_SLICE = 256;
+
 /**
  * The outgoing side of one connection: applies latency (keeping order), silence, garbage
  * frames and dropAfter. Timers are tracked so that closing leaves nothing scheduled.
@@ -41,6 +45,37 @@ export class Outbox {
   send(message: unknown[], isEvent = false): void {
     if (this.#options().garbageFrames) this.#schedule(this.#nextGarbage(), false);
     this.#schedule(JSON.stringify(message), isEvent);
+  }
+
+  /**
+   * Writes `next()` frames as fast as the socket drains, like a relay under TCP backpressure:
+   * past STREAM_BUFFER_BYTES waiting in user space it waits until the last write reached the
+   * kernel. It also yields to the event loop every STREAM_SLICE frames, so a client in the
+   * same process reads while it writes. `next` returning undefined ends the stream, then
+   * `done` runs. Latency, garbage frames and dropAfter do not apply.
+   */
+  stream(next: () => string | undefined, done: () => void): void {
+    for (let slice = 0; ; slice++) {
+      if (this.#dead || this.#ws.readyState !== this.#ws.OPEN) return;
+      const frame = next();
+      if (frame === undefined) {
+        done();
+        return;
+      }
+      if (slice === STREAM_SLICE) {
+        this.#ws.send(frame);
+        setImmediate(() => this.stream(next, done));
+        return;
+      }
+      if (this.#ws.bufferedAmount < STREAM_BUFFER_BYTES) {
+        this.#ws.send(frame);
+        continue;
+      }
+      this.#ws.send(frame, (error) => {
+        if (error === undefined || error === null) this.stream(next, done);
+      });
+      return;
+    }
   }
 
   /** Sends a raw text frame as is (used for oversize frames). */

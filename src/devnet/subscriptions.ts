@@ -4,6 +4,7 @@ import { flipHex } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import { DEFAULT_MAX_LIMIT, type FakeRelayOptions } from "./fake-relay-types.js";
 import type { Outbox } from "./outbox.js";
+import { streamReq } from "./stream.js";
 
 /** What REQ/COUNT handling needs from its connection. */
 export interface SubscriptionHost {
@@ -99,6 +100,11 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
   if (sub === null) return;
   const opts = host.options();
   host.subs.set(sub.subId, sub.filters);
+  if (opts.streamEvents !== undefined) {
+    const eose = () => host.outbox.send(["EOSE", answerId(sub.subId, opts)]);
+    streamReq(host, sub.subId, opts.streamEvents, opts.noEose ? () => {} : eose);
+    return;
+  }
   const results = host.store.query(sub.filters, opts.maxLimit ?? DEFAULT_MAX_LIMIT);
   const extras = opts.mismatchedEvents
     ? mismatched(host.store, sub.filters, Math.max(1, Math.ceil(results.length / 4)))

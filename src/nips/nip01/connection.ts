@@ -28,6 +28,7 @@ import {
   RELAY_DEFAULTS,
   type RelayClientOptions,
 } from "./options.js";
+import { ReadGate } from "./read-gate.js";
 import { awaitReply, type ReplyStart } from "./reply.js";
 import { emptyStats, type RelayStats } from "./stats.js";
 import {
@@ -68,6 +69,10 @@ export class RelayClient {
   #subTag = randomBytes(4).toString("hex");
   #subCount = 0;
   #closing = false;
+  #gate = new ReadGate(
+    { pause: () => this.#ws.pause(), resume: () => this.#ws.resume() },
+    (paused) => this.#onReadPaused(paused),
+  );
 
   constructor(url: string, opened: OpenedWebSocket, options: RelayClientOptions) {
     this.url = url;
@@ -111,9 +116,14 @@ export class RelayClient {
   get closeReason(): string | undefined {
     return this.#closeReason;
   }
+  /** True while reading from the socket is paused because a REQ's queue is full. */
+  get readPaused(): boolean {
+    return this.#gate.paused;
+  }
 
   #host: SubscriptionHost = {
     stats: this.stats,
+    gate: this.#gate,
     send: (frame) => this.#send(frame),
     register: (subId, sink) => this.#sinks.set(subId, sink),
     unregister: (subId) => this.#sinks.delete(subId),
@@ -178,6 +188,11 @@ export class RelayClient {
     else sink.onCount?.(message.count, message.approximate);
   }
 
+  #onReadPaused(paused: boolean): void {
+    if (paused) this.stats.readPauses++;
+    for (const sink of [...this.#sinks.values()]) sink.onReadPaused?.(paused);
+  }
+
   #onError(error: Error & { code?: string }): void {
     if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
       this.stats.oversized++;
@@ -190,6 +205,7 @@ export class RelayClient {
 
   #onClose(code: number, reason: string): void {
     this.#closeReason ??= `closed by relay (code ${code}${reason ? `: ${reason}` : ""})`;
+    this.#gate.close();
     const error = new RelayDisconnectedError(this.#closeReason);
     const sinks = [...this.#sinks.values()];
     this.#sinks.clear();
@@ -200,14 +216,18 @@ export class RelayClient {
 
   /**
    * Sends a REQ and yields the stored events; ends at EOSE (then sends CLOSE). Breaking
-   * out of the loop or aborting sends CLOSE. Throws RelayClosedError subclasses,
-   * RelayTimeoutError, RelayDisconnectedError, or the signal's reason on abort.
+   * out of the loop or aborting sends CLOSE. A consumer that falls `maxQueuedEvents` behind
+   * pauses reading from the socket until it catches up (see RelayClientOptions). Throws
+   * RelayClosedError subclasses, RelayTimeoutError, RelayDisconnectedError, or the signal's
+   * reason on abort.
    */
   async *req(filters: Filter[], options: ReqOptions = {}): AsyncGenerator<NostrEvent, void> {
     const sub = new Subscription(this.#host, filters, {
       ...options,
       idleTimeoutMs: options.idleTimeoutMs ?? this.#timeout("idle"),
       eoseTimeoutMs: options.eoseTimeoutMs ?? this.#timeout("eose"),
+      maxQueuedEvents:
+        options.maxQueuedEvents ?? this.#options.maxQueuedEvents ?? RELAY_DEFAULTS.maxQueuedEvents,
     });
     try {
       sub.start();
@@ -278,6 +298,8 @@ export class RelayClient {
     if (this.#closing || this.#ws.readyState === 3) return this.#closed;
     this.#closing = true;
     this.#closeReason ??= "closed by client";
+    // The relay's close frame has to be read, whatever the queues hold.
+    this.#gate.close();
     if (this.#ws.readyState === 1) this.#ws.close(1000);
     const timer = setTimeout(() => this.#ws.terminate(), RELAY_DEFAULTS.closeTimeoutMs);
     void this.#closed.then(() => clearTimeout(timer));

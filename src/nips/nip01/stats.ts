@@ -1,4 +1,7 @@
-/** Counters of what a relay sent us; rejects are counted here instead of thrown. */
+/**
+ * Counters of what a relay sent us (rejects are counted here instead of thrown) and of how
+ * the consumers kept up with it.
+ */
 export interface RelayStats {
   /** Events accepted and handed to a consumer. */
   events: number;
@@ -17,6 +20,10 @@ export interface RelayStats {
   oversized: number;
   /** Frames for a subscription id we do not have open (late frames after CLOSE included). */
   unknownSub: number;
+  /** Largest queue one REQ reached (accepted + awaiting verification), see maxQueuedEvents. */
+  peakQueued: number;
+  /** Times reading from the socket was paused because a consumer fell behind. */
+  readPauses: number;
 }
 
 export function emptyStats(): RelayStats {
@@ -30,5 +37,7 @@ export function emptyStats(): RelayStats {
     notices: 0,
     oversized: 0,
     unknownSub: 0,
+    peakQueued: 0,
+    readPauses: 0,
   };
 }

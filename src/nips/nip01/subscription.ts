@@ -2,7 +2,8 @@
  * One REQ: screens incoming events (shape, id, filter match, optional batched signature
  * check), queues them for the consumer, and ends at EOSE, CLOSED, timeout, abort or
  * disconnect. Events received before an error are delivered before the error is thrown,
- * except on abort (which stops at once).
+ * except on abort (which stops at once). A queue at its high-water mark holds the
+ * connection's read gate (see read-gate.ts) until the consumer has drained half of it.
  */
 import { hasValidId, validateEvent } from "../../models/event.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
@@ -10,6 +11,8 @@ import { matchFilters } from "../../models/filter.js";
 import { onAbort } from "../../utils/abort.js";
 import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
+import type { ReadGate } from "./read-gate.js";
+import { ReqTimers } from "./req-timers.js";
 import type { RelayStats } from "./stats.js";
 
 /** Checks signatures of a batch; `result[i]` false drops `events[i]` (counted as badSig). */
@@ -17,14 +20,34 @@ export type VerifyBatch = (events: NostrEvent[]) => Promise<boolean[]>;
 
 export interface ReqOptions {
   signal?: AbortSignal;
-  /** Max silence (no EVENT/EOSE for this REQ) before RelayTimeoutError "idle". */
+  /**
+   * Max silence (no EVENT/EOSE for this REQ) before RelayTimeoutError "idle". Time with
+   * reading paused (see `maxQueuedEvents`) does not count: the deadline restarts on resume.
+   */
   idleTimeoutMs?: number;
-  /** Max time from REQ to EOSE before RelayTimeoutError "eose". */
+  /** Max time from REQ to EOSE before RelayTimeoutError "eose", paused time left out. */
   eoseTimeoutMs?: number;
   /** Stop (and CLOSE) after this many accepted events. */
   maxEvents?: number;
+  /**
+   * High-water mark of this REQ's queue: events accepted and not yet taken by the consumer,
+   * plus events waiting for `verify`. At the mark the client stops reading from the socket,
+   * so the relay meets TCP backpressure; it reads on once the consumer has drained the queue
+   * to half the mark. Nothing is dropped or reordered. The queue can pass the mark by what
+   * `ws` had already read when the pause took effect (the rest of one socket read, at most
+   * 64 KiB of frames, more after permessage-deflate). While paused, nothing else on the
+   * connection is read either. Default: the client's `maxQueuedEvents`.
+   */
+  maxQueuedEvents?: number;
   verify?: VerifyBatch;
 }
+
+/** ReqOptions with the client's defaults filled in. */
+export type SubscriptionOptions = ReqOptions & {
+  idleTimeoutMs: number;
+  eoseTimeoutMs: number;
+  maxQueuedEvents: number;
+};
 
 /** Receives the frames addressed to one subscription id. */
 export interface SubscriptionSink {
@@ -33,11 +56,14 @@ export interface SubscriptionSink {
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean): void;
   onDisconnect(error: Error): void;
+  /** Reading from the socket was paused (true) or resumed (false). */
+  onReadPaused?(paused: boolean): void;
 }
 
 /** What a subscription needs from its connection. */
 export interface SubscriptionHost {
   readonly stats: RelayStats;
+  readonly gate: Pick<ReadGate, "hold" | "release" | "paused">;
   send(frame: string): boolean;
   register(subId: string, sink: SubscriptionSink): void;
   unregister(subId: string): void;
@@ -76,27 +102,34 @@ export class Subscription implements SubscriptionSink {
   readonly subId: string;
   #host: SubscriptionHost;
   #filters: readonly Filter[];
-  #opts: ReqOptions & { idleTimeoutMs: number; eoseTimeoutMs: number };
+  #opts: SubscriptionOptions;
   #queue: NostrEvent[] = [];
   #unverified: NostrEvent[] = [];
+  /** Events in batches handed to `verify` and not settled yet. */
+  #verifying = 0;
   #chain: Promise<void> = Promise.resolve();
   #accepted = 0;
+  /** This REQ holds the connection's read gate (its queue reached the mark). */
+  #holding = false;
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
   #authRetried = false;
-  #timers: { eose?: NodeJS.Timeout; idle?: NodeJS.Timeout; flush?: NodeJS.Timeout } = {};
+  #timers: ReqTimers;
+  #flushTimer: NodeJS.Timeout | undefined;
   #onAbort = () => this.#finish(this.#opts.signal?.reason ?? new Error("aborted"), true, true);
   #offAbort = () => {};
 
-  constructor(
-    host: SubscriptionHost,
-    filters: readonly Filter[],
-    opts: ReqOptions & { idleTimeoutMs: number; eoseTimeoutMs: number },
-  ) {
+  constructor(host: SubscriptionHost, filters: readonly Filter[], opts: SubscriptionOptions) {
+    if (!(opts.maxQueuedEvents >= 1)) {
+      throw new RangeError(`maxQueuedEvents must be at least 1, got ${opts.maxQueuedEvents}`);
+    }
     this.#host = host;
     this.#filters = filters;
     this.#opts = opts;
+    this.#timers = new ReqTimers(opts.idleTimeoutMs, opts.eoseTimeoutMs, (phase, ms) =>
+      this.#finish(new RelayTimeoutError(phase, ms), true),
+    );
     this.subId = host.nextSubId();
   }
 
@@ -117,49 +150,45 @@ export class Subscription implements SubscriptionSink {
       this.#finish(this.#host.disconnectError(), false);
       return;
     }
-    clearTimeout(this.#timers.eose);
-    this.#timers.eose = setTimeout(
-      () => this.#finish(new RelayTimeoutError("eose", this.#opts.eoseTimeoutMs), true),
-      this.#opts.eoseTimeoutMs,
-    );
-    this.#touch();
+    this.#timers.start(this.#host.gate.paused);
   }
 
-  #touch(): void {
-    clearTimeout(this.#timers.idle);
-    this.#timers.idle = setTimeout(
-      () => this.#finish(new RelayTimeoutError("idle", this.#opts.idleTimeoutMs), true),
-      this.#opts.idleTimeoutMs,
-    );
+  onReadPaused(paused: boolean): void {
+    this.#timers.setPaused(paused);
   }
 
   onEvent(raw: unknown): void {
     if (this.#ended) return;
-    this.#touch();
+    this.#timers.touch();
     const event = screenEvent(raw, this.#filters, this.#host.stats);
     if (event === null) return;
     if (this.#opts.verify === undefined) {
       this.#accept(event);
+      this.#pressure();
       return;
     }
     this.#unverified.push(event);
+    this.#pressure();
     if (this.#unverified.length >= VERIFY_BATCH_SIZE) this.#flush();
-    else this.#timers.flush ??= setTimeout(() => this.#flush(), VERIFY_FLUSH_MS);
+    else this.#flushTimer ??= setTimeout(() => this.#flush(), VERIFY_FLUSH_MS);
   }
 
   #flush(): void {
-    clearTimeout(this.#timers.flush);
-    delete this.#timers.flush;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     const batch = this.#unverified;
     const verify = this.#opts.verify;
     if (batch.length === 0 || verify === undefined) return;
     this.#unverified = [];
+    this.#verifying += batch.length;
     this.#then(async () => {
       const results = await verify(batch);
+      this.#verifying -= batch.length;
       batch.forEach((event, i) => {
         if (results[i] === true) this.#accept(event);
         else this.#host.stats.badSig++;
       });
+      this.#pressure();
     });
   }
 
@@ -182,11 +211,31 @@ export class Subscription implements SubscriptionSink {
     if (max !== undefined && this.#accepted >= max) this.#finish(undefined, true);
   }
 
+  /** Holds the read gate at the high-water mark, releases it at half the mark. */
+  #pressure(): void {
+    const queued = this.#queue.length + this.#unverified.length + this.#verifying;
+    const stats = this.#host.stats;
+    if (queued > stats.peakQueued) stats.peakQueued = queued;
+    if (this.#ended) return;
+    const mark = this.#opts.maxQueuedEvents;
+    if (!this.#holding && queued >= mark) {
+      this.#holding = true;
+      this.#host.gate.hold(this);
+    } else if (this.#holding && queued <= Math.floor(mark / 2)) {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#host.gate.release(this);
+  }
+
   onEose(): void {
     if (this.#ended) return;
     this.#flush();
-    clearTimeout(this.#timers.eose);
-    clearTimeout(this.#timers.idle);
+    this.#timers.stop();
     this.#then(() => this.#finish(undefined, true));
   }
 
@@ -199,8 +248,7 @@ export class Subscription implements SubscriptionSink {
       return;
     }
     this.#authRetried = true;
-    clearTimeout(this.#timers.idle);
-    clearTimeout(this.#timers.eose);
+    this.#timers.stop();
     this.#host.waitAuthenticated(this.#opts.signal).then((authed) => {
       if (this.#ended) return;
       if (authed) this.#sendReq();
@@ -219,16 +267,21 @@ export class Subscription implements SubscriptionSink {
     this.#then(() => this.#finish(error, false));
   }
 
-  /** Ends the subscription; `sendClose` tells the relay when it still thinks it is open. */
+  /**
+   * Ends the subscription; `sendClose` tells the relay when it still thinks it is open. The
+   * read gate is released at once: nothing more comes for this REQ, whatever is still queued.
+   */
   #finish(error: Error | undefined, sendClose: boolean, dropQueued = false): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
     if (dropQueued) this.#queue = [];
-    for (const timer of Object.values(this.#timers)) clearTimeout(timer);
+    this.#timers.stop();
+    clearTimeout(this.#flushTimer);
     this.#offAbort();
     this.#host.unregister(this.subId);
     if (sendClose) this.#host.send(encodeClose(this.subId));
+    this.#release();
     this.#wake?.();
   }
 
@@ -236,7 +289,10 @@ export class Subscription implements SubscriptionSink {
   async next(): Promise<NostrEvent | null> {
     for (;;) {
       const event = this.#queue.shift();
-      if (event !== undefined) return event;
+      if (event !== undefined) {
+        if (this.#holding) this.#pressure();
+        return event;
+      }
       if (this.#ended) {
         if (this.#error !== undefined) throw this.#error;
         return null;

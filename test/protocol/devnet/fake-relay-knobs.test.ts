@@ -7,6 +7,14 @@ import { generateEvents, makeUser } from "../../support/fake-user.js";
 import { closeAndCheckLeaks, RawClient, sleep } from "./helpers.js";
 
 const own = closeAndCheckLeaks();
+
+/** Resolves once no frame has come for 150 ms (at most 5 s). */
+async function quiet(client: RawClient): Promise<void> {
+  for (let i = 0, seen = -1; i < 50 && seen !== client.frames.length; i++) {
+    seen = client.frames.length;
+    await sleep(150);
+  }
+}
 const data = () => generateEvents({ count: 40, seed: 21, kinds: [1] });
 const valid = (ev: NostrEvent) => verifyEvent({ ...ev, tags: ev.tags.map((t) => [...t]) });
 
@@ -84,6 +92,38 @@ describe("fake relay knobs", () => {
     client.send(["REQ", "s", {}]);
     await sleep(200);
     expect(client.eventsOf("s")).toHaveLength(40);
+    expect(client.messages.some((m) => m[0] === "EOSE")).toBe(false);
+  });
+
+  it("streamEvents sends N made-up events newest first, limit ignored, then EOSE", async () => {
+    const relay = own(await startFakeRelay({ streamEvents: 1000 }));
+    const got = await (await RawClient.connect(relay.url)).req("s", { kinds: [1], limit: 5 });
+    expect(got).toHaveLength(1000);
+    got.forEach((ev, i) => {
+      expect(ev.content).toBe(`stream ${i}`);
+      expect(getEventHash(ev)).toBe(ev.id);
+      if (i > 0) expect(ev.created_at).toBeLessThan(got[i - 1]?.created_at ?? 0);
+    });
+  });
+
+  it("streamEvents writes only as fast as the client reads and stops at CLOSE", async () => {
+    const total = 50_000;
+    const relay = own(await startFakeRelay({ streamEvents: total }));
+    const client = await RawClient.connect(relay.url);
+    client.ws.pause();
+    client.send(["REQ", "s", {}]);
+    await sleep(1000);
+    client.send(["CLOSE", "s"]);
+    for (let i = 0; i < 50 && !relay.received.some((m) => (m as unknown[])[0] === "CLOSE"); i++) {
+      await sleep(10);
+    }
+    client.ws.resume();
+    await quiet(client);
+    const got = client.eventsOf("s").length;
+    // Only what fit in the socket buffers when the reader stopped (a few MB on loopback,
+    // whatever the pause); a blind writer has sent them all by now.
+    expect(got).toBeGreaterThan(0);
+    expect(got).toBeLessThan(total / 2);
     expect(client.messages.some((m) => m[0] === "EOSE")).toBe(false);
   });
 
