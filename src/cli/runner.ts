@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
@@ -75,7 +77,9 @@ async function loadServices(
 }
 
 function buildDeps(brotr: BrotrConfig): ServiceDeps {
-  return { brotr };
+  // host:pid:random names this process among the replicas of a service (lease holder).
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  return { brotr, instanceId };
 }
 
 interface RunEnv {

@@ -6,4 +6,6 @@ export interface ServiceDeps {
   readonly brotr: BrotrConfig;
   /** The Nostr secret key (32 bytes) when one is configured (monitor, NIP-42 auth). */
   readonly secretKey?: Uint8Array;
+  /** Names this process among the replicas of a service (its lease holder name). */
+  readonly instanceId?: string;
 }

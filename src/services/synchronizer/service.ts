@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
+import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
@@ -17,6 +19,8 @@ import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
 import { SightingWriter } from "./writer.js";
 
 export interface SynchronizerOptions {
+  /** This process's lease holder name (default: random); tests name their instances. */
+  holder?: string;
   /** Name resolution for clearnet hosts (default: the system resolver). Tests pass a fake. */
   resolver?: Resolver;
   /** Sync only this relay (CLI `--relay`). */
@@ -24,6 +28,9 @@ export interface SynchronizerOptions {
   /** Verifier threads (default: one per core). */
   verifierThreads?: number;
 }
+
+/** How much longer than one relay sync may take a relay's lease lasts (seconds). */
+const LEASE_MARGIN_SECONDS = 300;
 
 /**
  * Signatures are checked once per id: ids already archived, or verified earlier in this
@@ -65,6 +72,10 @@ export function createSynchronizer(
   options: SynchronizerOptions = {},
 ): Service {
   const p = config.processing;
+  const holder = options.holder ?? deps.instanceId ?? randomBytes(8).toString("hex");
+  // A relay is leased for longer than one relay sync may take, so a live process never loses
+  // it mid-sync, and a crashed process's relays are free again soon after.
+  const leaseTtl = p.timeouts.relay + LEASE_MARGIN_SECONDS;
   let verifier: Verifier | undefined;
   const limits = new Map(NETWORKS.map((n) => [n, pLimit(deps.brotr.networks[n].max_tasks)]));
 
@@ -83,6 +94,7 @@ export function createSynchronizer(
     });
     const report = {
       relays: relays.length,
+      leased_elsewhere: 0,
       synced: 0,
       failed: 0,
       events: 0,
@@ -110,8 +122,21 @@ export function createSynchronizer(
     });
     const verify = verifyBatch(ctx, verifier);
     const gapsByNetwork = new Map<Network, number>();
+    const held: string[] = [];
     const one = async (relay: SyncCandidate) => {
       if (ctx.signal.aborted) return;
+      const taken = await acquireLeases(ctx.db, {
+        service: SYNCHRONIZER,
+        holder,
+        items: [relay.url],
+        ttl: leaseTtl,
+        now: ctx.now(),
+      });
+      if (!taken.has(relay.url)) {
+        report.leased_elsewhere++;
+        return;
+      }
+      held.push(relay.url);
       try {
         const r = await syncRelay(
           {
@@ -152,8 +177,13 @@ export function createSynchronizer(
         ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
       }
     };
-    await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
-    await writer.flush();
+    try {
+      await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
+      await writer.flush();
+    } finally {
+      // Released only once the cursors are written: whoever takes a relay next starts there.
+      if (held.length > 0) await releaseLeases(ctx.db, SYNCHRONIZER, holder, held).catch(() => 0);
+    }
     for (const n of networks) m.gaps.set({ network: n }, gapsByNetwork.get(n) ?? 0);
     m.queue.set({ stage: "queued" }, 0);
     return report;
@@ -161,6 +191,8 @@ export function createSynchronizer(
 
   return {
     name: SYNCHRONIZER,
+    /** Drops leases that ran out (a crashed process's); they are free either way. */
+    cleanup: (ctx) => deleteExpiredLeases(ctx.db, ctx.now()),
     runCycle,
     async close() {
       await verifier?.close();

@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { NetworksConfig } from "../../core/config/schemas.js";
+import { acquireLeases, releaseLeases } from "../../core/db/leases.js";
 import {
   type Candidate,
   type CandidateFailure,
@@ -39,9 +41,17 @@ interface ChunkOutcome {
 /** What every step of a cycle needs: settings, per-network limits, the resolver. */
 interface Runtime {
   deps: ServiceDeps;
+  /** This process's lease holder name: replicas never probe the same candidate at once. */
+  holder: string;
   processing: ProcessingConfig;
   limits: Map<Network, LimitFunction>;
   resolver: Resolver | undefined;
+}
+
+/** A chunk's lease: long enough for every probe of it to time out, with a margin. */
+function leaseSeconds(rt: Runtime, chunk: readonly Candidate[]): number {
+  const slowest = Math.max(...chunk.map((c) => rt.deps.brotr.networks[c.network].timeout));
+  return Math.ceil(slowest * rt.processing.probe_timeout_factor * 2) + 60;
 }
 
 /** Probes one candidate within its network's concurrency limit and deadline. */
@@ -132,10 +142,18 @@ async function runValidation(rt: Runtime, ctx: ServiceContext): Promise<CycleRep
   const seen = new Set<string>();
   while (!ctx.signal.aborted && report.probed < cap) {
     const size = Math.min(rt.processing.chunk_size, cap - report.probed);
-    const chunk = await fetchDueCandidates(ctx.db, enabled, ctx.now(), size);
-    if (chunk.length === 0 || chunk.some((c) => seen.has(c.url))) break;
-    for (const c of chunk) seen.add(c.url);
-    const outcome = await processChunk(rt, ctx, chunk);
+    const due = await fetchDueCandidates(ctx.db, enabled, ctx.now(), size);
+    if (due.length === 0 || due.some((c) => seen.has(c.url))) break;
+    for (const c of due) seen.add(c.url);
+    // Another validator may be probing some of them: take only what is free.
+    const ttl = leaseSeconds(rt, due);
+    const request = { service: "validator", holder: rt.holder, ttl, now: ctx.now() };
+    const taken = await acquireLeases(ctx.db, { ...request, items: due.map((c) => c.url) });
+    const chunk = due.filter((c) => taken.has(c.url));
+    if (chunk.length === 0) continue;
+    const outcome = await processChunk(rt, ctx, chunk).finally(() =>
+      releaseLeases(ctx.db, "validator", rt.holder, [...taken]).catch(() => 0),
+    );
     report.probed += outcome.promoted + outcome.failed;
     report.promoted += outcome.promoted;
     report.failed += outcome.failed;
@@ -159,6 +177,7 @@ export function createValidator(
   const { networks } = deps.brotr;
   const rt: Runtime = {
     deps,
+    holder: deps.instanceId ?? randomBytes(8).toString("hex"),
     processing: config.processing,
     limits: new Map(NETWORKS.map((n) => [n, pLimit(networks[n].max_tasks)])),
     resolver: options.resolver,

@@ -1,0 +1,84 @@
+/**
+ * Leases (table `lease`, migration 000006): how several processes of one service share its
+ * items (relays to check or sync, candidates to probe) through PostgreSQL. A process holds an
+ * item until `expires_at`; nobody else can take it before, and anybody can after, so the items
+ * of a process that died are taken over once their leases run out. Taking is one upsert: a
+ * row held by someone else is updated only when it has expired, and a racing taker waits for
+ * the first one's transaction and then sees it held (ON CONFLICT DO UPDATE re-checks its WHERE
+ * on the newest row version), so an item is never handed to two holders.
+ */
+import type { Db } from "./pool.js";
+import { affected, any } from "./sql.js";
+
+export interface LeaseRequest {
+  service: string;
+  /** Who takes them (unique per process: host, pid and a random part). */
+  holder: string;
+  items: readonly string[];
+  /** Seconds the lease lasts from `now`. */
+  ttl: number;
+  /** Unix seconds. */
+  now: number;
+}
+
+const TAKE = `
+  INSERT INTO lease (service, item, holder, expires_at)
+  SELECT DISTINCT $1::text, u.item, $2::text, $3::bigint + $4::bigint
+  FROM unnest($5::text[]) AS u(item)
+  ORDER BY 2
+  ON CONFLICT (service, item) DO UPDATE
+  SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+  WHERE lease.expires_at <= $3::bigint OR lease.holder = EXCLUDED.holder
+  RETURNING item`;
+
+/**
+ * Takes the items that are free (never leased, expired, or already this holder's, which are
+ * extended); returns the ones taken. Items are locked in sorted order (no deadlock).
+ */
+export async function acquireLeases(db: Db, request: LeaseRequest): Promise<Set<string>> {
+  if (request.items.length === 0) return new Set();
+  const rows = await any<{ item: string }>(db, TAKE, [
+    request.service,
+    request.holder,
+    request.now,
+    request.ttl,
+    [...request.items],
+  ]);
+  return new Set(rows.map((r) => r.item));
+}
+
+/**
+ * Extends this holder's leases on `items`; returns those still held (others were lost).
+ * @planned monitor: holding a chunk of relays across a long check run
+ */
+export async function renewLeases(db: Db, request: LeaseRequest): Promise<Set<string>> {
+  if (request.items.length === 0) return new Set();
+  const rows = await any<{ item: string }>(
+    db,
+    `UPDATE lease SET expires_at = $3::bigint + $4::bigint
+     WHERE service = $1 AND holder = $2 AND item = ANY($5::text[]) AND expires_at > $3::bigint
+     RETURNING item`,
+    [request.service, request.holder, request.now, request.ttl, [...request.items]],
+  );
+  return new Set(rows.map((r) => r.item));
+}
+
+/** Gives up this holder's leases on `items` (all of them when absent); returns how many. */
+export async function releaseLeases(
+  db: Db,
+  service: string,
+  holder: string,
+  items?: readonly string[],
+): Promise<number> {
+  return affected(
+    db,
+    `DELETE FROM lease WHERE service = $1 AND holder = $2
+       AND ($3::text[] IS NULL OR item = ANY($3::text[]))`,
+    [service, holder, items === undefined ? null : [...items]],
+  );
+}
+
+/** Deletes leases that expired before `now` (housekeeping; expired rows are harmless). */
+export async function deleteExpiredLeases(db: Db, now: number): Promise<number> {
+  return affected(db, "DELETE FROM lease WHERE expires_at <= $1", [now]);
+}
