@@ -20,6 +20,8 @@ export interface RelayClientOptions extends ConnectOptions {
   /** Answer NIP-42 challenges with this key or signer. */
   auth?: AuthConfig;
   onNotice?: (message: string) => void;
+  /** Called on every `["AUTH", challenge]`, with or without a key to answer it. */
+  onAuthChallenge?: (challenge: string) => void;
   idleTimeoutMs?: number;
   eoseTimeoutMs?: number;
   replyTimeoutMs?: number;

@@ -1,5 +1,7 @@
 /** Counters of what a relay sent us; rejects are counted here instead of thrown. */
 export interface RelayStats {
+  /** Every frame received, whatever it was. */
+  frames: number;
   /** Events accepted and handed to a consumer. */
   events: number;
   /** EVENT payloads that are not a well-formed event. */
@@ -21,6 +23,7 @@ export interface RelayStats {
 
 export function emptyStats(): RelayStats {
   return {
+    frames: 0,
     events: 0,
     invalid: 0,
     badId: 0,
