@@ -33,6 +33,8 @@ export interface FakeRelayOptions {
   acceptKinds?: number[];
   /** Writes are lost: "unstored" answers OK true and keeps nothing, "no-ok" never answers. */
   dropWrites?: "unstored" | "no-ok";
+  /** Sends the NIP-42 challenge only with the first auth-required refusal, not on connect. */
+  lazyAuthChallenge?: boolean;
   /** Reads are open; only writes need NIP-42 AUTH (OK false "auth-required: …" before). */
   requireAuthForWrites?: boolean;
   /** Terminates the socket right after the upgrade ("open") or on the first REQ / EVENT. */

@@ -58,7 +58,18 @@ export class RelayConnection implements SubscriptionHost {
     this.store = ctx.store;
     this.outbox = new Outbox(ws, () => ctx.options());
     const opts = ctx.options();
-    if (opts.requireAuth || opts.requireAuthForWrites) this.outbox.send(["AUTH", this.challenge]);
+    if ((opts.requireAuth || opts.requireAuthForWrites) && !opts.lazyAuthChallenge) {
+      this.#challenge();
+    }
+  }
+
+  #challenged = false;
+
+  /** Sends the NIP-42 challenge once per connection. */
+  #challenge(): void {
+    if (this.#challenged) return;
+    this.#challenged = true;
+    this.outbox.send(["AUTH", this.challenge]);
   }
 
   options(): FakeRelayOptions {
@@ -67,12 +78,14 @@ export class RelayConnection implements SubscriptionHost {
 
   readRefusal(): string | null {
     if (!this.options().requireAuth || this.authedPubkeys.size > 0) return null;
+    this.#challenge();
     return "auth-required: authenticate with NIP-42 first";
   }
 
   #writeAuthRefusal(): string | null {
     const opts = this.options();
     if (!opts.requireAuthForWrites || this.authedPubkeys.size > 0) return this.readRefusal();
+    this.#challenge();
     return "auth-required: authenticate with NIP-42 to publish";
   }
 
