@@ -29,9 +29,7 @@ export interface Nip66Rtt {
   insecure: boolean;
 }
 
-export interface RttOptions
-  extends Omit<RelayClientOptions, "auth" | "timeoutMs">,
-    WriteProbeOptions {
+export interface RttOptions extends RouteOptions, WriteProbeOptions {
   /** Budget of each step (open, read, write with its read-back, AUTH). */
   timeoutMs: number;
   signal?: AbortSignal;
