@@ -43,6 +43,8 @@ export interface RttOptions extends RouteOptions, WriteProbeOptions {
   /** Default true. */
   write?: boolean;
   retry?: RetryOptions;
+  /** Opens the relay connection; default nip01's connectRelay. */
+  connect?: (url: string, options: RelayClientOptions) => Promise<RelayClient>;
 }
 
 /** Any event answers the read; `limit: 1` keeps it small. */
@@ -102,7 +104,7 @@ async function rttOnce(url: string, options: RttOptions): Promise<CheckResult<Ni
   const started = performance.now();
   let client: RelayClient;
   try {
-    client = await connectRelay(url, clientOptions(options));
+    client = await (options.connect ?? connectRelay)(url, clientOptions(options));
   } catch (error) {
     if (options.signal?.aborted) return checkSkipped("aborted");
     const failure = toConnectError(error);

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestCertificate } from "../../../../src/devnet/tls-cert.js";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
+import { connectRelay } from "../../../../src/nips/nip01/index.js";
 import { powDifficulty } from "../../../../src/nips/nip13/pow.js";
 import { checkRtt, type RttOptions } from "../../../../src/nips/nip66/rtt.js";
 import { WRITE_PROBE_D_TAG } from "../../../../src/nips/nip66/rtt-write.js";
@@ -352,6 +353,17 @@ describe("checkRtt: the open step", () => {
     expect(strict.status === "error" && strict.reason).toMatch(/^tls: /);
     const lax = await checkRtt(r.url, base({ allowInsecure: true }));
     expect(lax).toMatchObject({ status: "ok", data: { read: ok, write: ok, insecure: true } });
+  });
+
+  it("the connection comes through the injected connector", async () => {
+    const r = await relay();
+    const urls: string[] = [];
+    const connect: RttOptions["connect"] = (url, options) => {
+      urls.push(url);
+      return connectRelay(url, options);
+    };
+    expect(await checkRtt(r.url, base({ connect }))).toMatchObject({ status: "ok" });
+    expect(urls).toEqual([r.url]);
   });
 
   it("an overlay relay without a proxy fails at once", async () => {
