@@ -128,7 +128,10 @@ function query<T>(
   return run(resolver).finally(off);
 }
 
-/** The system's DNS servers (or `servers`), queried directly (c-ares, not getaddrinfo). */
+/**
+ * The system's DNS servers (or `servers`), queried directly (c-ares, not getaddrinfo).
+ * @planned monitor: the dns check's default resolver
+ */
 export function systemRecordResolver(
   options: { timeoutMs: number; servers?: string[] } = { timeoutMs: 5000 },
 ): RecordResolver {

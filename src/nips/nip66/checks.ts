@@ -18,7 +18,6 @@ import { checkRtt, type Nip66Rtt, type RttOptions } from "./rtt.js";
 import { checkSsl, type Nip66Ssl, type SslOptions } from "./ssl.js";
 
 export const NIP66_CHECKS = ["rtt", "ssl", "dns", "geo", "net", "http"] as const;
-export type Nip66CheckName = (typeof NIP66_CHECKS)[number];
 
 export interface Nip66Results {
   rtt: CheckResult<Nip66Rtt>;

@@ -8,10 +8,16 @@
 import type { Filter } from "../../models/event-types.js";
 import { onAbort } from "../../utils/abort.js";
 import { type ConnectError, type RouteOptions, toConnectError } from "../../utils/transport.js";
-import { connectRelay, type RelayClient } from "../nip01/connection.js";
-import { RelayClosedError, RelayDisconnectedError, RelayTimeoutError } from "../nip01/errors.js";
-import type { RelayClientOptions } from "../nip01/options.js";
-import { since } from "./target.js";
+import {
+  connectRelay,
+  type RelayClient,
+  type RelayClientOptions,
+  RelayClosedError,
+  RelayDisconnectedError,
+  RelayTimeoutError,
+} from "../nip01/index.js";
+
+const since = (started: number) => Math.round(performance.now() - started);
 
 /** How a REQ ended. `ms` runs from the REQ (or the probe's start) to that moment. */
 export type ReadProbe =
