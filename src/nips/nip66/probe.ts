@@ -22,6 +22,7 @@ const since = (started: number) => Math.round(performance.now() - started);
 /** How a REQ ended. `ms` runs from the REQ (or the probe's start) to that moment. */
 export type ReadProbe =
   | { outcome: "eose"; ms: number; events: number; firstEventMs: number | undefined }
+  | { outcome: "event"; ms: number }
   | { outcome: "closed"; ms: number; message: string; prefix: string | undefined }
   | { outcome: "auth"; ms: number }
   | { outcome: "timeout"; ms: number; frames: number; garbage: number; timeoutMs: number }
@@ -35,6 +36,8 @@ export interface ReadProbeOptions {
   signal?: AbortSignal;
   /** An AUTH challenge (before or during the REQ) ends the probe as "auth". */
   stopOnChallenge?: boolean;
+  /** The first matching event ends the probe as "event" (the REQ is then CLOSEd). */
+  stopOnEvent?: boolean;
 }
 
 /** Chains a challenge listener onto the client for the probe's duration; returns the undo. */
@@ -90,6 +93,7 @@ export async function probeRead(
   try {
     const limits = { idleTimeoutMs: options.timeoutMs, eoseTimeoutMs: options.timeoutMs };
     for await (const _event of client.req([options.filter], { ...limits, signal: stop.signal })) {
+      if (options.stopOnEvent) return { outcome: "event", ms: since(started) };
       events++;
       firstEventMs ??= since(started);
     }

@@ -24,6 +24,8 @@ export function readPhase(read: ReadProbe): RttPhase {
   switch (read.outcome) {
     case "eose":
       return { status: "ok", ms: read.firstEventMs ?? read.ms };
+    case "event":
+      return { status: "ok", ms: read.ms };
     case "closed": {
       const policy = policyOf(read.message);
       if (policy !== undefined)

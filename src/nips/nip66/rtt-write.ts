@@ -65,9 +65,12 @@ async function readBack(
   const read = await probeRead(client, {
     filter: { ids: [id] },
     timeoutMs: ctx.timeoutMs,
+    stopOnEvent: true,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   switch (read.outcome) {
+    case "event":
+      return null;
     case "eose":
       return read.events > 0 ? null : "accepted (OK true) but not returned by id";
     case "closed":

@@ -47,7 +47,7 @@ export interface RttOptions extends RouteOptions, WriteProbeOptions {
   connect?: (url: string, options: RelayClientOptions) => Promise<RelayClient>;
 }
 
-/** Any event answers the read; `limit: 1` keeps it small. */
+/** Any event answers the read (the first one ends it); `limit: 1` keeps it small. */
 const READ_FILTER: Filter = { limit: 1 };
 
 export type { RttPhase } from "./rtt-phase.js";
@@ -57,6 +57,7 @@ async function measureRead(client: RelayClient, options: RttOptions): Promise<Rt
     probeRead(client, {
       filter: READ_FILTER,
       timeoutMs: options.timeoutMs,
+      stopOnEvent: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   return readPhase(await behindAuth(client, step));

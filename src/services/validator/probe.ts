@@ -77,6 +77,8 @@ function readVerdict(read: ReadProbe): Verdict {
       return { status: "invalid", reason: "protocol", detail: `${read.reason} before answering` };
     case "timeout":
       return silence(read);
+    case "event": // only with stopOnEvent, which the validator does not ask for
+      return { status: "invalid", reason: "protocol", detail: "an event but no EOSE or CLOSED" };
   }
 }
 

@@ -271,6 +271,19 @@ describe("checkRtt: writes lost, slow and dropped relays", () => {
     });
   });
 
+  it("a relay that never sends EOSE: the first event answers the read", async () => {
+    const user = await makeUser("stored-note");
+    const note = user.sign({ kind: 1, created_at: 1_700_000_000, tags: [], content: "hi" });
+    const withEvents = await rtt({ noEose: true, events: [note] }, { write: false });
+    expect(withEvents.result).toMatchObject({ status: "ok", data: { read: ok } });
+    const empty = await rtt({ noEose: true }, { write: false, timeoutMs: 150 });
+    expect(empty.result).toMatchObject({
+      data: {
+        read: { status: "failed", reason: "no EOSE or CLOSED within 150 ms (0 frame(s) received)" },
+      },
+    });
+  });
+
   it("a silent relay opens but answers nothing", async () => {
     const { result } = await rtt({ silent: true });
     expect(result).toMatchObject({
