@@ -119,11 +119,13 @@ export function asnRecordOf(raw: unknown, ip: string, prefix: number): AsnMatch 
   return { asn, ...(org ? { org } : {}), network: cidr(ip, prefix) };
 }
 
-const isV4 = (ip: string) => {
-  if (isIP(ip) === 4) return true;
+/** The dotted IPv4 form of an IPv4 or v4-mapped IPv6 literal, else null. */
+function asIpv4(ip: string): string | null {
+  if (isIP(ip) === 4) return ip;
   const groups = isIP(ip) === 6 ? parseIpv6(ip) : null;
-  return groups !== null && mappedIpv4(groups) !== null;
-};
+  const mapped = groups === null ? null : mappedIpv4(groups);
+  return mapped === null ? null : formatIpv4(mapped);
+}
 
 /** Opens a City database (reads the file(s) into memory). */
 export async function openCityDatabase(source: CitySource): Promise<GeoDatabase> {
@@ -137,7 +139,8 @@ export async function openCityDatabase(source: CitySource): Promise<GeoDatabase>
     description: [source.v4, source.v6].filter(Boolean).join(" + "),
     city(ip) {
       if (isIP(ip) === 0) return null;
-      if (isV4(ip)) return cityRecordOf(v4.get(ip.replace(/^::ffff:/i, "")));
+      const dotted = asIpv4(ip);
+      if (dotted !== null) return cityRecordOf(v4.get(dotted));
       return v6 ? cityRecordOf(v6.get(ip)) : null;
     },
   };

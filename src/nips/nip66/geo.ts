@@ -62,9 +62,13 @@ async function geoOnce(url: string, db: GeoDatabase, options: GeoOptions) {
   if (options.signal?.aborted) return checkSkipped<Nip66Geo>("aborted");
   if (typeof addresses === "string") return checkError<Nip66Geo>(addresses, since(started));
   const candidates = [addresses.ipv4, addresses.ipv6].filter((a) => a !== undefined);
-  for (const ip of candidates) {
-    const found = lookupGeo(db, ip, options.geohashPrecision);
-    if (found !== null) return checkOk(found, since(started));
+  try {
+    for (const ip of candidates) {
+      const found = lookupGeo(db, ip, options.geohashPrecision);
+      if (found !== null) return checkOk(found, since(started));
+    }
+  } catch (error) {
+    return checkError<Nip66Geo>(`database lookup failed: ${String(error)}`, since(started));
   }
   return checkError<Nip66Geo>(`no location for ${candidates.join(" or ")}`, since(started));
 }

@@ -55,7 +55,12 @@ async function netOnce(url: string, db: AsnDatabase, options: NetOptions) {
   const addresses = await hostAddresses(target, options);
   if (options.signal?.aborted) return checkSkipped<Nip66Net>("aborted");
   if (typeof addresses === "string") return checkError<Nip66Net>(addresses, since(started));
-  const found = lookupNet(db, addresses);
+  let found: Nip66Net | null;
+  try {
+    found = lookupNet(db, addresses);
+  } catch (error) {
+    return checkError<Nip66Net>(`database lookup failed: ${String(error)}`, since(started));
+  }
   if (found !== null) return checkOk(found, since(started));
   const ips = [addresses.ipv4, addresses.ipv6].filter((a) => a !== undefined).join(" or ");
   return checkError<Nip66Net>(`no ASN for ${ips}`, since(started));

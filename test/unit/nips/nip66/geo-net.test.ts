@@ -62,6 +62,17 @@ describe("lookupGeo (DB-IP Lite City)", () => {
     });
   });
 
+  it("a v4-mapped IPv6 literal (either spelling) is looked up as IPv4", () => {
+    expect(lookupGeo(city, "::ffff:8.8.8.8")).toMatchObject({
+      country: "US",
+      city: "Mountain View",
+    });
+    expect(lookupGeo(city, "::ffff:808:808")).toMatchObject({
+      country: "US",
+      city: "Mountain View",
+    });
+  });
+
   it("private, loopback and non-addresses have no location", () => {
     for (const ip of ["127.0.0.1", "10.1.2.3", "::1", "relay.example.com"]) {
       expect(lookupGeo(city, ip)).toBeNull();
@@ -129,6 +140,29 @@ describe("checkGeo and checkNet", () => {
     expect(await checkNet("wss://gone.example.com", { ...base, db: asn })).toMatchObject({
       status: "error",
       reason: "gone.example.com: lookup failed (ENOTFOUND)",
+    });
+  });
+
+  it("a database that throws is an error, not an exception", async () => {
+    const broken = {
+      description: "broken",
+      city: () => {
+        throw new Error("corrupt");
+      },
+    };
+    expect(await checkGeo("wss://relay.example.com", { ...base, db: broken })).toMatchObject({
+      status: "error",
+      reason: "database lookup failed: Error: corrupt",
+    });
+    const brokenAsn = {
+      description: "broken",
+      asn: () => {
+        throw new Error("corrupt");
+      },
+    };
+    expect(await checkNet("wss://relay.example.com", { ...base, db: brokenAsn })).toMatchObject({
+      status: "error",
+      reason: "database lookup failed: Error: corrupt",
     });
   });
 
