@@ -18,6 +18,10 @@ export const MISBEHAVIOURS: readonly Misbehaviour[] = [
   { name: "garbage-frames", options: { garbageFrames: true } },
   { name: "invalid-signatures", options: { invalidSignatures: true } },
   { name: "clamp-50", options: { maxLimit: 50 } },
+  { name: "payment-required", options: { writeRefusal: "payment-required" } },
+  { name: "pow-16", options: { minPowDifficulty: 16 } },
+  { name: "writes-lost", options: { dropWrites: "unstored" } },
+  { name: "auth-for-writes", options: { requireAuthForWrites: true } },
 ];
 
 export interface FakeNetworkOptions {
@@ -32,6 +36,8 @@ export interface FakeNetworkOptions {
   portBase?: number;
   /** false = fake signatures (fast, for DB work); default true. */
   sign?: boolean;
+  /** Knobs every relay gets (e.g. `tls`), under its misbehaviour's own. */
+  relayOptions?: FakeRelayOptions;
 }
 
 export interface FakeNetwork {
@@ -68,7 +74,7 @@ async function startRelays(opts: FakeNetworkOptions, misbehaving: number): Promi
     for (let i = 0; i < opts.relays; i++) {
       const behaviour = behaviourFor(i, opts.relays, misbehaving);
       const port = opts.portBase ? opts.portBase + i : 0;
-      relays.push(await startFakeRelay({ port, ...behaviour?.options }));
+      relays.push(await startFakeRelay({ ...opts.relayOptions, port, ...behaviour?.options }));
     }
   } catch (err) {
     await Promise.all(relays.map((r) => r.close()));

@@ -31,6 +31,22 @@ export interface FakeRelayOptions {
   oversizeFrameBytes?: number;
   mismatchedEvents?: boolean;
   acceptWrites?: boolean;
+  /** Every EVENT is refused with OK false `<prefix>: …` (payment-required, restricted, rate-limited…). */
+  writeRefusal?: string;
+  /** NIP-13: an event whose id has fewer leading zero bits is refused with OK false "pow: …". */
+  minPowDifficulty?: number;
+  /** Only these kinds are stored; others get OK false "blocked: kind N is not accepted here". */
+  acceptKinds?: number[];
+  /** Writes are lost: "unstored" answers OK true and keeps nothing, "no-ok" never answers. */
+  dropWrites?: "unstored" | "no-ok";
+  /** Sends the NIP-42 challenge only with the first auth-required refusal, not on connect. */
+  lazyAuthChallenge?: boolean;
+  /** Reads are open; only writes need NIP-42 AUTH (OK false "auth-required: …" before). */
+  requireAuthForWrites?: boolean;
+  /** Terminates the socket right after the upgrade ("open") or on the first REQ / EVENT. */
+  disconnectOn?: "open" | "REQ" | "EVENT";
+  /** Serve wss:// and https:// with this certificate and key (PEM; see devnet/tls-cert.ts). */
+  tls?: { cert: string; key: string };
   nip11?: Record<string, unknown> | string | null;
   nip11ContentType?: string;
   nip11DelayMs?: number;
@@ -57,7 +73,12 @@ export interface FakeRelay {
 export const DEFAULT_MAX_LIMIT = 500;
 
 /** The NIP-11 document served when `nip11` is left undefined. */
-export function defaultNip11(maxLimit: number, requireAuth: boolean): Record<string, unknown> {
+export function defaultNip11(
+  maxLimit: number,
+  requireAuth: boolean,
+  writes: Pick<FakeRelayOptions, "writeRefusal" | "minPowDifficulty" | "acceptKinds"> = {},
+): Record<string, unknown> {
+  const pow = writes.minPowDifficulty;
   return {
     name: "bigbrotr fake relay",
     description: "Loopback relay for bigbrotr tests and demos",
@@ -68,8 +89,9 @@ export function defaultNip11(maxLimit: number, requireAuth: boolean): Record<str
       max_limit: maxLimit,
       max_subid_length: 64,
       auth_required: requireAuth,
-      payment_required: false,
-      restricted_writes: false,
+      payment_required: writes.writeRefusal === "payment-required",
+      restricted_writes: writes.writeRefusal === "restricted" || writes.acceptKinds !== undefined,
+      ...(pow !== undefined && pow > 0 ? { min_pow_difficulty: pow } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { NostrEvent } from "../models/event-types.js";
@@ -51,9 +52,11 @@ class FakeRelayServer implements FakeRelay {
   constructor(opts: FakeRelayOptions) {
     this.options = { ...opts };
     this.#store.addMany(opts.events ?? []);
-    this.#server = createServer((req, res) =>
-      handleHttpRequest(req, res, this.options, this.#httpTimers),
-    );
+    const handler = (req: IncomingMessage, res: ServerResponse) =>
+      handleHttpRequest(req, res, this.options, this.#httpTimers);
+    this.#server = opts.tls ? createTlsServer(opts.tls, handler) : createServer(handler);
+    // A client that gives up on our certificate must not crash the relay.
+    this.#server.on("tlsClientError", () => {});
     this.#server.on("upgrade", (req, socket, head) => this.#onUpgrade(req, socket as Socket, head));
     this.#wss.on("headers", (headers) => {
       for (const [k, v] of Object.entries(this.options.httpHeaders ?? {}))
@@ -74,8 +77,9 @@ class FakeRelayServer implements FakeRelay {
     const host = this.options.host ?? "127.0.0.1";
     this.port = await listen(this.#server, host, this.options.port ?? 0);
     const hostPart = host.includes(":") ? `[${host}]` : host;
-    this.url = `ws://${hostPart}:${this.port}`;
-    this.httpUrl = `http://${hostPart}:${this.port}`;
+    const secure = this.options.tls !== undefined;
+    this.url = `${secure ? "wss" : "ws"}://${hostPart}:${this.port}`;
+    this.httpUrl = `${secure ? "https" : "http"}://${hostPart}:${this.port}`;
     this.#ctx = {
       url: this.url,
       store: this.#store,
@@ -104,6 +108,7 @@ class FakeRelayServer implements FakeRelay {
     this.totalConnections++;
     const conn = new RelayConnection(ws, ctx);
     this.#connections.set(ws, conn);
+    if (this.options.disconnectOn === "open") conn.drop();
     ws.on("message", (data) => conn.handleFrame(data));
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {

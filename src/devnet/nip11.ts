@@ -17,7 +17,7 @@ function nip11Body(opts: FakeRelayOptions): string | null {
   if (typeof doc === "string") return doc;
   if (doc !== undefined) return JSON.stringify(doc);
   return JSON.stringify(
-    defaultNip11(opts.maxLimit ?? DEFAULT_MAX_LIMIT, opts.requireAuth ?? false),
+    defaultNip11(opts.maxLimit ?? DEFAULT_MAX_LIMIT, opts.requireAuth ?? false, opts),
   );
 }
 

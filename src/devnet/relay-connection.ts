@@ -31,6 +31,17 @@ function isEphemeral(kind: number): boolean {
   return kind >= 20000 && kind < 30000;
 }
 
+/** NIP-13 difficulty: leading zero bits of the id (hex), counted nibble by nibble. */
+export function leadingZeroBits(hexId: string): number {
+  let bits = 0;
+  for (const char of hexId) {
+    const nibble = Number.parseInt(char, 16);
+    if (nibble !== 0) return bits + Math.clz32(nibble) - 28;
+    bits += 4;
+  }
+  return bits;
+}
+
 /** One client socket speaking NIP-01 (+ NIP-42 AUTH, NIP-45 COUNT). */
 export class RelayConnection implements SubscriptionHost {
   readonly outbox: Outbox;
@@ -39,12 +50,26 @@ export class RelayConnection implements SubscriptionHost {
   readonly authedPubkeys = new Set<string>();
   readonly challenge = randomBytes(16).toString("hex");
   readonly #ctx: RelayContext;
+  readonly #ws: WebSocket;
 
   constructor(ws: WebSocket, ctx: RelayContext) {
     this.#ctx = ctx;
+    this.#ws = ws;
     this.store = ctx.store;
     this.outbox = new Outbox(ws, () => ctx.options());
-    if (ctx.options().requireAuth) this.outbox.send(["AUTH", this.challenge]);
+    const opts = ctx.options();
+    if ((opts.requireAuth || opts.requireAuthForWrites) && !opts.lazyAuthChallenge) {
+      this.#challenge();
+    }
+  }
+
+  #challenged = false;
+
+  /** Sends the NIP-42 challenge once per connection. */
+  #challenge(): void {
+    if (this.#challenged) return;
+    this.#challenged = true;
+    this.outbox.send(["AUTH", this.challenge]);
   }
 
   options(): FakeRelayOptions {
@@ -53,7 +78,15 @@ export class RelayConnection implements SubscriptionHost {
 
   readRefusal(): string | null {
     if (!this.options().requireAuth || this.authedPubkeys.size > 0) return null;
+    this.#challenge();
     return "auth-required: authenticate with NIP-42 first";
+  }
+
+  #writeAuthRefusal(): string | null {
+    const opts = this.options();
+    if (!opts.requireAuthForWrites || this.authedPubkeys.size > 0) return this.readRefusal();
+    this.#challenge();
+    return "auth-required: authenticate with NIP-42 to publish";
   }
 
   handleFrame(data: RawData): void {
@@ -67,6 +100,10 @@ export class RelayConnection implements SubscriptionHost {
     this.#ctx.record(msg);
     if (!Array.isArray(msg) || typeof msg[0] !== "string") {
       this.outbox.send(["NOTICE", "invalid: message must be a JSON array starting with a verb"]);
+      return;
+    }
+    if (this.options().disconnectOn === msg[0]) {
+      this.drop();
       return;
     }
     this.#dispatch(msg[0], msg);
@@ -88,22 +125,43 @@ export class RelayConnection implements SubscriptionHost {
       this.outbox.send(["OK", rawId(value), false, checked.reason]);
       return;
     }
-    const [ok, message] = this.#acceptEvent(checked.event);
+    const answer = this.#acceptEvent(checked.event);
+    if (answer === null) return; // dropWrites "no-ok": silence
+    const [ok, message] = answer;
     this.outbox.send(["OK", checked.event.id, ok, message]);
-    if (ok && message === "") this.#ctx.broadcast(checked.event);
+    if (ok && message === "" && this.options().dropWrites !== "unstored") {
+      this.#ctx.broadcast(checked.event);
+    }
   }
 
-  /** Decides the OK answer for a well-formed EVENT and stores it when accepted. */
-  #acceptEvent(ev: NostrEvent): [boolean, string] {
-    const refusal = this.readRefusal();
-    if (refusal !== null) return [false, refusal];
-    if (this.options().acceptWrites === false) {
-      return [false, "blocked: this relay does not accept events"];
+  /** The refusal for an event before its signature is checked, or null. */
+  #policyRefusal(ev: NostrEvent): string | null {
+    const opts = this.options();
+    const auth = this.#writeAuthRefusal();
+    if (auth !== null) return auth;
+    if (opts.acceptWrites === false) return "blocked: this relay does not accept events";
+    if (opts.writeRefusal !== undefined) {
+      return `${opts.writeRefusal}: writes refused by the fake relay`;
     }
+    if (opts.acceptKinds !== undefined && !opts.acceptKinds.includes(ev.kind)) {
+      return `blocked: kind ${ev.kind} is not accepted here`;
+    }
+    return null;
+  }
+
+  /** Decides the OK answer for a well-formed EVENT (null: none) and stores it when accepted. */
+  #acceptEvent(ev: NostrEvent): [boolean, string] | null {
+    const refusal = this.#policyRefusal(ev);
+    if (refusal !== null) return [false, refusal];
     const bad = verifyEventWith(this.#ctx.wasm, ev);
     if (bad !== null) return [false, `invalid: ${bad}`];
+    const pow = this.options().minPowDifficulty ?? 0;
+    const difficulty = leadingZeroBits(ev.id);
+    if (difficulty < pow) return [false, `pow: difficulty ${difficulty} is less than ${pow}`];
     if (this.store.has(ev.id)) return [true, "duplicate: already have this event"];
-    if (!isEphemeral(ev.kind)) this.store.add(ev);
+    const drop = this.options().dropWrites;
+    if (drop === "no-ok") return null;
+    if (drop !== "unstored" && !isEphemeral(ev.kind)) this.store.add(ev);
     return [true, ""];
   }
 
@@ -125,6 +183,12 @@ export class RelayConnection implements SubscriptionHost {
 
   pushLive(ev: NostrEvent): void {
     pushLive(this, ev);
+  }
+
+  /** Drops the connection without a closing handshake (the disconnectOn knob). */
+  drop(): void {
+    this.dispose();
+    this.#ws.terminate();
   }
 
   dispose(): void {

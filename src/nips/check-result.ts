@@ -14,3 +14,8 @@ export function checkOk<T>(data: T, durationMs: number, notes: string[] = []): C
 export function checkError<T>(reason: string, durationMs: number): CheckResult<T> {
   return { status: "error", reason, durationMs };
 }
+
+/** The check did not run: disabled, not applicable to the network, or aborted by the caller. */
+export function checkSkipped<T>(reason: string): CheckResult<T> {
+  return { status: "skipped", reason, durationMs: 0 };
+}

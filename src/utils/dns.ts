@@ -7,6 +7,7 @@
 import { promises as dnsPromises } from "node:dns";
 import { isIP } from "node:net";
 import { isPrivateAddress } from "../models/ip-range.js";
+import { onAbort } from "./abort.js";
 
 /** Resolves a host name to all of its addresses (IPv4 and IPv6, any order). */
 export interface Resolver {
@@ -94,4 +95,51 @@ export async function resolvePublicAddress(
   }
   if (addresses.length === 0) return { ok: false, kind: "dns", reason: `${bare}: no addresses` };
   return checkAddresses(bare, addresses, options.allowPrivate);
+}
+
+/** An address record with its TTL (seconds). */
+export interface TtlAddress {
+  address: string;
+  ttl: number;
+}
+
+/**
+ * DNS records of a name, for the NIP-66 dns check. Failures reject with an Error whose
+ * `code` is Node's (ENOTFOUND = no such name, ENODATA = no record of that type, ETIMEOUT…).
+ */
+export interface RecordResolver {
+  resolve4(host: string, signal?: AbortSignal): Promise<TtlAddress[]>;
+  resolve6(host: string, signal?: AbortSignal): Promise<TtlAddress[]>;
+  resolveCname(host: string, signal?: AbortSignal): Promise<string[]>;
+  resolveNs(host: string, signal?: AbortSignal): Promise<string[]>;
+  reverse(address: string, signal?: AbortSignal): Promise<string[]>;
+}
+
+/** Runs one query on its own Node resolver, so an abort cancels just that query. */
+function query<T>(
+  options: { timeoutMs: number; servers?: string[] },
+  signal: AbortSignal | undefined,
+  run: (resolver: dnsPromises.Resolver) => Promise<T>,
+): Promise<T> {
+  signal?.throwIfAborted();
+  const resolver = new dnsPromises.Resolver({ timeout: options.timeoutMs, tries: 1 });
+  if (options.servers !== undefined) resolver.setServers(options.servers);
+  const off = signal ? onAbort(signal, () => resolver.cancel()) : () => {};
+  return run(resolver).finally(off);
+}
+
+/**
+ * The system's DNS servers (or `servers`), queried directly (c-ares, not getaddrinfo).
+ * @planned monitor: the dns check's default resolver
+ */
+export function systemRecordResolver(
+  options: { timeoutMs: number; servers?: string[] } = { timeoutMs: 5000 },
+): RecordResolver {
+  return {
+    resolve4: (host, signal) => query(options, signal, (r) => r.resolve4(host, { ttl: true })),
+    resolve6: (host, signal) => query(options, signal, (r) => r.resolve6(host, { ttl: true })),
+    resolveCname: (host, signal) => query(options, signal, (r) => r.resolveCname(host)),
+    resolveNs: (host, signal) => query(options, signal, (r) => r.resolveNs(host)),
+    reverse: (address, signal) => query(options, signal, (r) => r.reverse(address)),
+  };
 }

@@ -7,6 +7,7 @@ import {
   startCoreRelay,
 } from "../../devnet/core-relay.js";
 import { type FakeNetwork, startFakeNetwork } from "../../devnet/fake-network.js";
+import { createTestChain, type TestCertificate } from "../../devnet/tls-cert.js";
 import { parseNonNegativeInt } from "../options.js";
 import { formatTable } from "../table.js";
 
@@ -19,6 +20,8 @@ interface DevnetOptions {
   portBase: number;
   seedFile: string;
   withCore: boolean;
+  tls: boolean;
+  caFile: string;
 }
 
 interface DevnetRow {
@@ -88,7 +91,21 @@ function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** With --tls: a throwaway CA (its certificate written to `caFile`) and the relays' leaf. */
+async function tlsSetup(opts: DevnetOptions): Promise<TestCertificate | undefined> {
+  if (!opts.tls) return undefined;
+  const { ca, leaf } = createTestChain({
+    commonName: "localhost",
+    altNames: ["localhost", "127.0.0.1", "::1"],
+    notAfter: new Date(Date.now() + 30 * 86_400_000),
+  });
+  await mkdir(dirname(opts.caFile), { recursive: true });
+  await writeFile(opts.caFile, ca.cert, "utf8");
+  return leaf;
+}
+
 async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): Promise<void> {
+  const tls = await tlsSetup(opts);
   const net = await startFakeNetwork({
     relays: opts.relays,
     events: opts.events,
@@ -96,6 +113,7 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
     misbehaving: opts.misbehaving,
     seed: opts.seed,
     portBase: opts.portBase,
+    ...(tls ? { relayOptions: { tls } } : {}),
   });
   let core: CoreRelayHandle | null = null;
   try {
@@ -109,6 +127,12 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
       ),
     );
     console.log(`\n${net.events.length} events, seed file ${opts.seedFile}. Ctrl-C to stop.`);
+    if (tls) {
+      console.log(
+        `TLS: wss:// relays with a throwaway CA in ${opts.caFile}; trust it with ` +
+          `NODE_EXTRA_CA_CERTS=${opts.caFile} (or allow insecure TLS).`,
+      );
+    }
     await waitForSignal(signal);
   } finally {
     await Promise.all([net.close(), core?.close()]);
@@ -143,6 +167,8 @@ export function registerDevnetCommand(program: Command, shutdown?: { signal: Abo
     .option("--port-base <n>", "first port (0 = ephemeral ports)", parseNonNegativeInt, 0)
     .option("--seed-file <path>", "where to write the relay URLs", "./data/devnet-seeds.txt")
     .option("--with-core", "also start an empty @nostr-relay/core relay (devDependency)", false)
+    .option("--tls", "serve wss:// with a certificate from a throwaway CA", false)
+    .option("--ca-file <path>", "where --tls writes its CA certificate", "./data/devnet-ca.pem")
     .action(async (opts: DevnetOptions) => {
       await runDevnet(opts, shutdown?.signal);
     });

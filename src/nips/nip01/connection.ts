@@ -58,6 +58,7 @@ export class RelayClient {
   /** True when TLS verification had to be turned off to connect. */
   readonly insecure: boolean;
   onNotice: ((message: string) => void) | undefined;
+  onAuthChallenge: ((challenge: string) => void) | undefined;
   #ws: WebSocket;
   #options: RelayClientOptions;
   #auth: AuthSession;
@@ -82,6 +83,7 @@ export class RelayClient {
     this.insecure = opened.insecure;
     this.#options = options;
     this.onNotice = options.onNotice;
+    this.onAuthChallenge = options.onAuthChallenge;
     this.#auth = new AuthSession(url, options.auth, (frame) => this.#send(frame));
     this.#ws.on("error", (error) => this.#onError(error));
     this.#closed = new Promise((resolve) => {
@@ -109,6 +111,14 @@ export class RelayClient {
   get authMessage(): string {
     return this.#auth.message;
   }
+  /**
+   * Waits until our answer to the relay's challenge is accepted: true once authenticated,
+   * false without a key, when the relay refused, on abort or after the auth timeout.
+   */
+  authenticate(signal?: AbortSignal): Promise<boolean> {
+    return this.#auth.waitAuthenticated(this.#timeout("auth"), signal);
+  }
+
   get isClosed(): boolean {
     return this.#closeReason !== undefined;
   }
@@ -147,6 +157,7 @@ export class RelayClient {
   }
 
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    this.stats.frames++;
     if (isBinary) {
       this.stats.garbageFrames++;
       return;
@@ -164,6 +175,7 @@ export class RelayClient {
         this.onNotice?.(message.message);
         return;
       case "AUTH":
+        this.onAuthChallenge?.(message.challenge);
         return void this.#auth.onChallenge(message.challenge);
       case "OK":
         if (this.#auth.onOk(message.eventId, message.accepted, message.message)) return;

@@ -22,6 +22,8 @@ export interface RelayClientOptions extends ConnectOptions {
   /** Answer NIP-42 challenges with this key or signer. */
   auth?: AuthConfig;
   onNotice?: (message: string) => void;
+  /** Called on every `["AUTH", challenge]`, with or without a key to answer it. */
+  onAuthChallenge?: (challenge: string) => void;
   /** req(): max silence within one REQ; time with reading paused does not count. */
   idleTimeoutMs?: number;
   /** req(): max time from REQ to EOSE, time with reading paused left out. */

@@ -3,6 +3,8 @@
  * the consumers kept up with it.
  */
 export interface RelayStats {
+  /** Every frame received, whatever it was. */
+  frames: number;
   /** Events accepted and handed to a consumer. */
   events: number;
   /** EVENT payloads that are not a well-formed event. */
@@ -28,6 +30,7 @@ export interface RelayStats {
 
 export function emptyStats(): RelayStats {
   return {
+    frames: 0,
     events: 0,
     invalid: 0,
     badId: 0,
