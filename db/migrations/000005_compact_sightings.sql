@@ -49,6 +49,16 @@ ALTER TABLE relay ADD CONSTRAINT relay_url_key UNIQUE (url);
 ALTER TABLE event ADD COLUMN stored_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX event_stored_xid_idx ON event (stored_xid);
 
+-- Time indexes ascending, as the archive writes (created_at, id order): each batch then lands
+-- at the right end of each range, where pages fill up; v1's DESC indexes took rising keys at
+-- the left end, which splits pages in halves. Backward scans serve the newest-first reads.
+DROP INDEX event_created_at_idx, event_kind_created_at_idx, event_pubkey_created_at_idx,
+  event_pubkey_kind_created_at_idx;
+CREATE INDEX event_created_at_idx ON event (created_at, id);
+CREATE INDEX event_kind_created_at_idx ON event (kind, created_at);
+CREATE INDEX event_pubkey_created_at_idx ON event (pubkey, created_at);
+CREATE INDEX event_pubkey_kind_created_at_idx ON event (pubkey, kind, created_at);
+
 -- The tag index with a small pending list (512 kB instead of 4 MB): new entries are still
 -- appended and merged in bulk (without the list, inserts cost 28 us more an event), but the
 -- list's pages, which stay in the index once merged, are 16 x 512 kB instead of 16 x 4 MB:
