@@ -1,7 +1,9 @@
 import type pg from "pg";
 import { tagValues, unstorableReason } from "../../models/event.js";
 import type { NostrEvent } from "../../models/event-types.js";
+import { type CleanupOptions, deleteInBatches, type OrphanBatch } from "./batched-delete.js";
 import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
+import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
 import { affected } from "./sql.js";
@@ -233,4 +235,29 @@ export async function insertEvents(
   }
   const inserted = await transaction(db, (c) => copyEvents(c, rows, options.profile));
   return { inserted, rejected };
+}
+
+const ORPHAN_EVENTS: OrphanBatch = {
+  pick: `SELECT e.id FROM event e
+         WHERE NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)
+         LIMIT $1 FOR UPDATE OF e SKIP LOCKED`,
+  remove: `DELETE FROM event e WHERE e.id = ANY($1::bytea[])
+           AND NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)`,
+  params: (rows) => [rows.map((r) => r.id)],
+  // Sightings have no foreign key whose lock would stop a writer from linking a picked
+  // event: take the sightings lock exclusively first, so every writer in flight has committed
+  // and `remove` (its snapshot taken after the lock) sees their sightings. The delete
+  // trigger takes the same lock, but only after `remove` took its snapshot: too late.
+  beforeRemove: `SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`,
+};
+
+/**
+ * Deletes events no relay row references, batchSize per transaction; returns the count.
+ * @planned synchronizer cleanup (events left without sightings by a relay delete)
+ */
+export async function deleteOrphanEvents(
+  pool: pg.Pool,
+  options: CleanupOptions = {},
+): Promise<number> {
+  return deleteInBatches(pool, ORPHAN_EVENTS, options);
 }

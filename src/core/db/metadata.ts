@@ -1,5 +1,7 @@
+import type pg from "pg";
 import { buildMetadata, type Metadata } from "../../models/metadata.js";
 import type { MetadataType } from "../../models/metadata-type.js";
+import { type CleanupOptions, deleteInBatches, type OrphanBatch } from "./batched-delete.js";
 import type { Db } from "./pool.js";
 import { affected, uniqueBy } from "./sql.js";
 
@@ -37,4 +39,27 @@ export async function insertMetadata(db: Db, docs: readonly MetadataDoc[]): Prom
     db,
     docs.map((d) => buildMetadata(d.type, d.data)),
   );
+}
+
+const ORPHAN_METADATA: OrphanBatch = {
+  pick: `SELECT m.id, m.type FROM metadata m
+         WHERE NOT EXISTS (SELECT 1 FROM relay_metadata rm
+                           WHERE rm.metadata_id = m.id AND rm.metadata_type = m.type)
+         LIMIT $1 FOR UPDATE OF m SKIP LOCKED`,
+  remove: `DELETE FROM metadata m USING unnest($1::bytea[], $2::text[]) AS d(id, type)
+           WHERE m.id = d.id AND m.type = d.type
+             AND NOT EXISTS (SELECT 1 FROM relay_metadata rm
+                             WHERE rm.metadata_id = m.id AND rm.metadata_type = m.type)`,
+  params: (rows) => [rows.map((r) => r.id), rows.map((r) => r.type)],
+};
+
+/**
+ * Deletes metadata documents no snapshot references, in batches; returns the count.
+ * @planned monitor cleanup
+ */
+export async function deleteOrphanMetadata(
+  pool: pg.Pool,
+  options: CleanupOptions = {},
+): Promise<number> {
+  return deleteInBatches(pool, ORPHAN_METADATA, options);
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveEvents } from "../../../src/core/db/archive.js";
-import { deleteOrphanEvents, deleteOrphanMetadata } from "../../../src/core/db/cleanup.js";
 import { insertEventRelays } from "../../../src/core/db/event-relays.js";
-import { insertEvents } from "../../../src/core/db/events.js";
-import { insertMetadata } from "../../../src/core/db/metadata.js";
+import { deleteOrphanEvents, insertEvents } from "../../../src/core/db/events.js";
+import { deleteOrphanMetadata, insertMetadata } from "../../../src/core/db/metadata.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
