@@ -88,7 +88,7 @@ export function cursorRow(url: string, cursor: SyncCursor): ServiceState {
  * halved when it needed more than `busy` (so progress is committed often), within bounds.
  */
 export function nextChunk(chunk: number, requests: number, busy = 8): number {
-  if (requests <= 2) return Math.min(chunk * 2, 365 * 86_400);
+  if (requests <= 2) return Math.min(chunk * 2, 100 * 365 * 86_400);
   if (requests > busy) return Math.max(1, Math.floor(chunk / 2));
   return chunk;
 }
