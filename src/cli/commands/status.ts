@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.js";
 import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
+import { readSyncStatus, type SyncStatus } from "../../core/db/read/sync-status.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { formatTable } from "../table.js";
 
@@ -12,7 +13,41 @@ function ago(seconds: number): string {
   return `${Math.round(seconds / 86_400)}d ago`;
 }
 
-function render(overview: ArchiveOverview, cycles: LastCycle[], now: number): string {
+/** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
+const CAUGHT_UP_WITHIN = 3600;
+
+const day = (t: number) => new Date(t * 1000).toISOString().replace(/\.000Z$/, "Z");
+
+function renderSync(sync: SyncStatus, now: number): string {
+  if (sync.relays === 0) return "synchronizer: no relay has a cursor yet";
+  const lines = [
+    `synchronizer: ${sync.relays} relays with a cursor, ${sync.caughtUp} caught up (within ${CAUGHT_UP_WITHIN / 60}m), ${sync.notStarted} not started`,
+  ];
+  if (sync.oldestUntil !== null)
+    lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
+  lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
+  if (sync.gapRelays.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["relay", "gaps", "latest windows"],
+        sync.gapRelays.map((r) => [
+          r.url,
+          r.gaps,
+          r.windows.map((w) => `${day(w.since)}..${day(w.until)} ${w.reason}`).join("; "),
+        ]),
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+function render(
+  overview: ArchiveOverview,
+  cycles: LastCycle[],
+  sync: SyncStatus,
+  now: number,
+): string {
   const net = formatTable(
     ["network", "candidates", "relays", "monitored"],
     overview.networks.map((n) => [n.network, n.candidates, n.relays, n.monitored]),
@@ -39,13 +74,17 @@ function render(overview: ArchiveOverview, cycles: LastCycle[], now: number): st
     "",
     cycles.length > 0 ? svc : "no service has completed a cycle yet",
     "",
+    renderSync(sync, now),
+    "",
   ].join("\n");
 }
 
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
-    .description("relays known / validated / monitored, events archived, each service's last cycle")
+    .description(
+      "relays known / validated / monitored, events archived, each service's last cycle, sync cursors",
+    )
     .option("--config-dir <dir>", "deployment config folder")
     .option("--json", "print JSON instead of tables")
     .action(async (flags: { configDir?: string; json?: boolean }) => {
@@ -58,12 +97,16 @@ export function registerStatusCommand(program: Command): void {
           process.stdout.write("the database has no schema yet: run `bigbrotr migrate`\n");
           return;
         }
-        const [overview, cycles] = await Promise.all([readOverview(pool), readLastCycles(pool)]);
         const now = Math.floor(Date.now() / 1000);
+        const [overview, cycles, sync] = await Promise.all([
+          readOverview(pool),
+          readLastCycles(pool),
+          readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
+        ]);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles }, null, 2)}\n`
-            : render(overview, cycles, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, synchronizer: sync }, null, 2)}\n`
+            : render(overview, cycles, sync, now),
         );
       } finally {
         await db.close();

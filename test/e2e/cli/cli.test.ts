@@ -149,5 +149,6 @@ describe("bigbrotr CLI", () => {
     expect(parsed.services).toEqual([
       expect.objectContaining({ service: "refresher", ok: true, consecutiveFailures: 0 }),
     ]);
+    expect(parsed.synchronizer).toMatchObject({ relays: 0, gaps: 0, gapRelays: [] });
   });
 });
