@@ -4,43 +4,11 @@ import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.
 import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
 import { readSyncStatus, type SyncStatus } from "../../core/db/read/sync-status.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { ago, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";
-
-function ago(seconds: number): string {
-  if (seconds < 120) return `${seconds}s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
-  return `${Math.round(seconds / 86_400)}d ago`;
-}
 
 /** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
 const CAUGHT_UP_WITHIN = 3600;
-
-const day = (t: number) => new Date(t * 1000).toISOString().replace(/\.000Z$/, "Z");
-
-function renderSync(sync: SyncStatus, now: number): string {
-  if (sync.relays === 0) return "synchronizer: no relay has a cursor yet";
-  const lines = [
-    `synchronizer: ${sync.relays} relays with a cursor, ${sync.caughtUp} caught up (within ${CAUGHT_UP_WITHIN / 60}m), ${sync.notStarted} not started`,
-  ];
-  if (sync.oldestUntil !== null)
-    lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
-  lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
-  if (sync.gapRelays.length > 0) {
-    lines.push(
-      "",
-      formatTable(
-        ["relay", "gaps", "latest windows"],
-        sync.gapRelays.map((r) => [
-          r.url,
-          r.gaps,
-          r.windows.map((w) => `${day(w.since)}..${day(w.until)} ${w.reason}`).join("; "),
-        ]),
-      ),
-    );
-  }
-  return lines.join("\n");
-}
 
 function render(
   overview: ArchiveOverview,
@@ -74,7 +42,7 @@ function render(
     "",
     cycles.length > 0 ? svc : "no service has completed a cycle yet",
     "",
-    renderSync(sync, now),
+    renderSyncStatus(sync, now, CAUGHT_UP_WITHIN),
     "",
   ].join("\n");
 }
