@@ -28,7 +28,8 @@ import {
   openDatabase,
   resolveConfigDir,
 } from "./context.js";
-import type { ServiceEntry } from "./services.js";
+import { createProgress } from "./progress.js";
+import type { ProgressSink, ServiceEntry } from "./services.js";
 
 export interface RunRequest extends GlobalOptions {
   entries: readonly ServiceEntry[];
@@ -60,13 +61,14 @@ async function loadServices(
   deps: ServiceDeps,
   configDir: string,
   log: Logger,
+  progress?: ProgressSink,
 ) {
   const loaded: Loaded[] = [];
   for (const entry of request.entries) {
     const path = request.configPath ?? join(configDir, "services", `${entry.name}.yaml`);
     const raw = await readYamlFile(path, request.configPath === undefined);
     if (raw === undefined) log.warn({ service: entry.name, path }, "config_missing_using_defaults");
-    const { service, config } = entry.load(deps, raw, path, request.serviceFlags);
+    const { service, config } = entry.load(deps, raw, path, request.serviceFlags, progress);
     if (request.together && !config.enabled) {
       log.info({ service: entry.name }, "service_disabled");
       continue;
@@ -74,6 +76,23 @@ async function loadServices(
     loaded.push({ entry, service, config });
   }
   return loaded;
+}
+
+/** A progress line for one service's `--once` run when stderr is a terminal; else none. */
+function onceProgress(request: RunRequest) {
+  const single = request.once && !request.together && request.entries.length === 1;
+  if (!single || process.stderr.isTTY !== true) return undefined;
+  let line = "";
+  let count = 0;
+  let shown = false;
+  const progress = createProgress(process.stderr, true, () => line);
+  const sink: ProgressSink = (l, c) => {
+    line = l;
+    count = c;
+    shown = true;
+    progress.update(c);
+  };
+  return { sink, end: () => shown && progress.done(count) };
 }
 
 function buildDeps(brotr: BrotrConfig): ServiceDeps {
@@ -132,7 +151,8 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   const configDir = resolveConfigDir(request.configDir);
   const brotr = await loadBrotrConfig(configDir);
   const log = makeLogger(brotr, request);
-  const loaded = await loadServices(request, buildDeps(brotr), configDir, log);
+  const progress = onceProgress(request);
+  const loaded = await loadServices(request, buildDeps(brotr), configDir, log, progress?.sink);
   if (loaded.length === 0) {
     log.warn("no_enabled_services");
     return 0;
@@ -163,6 +183,7 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
     const results = [...first, ...rest];
     return results.every(Boolean) ? 0 : 1;
   } finally {
+    progress?.end();
     await metricsServer?.close();
     await db.close();
   }

@@ -11,9 +11,14 @@ import { seederConfigSchema } from "../services/seeder/config.js";
 import { createSeeder } from "../services/seeder/service.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
 import { synchronizerConfigSchema } from "../services/synchronizer/config.js";
-import { createSynchronizer } from "../services/synchronizer/service.js";
+import {
+  createSynchronizer,
+  type SynchronizerOptions,
+  type SyncProgress,
+} from "../services/synchronizer/service.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
+import { formatSyncProgress } from "./sync-progress.js";
 
 /** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
 export interface ServiceFlag {
@@ -23,6 +28,12 @@ export interface ServiceFlag {
   /** The key commander gives it (camelCase of the long name). */
   readonly key: string;
 }
+
+/**
+ * Where a service reports progress on a single-service `--once` run on a terminal
+ * (runner.ts): the line to show and the count its rate is computed from.
+ */
+export type ProgressSink = (line: string, count: number) => void;
 
 /** One runnable service: how to validate its config and build it. */
 export interface ServiceEntry {
@@ -37,6 +48,7 @@ export interface ServiceEntry {
     raw: unknown,
     source: string,
     flags?: Readonly<Record<string, string>>,
+    progress?: ProgressSink,
   ): { service: Service; config: ServiceBaseConfig };
   /** Validates only (for `bigbrotr config check`). */
   validate(raw: unknown, source: string): ServiceBaseConfig;
@@ -50,6 +62,7 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
     deps: ServiceDeps,
     config: z.output<S>,
     flags: Readonly<Record<string, string>>,
+    progress?: ProgressSink,
   ) => Service;
   oneShot?: boolean;
   flags?: readonly ServiceFlag[];
@@ -59,9 +72,9 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
     description: options.description,
     oneShot: options.oneShot ?? false,
     flags: options.flags ?? [],
-    load(deps, raw, source, flags = {}) {
+    load(deps, raw, source, flags = {}, progress) {
       const config = parseConfig(options.schema, raw, source);
-      return { service: options.create(deps, config, flags), config };
+      return { service: options.create(deps, config, flags, progress), config };
     },
     validate: (raw, source) => parseConfig(options.schema, raw, source),
   };
@@ -93,12 +106,15 @@ export const SERVICES: readonly ServiceEntry[] = [
     description: "archive the events of every relay, resumably, from a per-relay cursor",
     schema: synchronizerConfigSchema,
     flags: [{ flags: "--relay <url>", description: "sync only this relay", key: "relay" }],
-    create: (deps, config, flags) => {
-      if (flags.relay === undefined) return createSynchronizer(deps, config);
+    create: (deps, config, flags, progress) => {
+      const options: SynchronizerOptions = progress
+        ? { onProgress: (p: SyncProgress) => progress(formatSyncProgress(p), p.events) }
+        : {};
+      if (flags.relay === undefined) return createSynchronizer(deps, config, options);
       const parsed = parseRelayUrl(flags.relay, { allowPrivate: deps.brotr.allow_private });
       if (!parsed.ok)
         throw new ConfigError(`--relay ${flags.relay}: ${parsed.reason}`, [parsed.reason]);
-      return createSynchronizer(deps, config, { relayUrl: parsed.url });
+      return createSynchronizer(deps, config, { ...options, relayUrl: parsed.url });
     },
   }),
   defineService({

@@ -2,17 +2,20 @@ import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.js";
 import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
+import { readSyncStatus, type SyncStatus } from "../../core/db/read/sync-status.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { ago, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";
 
-function ago(seconds: number): string {
-  if (seconds < 120) return `${seconds}s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
-  return `${Math.round(seconds / 86_400)}d ago`;
-}
+/** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
+const CAUGHT_UP_WITHIN = 3600;
 
-function render(overview: ArchiveOverview, cycles: LastCycle[], now: number): string {
+function render(
+  overview: ArchiveOverview,
+  cycles: LastCycle[],
+  sync: SyncStatus,
+  now: number,
+): string {
   const net = formatTable(
     ["network", "candidates", "relays", "monitored"],
     overview.networks.map((n) => [n.network, n.candidates, n.relays, n.monitored]),
@@ -39,13 +42,17 @@ function render(overview: ArchiveOverview, cycles: LastCycle[], now: number): st
     "",
     cycles.length > 0 ? svc : "no service has completed a cycle yet",
     "",
+    renderSyncStatus(sync, now, CAUGHT_UP_WITHIN),
+    "",
   ].join("\n");
 }
 
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
-    .description("relays known / validated / monitored, events archived, each service's last cycle")
+    .description(
+      "relays known / validated / monitored, events archived, each service's last cycle, sync cursors",
+    )
     .option("--config-dir <dir>", "deployment config folder")
     .option("--json", "print JSON instead of tables")
     .action(async (flags: { configDir?: string; json?: boolean }) => {
@@ -58,12 +65,16 @@ export function registerStatusCommand(program: Command): void {
           process.stdout.write("the database has no schema yet: run `bigbrotr migrate`\n");
           return;
         }
-        const [overview, cycles] = await Promise.all([readOverview(pool), readLastCycles(pool)]);
         const now = Math.floor(Date.now() / 1000);
+        const [overview, cycles, sync] = await Promise.all([
+          readOverview(pool),
+          readLastCycles(pool),
+          readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
+        ]);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles }, null, 2)}\n`
-            : render(overview, cycles, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, synchronizer: sync }, null, 2)}\n`
+            : render(overview, cycles, sync, now),
         );
       } finally {
         await db.close();

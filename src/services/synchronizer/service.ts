@@ -18,6 +18,22 @@ import { synchronizerMetrics } from "./metrics.js";
 import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
 import { SightingWriter } from "./writer.js";
 
+/** A cycle's progress so far (SynchronizerOptions.onProgress). */
+export interface SyncProgress {
+  /** Relays selected this cycle. */
+  relays: number;
+  /** Relays finished (synced, failed, or leased by another process). */
+  done: number;
+  /** Distinct events fetched, per relay. */
+  events: number;
+  /** New events stored. */
+  stored: number;
+  invalid: number;
+  gaps: number;
+  /** Sightings waiting for the writer. */
+  queued: number;
+}
+
 export interface SynchronizerOptions {
   /** This process's lease holder name (default: random); tests name their instances. */
   holder?: string;
@@ -27,6 +43,8 @@ export interface SynchronizerOptions {
   relayUrl?: string;
   /** Verifier threads (default: one per core). */
   verifierThreads?: number;
+  /** Called after each relay and each written batch (the CLI's progress line). */
+  onProgress?: (p: SyncProgress) => void;
 }
 
 /** How much longer than one relay sync may take a relay's lease lasts (seconds). */
@@ -103,6 +121,16 @@ export function createSynchronizer(
       invalid: 0,
       gaps: 0,
     };
+    const progress = () =>
+      options.onProgress?.({
+        relays: report.relays,
+        done: report.synced + report.failed + report.leased_elsewhere,
+        events: report.events,
+        stored: report.stored,
+        invalid: report.invalid,
+        gaps: report.gaps,
+        queued: writer.queued,
+      });
     const writer = new SightingWriter(ctx.db, {
       profile: deps.brotr.profile,
       batchSize: p.batch_size,
@@ -118,6 +146,7 @@ export function createSynchronizer(
           m.invalid.inc({ network: "any", reason: "unstorable" }, result.rejected.length);
         }
         m.queue.set({ stage: "queued" }, writer.queued);
+        progress();
       },
     });
     const verify = verifyBatch(ctx, verifier);
@@ -134,6 +163,7 @@ export function createSynchronizer(
       });
       if (!taken.has(relay.url)) {
         report.leased_elsewhere++;
+        progress();
         return;
       }
       held.push(relay.url);
@@ -176,10 +206,12 @@ export function createSynchronizer(
         m.relays.inc({ network: relay.network, outcome: "failed" });
         ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
       }
+      progress();
     };
     try {
       await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
       await writer.flush();
+      progress();
     } finally {
       // Released only once the cursors are written: whoever takes a relay next starts there.
       if (held.length > 0) await releaseLeases(ctx.db, SYNCHRONIZER, holder, held).catch(() => 0);

@@ -149,5 +149,9 @@ describe("bigbrotr CLI", () => {
     expect(parsed.services).toEqual([
       expect.objectContaining({ service: "refresher", ok: true, consecutiveFailures: 0 }),
     ]);
+    expect(parsed.synchronizer).toMatchObject({ relays: 0, gaps: 0, gapRelays: [] });
+    const text = await run(["status"], configDir);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain("synchronizer: no relay has a cursor yet");
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import type { Profile } from "../../../src/core/db/migrate.js";
+import { readSyncStatus } from "../../../src/core/db/read/sync-status.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { runOnce } from "../../../src/core/service.js";
 import { startCoreRelay } from "../../../src/devnet/core-relay.js";
@@ -10,7 +11,10 @@ import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.j
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { connectRelay } from "../../../src/nips/nip01/index.js";
 import { synchronizerConfigSchema } from "../../../src/services/synchronizer/config.js";
-import { createSynchronizer } from "../../../src/services/synchronizer/service.js";
+import {
+  createSynchronizer,
+  type SyncProgress,
+} from "../../../src/services/synchronizer/service.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
 
@@ -21,7 +25,12 @@ const brotr = parseConfig(
   "test",
 );
 
-function synchronizer(profile: Profile, processing: Record<string, unknown> = {}, holder?: string) {
+function synchronizer(
+  profile: Profile,
+  processing: Record<string, unknown> = {},
+  holder?: string,
+  onProgress?: (p: SyncProgress) => void,
+) {
   const config = parseConfig(
     synchronizerConfigSchema,
     {
@@ -39,6 +48,7 @@ function synchronizer(profile: Profile, processing: Record<string, unknown> = {}
   return createSynchronizer({ brotr: { ...brotr, profile } }, config, {
     verifierThreads: 1,
     ...(holder ? { holder } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
 }
 
@@ -118,10 +128,26 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("synchronizer (%s)", (profile) 
       urls.map((url) => ({ url, network: "clearnet" as const, discoveredAt: 1 })),
     );
     const t = createTestContext(db.pool, { service: "synchronizer", now: NOW });
-    const service = synchronizer(profile);
+    const progress: SyncProgress[] = [];
+    const service = synchronizer(profile, {}, undefined, (p) => progress.push(p));
     try {
       const outcome = await runOnce(service, t.ctx);
       expect(outcome.ok, String(outcome.error)).toBe(true);
+      // Progress after each relay and batch, relays done counting up to all three; the last
+      // report's figures are the cycle's.
+      const done = progress.map((p) => p.done);
+      expect(done).toEqual([...done].sort((a, b) => a - b));
+      expect(progress.filter((p) => p.done === 3).length).toBeGreaterThanOrEqual(1);
+      expect(progress.at(-1)).toEqual({
+        relays: 3,
+        done: 3,
+        events: outcome.report?.events,
+        stored: outcome.report?.stored,
+        invalid: outcome.report?.invalid,
+        gaps: outcome.report?.gaps,
+        queued: 0,
+      });
+      expect(progress.length).toBeGreaterThan(3);
       expect(await archivedOn(db, clamped.url)).toEqual(ids([...events, ...burst]));
       expect(coreSet.length).toBeGreaterThan(200);
       expect(await archivedOn(db, core.url)).toEqual(ids(coreSet));
@@ -144,6 +170,13 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("synchronizer (%s)", (profile) 
       );
       expect(after.rows).toEqual(before.rows);
       expect(after.rows.map((r) => r.state_value.until)).toEqual([NOW, NOW, NOW]);
+      // What `bigbrotr status` says of it: three cursors, all caught up.
+      expect(await readSyncStatus(db.pool, { now: NOW })).toMatchObject({
+        relays: 3,
+        caughtUp: 3,
+        notStarted: 0,
+        oldestUntil: NOW,
+      });
     } finally {
       await service.close?.();
     }

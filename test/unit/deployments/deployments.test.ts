@@ -237,6 +237,8 @@ describe("monitoring", () => {
         "CacheHitRatioLow",
         "RefresherViewsFailing",
         "ValidatorAllProbesFailing",
+        "SynchronizerArchivingStalled",
+        "SynchronizerRelaysFailing",
       ]),
     );
     for (const r of rules) {

@@ -1,0 +1,37 @@
+import type { SyncStatus } from "../core/db/read/sync-status.js";
+import { formatTable } from "./table.js";
+
+/** "42s ago", "5m ago", "3h ago", "9d ago". */
+export function ago(seconds: number): string {
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86_400)}d ago`;
+}
+
+const day = (t: number) => new Date(t * 1000).toISOString().replace(/\.000Z$/, "Z");
+
+/** The synchronizer section of `bigbrotr status` (`within`: what counts as caught up, seconds). */
+export function renderSyncStatus(sync: SyncStatus, now: number, within: number): string {
+  if (sync.relays === 0) return "synchronizer: no relay has a cursor yet";
+  const lines = [
+    `synchronizer: ${sync.relays} relays with a cursor, ${sync.caughtUp} caught up (within ${Math.round(within / 60)}m), ${sync.notStarted} not started`,
+  ];
+  if (sync.oldestUntil !== null)
+    lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
+  lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
+  if (sync.gapRelays.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["relay", "gaps", "latest windows"],
+        sync.gapRelays.map((r) => [
+          r.url,
+          r.gaps,
+          r.windows.map((w) => `${day(w.since)}..${day(w.until)} ${w.reason}`).join("; "),
+        ]),
+      ),
+    );
+  }
+  return lines.join("\n");
+}

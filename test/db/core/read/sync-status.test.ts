@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSyncStatus } from "../../../../src/core/db/read/sync-status.js";
+import { upsertServiceState } from "../../../../src/core/db/service-state/rows.js";
+import { cursorRow, type SyncCursor } from "../../../../src/services/synchronizer/cursor.js";
+import type { Gap } from "../../../../src/services/synchronizer/window.js";
+import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
+
+const NOW = 1_800_000_000;
+const gap = (since: number, reason: Gap["reason"] = "second-overflow"): Gap => ({
+  since,
+  until: since + 1,
+  filter: { kinds: [1] },
+  reason,
+});
+const cursor = (until: number, gaps: Gap[] = []): SyncCursor => ({
+  until,
+  filter: "{}",
+  pageSize: 500,
+  ascending: false,
+  chunk: 86_400,
+  gaps,
+});
+
+describe("synchronizer status read", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("is all zeros without cursors", async () => {
+    expect(await readSyncStatus(db.pool, { now: NOW })).toEqual({
+      relays: 0,
+      caughtUp: 0,
+      notStarted: 0,
+      oldestUntil: null,
+      oldestUrl: null,
+      gaps: 0,
+      relaysWithGaps: 0,
+      gapRelays: [],
+    });
+  });
+
+  it("counts caught-up cursors, finds the oldest, and lists the relays with the most gaps", async () => {
+    await upsertServiceState(db.pool, [
+      cursorRow("wss://fresh.example", cursor(NOW - 600)),
+      cursorRow("wss://edge.example", cursor(NOW - 3600, [gap(100)])),
+      cursorRow("wss://old.example", cursor(NOW - 90 * 86_400)),
+      cursorRow(
+        "wss://gappy.example",
+        cursor(NOW - 7200, [gap(10), gap(20, "ignores-bounds"), gap(30), gap(40)]),
+      ),
+      cursorRow("wss://new.example", cursor(-1)),
+      // Malformed: until a string, gaps not an array. Counted, as not started and gapless.
+      {
+        serviceName: "synchronizer",
+        stateType: "cursor",
+        stateKey: "wss://broken.example",
+        stateValue: { until: "soon", gaps: { since: 1 } },
+      },
+      // Another service's cursor and the synchronizer's checkpoint are not relay cursors.
+      {
+        serviceName: "finder",
+        stateType: "cursor",
+        stateKey: "wss://other.example",
+        stateValue: { until: 1, gaps: [gap(1)] },
+      },
+      {
+        serviceName: "synchronizer",
+        stateType: "checkpoint",
+        stateKey: "last_cycle",
+        stateValue: { until: 1, gaps: [gap(1)] },
+      },
+    ]);
+    const status = await readSyncStatus(db.pool, { now: NOW, limit: 5, windowsPerRelay: 3 });
+    expect(status).toEqual({
+      relays: 6,
+      caughtUp: 2,
+      notStarted: 2,
+      oldestUntil: NOW - 90 * 86_400,
+      oldestUrl: "wss://old.example",
+      gaps: 5,
+      relaysWithGaps: 2,
+      gapRelays: [
+        {
+          url: "wss://gappy.example",
+          gaps: 4,
+          // The newest three, newest first.
+          windows: [
+            { since: 40, until: 41, reason: "second-overflow" },
+            { since: 30, until: 31, reason: "second-overflow" },
+            { since: 20, until: 21, reason: "ignores-bounds" },
+          ],
+        },
+        {
+          url: "wss://edge.example",
+          gaps: 1,
+          windows: [{ since: 100, until: 101, reason: "second-overflow" }],
+        },
+      ],
+    });
+    const wider = await readSyncStatus(db.pool, { now: NOW, caughtUpWithin: 86_400, limit: 1 });
+    expect(wider.caughtUp).toBe(3);
+    expect(wider.gapRelays.map((r) => r.url)).toEqual(["wss://gappy.example"]);
+  });
+});

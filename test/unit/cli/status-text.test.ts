@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { renderSyncStatus } from "../../../src/cli/status-text.js";
+
+const NOW = 1_800_000_000;
+
+describe("status: the synchronizer section", () => {
+  it("says so when no relay has a cursor", () => {
+    const empty = {
+      relays: 0,
+      caughtUp: 0,
+      notStarted: 0,
+      oldestUntil: null,
+      oldestUrl: null,
+      gaps: 0,
+      relaysWithGaps: 0,
+      gapRelays: [],
+    };
+    expect(renderSyncStatus(empty, NOW, 3600)).toBe("synchronizer: no relay has a cursor yet");
+  });
+
+  it("shows cursors, caught up, the oldest, and the relays with gaps and their windows", () => {
+    const text = renderSyncStatus(
+      {
+        relays: 12,
+        caughtUp: 9,
+        notStarted: 1,
+        oldestUntil: NOW - 3 * 86_400,
+        oldestUrl: "wss://slow.example",
+        gaps: 5,
+        relaysWithGaps: 2,
+        gapRelays: [
+          {
+            url: "wss://gappy.example",
+            gaps: 4,
+            windows: [
+              { since: 1_700_000_000, until: 1_700_000_001, reason: "second-overflow" },
+              { since: 1_600_000_000, until: 1_600_086_400, reason: "ignores-bounds" },
+            ],
+          },
+          {
+            url: "wss://a.example",
+            gaps: 1,
+            windows: [{ since: 0, until: 1, reason: "second-overflow" }],
+          },
+        ],
+      },
+      NOW,
+      3600,
+    );
+    const windows =
+      "2023-11-14T22:13:20Z..2023-11-14T22:13:21Z second-overflow; 2020-09-13T12:26:40Z..2020-09-14T12:26:40Z ignores-bounds";
+    expect(text.split("\n")).toEqual([
+      "synchronizer: 12 relays with a cursor, 9 caught up (within 60m), 1 not started",
+      "oldest cursor: 3d ago (wss://slow.example)",
+      "gaps: 5 on 2 relays",
+      "",
+      "relay                gaps  latest windows",
+      `-------------------  ----  ${"-".repeat(windows.length)}`,
+      `wss://gappy.example     4  ${windows}`,
+      "wss://a.example         1  1970-01-01T00:00:00Z..1970-01-01T00:00:01Z second-overflow",
+    ]);
+  });
+});
