@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { readYamlFile } from "../core/config/load.js";
+import { readYamlFile, resolveSecret } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import type { Logger } from "../core/logger.js";
@@ -18,8 +18,9 @@ import {
   type Service,
   type ServiceContext,
 } from "../core/service.js";
-import { toError } from "../models/errors.js";
+import { ConfigError, toError } from "../models/errors.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
+import { parseSecretKey } from "../utils/keys.js";
 import {
   type Database,
   type GlobalOptions,
@@ -95,10 +96,28 @@ function onceProgress(request: RunRequest) {
   return { sink, end: () => shown && progress.done(count) };
 }
 
+/**
+ * The Nostr secret key named by `nostr.private_key_env`, when that variable is set (NIP-42
+ * AUTH of the synchronizer). A malformed key is a ConfigError naming the variable, never the
+ * value. Generating a key when none is set is the monitor's business, not done here.
+ */
+function secretKeyFromEnv(brotr: BrotrConfig): Uint8Array | undefined {
+  const name = brotr.nostr.private_key_env;
+  if (process.env[name] === undefined || process.env[name] === "") return undefined;
+  const parsed = parseSecretKey(resolveSecret(process.env, name, "nostr.private_key_env"));
+  if (!parsed.ok) {
+    throw new ConfigError(`nostr.private_key_env: environment variable ${name} is malformed`, [
+      `${name}: ${parsed.reason}`,
+    ]);
+  }
+  return parsed.secretKey;
+}
+
 function buildDeps(brotr: BrotrConfig): ServiceDeps {
   // host:pid:random names this process among the replicas of a service (lease holder).
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  return { brotr, instanceId };
+  const secretKey = secretKeyFromEnv(brotr);
+  return { brotr, instanceId, ...(secretKey ? { secretKey } : {}) };
 }
 
 interface RunEnv {

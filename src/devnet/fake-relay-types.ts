@@ -30,6 +30,8 @@ export interface FakeRelayOptions {
   garbageFrames?: boolean;
   oversizeFrameBytes?: number;
   mismatchedEvents?: boolean;
+  /** Answers REQ and COUNT as if since/until were absent (a relay that ignores the bounds). */
+  ignoreBounds?: boolean;
   acceptWrites?: boolean;
   /** Every EVENT is refused with OK false `<prefix>: …` (payment-required, restricted, rate-limited…). */
   writeRefusal?: string;

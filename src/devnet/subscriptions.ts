@@ -90,6 +90,12 @@ function mismatched(store: EventStore, filters: readonly Filter[], count: number
   return out;
 }
 
+/** The filter without since/until, for the ignoreBounds knob. */
+function withoutBounds(filter: Filter): Filter {
+  const { since: _since, until: _until, ...rest } = filter;
+  return rest;
+}
+
 /** REQ: stored results newest first (clamped), then EOSE; the subscription stays open. */
 export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
   if (host.options().noticeOnly) {
@@ -105,7 +111,10 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
     streamReq(host, sub.subId, opts.streamEvents, opts.noEose ? () => {} : eose);
     return;
   }
-  const results = host.store.query(sub.filters, opts.maxLimit ?? DEFAULT_MAX_LIMIT);
+  const results = host.store.query(
+    opts.ignoreBounds ? sub.filters.map(withoutBounds) : sub.filters,
+    opts.maxLimit ?? DEFAULT_MAX_LIMIT,
+  );
   const extras = opts.mismatchedEvents
     ? mismatched(host.store, sub.filters, Math.max(1, Math.ceil(results.length / 4)))
     : [];
@@ -125,7 +134,8 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
 export function handleCount(host: SubscriptionHost, msg: unknown[]): void {
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
-  host.outbox.send(["COUNT", sub.subId, { count: host.store.count(sub.filters) }]);
+  const filters = host.options().ignoreBounds ? sub.filters.map(withoutBounds) : sub.filters;
+  host.outbox.send(["COUNT", sub.subId, { count: host.store.count(filters) }]);
 }
 
 /** Pushes a newly accepted event to every matching open subscription of this connection. */

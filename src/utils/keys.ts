@@ -44,7 +44,6 @@ function fromNsec(text: string): SecretKeyParse {
 
 /**
  * Parses a secret key (64 hex chars or `nsec1…`, surrounding whitespace ignored).
- * @planned monitor, synchronizer: the key named by `nostr.private_key_env`
  */
 export function parseSecretKey(input: string): SecretKeyParse {
   const text = input.trim();

@@ -65,7 +65,6 @@ export async function readYamlFile(path: string, optional = false): Promise<unkn
 
 /**
  * Looks up a secret named by an env variable; throws when it is missing or empty.
- * @planned monitor, synchronizer: the Nostr key (`nostr.private_key_env`)
  */
 export function resolveSecret(
   env: Readonly<Record<string, string | undefined>>,

@@ -25,7 +25,11 @@ export class SightingWriter {
   readonly #options: WriterOptions;
   readonly #relayIds = new RelayIdCache();
   #items: ArchiveItem[] = [];
-  #cursors = new Map<string, ServiceState>();
+  /** Each cursor with how many sightings had been queued when it was set (its mark). */
+  #cursors = new Map<string, { row: ServiceState; mark: number }>();
+  /** Sightings queued since the start, and those taken into a batch. */
+  #queuedTotal = 0;
+  #takenTotal = 0;
   #writing: Promise<void> = Promise.resolve();
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -45,6 +49,7 @@ export class SightingWriter {
   async add(items: readonly ArchiveItem[]): Promise<void> {
     this.#check();
     for (const item of items) this.#items.push(item);
+    this.#queuedTotal += items.length;
     if (this.#items.length >= this.#options.batchSize) this.#flushSoon(0);
     else this.#flushSoon(this.#options.flushMs);
     while (this.queued >= this.#options.maxQueue) {
@@ -56,7 +61,7 @@ export class SightingWriter {
 
   /** Records a relay's cursor; it is written with the next batch (never before its data). */
   setCursor(row: ServiceState): void {
-    this.#cursors.set(row.stateKey, row);
+    this.#cursors.set(row.stateKey, { row, mark: this.#queuedTotal });
     this.#flushSoon(this.#options.flushMs);
   }
 
@@ -93,9 +98,15 @@ export class SightingWriter {
     if (this.#failure !== undefined) return;
     while (this.#items.length > 0 || this.#cursors.size > 0) {
       const items = this.#items.splice(0, this.#options.batchSize);
-      // Cursors only with the batch that holds the last sighting queued before them.
-      const cursor = this.#items.length === 0 ? [...this.#cursors.values()] : [];
-      if (this.#items.length === 0) this.#cursors = new Map();
+      this.#takenTotal += items.length;
+      // Cursors only with the batch that holds the last sighting queued before them (not
+      // only once the queue is empty: with sightings still coming it may never be).
+      const cursor: ServiceState[] = [];
+      for (const [key, c] of this.#cursors) {
+        if (c.mark > this.#takenTotal) continue;
+        cursor.push(c.row);
+        this.#cursors.delete(key);
+      }
       this.#inFlight = items.length;
       try {
         const result = await archiveEvents(this.#db, items, {

@@ -68,6 +68,41 @@ describe("SightingWriter", () => {
     ]);
   });
 
+  it("commits a cursor with the batch holding its last sighting, even while more keep coming", async () => {
+    const seen: { sightings: number; cursor: boolean }[] = [];
+    let more = 5;
+    const writer: SightingWriter = new SightingWriter(db.pool, {
+      profile: "bigbrotr",
+      batchSize: 5,
+      flushMs: 60_000,
+      maxQueue: 10_000,
+      onBatch: async () => {
+        const sightings = await count(
+          db,
+          "event_relay er JOIN event e ON e.id = er.event_id WHERE e.content LIKE 'note busy-%'",
+        );
+        const cursor =
+          (await count(
+            db,
+            `service_state WHERE state_key = '${URL}-busy' AND state_type = 'cursor'`,
+          )) > 0;
+        seen.push({ sightings, cursor });
+        // Another relay keeps the queue from ever emptying while the writer works.
+        if (more-- > 0) await writer.add(items(`busy-more-${more}-`, 5));
+      },
+    });
+    await writer.add(items("busy-", 12));
+    writer.setCursor(cursorRow(`${URL}-busy`, { ...parseCursor(null, {}), until: 100 }));
+    await writer.flush();
+    // Sightings 1-12 are written by the third batch: the cursor is committed with it.
+    expect(seen.slice(0, 4)).toEqual([
+      { sightings: 5, cursor: false },
+      { sightings: 10, cursor: false },
+      { sightings: 15, cursor: true },
+      { sightings: 20, cursor: true },
+    ]);
+  });
+
   it("holds a worker back while the queue is full", async () => {
     const writer = new SightingWriter(db.pool, {
       profile: "bigbrotr",
