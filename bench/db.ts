@@ -7,9 +7,9 @@
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
-import { type ArchiveItem, archiveEvents } from "../src/core/db/archive.js";
+import type { ArchiveItem } from "../src/core/db/archive.js";
 import type { Profile } from "../src/core/db/migrate.js";
-import { RelayIdCache } from "../src/core/db/relays.js";
+import { archiveLoop } from "./support/archive-loop.js";
 import { ownCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import { buildDataset } from "./support/dataset.js";
 import { BENCH_SETTINGS, type BenchServer, startBenchServer } from "./support/server.js";
@@ -108,39 +108,14 @@ async function run(
   const { schema, profile } = plan;
   const until = schema === "v1" ? V1_LAST_MIGRATION : undefined;
   const pool = await bench.freshDatabase(profile, PARTITIONS, options.archivers, until);
-  const relayIds = new RelayIdCache();
-  let events = 0;
-  let sightings = 0;
-  const archive = async (slice: ArchiveItem[], worker: number, batch: number) => {
-    if (schema === "v1") return archiveEventsV1(pool, slice, profile);
-    const cursor = [
-      {
-        serviceName: "bench",
-        stateType: "cursor" as const,
-        stateKey: `archiver-${worker}`,
-        stateValue: { batch },
-      },
-    ];
-    return archiveEvents(pool, slice, {
-      profile,
-      relayIds,
-      cursor,
-      asyncCommit: schema === "v2",
-    });
-  };
   const cpu0 = [ownCpuSeconds(), await serverCpuSeconds(bench.postmasterPid)];
-  const start = performance.now();
-  let next = 0;
-  const worker = async (w: number) => {
-    for (let i = next; i < items.length; i = next) {
-      next += options.batch;
-      const result = await archive(items.slice(i, i + options.batch), w, i);
-      events += result.events;
-      sightings += result.eventRelays;
-    }
-  };
-  await Promise.all(Array.from({ length: options.archivers }, (_, w) => worker(w)));
-  const seconds = (performance.now() - start) / 1000;
+  const { seconds, events, sightings } = await archiveLoop(pool, items, {
+    profile,
+    batch: options.batch,
+    archivers: options.archivers,
+    asyncCommit: schema === "v2",
+    ...(schema === "v1" ? { archive: (slice) => archiveEventsV1(pool, slice, profile) } : {}),
+  });
   const nodeCpu = ownCpuSeconds() - (cpu0[0] ?? 0);
   const pgCpu = (await serverCpuSeconds(bench.postmasterPid)) - (cpu0[1] ?? 0);
   return { ...plan, seconds, nodeCpu, pgCpu, events, sightings, sizes: await sizes(pool) };

@@ -15,6 +15,8 @@ export interface SynchronizerMetrics {
   gaps: LabelledGauge;
   /** Label stage (queued): sightings waiting for the writer. */
   queue: LabelledGauge;
+  /** Events whose signature check was skipped: their id was verified or stored before. */
+  signaturesSkipped: LabelledCounter;
 }
 
 export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetrics {
@@ -39,5 +41,10 @@ export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetric
       "network",
     ]),
     queue: metrics.gauge("brotr_synchronizer_queue", "Sightings waiting for the writer", ["stage"]),
+    signaturesSkipped: metrics.counter(
+      "brotr_synchronizer_signatures_skipped_total",
+      "Events whose signature check was skipped (id verified or stored before)",
+      [],
+    ),
   };
 }

@@ -58,6 +58,8 @@ function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
   return async (events: NostrEvent[]) => {
     const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
     if (unknown.length > 0) verifier.markVerified(await storedEventIds(ctx.db, unknown));
+    const skipped = events.filter((e) => verifier.isKnownVerified(e.id)).length;
+    if (skipped > 0) synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, skipped);
     const results = await verifier.verifyEvents(events, ctx.signal);
     return results.map((r) => r === "ok");
   };

@@ -1,0 +1,322 @@
+/**
+ * `npm run bench:sync [-- --events 100000 --relays 10 --copies 4 --big 500000]`: one
+ * synchronizer cycle over `relays` fake relays (each of `events` signed events on about
+ * `copies` of them) into a fresh bigbrotr database on a private embedded PostgreSQL, against
+ * bench:db's write loop on the same sightings; one relay fetched by nostr-fetch and by the
+ * synchronizer alone; peak RSS syncing a relay of `events` and one of `big` events. The
+ * relays run in a child process (support/relay-host.ts): RSS here is the synchronizer's.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import * as nostrFetch from "nostr-fetch";
+import type pg from "pg";
+import pino from "pino";
+import WebSocket from "ws";
+import { parseConfig } from "../src/core/config/load.js";
+import { brotrConfigSchema } from "../src/core/config/schemas.js";
+import type { ArchiveItem } from "../src/core/db/archive.js";
+import { insertRelays } from "../src/core/db/relays.js";
+import { createRegistry, createServiceMetrics } from "../src/core/metrics.js";
+import { type CycleReport, runOnce, type ServiceContext } from "../src/core/service.js";
+import { loadNostrWasm } from "../src/devnet/crypto.js";
+import type { NostrEvent } from "../src/models/event-types.js";
+import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js";
+import { createSynchronizer } from "../src/services/synchronizer/service.js";
+import { metricValue } from "../test/support/service-context.js";
+import { archiveLoop } from "./support/archive-loop.js";
+import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
+import { type BenchServer, startBenchServer } from "./support/server.js";
+
+/** nostr-fetch 0.17's .d.ts use extensionless relative imports, which NodeNext does not
+ * resolve (NostrFetcher is then missing from its types): the little used here, typed here. */
+interface Fetcher {
+  fetchAllEvents(
+    relayUrls: string[],
+    filter: Record<string, unknown>,
+    timeRange: { since?: number; until?: number },
+    options: { eventVerifier: (event: NostrEvent) => boolean },
+  ): Promise<{ id: string }[]>;
+  shutdown(): void;
+}
+const { NostrFetcher } = nostrFetch as unknown as {
+  NostrFetcher: {
+    init(options: { webSocketConstructor: unknown }): Fetcher;
+  };
+};
+
+const PARTITIONS = 16;
+const MAX_LIMIT = 500;
+/** bench:db's defaults: sightings per archiveEvents call, concurrent archivers. */
+const DB_BATCH = 10_000;
+const DB_ARCHIVERS = 2;
+/** Synchronizer pool: writer, lease and stored-id queries. */
+const SYNC_CONNECTIONS = 4;
+
+interface Options {
+  events: number;
+  relays: number;
+  copies: number;
+  big: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    events: Number(value("--events") ?? 100_000),
+    relays: Number(value("--relays") ?? 10),
+    copies: Number(value("--copies") ?? 4),
+    big: Number(value("--big") ?? 500_000),
+  };
+}
+
+interface HostedRelay {
+  url: string;
+  count: number;
+}
+interface Hosted {
+  shares: HostedRelay[];
+  all: HostedRelay;
+  big: HostedRelay | null;
+}
+
+/** Starts support/relay-host.ts under tsx and waits for its relay list. */
+async function startRelayHost(options: Options): Promise<{ hosted: Hosted; child: ChildProcess }> {
+  const host = join(dirname(fileURLToPath(import.meta.url)), "support", "relay-host.ts");
+  const spec = { ...options, maxLimit: MAX_LIMIT };
+  const child = spawn(
+    process.execPath,
+    ["--max-old-space-size=8192", "--import", "tsx", host, JSON.stringify(spec)],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    if (line.startsWith("{")) return { hosted: JSON.parse(line) as Hosted, child };
+  }
+  throw new Error("relay host exited before listing its relays");
+}
+
+/** Peak process RSS, sampled every 100 ms while `fn` runs. */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  try {
+    const value = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, peakMb: peak / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface SyncRun {
+  seconds: number;
+  report: CycleReport;
+  signaturesSkipped: number;
+  peakRssMb: number;
+  startRssMb: number;
+  pool: pg.Pool;
+}
+
+/** One synchronizer cycle over `relays` (or only `relayUrl`) into a fresh database. */
+async function syncOnce(
+  bench: BenchServer,
+  relays: HostedRelay[],
+  relayUrl?: string,
+): Promise<SyncRun> {
+  const pool = await bench.freshDatabase("bigbrotr", PARTITIONS, SYNC_CONNECTIONS);
+  await insertRelays(
+    pool,
+    relays.map((r) => ({ url: r.url, network: "clearnet" as const, discoveredAt: 1 })),
+  );
+  const brotr = parseConfig(brotrConfigSchema, { allow_private: true }, "bench");
+  const config = parseConfig(
+    synchronizerConfigSchema,
+    { processing: { require_readable: false, end_lag: 0, lookback: 0 } },
+    "bench",
+  );
+  const registry = createRegistry();
+  const ctx: ServiceContext = {
+    db: pool,
+    log: pino({ level: "silent" }),
+    metrics: createServiceMetrics(registry, "synchronizer"),
+    signal: new AbortController().signal,
+    now: () => Math.floor(Date.now() / 1000),
+  };
+  const service = createSynchronizer({ brotr }, config, relayUrl ? { relayUrl } : {});
+  const startRssMb = process.memoryUsage().rss / 2 ** 20;
+  try {
+    const t0 = performance.now();
+    const { value: outcome, peakMb } = await withPeakRss(() => runOnce(service, ctx));
+    const seconds = (performance.now() - t0) / 1000;
+    if (!outcome.ok) throw outcome.error ?? new Error("cycle failed");
+    const skipped = await metricValue(registry, "brotr_synchronizer_signatures_skipped_total");
+    return {
+      seconds,
+      report: outcome.report ?? {},
+      signaturesSkipped: skipped ?? 0,
+      peakRssMb: peakMb,
+      startRssMb,
+      pool,
+    };
+  } finally {
+    await service.close?.();
+  }
+}
+
+async function storedIdsOn(pool: pg.Pool, url: string): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
+     WHERE r.url = $1`,
+    [url],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Share of `truth` found in `got` (ids outside `truth` count against it). */
+function idsPct(got: Iterable<string>, truth: Set<string>): number {
+  let hits = 0;
+  let extra = 0;
+  for (const id of got) {
+    if (truth.has(id)) hits++;
+    else extra++;
+  }
+  return (100 * Math.max(0, hits - extra)) / truth.size;
+}
+
+const num = (n: number, d = 0) => Number(n.toFixed(d));
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  console.log(`# bench:sync ${new Date().toISOString()}`);
+  const t0 = performance.now();
+  const { hosted, child } = await startRelayHost(options);
+  const bench = await startBenchServer();
+  try {
+    console.log(`nproc ${cpus().length}, node ${process.version}, PostgreSQL ${bench.version}`);
+    const sightingsTotal = hosted.shares.reduce((s, r) => s + r.count, 0);
+    console.log(
+      `relays: ${hosted.shares.length} share relays (max_limit ${MAX_LIMIT}) holding ${options.events} signed events, ${sightingsTotal} sightings (${(sightingsTotal / options.events).toFixed(2)} a event); one relay of ${hosted.all.count}${hosted.big ? ` and one of ${hosted.big.count}` : ""} events (relay host ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+    const rows: string[] = [
+      "| run | relays | events | sightings | seconds | events/s | sightings/s | signatures skipped | RSS MB start → peak |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ];
+    const line = (name: string, relays: number, r: SyncRun) => {
+      const stored = Number(r.report.stored ?? 0);
+      const sightings = Number(r.report.sightings ?? 0);
+      const text = `| ${name} | ${relays} | ${stored} | ${sightings} | ${r.seconds.toFixed(1)} | ${Math.round(stored / r.seconds)} | ${Math.round(sightings / r.seconds)} | ${r.signaturesSkipped} | ${Math.round(r.startRssMb)} → ${Math.round(r.peakRssMb)} |`;
+      rows.push(text);
+      console.log(text);
+    };
+    console.log(rows.join("\n"));
+    rows.length = 2;
+
+    // RSS flatness first, before this process holds any dataset.
+    const rssAll = await syncOnce(bench, [hosted.all], hosted.all.url);
+    line(`synchronizer --relay (RSS, ${hosted.all.count} events)`, 1, rssAll);
+    const rssBig = hosted.big ? await syncOnce(bench, [hosted.big], hosted.big.url) : null;
+    if (rssBig && hosted.big)
+      line(`synchronizer --relay (RSS, ${hosted.big.count} events)`, 1, rssBig);
+
+    // One cycle over every share relay.
+    const full = await syncOnce(bench, hosted.shares);
+    line("synchronizer, all share relays", hosted.shares.length, full);
+    const uniquePerS = Number(full.report.stored ?? 0) / full.seconds;
+    const sightingsPerS = Number(full.report.sightings ?? 0) / full.seconds;
+
+    // The same sightings through bench:db's write loop.
+    const events = await loadSignedEvents(options.events);
+    const items: ArchiveItem[] = [];
+    const seenAt = Math.floor(Date.now() / 1000);
+    events.forEach((event, i) => {
+      for (const r of relaysOf(i, options.relays, options.copies)) {
+        const relay = hosted.shares[r];
+        if (relay) items.push({ event, relayUrl: relay.url, network: "clearnet", seenAt });
+      }
+    });
+    const dbPool = await bench.freshDatabase("bigbrotr", PARTITIONS, DB_ARCHIVERS);
+    const db = await archiveLoop(dbPool, items, {
+      profile: "bigbrotr",
+      batch: DB_BATCH,
+      archivers: DB_ARCHIVERS,
+      asyncCommit: true,
+    });
+    const dbPerS = db.events / db.seconds;
+    const dbLine = `| bench:db loop (v2, ${DB_ARCHIVERS} × ${DB_BATCH}), same sightings | – | ${db.events} | ${db.sightings} | ${db.seconds.toFixed(1)} | ${Math.round(dbPerS)} | ${Math.round(db.sightings / db.seconds)} | – | – |`;
+    rows.push(dbLine);
+    console.log(dbLine);
+
+    // Peer: one share relay's full set, by nostr-fetch and by the synchronizer alone.
+    const peer = hosted.shares[0];
+    if (!peer) throw new Error("no share relay");
+    const truth = new Set<string>();
+    events.forEach((event, i) => {
+      if (relaysOf(i, options.relays, options.copies).includes(0)) truth.add(event.id);
+    });
+    // nostr-fetch's default verifier (pure JS) costs about 7 ms an event here; it is given
+    // nostr-wasm's, as its README suggests, so that both sides check signatures natively.
+    const wasm = await loadNostrWasm();
+    const fetcher = NostrFetcher.init({ webSocketConstructor: WebSocket });
+    const eventVerifier = (event: NostrEvent) => {
+      try {
+        wasm.verifyEvent(event);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const f0 = performance.now();
+    const fetched = await fetcher.fetchAllEvents([peer.url], {}, {}, { eventVerifier });
+    const nostrFetchSeconds = (performance.now() - f0) / 1000;
+    fetcher.shutdown();
+    const nostrFetchPct = idsPct(
+      fetched.map((e) => e.id),
+      truth,
+    );
+    const ours = await syncOnce(bench, [peer], peer.url);
+    const oursPct = idsPct(await storedIdsOn(ours.pool, peer.url), truth);
+    line(`synchronizer --relay (peer, ${peer.count} events)`, 1, ours);
+    const fetchLine = `| nostr-fetch fetchAllEvents (peer, ${peer.count} events) | 1 | ${fetched.length} fetched | – | ${nostrFetchSeconds.toFixed(1)} | ${Math.round(fetched.length / nostrFetchSeconds)} | – | – | – |`;
+    rows.push(fetchLine);
+    console.log(fetchLine);
+
+    console.log("");
+    console.log(rows.join("\n"));
+    console.log("");
+    console.log(
+      `signature checks skipped (verifier cache hits, counted in the synchronizer): ${full.signaturesSkipped}; sightings − unique events = ${Number(full.report.sightings ?? 0) - Number(full.report.stored ?? 0)} (the most that could be skipped)`,
+    );
+    console.log(
+      `peer relay: ${truth.size} ids; synchronizer got ${oursPct.toFixed(2)} %, nostr-fetch ${nostrFetchPct.toFixed(2)} % (${fetched.length} events returned)`,
+    );
+    const result = {
+      unique_events_per_s: num(uniquePerS),
+      sightings_per_s: num(sightingsPerS),
+      db_events_per_s: num(dbPerS),
+      db_ratio: num(uniquePerS / dbPerS, 2),
+      ours_seconds: num(ours.seconds, 2),
+      nostr_fetch_seconds: num(nostrFetchSeconds, 2),
+      ours_ids_pct: num(oursPct, 2),
+      nostr_fetch_ids_pct: num(nostrFetchPct, 2),
+      signatures_skipped: full.signaturesSkipped,
+      peak_rss_mb_100k: num(rssAll.peakRssMb),
+      peak_rss_mb_500k: rssBig ? num(rssBig.peakRssMb) : null,
+    };
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    await bench.close();
+    child.stdin?.end();
+    child.kill("SIGTERM");
+  }
+}
+
+await main();
