@@ -55,13 +55,34 @@ const LEASE_MARGIN_SECONDS = 300;
  * process, skip the Schnorr check (their id still is recomputed by the relay client).
  */
 function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
+  // Copies of one event arrive from several relays at once: the second copy waits for the
+  // first one's check instead of repeating it (the verifier only knows an id once checked).
+  const inflight = new Map<string, Promise<boolean>>();
   return async (events: NostrEvent[]) => {
     const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
     if (unknown.length > 0) verifier.markVerified(await storedEventIds(ctx.db, unknown));
-    const skipped = events.filter((e) => verifier.isKnownVerified(e.id)).length;
+    const results: (boolean | Promise<boolean>)[] = new Array(events.length);
+    const mine: NostrEvent[] = [];
+    const slots: number[] = [];
+    let skipped = 0;
+    events.forEach((e, i) => {
+      const pending = inflight.get(e.id);
+      if (verifier.isKnownVerified(e.id) || pending !== undefined) skipped++;
+      if (pending !== undefined) results[i] = pending;
+      else {
+        mine.push(e);
+        slots.push(i);
+      }
+    });
     if (skipped > 0) synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, skipped);
-    const results = await verifier.verifyEvents(events, ctx.signal);
-    return results.map((r) => r === "ok");
+    const checked = verifier.verifyEvents(mine, ctx.signal).then((r) => r.map((x) => x === "ok"));
+    mine.forEach((e, k) => {
+      const own = checked.then((r) => r[k] === true);
+      inflight.set(e.id, own);
+      void own.finally(() => inflight.delete(e.id)).catch(() => {});
+      results[slots[k] as number] = own;
+    });
+    return Promise.all(results);
   };
 }
 

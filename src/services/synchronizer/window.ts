@@ -42,6 +42,8 @@ export interface WindowStats {
   outOfBounds: number;
   /** Events received again (overlap of consecutive pages). */
   repeats: number;
+  /** Most events the walk remembered at once (its memory: about a page, not the window). */
+  peakRemembered: number;
 }
 
 export interface WindowResult {
@@ -80,7 +82,13 @@ interface Seen {
 interface Walk {
   fetch: FetchPage;
   options: WalkOptions;
+  /**
+   * Events delivered whose second can still be asked for again: only those inside the part
+   * of the window left to walk, so memory is a page or a crowded second, not the window.
+   */
   found: Map<string, Seen>;
+  /** Distinct events delivered. */
+  delivered: number;
   gaps: Gap[];
   stats: WindowStats;
   /** Largest page seen: a page this large may have been cut by the relay. */
@@ -102,9 +110,11 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
     if (walk.found.has(e.id)) walk.stats.repeats++;
     else {
       walk.found.set(e.id, { created_at: e.created_at, kind: e.kind, pubkey: e.pubkey });
+      walk.delivered++;
       fresh.push(e);
     }
   }
+  walk.stats.peakRemembered = Math.max(walk.stats.peakRemembered, walk.found.size);
   if (fresh.length > 0) await walk.options.onEvents(fresh);
   return { raw, inside };
 }
@@ -204,6 +214,14 @@ async function walkWindow(walk: Walk, filter: Filter, since: number, until: numb
       await splitSecond(walk, filter, low);
       low += 1;
     } else low = newest;
+    forgetOutside(walk, low, high);
+  }
+}
+
+/** Drops what no later request of this walk can return again (it is outside [low, high]). */
+function forgetOutside(walk: Walk, low: number, high: number): void {
+  for (const [id, e] of walk.found) {
+    if (e.created_at < low || e.created_at > high) walk.found.delete(id);
   }
 }
 
@@ -219,14 +237,15 @@ export async function fetchWindow(
     fetch,
     options,
     found: new Map(),
+    delivered: 0,
     gaps: [],
-    stats: { requests: 0, outOfBounds: 0, repeats: 0 },
+    stats: { requests: 0, outOfBounds: 0, repeats: 0, peakRemembered: 0 },
     pageSize: options.pageSize ?? 0,
     ascending: options.ascending ?? false,
   };
   if (since <= until) await walkWindow(walk, filter, since, until);
   return {
-    events: walk.found.size,
+    events: walk.delivered,
     gaps: walk.gaps,
     stats: walk.stats,
     pageSize: walk.pageSize,

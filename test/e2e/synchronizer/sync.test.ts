@@ -262,3 +262,34 @@ describe("two synchronizers on one database", () => {
     }
   });
 });
+
+describe("copies of one event from several relays", () => {
+  it("are checked once: the other copies wait for that check instead of repeating it", async () => {
+    const db = await createTestDatabase();
+    const shared = await generateEvents({
+      count: 400,
+      seed: 321,
+      startTime: NOW - 9000,
+      spanSeconds: 8000,
+    });
+    // Same events, same order, same pace: their copies arrive at the same time.
+    const twins = await Promise.all([0, 1, 2].map(() => fake({ events: shared, maxLimit: 100 })));
+    await insertRelays(
+      db.pool,
+      twins.map((r) => ({ url: r.url, network: "clearnet" as const, discoveredAt: 1 })),
+    );
+    const t = createTestContext(db.pool, { service: "synchronizer", now: NOW });
+    const service = synchronizer("bigbrotr");
+    try {
+      expect((await runOnce(service, t.ctx)).ok).toBe(true);
+      for (const r of twins) expect(await archivedOn(db, r.url)).toEqual(ids(shared));
+      // 1,200 copies of 400 events: at least the 800 second and third copies skip the check.
+      expect(await t.metric("brotr_synchronizer_signatures_skipped_total")).toBeGreaterThanOrEqual(
+        800,
+      );
+    } finally {
+      await service.close?.();
+      await db.drop();
+    }
+  });
+});

@@ -79,6 +79,14 @@ describe("fetchWindow", () => {
     expect(requests.length).toBeLessThan(1000 / 37 + 12);
   });
 
+  it("remembers about a page of events, not the whole window", async () => {
+    const events = Array.from({ length: 5000 }, (_, i) => ev(10_000 + i));
+    const { fetch } = relay(events, { cap: 40 });
+    const result = await walk(fetch, {}, 0, 20_000, { limit: 500 });
+    expect(result.events).toHaveLength(5000);
+    expect(result.stats.peakRemembered).toBeLessThanOrEqual(2 * 40);
+  });
+
   it("keeps both bounds inclusive and nothing outside them", async () => {
     const events = [ev(99), ev(100), ev(150), ev(200), ev(201)];
     const { fetch } = relay(events, { cap: 2 });
