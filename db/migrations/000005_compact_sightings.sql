@@ -2,7 +2,7 @@
 --
 -- * relay gets a small integer surrogate key `id`; `url` stays unique and remains what every
 --   interface speaks. event_relay and relay_metadata refer to relays by id.
--- * event_relay becomes (event_id, relay_id, seen_at): about 170 bytes a sighting with its
+-- * event_relay becomes (event_id, relay_id, seen_at): 164 bytes a sighting with its
 --   two indexes, against about 445 when every row and index carried the URL.
 -- * event gets stored_xid (the transaction that stored it): the finder walks events by it,
 --   exactly once, instead of walking every sighting by a time.
@@ -62,7 +62,7 @@ CREATE INDEX event_pubkey_kind_created_at_idx ON event (pubkey, kind, created_at
 -- The tag index with a small pending list (512 kB instead of 4 MB): new entries are still
 -- appended and merged in bulk (without the list, inserts cost 28 us more an event), but the
 -- list's pages, which stay in the index once merged, are 16 x 512 kB instead of 16 x 4 MB:
--- 127 against 410 bytes an event after a 200,000-event load (BENCHMARKS.md, "Database").
+-- 138 against 410 bytes an event after a 200,000-event load (BENCHMARKS.md, "Database").
 DROP INDEX event_tagvalues_idx;
 CREATE INDEX event_tagvalues_idx ON event USING gin (tagvalues) WITH (gin_pending_list_limit = 512);
 
