@@ -6,20 +6,7 @@ import { deleteOrphanMetadata, insertMetadata } from "../../../src/core/db/metad
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { count, fakeEvents } from "./helpers.js";
-
-/** Resolves once some session of this database waits for an advisory lock. */
-async function waitForLockWait(db: TestDatabase): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { rows } = await db.pool.query(
-      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-       WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
-    );
-    if (rows[0].n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("nobody waited for the sightings lock");
-}
+import { count, fakeEvents, waitForLockWait } from "./helpers.js";
 
 describe("orphan cleanup", () => {
   let db: TestDatabase;
@@ -57,7 +44,7 @@ describe("orphan cleanup", () => {
       const row = { eventId: event!.id, relayUrl: "wss://race.example", seenAt: 2 };
       expect(await insertEventRelays(writer, [row])).toBe(1);
       const cleanup = deleteOrphanEvents(db.pool, { batchSize: 10 });
-      await waitForLockWait(db);
+      await waitForLockWait(db.pool, 200);
       await writer.query("COMMIT");
       expect(await cleanup).toBe(0);
     } finally {

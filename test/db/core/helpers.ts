@@ -76,3 +76,16 @@ export async function count(db: pg.Pool, table: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0]?.n ?? -1;
 }
+
+/** Resolves once some session of this database waits for an advisory lock (polls every 10 ms). */
+export async function waitForLockWait(pool: pg.Pool, tries: number): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+       WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+    );
+    if (rows[0].n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("nobody waited for the sightings lock");
+}

@@ -4,7 +4,7 @@ import { insertEventRelays } from "../../../src/core/db/event-relays.js";
 import { RelayIdCache } from "../../../src/core/db/relays.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { count, fakeEvents } from "./helpers.js";
+import { count, fakeEvents, waitForLockWait } from "./helpers.js";
 
 const on = (events: NostrEvent[], relayUrl: string, seenAt = 10): ArchiveItem[] =>
   events.map((event) => ({ event, relayUrl, network: "clearnet" as const, seenAt }));
@@ -17,18 +17,6 @@ async function dangling(db: TestDatabase): Promise<number> {
         OR NOT EXISTS (SELECT 1 FROM event e WHERE e.id = er.event_id)`,
   );
   return rows[0]?.n ?? -1;
-}
-
-async function waitForLockWait(db: TestDatabase): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { rows } = await db.pool.query(
-      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-       WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
-    );
-    if (rows[0].n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("nobody waited for the sightings lock");
 }
 
 describe("integrity of sightings", () => {
@@ -50,7 +38,7 @@ describe("integrity of sightings", () => {
       await writer.query("BEGIN");
       await archiveEvents(writer, on(events, "wss://doomed.example"), { profile: "bigbrotr" });
       const deletion = db.pool.query("DELETE FROM relay WHERE url = 'wss://doomed.example'");
-      await waitForLockWait(db);
+      await waitForLockWait(db.pool, 300);
       await writer.query("COMMIT");
       expect((await deletion).rowCount).toBe(1);
     } finally {
@@ -79,7 +67,7 @@ describe("integrity of sightings", () => {
         profile: "bigbrotr",
         relayIds: cache,
       });
-      await waitForLockWait(db);
+      await waitForLockWait(db.pool, 300);
       await deleter.query("COMMIT");
       const result = await archive;
       expect(result).toMatchObject({ events: 5, eventRelays: 5, relays: 1 });

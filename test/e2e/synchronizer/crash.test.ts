@@ -3,18 +3,17 @@
  * run again; the archive ends exactly equal to the relays' sets, and the restart fetches again
  * only what the killed process had not committed a cursor for.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { archivedOn, collectOutput, startSynchronizer } from "./helpers.js";
 
-const BIN = resolve("bin/bigbrotr.js");
 const BATCH = 200;
 
 let root: string;
@@ -23,50 +22,11 @@ let events: NostrEvent[];
 const relays: FakeRelay[] = [];
 const sets: NostrEvent[][] = [];
 
-function start(configDir: string, servicePath: string, url: string): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BIGBROTR_CONFIG_DIR: configDir,
-    DATABASE_URL: url,
-  };
-  delete env.NOSTR_PRIVATE_KEY;
-  return spawn(process.execPath, [BIN, "synchronizer", "--once", "--config", servicePath], {
-    env,
-    stdio: "pipe",
-  });
-}
-
-function collect(child: ChildProcess) {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise<{
-    code: number | null;
-    signal: string | null;
-    stdout: string;
-    stderr: string;
-  }>((done) => child.on("close", (code, signal) => done({ code, signal, stdout, stderr })));
-}
-
 const ids = (list: readonly NostrEvent[]) => [...new Set(list.map((e) => e.id))].sort();
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(sql, params);
   return rows[0]?.n ?? 0;
-}
-
-async function archivedOn(url: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
-     WHERE r.url = $1 ORDER BY 1`,
-    [url],
-  );
-  return rows.map((r) => r.id);
 }
 
 async function cursorOf(url: string): Promise<{ until: number; chunk: number } | undefined> {
@@ -130,8 +90,8 @@ describe("synchronizer crash safety (process level)", () => {
     const total = ids(events).length;
 
     // First run: killed once part, but not all, of the archive is written.
-    const child = start(root, servicePath, db.url);
-    const first = collect(child);
+    const child = startSynchronizer(root, servicePath, db.url);
+    const first = collectOutput(child);
     let killedAt = 0;
     for (;;) {
       const n = await count("SELECT count(*)::int AS n FROM event");
@@ -154,7 +114,7 @@ describe("synchronizer crash safety (process level)", () => {
     for (const [i, r] of relays.entries()) {
       const cursor = await cursorOf(r.url);
       const until = cursor?.until ?? -1;
-      const stored = new Set(await archivedOn(r.url));
+      const stored = new Set(await archivedOn(db.pool, r.url));
       const set = sets[i] ?? [];
       // The cursor never runs ahead of the data.
       const below = set.filter((e) => e.created_at <= until);
@@ -171,7 +131,7 @@ describe("synchronizer crash safety (process level)", () => {
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const blocked = await collect(start(root, servicePath, db.url));
+    const blocked = await collectOutput(startSynchronizer(root, servicePath, db.url));
     expect(blocked.code, blocked.stderr).toBe(0);
     expect(parse(blocked.stdout).find((l) => l.msg === "cycle_completed")).toMatchObject({
       relays: 2,
@@ -191,7 +151,7 @@ describe("synchronizer crash safety (process level)", () => {
       (r) => r.received.filter((m) => Array.isArray(m) && m[0] === "REQ").length,
     );
     const startedAt = Math.floor(Date.now() / 1000);
-    const second = await collect(start(root, servicePath, db.url));
+    const second = await collectOutput(startSynchronizer(root, servicePath, db.url));
     const endedAt = Math.floor(Date.now() / 1000);
     expect(second.code, second.stderr).toBe(0);
     const logs = parse(second.stdout);
@@ -200,7 +160,7 @@ describe("synchronizer crash safety (process level)", () => {
 
     for (const [i, r] of relays.entries()) {
       const set = sets[i] ?? [];
-      expect(await archivedOn(r.url)).toEqual(ids(set));
+      expect(await archivedOn(db.pool, r.url)).toEqual(ids(set));
       // One sighting per event and relay.
       const sightings = await count(
         `SELECT count(*)::int AS n FROM event_relay er JOIN relay x ON x.id = er.relay_id

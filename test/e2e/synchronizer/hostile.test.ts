@@ -16,6 +16,7 @@ import { createSynchronizer } from "../../../src/services/synchronizer/service.j
 import { parseSecretKey } from "../../../src/utils/keys.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
+import { archivedOn } from "./helpers.js";
 
 const NOW = 1_700_300_000;
 const brotr = parseConfig(
@@ -37,15 +38,6 @@ async function fake(options: Parameters<typeof startFakeRelay>[0]): Promise<Fake
   relays.push(r);
   await insertRelays(db.pool, [{ url: r.url, network: "clearnet", discoveredAt: 1 }]);
   return r;
-}
-
-async function archivedOn(url: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
-     WHERE r.url = $1 ORDER BY 1`,
-    [url],
-  );
-  return rows.map((r) => r.id);
 }
 
 async function cursorOf(url: string): Promise<Record<string, unknown> | undefined> {
@@ -115,12 +107,12 @@ describe("synchronizer: NIP-42", () => {
     expect(failed[0]?.relay).toBe(relay.url);
     expect(String(failed[0]?.err)).toMatch(/auth/i);
     expect(await first.t.metric("brotr_synchronizer_relays_total", { outcome: "failed" })).toBe(1);
-    expect(await archivedOn(relay.url)).toEqual([]);
+    expect(await archivedOn(db.pool, relay.url)).toEqual([]);
     expect(await cursorOf(relay.url)).toBeUndefined();
 
     const second = await cycle(relay.url, {}, KEY.ok ? KEY.secretKey : undefined);
     expect(second.report).toMatchObject({ synced: 1, failed: 0 });
-    expect(await archivedOn(relay.url)).toEqual(ids(events.slice(0, 200)));
+    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(events.slice(0, 200)));
     expect((await cursorOf(relay.url))?.until).toBe(NOW);
     expect(relay.received.some((m) => Array.isArray(m) && m[0] === "AUTH")).toBe(true);
   });
@@ -132,7 +124,7 @@ describe("synchronizer: hostile relays", () => {
     const relay = await fake({ events: set, maxLimit: 40, dropAfter: 250 });
     const first = await cycle(relay.url);
     expect(first.report).toMatchObject({ synced: 0, failed: 1 });
-    const stored = await archivedOn(relay.url);
+    const stored = await archivedOn(db.pool, relay.url);
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.length).toBeLessThan(set.length);
     // Everything stored is the relay's; everything at or below the cursor is stored.
@@ -147,7 +139,7 @@ describe("synchronizer: hostile relays", () => {
     delete relay.options.dropAfter;
     const second = await cycle(relay.url);
     expect(second.report).toMatchObject({ synced: 1, failed: 0 });
-    expect(await archivedOn(relay.url)).toEqual(ids(set));
+    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(set));
     const { rows } = await db.pool.query(
       `SELECT count(*)::int AS n, count(DISTINCT er.event_id)::int AS d FROM event_relay er
        JOIN relay r ON r.id = er.relay_id WHERE r.url = $1`,
@@ -164,7 +156,7 @@ describe("synchronizer: hostile relays", () => {
     const r = await cycle(relay.url);
     expect(Date.now() - started).toBeGreaterThan(50 * 5);
     expect(r.report).toMatchObject({ synced: 1, failed: 0 });
-    expect(await archivedOn(relay.url)).toEqual(ids(set));
+    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(set));
   });
 
   it("events that do not match the filter are refused and counted, none stored", async () => {
@@ -175,7 +167,7 @@ describe("synchronizer: hostile relays", () => {
     const kind1 = set.filter((e) => e.kind === 1);
     expect(kind1.length).toBeGreaterThan(20);
     expect(kind1.length).toBeLessThan(set.length);
-    expect(await archivedOn(relay.url)).toEqual(ids(kind1));
+    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(kind1));
     expect(r.report.invalid).toBeGreaterThan(0);
     expect(
       await r.t.metric("brotr_synchronizer_invalid_events_total", { reason: "out-of-bounds" }),
@@ -198,7 +190,7 @@ describe("synchronizer: hostile relays", () => {
     // The gaps cover the range, and nothing was stored from outside it (nor from inside).
     expect(Math.min(...gaps.map((g) => g.since))).toBe(since);
     expect(Math.max(...gaps.map((g) => g.until))).toBe(until);
-    expect(await archivedOn(relay.url)).toEqual([]);
+    expect(await archivedOn(db.pool, relay.url)).toEqual([]);
     expect(cursor?.until).toBe(until);
   });
 });

@@ -17,6 +17,7 @@ import {
 } from "../../../src/services/synchronizer/service.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
+import { archivedOn } from "./helpers.js";
 
 const NOW = 1_700_200_000;
 const brotr = parseConfig(
@@ -50,15 +51,6 @@ function synchronizer(
     ...(holder ? { holder } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-}
-
-async function archivedOn(db: TestDatabase, url: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
-     WHERE r.url = $1 ORDER BY 1`,
-    [url],
-  );
-  return rows.map((r) => r.id);
 }
 
 const ids = (events: readonly NostrEvent[]) => events.map((e) => e.id).sort();
@@ -148,11 +140,11 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("synchronizer (%s)", (profile) 
         queued: 0,
       });
       expect(progress.length).toBeGreaterThan(3);
-      expect(await archivedOn(db, clamped.url)).toEqual(ids([...events, ...burst]));
+      expect(await archivedOn(db.pool, clamped.url)).toEqual(ids([...events, ...burst]));
       expect(coreSet.length).toBeGreaterThan(200);
-      expect(await archivedOn(db, core.url)).toEqual(ids(coreSet));
+      expect(await archivedOn(db.pool, core.url)).toEqual(ids(coreSet));
       // Forged signatures are refused and counted, never stored.
-      expect(await archivedOn(db, bad.url)).toEqual([]);
+      expect(await archivedOn(db.pool, bad.url)).toEqual([]);
       expect(
         await t.metric("brotr_synchronizer_invalid_events_total", { reason: "bad-sig" }),
       ).toBeGreaterThanOrEqual(50);
@@ -205,7 +197,7 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("synchronizer (%s)", (profile) 
       t.clock.now = NOW + 1000;
       const reqsBefore = relay.received.filter((m) => Array.isArray(m) && m[0] === "REQ").length;
       await runOnce(service, t.ctx);
-      expect(await archivedOn(db, relay.url)).toEqual(
+      expect(await archivedOn(db.pool, relay.url)).toEqual(
         ids([...events.slice(0, 200), ...newer, ...late]),
       );
       // The second cycle asked only about [cursor − lookback, now]: a handful of requests.
@@ -251,7 +243,7 @@ describe("two synchronizers on one database", () => {
       expect([...byA, ...byB].sort()).toEqual(fleet.map((r) => r.url).sort());
       expect(byA.filter((u) => byB.includes(u))).toEqual([]);
       for (const [i, r] of fleet.entries()) {
-        expect(await archivedOn(db, r.url)).toEqual(ids(sets[i] ?? []));
+        expect(await archivedOn(db.pool, r.url)).toEqual(ids(sets[i] ?? []));
       }
       const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM lease");
       expect(rows[0].n).toBe(0);
@@ -282,7 +274,7 @@ describe("copies of one event from several relays", () => {
     const service = synchronizer("bigbrotr");
     try {
       expect((await runOnce(service, t.ctx)).ok).toBe(true);
-      for (const r of twins) expect(await archivedOn(db, r.url)).toEqual(ids(shared));
+      for (const r of twins) expect(await archivedOn(db.pool, r.url)).toEqual(ids(shared));
       // 1,200 copies of 400 events: at least the 800 second and third copies skip the check.
       expect(await t.metric("brotr_synchronizer_signatures_skipped_total")).toBeGreaterThanOrEqual(
         800,

@@ -2,59 +2,27 @@
  * Two `bigbrotr synchronizer --once` processes on one database share the relays through
  * leases: each relay appears in exactly one process's relay_synced lines, the union archived.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-
-const BIN = resolve("bin/bigbrotr.js");
+import { archivedOn, collectOutput, startSynchronizer } from "./helpers.js";
 
 let root: string;
 let db: TestDatabase;
 const relays: FakeRelay[] = [];
 const sets: NostrEvent[][] = [];
 
-function run(
-  servicePath: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BIGBROTR_CONFIG_DIR: root,
-    DATABASE_URL: db.url,
-  };
-  delete env.NOSTR_PRIVATE_KEY;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [BIN, "synchronizer", "--once", "--config", servicePath],
-    { env, stdio: "pipe" },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
+function run(servicePath: string) {
+  return collectOutput(startSynchronizer(root, servicePath, db.url));
 }
 
 const ids = (list: readonly NostrEvent[]) => [...new Set(list.map((e) => e.id))].sort();
-
-async function archivedOn(url: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ id: string }>(
-    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
-     WHERE r.url = $1 ORDER BY 1`,
-    [url],
-  );
-  return rows.map((r) => r.id);
-}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "bigbrotr-two-"));
@@ -109,7 +77,7 @@ describe("two synchronizer processes on one database", () => {
     expect([...byA, ...byB].sort()).toEqual(relays.map((r) => r.url).sort());
     expect(byA.filter((u) => byB.includes(u))).toEqual([]);
     for (const [i, r] of relays.entries()) {
-      expect(await archivedOn(r.url)).toEqual(ids(sets[i] ?? []));
+      expect(await archivedOn(db.pool, r.url)).toEqual(ids(sets[i] ?? []));
     }
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM lease");
     expect(rows[0].n).toBe(0);

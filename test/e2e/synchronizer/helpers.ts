@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import type pg from "pg";
+
+const BIN = resolve("bin/bigbrotr.js");
+
+/** Ids (hex) of the events archived as seen on `url`, sorted. */
+export async function archivedOn(pool: pg.Pool, url: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT encode(er.event_id, 'hex') AS id FROM event_relay er JOIN relay r ON r.id = er.relay_id
+     WHERE r.url = $1 ORDER BY 1`,
+    [url],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** `bigbrotr synchronizer --once --config <servicePath>` as a child process, without a key. */
+export function startSynchronizer(
+  configDir: string,
+  servicePath: string,
+  databaseUrl: string,
+): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BIGBROTR_CONFIG_DIR: configDir,
+    DATABASE_URL: databaseUrl,
+  };
+  delete env.NOSTR_PRIVATE_KEY;
+  return spawn(process.execPath, [BIN, "synchronizer", "--once", "--config", servicePath], {
+    env,
+    stdio: "pipe",
+  });
+}
+
+/** What a child printed, once it has exited. */
+export function collectOutput(child: ChildProcess): Promise<{
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((done) =>
+    child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
+  );
+}
