@@ -16,7 +16,10 @@ function zeroBits(bytes: Uint8Array): number {
   return bits;
 }
 
-/** Leading zero bits of a hex event id (0 for anything that is not hex). */
+/**
+ * Leading zero bits of a hex event id (0 for anything that is not hex).
+ * @public what a relay checks (tests use it; the devnet counts on its own, independently)
+ */
 export function powDifficulty(id: string): number {
   if (!/^[0-9a-f]*$/i.test(id)) return 0;
   return zeroBits(Buffer.from(id.length % 2 === 0 ? id : `${id}0`, "hex"));
