@@ -84,8 +84,17 @@ describe("monitor processes", () => {
     const exited = collectOutput(child);
     // Kill once the first chunk is committed and the second is being checked.
     const deadline = Date.now() + 60_000;
-    while ((await checkpoints(db.pool)).size < 3 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+    // Leases on relays not checked yet: the second chunk is in flight.
+    const inFlight = async () =>
+      (
+        await db.pool.query(
+          `SELECT count(*)::int AS n FROM lease l WHERE NOT EXISTS (SELECT 1 FROM service_state s
+             WHERE s.service_name = 'monitor' AND s.state_key = l.item)`,
+        )
+      ).rows[0].n as number;
+    while (Date.now() < deadline) {
+      if ((await checkpoints(db.pool)).size >= 3 && (await inFlight()) > 0) break;
+      await new Promise((r) => setTimeout(r, 10));
     }
     child.kill("SIGKILL");
     expect((await exited).signal).toBe("SIGKILL");
