@@ -1,3 +1,4 @@
+import type { MonitorStatus } from "../core/db/read/monitor-status.js";
 import type { SyncStatus } from "../core/db/read/sync-status.js";
 import { formatTable } from "./table.js";
 
@@ -33,5 +34,15 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
       ),
     );
   }
+  return lines.join("\n");
+}
+
+/** The monitor section of `bigbrotr status` (`within`: what counts as recent, seconds). */
+export function renderMonitorStatus(m: MonitorStatus, now: number, within: number): string {
+  if (m.checked === 0) return "monitor: no relay checked yet";
+  const lines = [
+    `monitor: ${m.checked} of ${m.relays} relays checked, ${m.recent} within ${Math.round(within / 60)}m; newest rtt check: ${m.up} up, ${m.readable} readable`,
+  ];
+  if (m.oldestCheck !== null) lines.push(`least recent check: ${ago(now - m.oldestCheck)}`);
   return lines.join("\n");
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readMonitorStatus } from "../../../src/core/db/read/monitor-status.js";
 import { relaysToSync } from "../../../src/core/db/read/sync-relays.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { runOnce } from "../../../src/core/service.js";
@@ -172,6 +173,15 @@ describe("monitor", () => {
     });
     const expected = Object.keys(url).filter((n) => !["hangsUp", "dead", "silent"].includes(n));
     expect(readable.map((r) => r.url).sort()).toEqual(expected.map((n) => url[n]).sort());
+    // `bigbrotr status` counts the same from the newest rtt checks.
+    expect(await readMonitorStatus(db.pool, { now: NOW + 10, recentWithin: 3600 })).toEqual({
+      relays: 13,
+      checked: 13,
+      recent: 13,
+      up: 12,
+      readable: expected.length,
+      oldestCheck: NOW,
+    });
   });
 
   it("nothing is due before the recheck interval; after it, unchanged results are stored once", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSyncStatus } from "../../../src/cli/status-text.js";
+import { renderMonitorStatus, renderSyncStatus } from "../../../src/cli/status-text.js";
 
 const NOW = 1_800_000_000;
 
@@ -59,5 +59,17 @@ describe("status: the synchronizer section", () => {
       `wss://gappy.example     4  ${windows}`,
       "wss://a.example         1  1970-01-01T00:00:00Z..1970-01-01T00:00:01Z second-overflow",
     ]);
+  });
+});
+
+describe("renderMonitorStatus", () => {
+  const NOW = 1_700_000_000;
+  it("says so before the first check, then counts coverage and the newest rtt results", () => {
+    const none = { relays: 4, checked: 0, recent: 0, up: 0, readable: 0, oldestCheck: null };
+    expect(renderMonitorStatus(none, NOW, 3600)).toBe("monitor: no relay checked yet");
+    const some = { relays: 4, checked: 3, recent: 2, up: 2, readable: 1, oldestCheck: NOW - 7200 };
+    expect(renderMonitorStatus(some, NOW, 3600)).toBe(
+      "monitor: 3 of 4 relays checked, 2 within 60m; newest rtt check: 2 up, 1 readable\nleast recent check: 2h ago",
+    );
   });
 });
