@@ -78,7 +78,10 @@ const processingSchema = z
   .strictObject({
     /** A relay is checked again this long after its last check. */
     recheck_interval: z.int().min(60).max(2_592_000).default(3600),
-    /** Relays checked and written per transaction (a crash loses at most one chunk). */
+    /**
+     * Relays whose results are written per transaction (also written every few seconds when
+     * fewer are done); a crash loses at most the unwritten ones and those being checked.
+     */
     chunk_size: z.int().min(1).max(1000).default(100),
     /** Stop a cycle after this many relays (unset = until none is due). */
     max_relays: z.int().min(1).max(10_000_000).optional(),
@@ -145,3 +148,4 @@ export const monitorConfigSchema = z.strictObject({
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
 export type MonitorProcessing = MonitorConfig["processing"];
 export type CheckRetry = z.output<typeof retrySchema>;
+export type MonitorChecks = MonitorProcessing["checks"];

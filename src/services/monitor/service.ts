@@ -3,22 +3,22 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
-import { type RelayCheck, recordRelayMetadata } from "../../core/db/relay-metadata.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { NETWORKS, type Network } from "../../models/index.js";
-import type { MetadataType } from "../../models/metadata-type.js";
-import type { ServiceState } from "../../models/service-state.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import { startHeartbeat } from "../shared/lease-heartbeat.js";
-import type { CheckName, MonitorConfig } from "./config.js";
-import { type RelayResults, storedDocuments } from "./documents.js";
+import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
+import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
 import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
 
 export const MONITOR = "monitor";
+
+/** Finished runs are written at least this often (ms), however few. */
+const FLUSH_MS = 2000;
 
 export interface MonitorOptions {
   /** This process's lease holder name (default: the deployment's instance id, or random). */
@@ -36,23 +36,6 @@ export interface MonitorOptions {
   relayUrl?: string;
 }
 
-/** One relay checked: when, and what came back. */
-export interface RelayRun {
-  relay: DueRelay;
-  generatedAt: number;
-  results: RelayResults;
-}
-
-const CHECK_OF: Record<MetadataType, CheckName> = {
-  nip11_info: "nip11",
-  nip66_rtt: "rtt",
-  nip66_ssl: "ssl",
-  nip66_dns: "dns",
-  nip66_geo: "geo",
-  nip66_net: "net",
-  nip66_http: "http",
-};
-
 interface Runtime {
   deps: ServiceDeps;
   config: MonitorConfig;
@@ -60,38 +43,6 @@ interface Runtime {
   limits: Map<Network, LimitFunction>;
   options: MonitorOptions;
   geo: GeoData | undefined;
-}
-
-function countChecks(ctx: ServiceContext, run: RelayRun): void {
-  const m = monitorMetrics(ctx.metrics);
-  for (const [check, result] of Object.entries(run.results)) {
-    m.checks.inc({ check, outcome: result.status });
-    if (result.status !== "skipped") m.checkSeconds.observe({ check }, result.durationMs / 1000);
-  }
-  const rtt = run.results.rtt.status;
-  const outcome = rtt === "ok" ? "up" : rtt === "error" ? "down" : "unknown";
-  m.relays.inc({ network: run.relay.network, outcome });
-}
-
-/** History rows of a chunk (stored checks only) and the checkpoints that go with them. */
-function historyOf(rt: Runtime, runs: readonly RelayRun[]) {
-  const { checks } = rt.config.processing;
-  const rows: RelayCheck[] = [];
-  const checkpoints: ServiceState[] = [];
-  for (const run of runs) {
-    const relay = { url: run.relay.url, network: run.relay.network, discoveredAt: run.generatedAt };
-    for (const [type, doc] of storedDocuments(run.results)) {
-      if (!checks[CHECK_OF[type]].store) continue;
-      rows.push({ relay, type, data: doc, generatedAt: run.generatedAt });
-    }
-    checkpoints.push({
-      serviceName: MONITOR,
-      stateType: "checkpoint",
-      stateKey: run.relay.url,
-      stateValue: { timestamp: run.generatedAt },
-    });
-  }
-  return { rows, checkpoints };
 }
 
 function checkRuntime(rt: Runtime): CheckRuntime {
@@ -109,72 +60,22 @@ function checkRuntime(rt: Runtime): CheckRuntime {
   };
 }
 
-interface ChunkOutcome {
-  checked: number;
-  up: number;
-  documents: number;
-  written: number;
-  aborted: boolean;
+interface Selection {
+  networks: Network[];
+  checkedBefore: number;
 }
 
-/**
- * Checks a chunk (per-network concurrency), then writes its history and checkpoints in ONE
- * transaction: a crash or shutdown mid-chunk loses that chunk's checks and nothing else.
- */
-async function processChunk(
-  rt: Runtime,
-  ctx: ServiceContext,
-  chunk: readonly DueRelay[],
-): Promise<ChunkOutcome> {
-  const check = checkRuntime(rt);
-  const runs = await Promise.all(
-    chunk.map((relay) =>
-      (rt.limits.get(relay.network) ?? pLimit(1))(async (): Promise<RelayRun> => {
-        const generatedAt = ctx.now();
-        const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
-        return { relay, generatedAt, results };
-      }),
-    ),
-  );
-  if (ctx.signal.aborted) return { checked: 0, up: 0, documents: 0, written: 0, aborted: true };
-  const { rows, checkpoints } = historyOf(rt, runs);
-  const recorded = await recordRelayMetadata(ctx.db, rows, { checkpoints, now: ctx.now() });
-  const m = monitorMetrics(ctx.metrics);
-  m.documents.inc({ result: "written" }, recorded.metadata);
-  m.documents.inc({ result: "deduplicated" }, rows.length - recorded.metadata);
-  let up = 0;
-  for (const run of runs) {
-    countChecks(ctx, run);
-    if (run.results.rtt.status === "ok") up++;
-    ctx.log.debug(
-      { relay: run.relay.url, rtt: run.results.rtt.status, nip11: run.results.nip11.status },
-      "relay_checked",
-    );
-  }
-  return {
-    checked: runs.length,
-    up,
-    documents: rows.length,
-    written: recorded.metadata,
-    aborted: false,
-  };
-}
-
-/** Takes the chunk's leases, keeps those still due (another process may have just checked them). */
-async function takeChunk(
+/** Takes leases on due relays; keeps those still due (another process may have just checked them). */
+async function takeRelays(
   rt: Runtime,
   ctx: ServiceContext,
   candidates: readonly DueRelay[],
-  selection: { networks: Network[]; checkedBefore: number },
+  selection: Selection,
 ): Promise<DueRelay[]> {
   const items = candidates.map((c) => c.url);
-  const request = {
-    service: MONITOR,
-    holder: rt.holder,
-    ttl: rt.config.processing.lease_ttl,
-    items,
-  };
-  const taken = await acquireLeases(ctx.db, { ...request, now: ctx.now() });
+  const ttl = rt.config.processing.lease_ttl;
+  const request = { service: MONITOR, holder: rt.holder, ttl, items, now: ctx.now() };
+  const taken = await acquireLeases(ctx.db, request);
   if (taken.size === 0) return [];
   const still = await dueRelays(ctx.db, {
     service: MONITOR,
@@ -190,22 +91,35 @@ async function takeChunk(
   return still;
 }
 
-async function reportDue(
-  ctx: ServiceContext,
-  networks: readonly Network[],
-  checkedBefore: number,
-): Promise<number> {
+async function reportDue(ctx: ServiceContext, selection: Selection): Promise<number> {
   const m = monitorMetrics(ctx.metrics);
-  const due = await countDueRelays(ctx.db, MONITOR, networks, checkedBefore);
+  const due = await countDueRelays(ctx.db, MONITOR, selection.networks, selection.checkedBefore);
   let total = 0;
-  for (const n of networks) {
+  for (const n of selection.networks) {
     m.due.set({ network: n }, due.get(n) ?? 0);
     total += due.get(n) ?? 0;
   }
   return total;
 }
 
-/** One cycle: chunk after chunk until no relay is due, the cap is reached or shutdown. */
+function counted(ctx: ServiceContext, run: RelayRun): "up" | "down" | "unknown" {
+  const m = monitorMetrics(ctx.metrics);
+  for (const [check, result] of Object.entries(run.results)) {
+    m.checks.inc({ check, outcome: result.status });
+    if (result.status !== "skipped") m.checkSeconds.observe({ check }, result.durationMs / 1000);
+  }
+  const rtt = run.results.rtt.status;
+  const outcome = rtt === "ok" ? "up" : rtt === "error" ? "down" : "unknown";
+  m.relays.inc({ network: run.relay.network, outcome });
+  return outcome;
+}
+
+/**
+ * One cycle. Relays flow through continuously: due relays are leased a page at a time and
+ * checked under the per-network limits, with enough taken ahead to keep every limit busy, so
+ * a silent relay holds one slot for its timeout and nothing else; finished runs are written
+ * in batches (history-writer.ts). Ends when nothing is due, at the cap, or at shutdown.
+ */
 async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
   const networks = NETWORKS.filter((n) => rt.deps.brotr.networks[n].enabled);
   const report = { due: 0, checked: 0, up: 0, down: 0, documents: 0, written: 0 };
@@ -219,51 +133,97 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   const checkedBefore = rt.options.relayUrl
     ? Number.MAX_SAFE_INTEGER
     : ctx.now() - p.recheck_interval;
-  report.due = await reportDue(ctx, networks, checkedBefore);
+  const selection: Selection = { networks, checkedBefore };
+  report.due = await reportDue(ctx, selection);
   const cap = p.max_relays ?? Number.POSITIVE_INFINITY;
-  const selection = { networks, checkedBefore };
-  while (!ctx.signal.aborted && report.checked < cap) {
-    const candidates = await dueRelays(ctx.db, {
-      service: MONITOR,
-      ...selection,
-      holder: rt.holder,
-      now: ctx.now(),
-      limit: Math.min(p.chunk_size, cap - report.checked),
-      ...(rt.options.relayUrl ? { urls: [rt.options.relayUrl] } : {}),
+  const slots = networks.reduce((n, net) => n + rt.deps.brotr.networks[net].max_tasks, 0);
+  const ahead = Math.max(p.chunk_size, 2 * slots);
+  const heartbeat = startHeartbeat(ctx.db, {
+    service: MONITOR,
+    holder: rt.holder,
+    ttl: p.lease_ttl,
+    now: ctx.now,
+    onLost: (lost) => ctx.log.warn({ relays: lost.length }, "monitor_leases_lost"),
+  });
+  const onWritten = (batch: WrittenBatch) => {
+    let up = 0;
+    for (const run of batch.runs) if (counted(ctx, run) === "up") up++;
+    report.checked += batch.runs.length;
+    report.up += up;
+    report.down += batch.runs.length - up;
+    report.documents += batch.documents;
+    report.written += batch.recorded.metadata;
+    ctx.log.info(
+      {
+        checked: batch.runs.length,
+        up,
+        documents: batch.documents,
+        written: batch.recorded.metadata,
+      },
+      "chunk_monitored",
+    );
+  };
+  const writer = new HistoryWriter(ctx, {
+    service: MONITOR,
+    holder: rt.holder,
+    checks: p.checks,
+    chunkSize: p.chunk_size,
+    heartbeat,
+    onWritten,
+  });
+  const timer = setInterval(() => void writer.flush(), FLUSH_MS);
+  const check = checkRuntime(rt);
+  const running = new Set<Promise<void>>();
+  const taken: string[] = [];
+  const start = (relay: DueRelay) => {
+    const limit = rt.limits.get(relay.network) ?? pLimit(1);
+    const task = limit(async () => {
+      const generatedAt = ctx.now();
+      const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
+      // A run cut short by shutdown is incomplete: not written (its relay stays due).
+      if (!ctx.signal.aborted) writer.add({ relay, generatedAt, results });
     });
-    if (candidates.length === 0) break;
-    const chunk = await takeChunk(rt, ctx, candidates, selection);
-    if (chunk.length === 0) continue;
-    const items = chunk.map((c) => c.url);
-    const heartbeat = startHeartbeat(ctx.db, {
-      service: MONITOR,
-      holder: rt.holder,
-      items,
-      ttl: rt.config.processing.lease_ttl,
-      now: ctx.now,
-      onLost: (lost) => ctx.log.warn({ relays: lost.length }, "monitor_leases_lost"),
-    });
-    const outcome = await processChunk(rt, ctx, chunk).finally(() => {
-      heartbeat.stop();
-      return releaseLeases(ctx.db, MONITOR, rt.holder, items).catch(() => 0);
-    });
-    if (outcome.aborted) break;
-    report.checked += outcome.checked;
-    report.up += outcome.up;
-    report.down += outcome.checked - outcome.up;
-    report.documents += outcome.documents;
-    report.written += outcome.written;
-    ctx.log.info({ ...outcome, size: chunk.length }, "chunk_monitored");
-    if (rt.options.relayUrl) break;
+    running.add(task);
+    void task.finally(() => running.delete(task));
+  };
+  try {
+    let scheduled = 0;
+    while (!ctx.signal.aborted && scheduled < cap && writer.error === undefined) {
+      while (running.size >= ahead) await Promise.race(running);
+      const page = await dueRelays(ctx.db, {
+        service: MONITOR,
+        ...selection,
+        now: ctx.now(),
+        limit: Math.min(p.chunk_size, cap - scheduled, ahead - running.size),
+        ...(rt.options.relayUrl ? { urls: [rt.options.relayUrl] } : {}),
+      });
+      if (page.length === 0) break;
+      const relays = await takeRelays(rt, ctx, page, selection);
+      heartbeat.add(relays.map((r) => r.url));
+      for (const relay of relays) {
+        taken.push(relay.url);
+        start(relay);
+      }
+      scheduled += relays.length;
+      if (rt.options.relayUrl) break;
+    }
+    await Promise.all(running);
+  } finally {
+    clearInterval(timer);
+    await writer.flush();
+    heartbeat.stop();
+    // Leases of runs not written (shutdown, or the database failing) go back at once.
+    if (taken.length > 0) await releaseLeases(ctx.db, MONITOR, rt.holder, taken).catch(() => 0);
   }
+  if (writer.error !== undefined) throw writer.error;
   return report;
 }
 
 /**
  * The monitor: checks every relay on an enabled network once per `recheck_interval`
  * (NIP-11 and the NIP-66 checks), keeps each result as content-addressed history and a
- * per-relay checkpoint (one transaction per chunk), and shares the relays with other monitor
- * processes through leases.
+ * per-relay checkpoint written together, and shares the relays with other monitor processes
+ * through leases.
  */
 export function createMonitor(
   deps: ServiceDeps,

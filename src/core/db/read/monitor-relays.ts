@@ -15,8 +15,11 @@ export interface DueSelection {
   networks: readonly Network[];
   /** Due = never checked, or last checked at or before this (unix seconds). */
   checkedBefore: number;
-  /** Leases of other holders that have not expired at `now` hide their relays. */
-  holder: string;
+  /**
+   * Leases that have not expired at `now` hide their relays: every lease, or (with `holder`)
+   * only those of other holders.
+   */
+  holder?: string;
   now: number;
   limit: number;
   /** Only these relays (re-checking a chunk after taking its leases). */
@@ -25,8 +28,8 @@ export interface DueSelection {
 
 /**
  * Relays due for a check, least recently checked first (never checked first, then by
- * discovery): on an enabled network, with no checkpoint or an older one, and not leased by
- * another process right now, so replicas pick different chunks.
+ * discovery): on an enabled network, with no checkpoint or an older one, and not leased
+ * right now (by another process, or by anyone), so replicas pick different relays.
  */
 export async function dueRelays(db: Db, s: DueSelection): Promise<DueRelay[]> {
   const rows = await any<{ url: string; network: Network; checked_at: string | null }>(
@@ -40,10 +43,10 @@ export async function dueRelays(db: Db, s: DueSelection): Promise<DueRelay[]> {
        AND coalesce((c.state_value ->> 'timestamp')::bigint, -1) <= $3
        AND NOT EXISTS (SELECT 1 FROM lease l
                        WHERE l.service = $1 AND l.item = r.url
-                         AND l.holder <> $4 AND l.expires_at > $5)
+                         AND l.holder IS DISTINCT FROM $4::text AND l.expires_at > $5)
      ORDER BY coalesce((c.state_value ->> 'timestamp')::bigint, -1), r.discovered_at, r.url
      LIMIT $6`,
-    [s.service, s.networks, s.checkedBefore, s.holder, s.now, s.limit, s.urls ?? null],
+    [s.service, s.networks, s.checkedBefore, s.holder ?? null, s.now, s.limit, s.urls ?? null],
   );
   return rows.map((r) => ({
     url: r.url,
