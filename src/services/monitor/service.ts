@@ -179,7 +179,10 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     const limit = rt.limits.get(relay.network) ?? pLimit(1);
     const task = limit(async () => {
       const generatedAt = ctx.now();
+      const started = performance.now();
       const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
+      const ms = Math.round(performance.now() - started);
+      ctx.log.debug({ relay: relay.url, ms, rtt: results.rtt.status }, "relay_checked");
       // A run cut short by shutdown is incomplete: not written (its relay stays due).
       if (!ctx.signal.aborted) writer.add({ relay, generatedAt, results });
     });
