@@ -6,12 +6,9 @@
  * synchronizer alone; peak RSS syncing a relay of `events` and one of `big` events. The
  * relays run in a child process (support/relay-host.ts): RSS here is the synchronizer's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import * as nostrFetch from "nostr-fetch";
 import type pg from "pg";
 import pino from "pino";
@@ -28,7 +25,9 @@ import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js
 import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { metricValue } from "../test/support/service-context.js";
 import { archiveLoop } from "./support/archive-loop.js";
+import { startJsonChild } from "./support/child.js";
 import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
+import { withPeakRss } from "./support/peak-rss.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
 
 /** nostr-fetch 0.17's .d.ts use extensionless relative imports, which NodeNext does not
@@ -86,35 +85,13 @@ interface Hosted {
   big: HostedRelay | null;
 }
 
-/** Starts support/relay-host.ts under tsx and waits for its relay list. */
+/** Starts support/relay-host.ts and waits for its relay list. */
 async function startRelayHost(options: Options): Promise<{ hosted: Hosted; child: ChildProcess }> {
-  const host = join(dirname(fileURLToPath(import.meta.url)), "support", "relay-host.ts");
   const spec = { ...options, maxLimit: MAX_LIMIT };
-  const child = spawn(
-    process.execPath,
-    ["--max-old-space-size=8192", "--import", "tsx", host, JSON.stringify(spec)],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { hosted: JSON.parse(line) as Hosted, child };
-  }
-  throw new Error("relay host exited before listing its relays");
-}
-
-/** Peak process RSS, sampled every 100 ms while `fn` runs. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
-  try {
-    const value = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peakMb: peak / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
-  }
+  const { value, child } = await startJsonChild<Hosted>("relay-host.ts", spec, [
+    "--max-old-space-size=8192",
+  ]);
+  return { hosted: value, child };
 }
 
 interface SyncRun {
