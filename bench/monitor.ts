@@ -123,6 +123,8 @@ interface CycleRun {
   written: number;
   deduplicated: number;
   cpu: { monitor: number; relays: number; postgres: number };
+  /** Seconds this process's main thread was runnable but waiting for a CPU (schedstat). */
+  cpuWait: number;
   startRssMb: number;
   peakRssMb: number;
   load: [number, number];
@@ -131,6 +133,12 @@ interface CycleRun {
 interface Pids {
   host: number;
   postgres: number;
+}
+
+/** Seconds the main thread of `pid` has waited on a run queue (/proc/PID/schedstat). */
+async function runQueueSeconds(pid: number | "self"): Promise<number> {
+  const text = await readFile(`/proc/${pid}/schedstat`, "utf8").catch(() => "0 0");
+  return Number(text.split(" ")[1] ?? 0) / 1e9;
 }
 
 async function cpuNow(pids: Pids) {
@@ -184,6 +192,7 @@ async function monitorCycle(
   const t = benchContext(pool, offset);
   const ctx = t.ctx;
   const cpu0 = await cpuNow(pids);
+  const wait0 = await runQueueSeconds("self");
   const load0 = loadavg()[0] ?? 0;
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const startedAt = Date.now();
@@ -191,6 +200,7 @@ async function monitorCycle(
   const { value: outcome, peakMb } = await withPeakRss(() => runOnce(service, ctx), RSS_SAMPLE_MS);
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = await cpuNow(pids);
+  const cpuWait = (await runQueueSeconds("self")) - wait0;
   if (!outcome.ok) throw outcome.error ?? new Error("monitor cycle failed");
   const durations = new Map<string, number>();
   let geoOpenSeconds: number | null = null;
@@ -233,6 +243,7 @@ async function monitorCycle(
       relays: cpu1.relays - cpu0.relays,
       postgres: cpu1.postgres - cpu0.postgres,
     },
+    cpuWait,
     startRssMb,
     peakRssMb: peakMb,
     load: [load0, loadavg()[0] ?? 0],
@@ -397,13 +408,13 @@ async function main(caFile: string): Promise<void> {
 
     console.log("");
     console.log(
-      "| cycle | relays | seconds | relays/min | checks run | checks/s | history rows | documents written | deduplicated | up / down | CPU s monitor / relays / PostgreSQL | RSS MB start → peak | load 1 min start → end |",
+      "| cycle | relays | seconds | relays/min | checks run | checks/s | history rows | documents written | deduplicated | up / down | CPU s monitor / relays / PostgreSQL | monitor waited for a CPU s | RSS MB start → peak | load 1 min start → end |",
     );
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const [name, r] of cycles) {
       const geoNote = r.geoOpenSeconds === null ? "" : ` (geo open ${r.geoOpenSeconds.toFixed(1)})`;
       console.log(
-        `| ${name} | ${r.durations.size} | ${r.seconds.toFixed(1)}${geoNote} | ${Math.round(relaysPerMin(r))} | ${checksRun(r)} | ${(checksRun(r) / r.seconds).toFixed(1)} | ${r.written + r.deduplicated} | ${r.written} | ${r.deduplicated} | ${r.report.up} / ${r.report.down} | ${r.cpu.monitor.toFixed(1)} / ${r.cpu.relays.toFixed(1)} / ${r.cpu.postgres.toFixed(1)} | ${Math.round(r.startRssMb)} → ${Math.round(r.peakRssMb)} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`,
+        `| ${name} | ${r.durations.size} | ${r.seconds.toFixed(1)}${geoNote} | ${Math.round(relaysPerMin(r))} | ${checksRun(r)} | ${(checksRun(r) / r.seconds).toFixed(1)} | ${r.written + r.deduplicated} | ${r.written} | ${r.deduplicated} | ${r.report.up} / ${r.report.down} | ${r.cpu.monitor.toFixed(1)} / ${r.cpu.relays.toFixed(1)} / ${r.cpu.postgres.toFixed(1)} | ${r.cpuWait.toFixed(1)} | ${Math.round(r.startRssMb)} → ${Math.round(r.peakRssMb)} | ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)} |`,
       );
     }
     const row = stored.rows[0];
@@ -516,6 +527,7 @@ async function main(caFile: string): Promise<void> {
       target_relays_per_min_met: relaysPerMin(first) >= TARGET_RELAYS_PER_MIN,
       target_rss_met: peak < TARGET_RSS_MB,
       cycle_seconds: num(first.seconds, 1),
+      cpu_wait_seconds: num(first.cpuWait, 1),
       geo_open_seconds: first.geoOpenSeconds === null ? null : num(first.geoOpenSeconds, 1),
       relays_per_min_cycle2: num(relaysPerMin(second)),
       written_cycle1: first.written,
