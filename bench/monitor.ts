@@ -42,6 +42,7 @@ import {
   type RelayKind,
 } from "./support/monitor-devnet.js";
 import { withPeakRss } from "./support/peak-rss.js";
+import { chunkedMakespan, listSchedule } from "./support/schedule.js";
 import { startBenchServer } from "./support/server.js";
 
 /** Path of the CA (JSON: cert, key, names) of the re-run; unset in the first process. */
@@ -270,29 +271,6 @@ async function runChunked(
     );
   }
   return (performance.now() - t0) / 1000;
-}
-
-/** Makespan (ms) of `durations` started in order on `slots` workers, each taking the next as it frees. */
-function listSchedule(durations: readonly number[], slots: number): number {
-  const free: number[] = new Array(Math.max(1, Math.min(slots, durations.length))).fill(0);
-  let end = 0;
-  for (const d of durations) {
-    let k = 0;
-    for (let j = 1; j < free.length; j++) if ((free[j] ?? 0) < (free[k] ?? 0)) k = j;
-    const done = (free[k] ?? 0) + d;
-    free[k] = done;
-    end = Math.max(end, done);
-  }
-  return end;
-}
-
-/** The original's design: chunks of `chunk`, each list-scheduled and waited for in full. */
-function chunkedMakespan(durations: readonly number[], chunk: number, slots: number): number {
-  let total = 0;
-  for (let i = 0; i < durations.length; i += chunk) {
-    total += listSchedule(durations.slice(i, i + chunk), slots);
-  }
-  return total;
 }
 
 /** Whether TLS verified everywhere (the throwaway CA is trusted), over every history row. */
