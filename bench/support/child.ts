@@ -26,3 +26,18 @@ export async function startJsonChild<T>(
   }
   throw new Error(`${script} exited before announcing itself`);
 }
+
+/**
+ * The child's half: prints `announcement` as the JSON line startJsonChild waits for, then
+ * keeps serving until stdin closes or SIGTERM, when `close` runs and the process exits.
+ */
+export function announceAndServe(announcement: unknown, close: () => Promise<unknown>): void {
+  process.stdout.write(`${JSON.stringify(announcement)}\n`);
+  const stop = async () => {
+    await close();
+    process.exit(0);
+  };
+  process.stdin.on("end", stop);
+  process.stdin.resume();
+  process.on("SIGTERM", stop);
+}

@@ -13,6 +13,7 @@ import { generateEvents } from "../../src/devnet/event-factory.js";
 import { defaultNip11, type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
 import type { FakeRelayOptions } from "../../src/devnet/fake-relay-types.js";
 import { createTestCertificate, type TestCertificate } from "../../src/devnet/tls-cert.js";
+import { announceAndServe } from "./child.js";
 import {
   type HostedMonitorRelay,
   kindOf,
@@ -70,12 +71,4 @@ for (let index = 0; index < options.relays; index++) {
   started.push(relay);
   relays.push({ index, name, address, port: relay.port, kind });
 }
-process.stdout.write(`${JSON.stringify({ relays })}\n`);
-
-const stop = async () => {
-  await Promise.all(started.map((r) => r.close()));
-  process.exit(0);
-};
-process.stdin.on("end", stop);
-process.stdin.resume();
-process.on("SIGTERM", stop);
+announceAndServe({ relays }, () => Promise.all(started.map((r) => r.close())));

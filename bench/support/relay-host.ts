@@ -8,6 +8,7 @@
  */
 import { type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
+import { announceAndServe } from "./child.js";
 import { loadSignedEvents, relaysOf } from "./event-cache.js";
 
 interface HostOptions {
@@ -38,12 +39,4 @@ const result = {
   all: await start(main),
   big: options.big > 0 ? await start(await loadSignedEvents(options.big)) : null,
 };
-process.stdout.write(`${JSON.stringify(result)}\n`);
-
-const stop = async () => {
-  await Promise.all(started.map((r) => r.close()));
-  process.exit(0);
-};
-process.stdin.on("end", stop);
-process.stdin.resume();
-process.on("SIGTERM", stop);
+announceAndServe(result, () => Promise.all(started.map((r) => r.close())));
