@@ -1,14 +1,15 @@
 /**
- * `npm run bench:monitor [-- --relays 500] [--measure-chunked]`: monitor cycles over a devnet of `relays` TLS fake
- * relays (support/monitor-relay-host.ts, in a child process so the RSS sampled here is the
- * monitor's; one in ten silent or refusing), reached by name through a fake DNS zone, with
- * every check on and the default concurrency, retries and bundled geo data, into a fresh
- * database on a private embedded PostgreSQL. Cycle 1 checks every relay; cycle 2 runs after
- * the clock passes recheck_interval, so unchanged documents are deduplicated. Each cycle is
- * compared with the original's chunked design, simulated from the per-relay durations
- * measured in that cycle (and, with --measure-chunked, with that design run for real after
- * cycle 2, without database writes). The bench re-runs itself once with NODE_EXTRA_CA_CERTS naming a
- * throwaway CA (Node reads it only at start-up), so every TLS connection verifies.
+ * `npm run bench:monitor [-- --relays 500] [--measure-chunked]`: monitor cycles over a devnet
+ * of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child process so the RSS
+ * sampled here is the monitor's; one in ten silent or refusing), reached by name through a
+ * fake DNS zone, with every check on and the default concurrency, retries and bundled geo
+ * data, into a fresh database on a private embedded PostgreSQL. Cycle 1 checks every relay;
+ * cycle 2 runs after the clock passes recheck_interval, so unchanged documents are
+ * deduplicated. Each cycle is compared with the original's chunked design, simulated from the
+ * per-relay durations measured in that cycle (and, with --measure-chunked, that design run
+ * for real after cycle 2, without database writes). The bench re-runs itself once, with
+ * NODE_EXTRA_CA_CERTS naming a throwaway CA (Node reads it only at start-up) so every TLS
+ * connection verifies, and with --expose-gc for the settled-memory line.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -76,7 +77,8 @@ async function relaunch(): Promise<number> {
     await writeFile(json, JSON.stringify(ca), { mode: 0o600 });
     await writeFile(pem, ca.cert);
     const self = fileURLToPath(import.meta.url);
-    const child = spawn(process.execPath, ["--import", "tsx", self, ...process.argv.slice(2)], {
+    const args = ["--expose-gc", "--import", "tsx", self, ...process.argv.slice(2)];
+    const child = spawn(process.execPath, args, {
       stdio: "inherit",
       env: { ...process.env, NODE_EXTRA_CA_CERTS: pem, [CA_ENV]: json },
     });
@@ -84,6 +86,14 @@ async function relaunch(): Promise<number> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** RSS, JS heap and external memory (MB) after a full GC: what is really held. */
+function settled(): string {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  return `RSS ${mb(m.rss)} MB (JS heap ${mb(m.heapUsed)}, external ${mb(m.external)})`;
 }
 
 /** This process's open-file limit (soft), from /proc. */
@@ -374,12 +384,16 @@ async function main(caFile: string): Promise<void> {
 
     const pids = { host: child.pid ?? 0, postgres: bench.postmasterPid };
     const cycles: [string, CycleRun][] = [];
+    const before = settled();
     cycles.push(["1", await monitorCycle(service, pool, 0, pids)]);
     cycles.push([
       `2 (clock + ${p.recheck_interval + 60} s)`,
       await monitorCycle(service, pool, p.recheck_interval + 60, pids),
     ]);
     await service.close?.();
+    console.log(
+      `after a forced full GC (--expose-gc), outside the cycles: before cycle 1 ${before}; after cycle 2 ${settled()}`,
+    );
     const stored = await pool.query<{ metadata: string; history: string }>(
       "SELECT (SELECT count(*) FROM metadata) AS metadata, (SELECT count(*) FROM relay_metadata) AS history",
     );
