@@ -1,15 +1,16 @@
 /**
- * `npm run bench:monitor [-- --relays 500] [--measure-chunked]`: monitor cycles over a devnet
+ * `npm run bench:monitor [-- --relays 500] [--cycles 2] [--measure-chunked]`: monitor cycles over a devnet
  * of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child process so the RSS
  * sampled here is the monitor's; one in ten silent or refusing), reached by name through a
  * fake DNS zone, with every check on and the default concurrency, retries and bundled geo
  * data, into a fresh database on a private embedded PostgreSQL. Cycle 1 checks every relay;
- * cycle 2 runs after the clock passes recheck_interval, so unchanged documents are
- * deduplicated. Each cycle is compared with the original's chunked design, simulated from the
+ * cycle 2 (and any further one) runs after the clock passes recheck_interval, so unchanged
+ * documents are deduplicated. Each cycle is compared with the original's chunked design, simulated from the
  * per-relay durations measured in that cycle (and, with --measure-chunked, that design run
  * for real after cycle 2, without database writes). The bench re-runs itself once, with
  * NODE_EXTRA_CA_CERTS naming a throwaway CA (Node reads it only at start-up) so every TLS
- * connection verifies, and with --expose-gc for the settled-memory line.
+ * connection verifies, and with --expose-gc for the memory held after each cycle (a forced
+ * GC once the cycle's peak is taken).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -54,6 +55,8 @@ const TARGET_RSS_MB = 300;
 
 interface Options {
   relays: number;
+  /** Monitor cycles, each recheck_interval + 60 s after the last on the bench's clock (≥ 2). */
+  cycles: number;
   /** Also run the chunked design for real (same checks, no database writes). */
   measureChunked: boolean;
 }
@@ -63,7 +66,10 @@ function parseArgs(argv: string[]): Options {
   const relays = Number(i >= 0 ? argv[i + 1] : 500);
   if (!Number.isInteger(relays) || relays < 1)
     throw new Error("--relays must be a positive integer");
-  return { relays, measureChunked: argv.includes("--measure-chunked") };
+  const c = argv.indexOf("--cycles");
+  const cycles = Number(c >= 0 ? argv[c + 1] : 2);
+  if (!Number.isInteger(cycles) || cycles < 2) throw new Error("--cycles must be 2 or more");
+  return { relays, cycles, measureChunked: argv.includes("--measure-chunked") };
 }
 
 /** Writes a throwaway CA and runs this file again trusting it; returns the re-run's exit code. */
@@ -384,16 +390,16 @@ async function main(caFile: string): Promise<void> {
 
     const pids = { host: child.pid ?? 0, postgres: bench.postmasterPid };
     const cycles: [string, CycleRun][] = [];
-    const before = settled();
-    cycles.push(["1", await monitorCycle(service, pool, 0, pids)]);
-    cycles.push([
-      `2 (clock + ${p.recheck_interval + 60} s)`,
-      await monitorCycle(service, pool, p.recheck_interval + 60, pids),
-    ]);
+    // What is really held, after a forced full GC outside the measured windows.
+    const held = [`before cycle 1 ${settled()}`];
+    const step = p.recheck_interval + 60;
+    for (let k = 0; k < options.cycles; k++) {
+      const name = k === 0 ? "1" : `${k + 1} (clock + ${k * step} s)`;
+      cycles.push([name, await monitorCycle(service, pool, k * step, pids)]);
+      held.push(`after cycle ${k + 1} ${settled()}`);
+    }
     await service.close?.();
-    console.log(
-      `after a forced full GC (--expose-gc), outside the cycles: before cycle 1 ${before}; after cycle 2 ${settled()}`,
-    );
+    console.log(`after a forced full GC (--expose-gc): ${held.join("; ")}`);
     const stored = await pool.query<{ metadata: string; history: string }>(
       "SELECT (SELECT count(*) FROM metadata) AS metadata, (SELECT count(*) FROM relay_metadata) AS history",
     );
@@ -412,7 +418,7 @@ async function main(caFile: string): Promise<void> {
     const row = stored.rows[0];
     const tls = (await pool.query<Record<string, string>>(TLS_SQL)).rows[0] ?? {};
     console.log(
-      `tables after both cycles: metadata ${row?.metadata} documents, relay_metadata ${row?.history} rows; rtt opened ${tls.opened} times, ${tls.insecure} of them only without TLS verification; ssl valid (chain and name verified) ${tls.ssl_valid} of ${tls.ssl}; debug log lines per cycle ${cycles.map(([, r]) => r.logLines).join(", ")}`,
+      `tables after the cycles: metadata ${row?.metadata} documents, relay_metadata ${row?.history} rows; rtt opened ${tls.opened} times, ${tls.insecure} of them only without TLS verification; ssl valid (chain and name verified) ${tls.ssl_valid} of ${tls.ssl}; debug log lines per cycle ${cycles.map(([, r]) => r.logLines).join(", ")}`,
     );
 
     console.log("");
@@ -506,15 +512,17 @@ async function main(caFile: string): Promise<void> {
       }
     }
 
-    const [first, second] = cycles.map(([, r]) => r);
+    const runs = cycles.map(([, r]) => r);
+    const [first, second] = runs;
     if (!first || !second) throw new Error("missing cycle");
-    const peak = Math.max(first.peakRssMb, second.peakRssMb);
+    const peak = Math.max(...runs.map((r) => r.peakRssMb));
+    const sum = (f: (r: CycleRun) => number) => runs.reduce((n, r) => n + f(r), 0);
     const result = {
       relays: relays.length,
       relays_per_min: num(relaysPerMin(first)),
       checks_per_s: num(checksRun(first) / first.seconds, 1),
-      metadata_rows_written: first.written + second.written,
-      metadata_rows_deduplicated: first.deduplicated + second.deduplicated,
+      metadata_rows_written: sum((r) => r.written),
+      metadata_rows_deduplicated: sum((r) => r.deduplicated),
       peak_rss_mb: num(peak),
       target_relays_per_min_met: relaysPerMin(first) >= TARGET_RELAYS_PER_MIN,
       target_rss_met: peak < TARGET_RSS_MB,
