@@ -12,7 +12,7 @@ import {
   healthyChecks,
   torRelay,
   withoutNip11,
-} from "./discovery-fixtures.js";
+} from "../../../support/discovery-fixtures.js";
 
 /** The exact event of each fixed input, written out: a change of tag, value or order fails. */
 function built(input: RelayDiscoveryInput) {

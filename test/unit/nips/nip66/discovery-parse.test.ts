@@ -13,7 +13,7 @@ import {
   healthy,
   torRelay,
   withoutNip11,
-} from "./discovery-fixtures.js";
+} from "../../../support/discovery-fixtures.js";
 
 const SECRET = Uint8Array.from(Buffer.from(`${"0".repeat(62)}2a`, "hex"));
 const MONITOR = derivePubkey(SECRET);

@@ -8,11 +8,11 @@ import {
   checkError,
   checkOk,
   checkSkipped,
-} from "../../../../src/nips/check-result.js";
-import type { Nip11Document } from "../../../../src/nips/nip11/types.js";
-import type { Nip66Results } from "../../../../src/nips/nip66/checks.js";
-import type { RelayDiscoveryInput } from "../../../../src/nips/nip66/discovery-event.js";
-import type { Nip66Rtt } from "../../../../src/nips/nip66/rtt.js";
+} from "../../src/nips/check-result.js";
+import type { Nip11Document } from "../../src/nips/nip11/types.js";
+import type { Nip66Results } from "../../src/nips/nip66/checks.js";
+import type { RelayDiscoveryInput } from "../../src/nips/nip66/discovery-event.js";
+import type { Nip66Rtt } from "../../src/nips/nip66/rtt.js";
 
 export const CREATED_AT = 1_760_000_000;
 
