@@ -89,6 +89,18 @@ describe("publishEvent", () => {
     expect(r.events.filter((e) => e.id === ev.id)).toHaveLength(1);
   });
 
+  it("counts OK false with a duplicate: prefix as accepted (the relay has the event)", async () => {
+    const r = await relay({ writeRefusal: "duplicate" });
+    expect(await publishEvent(note(), [r.url], base())).toEqual([
+      {
+        url: r.url,
+        status: "accepted",
+        message: "duplicate: writes refused by the fake relay",
+        ms,
+      },
+    ]);
+  });
+
   it("authenticates with its key where writes need NIP-42, and is refused without one", async () => {
     const r = await relay({ requireAuthForWrites: true });
     const [without] = await publishEvent(note(), [r.url], base());
