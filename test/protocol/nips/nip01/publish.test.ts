@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
 import { connectRelay, type RelayClientOptions } from "../../../../src/nips/nip01/index.js";
 import {
@@ -8,30 +8,18 @@ import {
   publishEvent,
 } from "../../../../src/nips/nip01/publish.js";
 import { signEvent } from "../../../../src/utils/keys.js";
-import {
-  type FakeRelay,
-  type FakeRelayOptions,
-  startFakeRelay,
-} from "../../../support/fake-relay.js";
+import type { FakeRelay } from "../../../support/fake-relay.js";
 import { type FakeUser, makeUser } from "../../../support/fake-user.js";
+import { useRelays } from "./helpers.js";
 
 /** Publishing to several loopback fake relays: each relay's outcome on its own, never a throw. */
 const TIMEOUT_MS = 400;
-const relays: FakeRelay[] = [];
+const { relay } = useRelays(() => []);
 let monitor: FakeUser;
 
 beforeAll(async () => {
   monitor = await makeUser("publish-monitor");
 });
-afterEach(async () => {
-  await Promise.all(relays.splice(0).map((r) => r.close()));
-});
-
-async function relay(options: FakeRelayOptions = {}): Promise<FakeRelay> {
-  const started = await startFakeRelay(options);
-  relays.push(started);
-  return started;
-}
 
 let counter = 0;
 const note = (): NostrEvent =>
