@@ -76,22 +76,48 @@ function publishFailure(error: unknown, options: PublisherOptions): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+async function openLink(url: string, options: PublisherOptions): Promise<Link> {
+  const parsed = parseRelayUrl(url, { allowPrivate: options.allowPrivate === true });
+  if (!parsed.ok) return { failure: `invalid relay URL: ${parsed.reason}` };
+  try {
+    const connect = options.connect ?? connectRelay;
+    return { client: await connect(url, clientOptions(options, parsed.network)) };
+  } catch (error) {
+    if (options.signal?.aborted) return { failure: "aborted" };
+    const failure = toConnectError(error);
+    return { failure: `${failure.kind}: ${failure.reason}` };
+  }
+}
+
+/** Sends `event` on `client` and reads the OK as an outcome. */
+async function sendOn(
+  client: RelayClient,
+  event: NostrEvent,
+  url: string,
+  options: PublisherOptions,
+  started: number,
+): Promise<PublishOutcome> {
+  const call = {
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  try {
+    const reply = await client.publish(event, call);
+    const ms = since(started);
+    if (reply.ok || reply.prefix === "duplicate") {
+      return { url, status: "accepted", message: reply.message, ms };
+    }
+    const reason = reply.message || "(no reason)";
+    const prefix = reply.prefix === undefined ? {} : { prefix: reply.prefix };
+    return { url, status: "rejected", reason, ...prefix, ms };
+  } catch (error) {
+    return { url, status: "failed", reason: publishFailure(error, options), ms: since(started) };
+  }
+}
+
 /** A publisher for one cycle; see the module comment. */
 export function createPublisher(options: PublisherOptions): Publisher {
   const links = new Map<string, Promise<Link>>();
-  const connect = options.connect ?? connectRelay;
-
-  async function open(url: string): Promise<Link> {
-    const parsed = parseRelayUrl(url, { allowPrivate: options.allowPrivate === true });
-    if (!parsed.ok) return { failure: `invalid relay URL: ${parsed.reason}` };
-    try {
-      return { client: await connect(url, clientOptions(options, parsed.network)) };
-    } catch (error) {
-      if (options.signal?.aborted) return { failure: "aborted" };
-      const failure = toConnectError(error);
-      return { failure: `${failure.kind}: ${failure.reason}` };
-    }
-  }
 
   /** The open connection to `url`, reopened once if the relay closed it since. */
   async function link(url: string): Promise<Link> {
@@ -102,7 +128,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       // Another caller may have reopened it while we waited: use theirs.
       if (links.get(url) !== pending) return link(url);
     }
-    const opening = open(url);
+    const opening = openLink(url, options);
     links.set(url, opening);
     return opening;
   }
@@ -111,24 +137,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const started = performance.now();
     if (options.signal?.aborted) return { url, status: "failed", reason: "aborted", ms: 0 };
     const linked = await link(url);
-    if ("failure" in linked)
-      return { url, status: "failed", reason: linked.failure, ms: since(started) };
-    try {
-      const call = {
-        timeoutMs: options.timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-      };
-      const reply = await linked.client.publish(event, call);
-      const ms = since(started);
-      if (reply.ok || reply.prefix === "duplicate") {
-        return { url, status: "accepted", message: reply.message, ms };
-      }
-      const reason = reply.message || "(no reason)";
-      const prefix = reply.prefix === undefined ? {} : { prefix: reply.prefix };
-      return { url, status: "rejected", reason, ...prefix, ms };
-    } catch (error) {
-      return { url, status: "failed", reason: publishFailure(error, options), ms: since(started) };
-    }
+    if ("client" in linked) return sendOn(linked.client, event, url, options, started);
+    return { url, status: "failed", reason: linked.failure, ms: since(started) };
   }
 
   return {
