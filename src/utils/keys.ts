@@ -4,6 +4,7 @@
  */
 import { decode } from "nostr-tools/nip19";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
+import { ConfigError } from "../models/errors.js";
 import type { NostrEvent } from "../models/event-types.js";
 
 /** An event before signing: `pubkey`, `id` and `sig` are filled in by `signEvent`. */
@@ -56,6 +57,28 @@ export function parseSecretKey(input: string): SecretKeyParse {
     return { ok: false, reason: "secret key must be 64 hex characters or an nsec1… string" };
   }
   return fromBytes(Uint8Array.from(Buffer.from(text, "hex")));
+}
+
+/**
+ * The secret key in the environment variable `name` (named by the config at `what`), or
+ * undefined when it is unset or empty. A malformed key is a ConfigError naming the variable
+ * and the problem, never the value.
+ * @planned cli (runner's NIP-42 key), monitor (its signing key, via loadMonitorKey)
+ */
+export function secretKeyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  what: string,
+): (SecretKeyParse & { ok: true }) | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  const parsed = parseSecretKey(value);
+  if (!parsed.ok) {
+    throw new ConfigError(`${what}: environment variable ${name} is malformed`, [
+      `${name}: ${parsed.reason}`,
+    ]);
+  }
+  return parsed;
 }
 
 /**
