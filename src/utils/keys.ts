@@ -83,7 +83,6 @@ export function secretKeyFromEnv(
 
 /**
  * The hex x-only public key of `secretKey`. Throws on an invalid key (a bug: parse first).
- * @planned monitor: the pubkey its NIP-66 events are signed with
  */
 export function derivePubkey(secretKey: Uint8Array): string {
   return getPublicKey(secretKey);

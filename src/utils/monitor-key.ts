@@ -84,7 +84,6 @@ async function createKeyFile(path: string): Promise<boolean> {
 
 /**
  * The monitor's key; see the module comment.
- * @planned monitor: signs its 0/10002/10166/30166 events and write probes with it
  */
 export async function loadMonitorKey(options: LoadMonitorKeyOptions): Promise<MonitorKey> {
   const { envName, log } = options;

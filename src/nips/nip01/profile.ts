@@ -20,7 +20,6 @@ export type Profile = Partial<Record<ProfileField, string>>;
 
 /**
  * The kind 0 template of `profile` (blank fields left out, the others trimmed).
- * @planned monitor: its kind 0
  */
 export function buildProfile(profile: Profile, createdAt: number): EventTemplate {
   const fields: Profile = {};

@@ -156,7 +156,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
 /**
  * Publishes one event to `urls` over fresh connections, closed afterwards.
- * @planned monitor: kind 0, 10002 and 10166, published once per interval
+ * @public one-shot publishing (the monitor keeps a publisher for its whole cycle)
  */
 export async function publishEvent(
   event: NostrEvent,

@@ -15,7 +15,6 @@ export interface RelayListEntry {
 
 /**
  * The kind 10002 template of `relays`.
- * @planned monitor: lists the relays it publishes to as "write"
  */
 export function buildRelayList(
   relays: readonly RelayListEntry[],

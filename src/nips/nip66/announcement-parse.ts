@@ -73,7 +73,9 @@ function readTag(a: MonitorAnnouncement, tag: readonly string[]): string | null 
   }
 }
 
-/** Reads a 10166 event; see the module comment. */
+/**
+ * Reads a 10166 event; see the module comment.
+ */
 export function parseMonitorAnnouncement(raw: unknown): MonitorAnnouncementParse {
   const event = eventOfKind(raw, MONITOR_ANNOUNCEMENT_KIND);
   if (typeof event === "string") return { ok: false, reason: event };

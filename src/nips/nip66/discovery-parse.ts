@@ -164,7 +164,9 @@ function readContent(content: string, issues: string[]): Nip11Document | undefin
   return typeof raw === "object" && raw !== null && !Array.isArray(raw) ? parsed.data : undefined;
 }
 
-/** Reads a 30166 event; see the module comment. */
+/**
+ * Reads a 30166 event; see the module comment.
+ */
 export function parseRelayDiscovery(raw: unknown): RelayDiscoveryParse {
   const event = eventOfKind(raw, RELAY_DISCOVERY_KIND);
   if (typeof event === "string") return { ok: false, reason: event };
