@@ -221,13 +221,16 @@ describe("side by side", () => {
 
 describe("monitoring", () => {
   const dashboards = readdirSync(join(SHARED_MONITORING, "grafana", "dashboards"));
-  type Panel = { id: number; type: string; targets?: { expr: string }[]; gridPos?: object };
-
-  it.each(dashboards)("dashboard %s parses and uses only metrics that exist", (file) => {
-    const dash = JSON.parse(read(join(SHARED_MONITORING, "grafana", "dashboards", file))) as {
+  type GridPos = { x: number; y: number; w: number; h: number };
+  type Panel = { id: number; type: string; targets?: { expr: string }[]; gridPos?: GridPos };
+  const dashboard = (file: string) =>
+    JSON.parse(read(join(SHARED_MONITORING, "grafana", "dashboards", file))) as {
       uid: string;
       panels: Panel[];
     };
+
+  it.each(dashboards)("dashboard %s parses and uses only metrics that exist", (file) => {
+    const dash = dashboard(file);
     expect(dash.uid).toMatch(/^[a-z0-9-]+$/);
     const ids = dash.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -235,6 +238,29 @@ describe("monitoring", () => {
     const exprs = dash.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
     expect(exprs.length).toBeGreaterThan(20);
     expect(unknownMetrics(exprs)).toEqual([]);
+  });
+
+  it.each(dashboards)("dashboard %s places its panels side by side, never on top", (file) => {
+    const taken = new Map<string, number>();
+    for (const { id, gridPos: g } of dashboard(file).panels) {
+      if (!g) continue;
+      expect(g.x + g.w, `panel ${id} fits the 24 columns`).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(taken.get(`${x},${y}`), `panel ${id} overlaps at ${x},${y}`).toBeUndefined();
+          taken.set(`${x},${y}`, id);
+        }
+      }
+    }
+  });
+
+  it("charts every metric the monitor exports", () => {
+    const defined = read(join(ROOT, "src", "services", "monitor", "metrics.ts"));
+    const names = [...defined.matchAll(/"(brotr_monitor_[a-z0-9_]+)"/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    const exprs = dashboards.flatMap((f) => dashboard(f).panels.flatMap((p) => p.targets ?? []));
+    const charted = new Set(exprs.flatMap((t) => metricNames(t.expr)));
+    expect(names.filter((n) => !charted.has(n ?? ""))).toEqual([]);
   });
 
   const alertsFile = join(SHARED_MONITORING, "prometheus", "alerts.yml");
