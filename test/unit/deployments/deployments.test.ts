@@ -38,11 +38,8 @@ interface Compose {
 
 const read = (path: string) => readFileSync(path, "utf8");
 const dockerfile = read(join(DEPLOYMENTS, "Dockerfile"));
-/** Where `./data` (the monitor's key folder) lands in the image: under the last WORKDIR. */
-const DATA_DIR = posix.join(
-  [...dockerfile.matchAll(/^WORKDIR (\S+)$/gm)].at(-1)?.[1] ?? "?",
-  "data",
-);
+/** The runtime image's WORKDIR, where relative paths of the config resolve. */
+const WORKDIR = [...dockerfile.matchAll(/^WORKDIR (\S+)$/gm)].at(-1)?.[1] ?? "?";
 const yamlFile = <T>(path: string): T => parse(read(path), { merge: true }) as T;
 const compose = (profile: string) =>
   yamlFile<Compose>(join(DEPLOYMENTS, profile, "docker-compose.yaml"));
@@ -156,14 +153,23 @@ describe.each(PROFILES)("%s compose file", (profile) => {
     }
   });
 
-  it("keeps the monitor's generated key on a named volume at the image's ./data", () => {
+  it("keeps the monitor's generated key on a named volume at the data folder it uses", () => {
+    // The runner reads and writes monitor.key in database.embedded.data_dir (default ./data).
+    const brotr = yamlFile<{ database?: { embedded?: { data_dir?: string } } }>(
+      join(DEPLOYMENTS, profile, "config", "brotr.yaml"),
+    );
+    const dataDir = posix.join(WORKDIR, brotr.database?.embedded?.data_dir ?? "./data");
     const monitor = c.services.monitor;
     expect(monitor?.environment?.NOSTR_PRIVATE_KEY).toMatch(/^\$\{NOSTR_PRIVATE_KEY:-\}$/);
-    const mount = (monitor?.volumes ?? []).find((v) => v.split(":")[1] === DATA_DIR);
+    const mount = (monitor?.volumes ?? []).find((v) => v.split(":")[1] === dataDir);
     const volume = mount?.split(":")[0] ?? "";
-    expect(volume, `a volume at ${DATA_DIR}`).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(volume, `a volume at ${dataDir}`).toMatch(/^[a-z][a-z0-9-]*$/);
     expect(c.volumes ?? {}).toHaveProperty([volume]);
     expect(mount).not.toMatch(/:ro$/);
+    // The image creates that folder for the service user (an absent one would be root's).
+    const args = (monitor?.build as { args?: Record<string, string> } | undefined)?.args ?? {};
+    const dataArg = args.DATA_DIR ?? dockerfile.match(/^ARG DATA_DIR=(\S+)$/m)?.[1];
+    expect(posix.join(WORKDIR, dataArg ?? "?")).toBe(dataDir);
   });
 
   it("has Prometheus scrape every running service on its health/metrics port", () => {
@@ -352,7 +358,8 @@ describe("Dockerfile", () => {
   it("gives the service user a private data folder, before USER, for the monitor's key", () => {
     const runtime = dockerfile.slice(dockerfile.indexOf("AS runtime"));
     const mkdir = runtime.match(/^RUN install -d -o bigbrotr -g bigbrotr -m 0700 (\S+)$/m);
-    expect(mkdir?.[1]).toBe(DATA_DIR);
+    expect(mkdir?.[1]).toBe(`${WORKDIR}/\${DATA_DIR}`);
+    expect(runtime.indexOf("ARG DATA_DIR=")).toBeLessThan(runtime.indexOf(mkdir?.[0] ?? "?"));
     expect(runtime.indexOf(mkdir?.[0] ?? "?")).toBeLessThan(runtime.indexOf("USER bigbrotr"));
   });
 });
