@@ -37,7 +37,8 @@ export interface PublishingReport {
   periodic: number;
 }
 
-type Periodic = "profile" | "relay_list" | "announcement";
+export const PERIODIC_CHECKPOINTS = ["profile", "relay_list", "announcement"] as const;
+type Periodic = (typeof PERIODIC_CHECKPOINTS)[number];
 
 /** The announcement's `timeout` per check: the first enabled network's timeout. */
 function announcedChecks(config: MonitorConfig, networks: NetworksConfig, enabled: Network[]) {

@@ -3,6 +3,8 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
+import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
+import { deleteOrphanCheckpoints } from "../../core/db/service-state/relay-checkpoints.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
@@ -13,10 +15,13 @@ import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
-import { MonitorPublishing } from "./publishing.js";
+import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
 
 export const MONITOR = "monitor";
+
+/** Checkpoints that name no relay: cleanup keeps them. */
+const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
 
 /** Finished runs are written at least this often (ms), however few. */
 const FLUSH_MS = 2000;
@@ -271,12 +276,13 @@ export function createMonitor(
   return {
     name: MONITOR,
     /**
-     * Drops leases that ran out (a crashed process's; they are free either way) and history
-     * documents no snapshot refers to any more (their relays were deleted).
+     * Drops leases that ran out (a crashed process's; they are free either way), and the
+     * checkpoints and history documents of relays that were deleted.
      */
     async cleanup(ctx) {
       const leases = await deleteExpiredLeases(ctx.db, ctx.now());
-      return leases + (await deleteOrphanMetadata(ctx.db));
+      const marks = await deleteOrphanCheckpoints(ctx.db, MONITOR, NAMED_CHECKPOINTS);
+      return leases + marks + (await deleteOrphanMetadata(ctx.db));
     },
     runCycle: (ctx) => runMonitor(rt, ctx),
   };
