@@ -104,10 +104,11 @@ describe("reconciliation between two instances", () => {
   });
 
   it("keeps every message under the frame size limit, at the price of more rounds", () => {
+    const some = all.slice(0, 5000);
     const cases: [NegRecord[], NegRecord[]][] = [
-      [without(all, 50), all],
-      [[], all],
-      [all, without(all, 30, 7)],
+      [without(some, 50), some],
+      [[], some],
+      [some, without(some, 30, 7)],
     ];
     for (const [client, server] of cases) {
       const limited = reconcile(client, server, 4096);
