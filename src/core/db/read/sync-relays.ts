@@ -7,6 +7,8 @@ export interface SyncCandidate {
   network: Network;
   /** The synchronizer's cursor document for this relay, or null before its first sync. */
   cursor: Record<string, unknown> | null;
+  /** The relay's newest NIP-11 document (any age) lists NIP-77 in supported_nips. */
+  nip11Lists77: boolean;
 }
 
 export interface SyncSelection {
@@ -23,12 +25,19 @@ export interface SyncSelection {
 /**
  * Relays to synchronize, most behind first (no cursor, then the oldest `until`). "Readable"
  * is the monitor's word: its newest `nip66_rtt` document within the age limit has a numeric
- * `rtt_read` (relay_metadata_latest_idx serves the lookup).
+ * `rtt_read` (relay_metadata_latest_idx serves both lookups).
  */
 export async function relaysToSync(db: Db, selection: SyncSelection): Promise<SyncCandidate[]> {
   return any<SyncCandidate>(
     db,
-    `SELECT r.url, r.network, s.state_value AS cursor
+    `SELECT r.url, r.network, s.state_value AS cursor,
+       coalesce((
+         SELECT jsonb_typeof(m.data -> 'data' -> 'supported_nips') = 'array'
+           AND (m.data -> 'data' -> 'supported_nips') @> '[77]'::jsonb
+         FROM relay_metadata rm
+         JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
+         WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip11_info'
+         ORDER BY rm.generated_at DESC LIMIT 1), false) AS "nip11Lists77"
      FROM relay r
      LEFT JOIN service_state s
        ON s.service_name = $1 AND s.state_type = 'cursor' AND s.state_key = r.url

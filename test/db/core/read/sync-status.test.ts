@@ -19,6 +19,8 @@ const cursor = (until: number, gaps: Gap[] = []): SyncCursor => ({
   ascending: false,
   chunk: 86_400,
   gaps,
+  path: null,
+  relayLacks: 0,
 });
 
 describe("synchronizer status read", () => {
