@@ -107,20 +107,28 @@ async function obtain(n: NegContext, window: Filter, ids: readonly string[]): Pr
   return obtained;
 }
 
-/** One REQ for `ids` within the window's filter; returns how many distinct ids came. */
+/**
+ * REQs for `ids` within the window's filter until all came or one brings nothing new (a
+ * relay clamps its answers to its own page size); returns how many distinct ids came.
+ */
 async function fetchByIds(n: NegContext, window: Filter, ids: string[]): Promise<number> {
   const wanted = new Set(ids);
-  const events: NostrEvent[] = [];
-  n.counts.requests++;
-  const req = n.client.req([{ ...window, ids }], { verify: n.verify, signal: n.signal });
-  for await (const event of req) {
-    if (!wanted.delete(event.id)) continue;
-    events.push(event);
+  let delivered = 0;
+  while (wanted.size > 0) {
+    const events: NostrEvent[] = [];
+    n.counts.requests++;
+    const req = n.client.req([{ ...window, ids: [...wanted] }], {
+      verify: n.verify,
+      signal: n.signal,
+    });
+    for await (const event of req) if (wanted.delete(event.id)) events.push(event);
+    if (events.length === 0) break;
+    await n.writer.add(events.map(n.toItem));
+    delivered += events.length;
   }
-  if (events.length > 0) await n.writer.add(events.map(n.toItem));
-  n.counts.fetched += events.length;
+  n.counts.fetched += delivered;
   n.counts.unfetched += wanted.size;
-  return events.length;
+  return delivered;
 }
 
 export interface WindowOutcome extends NegSyncResult {

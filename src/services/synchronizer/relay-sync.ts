@@ -149,12 +149,13 @@ function sumStats(all: readonly RelayStats[]): RelayStats {
   return out;
 }
 
-function negSettings(ctx: RelaySyncContext, timeouts: SyncTimeouts): NegSettings {
+function negSettings(ctx: RelaySyncContext, timeouts: SyncTimeouts, page: number): NegSettings {
   const n = ctx.processing.negentropy;
   return {
     maxRecords: n.max_records,
     frameSize: n.frame_size,
-    idsPerRequest: n.ids_per_request,
+    // No more ids per request than the relay was seen to return at once.
+    idsPerRequest: page > 0 ? Math.min(n.ids_per_request, page) : n.ids_per_request,
     probeTimeoutMs: n.probe_timeout * 1000,
     timeoutMs: timeouts.idle * 1000,
     firstFill: n.first_fill,
@@ -191,7 +192,7 @@ async function negentropyPart(
     relay: run.relay,
     writer: ctx.writer,
     verify: ctx.verify,
-    settings: negSettings(ctx, timeouts),
+    settings: negSettings(ctx, timeouts, cursor.pageSize),
     toItem: run.toItem,
     now: ctx.now,
     signal: run.signal,
