@@ -283,10 +283,10 @@ describe("gaps", () => {
     // The relay learns NIP-77 (and we look again at once).
     relay.options.negentropy = true;
     await cycle(db, { negentropy: { recheck: 0 } });
+    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(all));
     const after = await cursorOf(db, relay.url);
     expect(after.gaps).toEqual([]);
     expect(after.sync_path).toMatchObject({ path: "negentropy" });
-    expect(await archivedOn(db.pool, relay.url)).toEqual(ids(all));
     expect((await readSyncStatus(db.pool, { now: NOW })).gaps).toBe(0);
   });
 });
