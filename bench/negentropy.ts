@@ -22,6 +22,7 @@ import type { NostrEvent } from "../src/models/event-types.js";
 import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js";
 import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { archiveLoop } from "./support/archive-loop.js";
+import { argValue } from "./support/args.js";
 import { loadSignedEvents } from "./support/event-cache.js";
 import { startRelayHost } from "./support/relay-host-process.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
@@ -37,10 +38,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => argValue(argv, name);
   return {
     events: Number(value("--events") ?? 100_000),
     missingEvery: Number(value("--missing-every") ?? 100),

@@ -24,6 +24,7 @@ import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js
 import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { metricValue } from "../test/support/service-context.js";
 import { archiveLoop } from "./support/archive-loop.js";
+import { argValue } from "./support/args.js";
 import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
 import { type HostedRelay, startRelayHost } from "./support/relay-host-process.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
@@ -61,10 +62,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => argValue(argv, name);
   return {
     events: Number(value("--events") ?? 100_000),
     relays: Number(value("--relays") ?? 10),

@@ -10,17 +10,9 @@
 import { type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
 import { loadSignedEvents, relaysOf } from "./event-cache.js";
+import type { HostSpec } from "./relay-host-process.js";
 
-interface HostOptions {
-  events: number;
-  relays: number;
-  copies: number;
-  big: number;
-  maxLimit: number;
-  negentropy?: boolean;
-}
-
-const options = JSON.parse(process.argv[2] ?? "{}") as HostOptions;
+const options = JSON.parse(process.argv[2] ?? "{}") as HostSpec;
 const started: FakeRelay[] = [];
 const start = async (events: NostrEvent[]) => {
   const relay = await startFakeRelay({

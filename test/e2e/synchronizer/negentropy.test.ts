@@ -9,11 +9,10 @@ import { runOnce } from "../../../src/core/service.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
-import { synchronizerConfigSchema } from "../../../src/services/synchronizer/config.js";
 import { createSynchronizer } from "../../../src/services/synchronizer/service.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
-import { archivedOn } from "./helpers.js";
+import { archivedOn, testSyncConfig } from "./helpers.js";
 
 const NOW = 1_700_300_000;
 const brotr = parseConfig(
@@ -23,21 +22,7 @@ const brotr = parseConfig(
 );
 
 function synchronizer(processing: Record<string, unknown> = {}, relayUrl?: string) {
-  const config = parseConfig(
-    synchronizerConfigSchema,
-    {
-      processing: {
-        require_readable: false,
-        end_lag: 0,
-        lookback: 0,
-        batch_size: 500,
-        flush_ms: 50,
-        ...processing,
-      },
-    },
-    "test",
-  );
-  return createSynchronizer({ brotr }, config, {
+  return createSynchronizer({ brotr }, testSyncConfig(processing), {
     verifierThreads: 1,
     ...(relayUrl ? { relayUrl } : {}),
   });
