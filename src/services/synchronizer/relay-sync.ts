@@ -40,6 +40,7 @@ import {
   walkNegentropy,
 } from "./negentropy.js";
 import { choosePath, failurePath, type SyncPath } from "./path.js";
+
 import { type RelayPages, relayPages } from "./relay-pages.js";
 import { fetchWindow, type Gap } from "./window.js";
 import type { SightingWriter } from "./writer.js";
@@ -149,11 +150,18 @@ function sumStats(all: readonly RelayStats[]): RelayStats {
   return out;
 }
 
-function negSettings(ctx: RelaySyncContext, timeouts: SyncTimeouts, page: number): NegSettings {
-  const n = ctx.processing.negentropy;
+/** Room left in a relay's max_message_length for the NEG-MSG envelope around the hex. */
+const NEG_ENVELOPE = 200;
+
+function negSettings(run: Run, timeouts: SyncTimeouts, page: number): NegSettings {
+  const n = run.ctx.processing.negentropy;
+  // The relay's frame limit, when its NIP-11 gives one: hex doubles our bytes.
+  const max = run.relay.nip11MaxMessage;
+  const fits = max !== null && max > 0 ? Math.floor((max - NEG_ENVELOPE) / 2) : n.frame_size;
   return {
     maxRecords: n.max_records,
-    frameSize: n.frame_size,
+    // (negentropySync raises a limit below the protocol's 4,096 to it)
+    frameSize: Math.min(n.frame_size, fits),
     // No more ids per request than the relay was seen to return at once.
     idsPerRequest: page > 0 ? Math.min(n.ids_per_request, page) : n.ids_per_request,
     probeTimeoutMs: n.probe_timeout * 1000,
@@ -192,7 +200,7 @@ async function negentropyPart(
     relay: run.relay,
     writer: ctx.writer,
     verify: ctx.verify,
-    settings: negSettings(ctx, timeouts, cursor.pageSize),
+    settings: negSettings(run, timeouts, cursor.pageSize),
     toItem: run.toItem,
     now: ctx.now,
     signal: run.signal,

@@ -200,6 +200,33 @@ describe("synchronizer by NIP-77 against the fake relay", () => {
       reason: "nip11",
     });
   });
+
+  it("messages fit the max_message_length of the relay's NIP-11", async () => {
+    // 3,000 events (signatures not needed: nothing is fetched), half of them on the relay.
+    const many = await generateEvents({
+      count: 3000,
+      seed: 78,
+      sign: false,
+      startTime: NOW - 9000,
+      spanSeconds: 8000,
+    });
+    const relay = await fake({ negentropy: true, events: held(many, 2) });
+    const db = await database(relay, many);
+    const doc = {
+      data: { supported_nips: [77], limitation: { max_message_length: 8600 } },
+      logs: { success: true },
+    };
+    const relayRow = { url: relay.url, network: "clearnet" as const, discoveredAt: 1 };
+    await recordRelayMetadata(db.pool, [
+      { relay: relayRow, type: "nip11_info", data: doc, generatedAt: NOW - 60 },
+    ]);
+    const { report } = await cycle(db);
+    expect(report).toMatchObject({ relay_lacks: 1500, fetched_by_id: 0 });
+    // 4,200 bytes of negentropy a message, hex-encoded: more messages, none over the limit.
+    const ours = [...verbs(relay, "NEG-OPEN"), ...verbs(relay, "NEG-MSG")];
+    expect(ours.length).toBeGreaterThan(2);
+    for (const m of ours) expect(JSON.stringify(m).length).toBeLessThanOrEqual(8600);
+  });
 });
 
 describe("falling back to REQ windows", () => {
