@@ -9,114 +9,32 @@
  * is committed with (never before) the window's last sighting.
  */
 import type { ArchiveItem } from "../../core/db/archive.js";
-import type { Db } from "../../core/db/pool.js";
 import { sightedSupports } from "../../core/db/read/sighted.js";
 import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
-import type { Filter, NostrEvent } from "../../models/event-types.js";
+import type { NostrEvent } from "../../models/event-types.js";
 import { isOverlay } from "../../models/index.js";
-import {
-  connectRelay,
-  type RelayClient,
-  type RelayStats,
-  type VerifyBatch,
-} from "../../nips/nip01/index.js";
-import type { Resolver } from "../../utils/dns.js";
-import type { ServiceDeps } from "../shared/deps.js";
-import type { SyncProcessing, SyncTimeouts } from "./config.js";
-import {
-  cursorRow,
-  filterKey,
-  mergeGaps,
-  nextChunk,
-  parseCursor,
-  type SyncCursor,
-} from "./cursor.js";
+import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
+import type { SyncTimeouts } from "./config.js";
+import { cursorRow, parseCursor } from "./cursor.js";
 import {
   closeGaps,
   emptyNegCounts,
   type NegContext,
-  type NegCounts,
   type NegSettings,
   walkNegentropy,
 } from "./negentropy.js";
-import { choosePath, failurePath, type SyncPath } from "./path.js";
+import { choosePath, failurePath } from "./path.js";
+import { relayPages } from "./relay-pages.js";
+import {
+  GAP_RETRIES,
+  type RelaySyncContext,
+  type RelaySyncReport,
+  type Run,
+  settingsFor,
+} from "./relay-run.js";
+import { retryGaps, walkRequests } from "./req-path.js";
 
-import { type RelayPages, relayPages } from "./relay-pages.js";
-import { fetchWindow, type Gap } from "./window.js";
-import type { SightingWriter } from "./writer.js";
-
-export interface RelaySyncContext {
-  db: Db;
-  deps: ServiceDeps;
-  processing: SyncProcessing;
-  writer: SightingWriter;
-  verify: VerifyBatch;
-  now: () => number;
-  signal: AbortSignal;
-  resolver?: Resolver;
-}
-
-export interface RelaySyncReport {
-  url: string;
-  /** Distinct events fetched by REQ windows (new to the archive or not). */
-  events: number;
-  /** REQs of the window walk. */
-  requests: number;
-  windows: number;
-  /** New gaps recorded this cycle. */
-  gaps: Gap[];
-  /** Recorded gaps closed by reconciliation. */
-  gapsClosed: number;
-  outOfBounds: number;
-  /** What the relay client refused (bad ids, signatures, shapes…) and bytes both ways. */
-  stats: RelayStats;
-  /** The cursor reached the end of the range (false: deadline or abort first). */
-  caughtUp: boolean;
-  /** How the relay was synced and why. */
-  path: SyncPath;
-  /** Negentropy failed mid-way and REQ windows took over. */
-  fellBack: boolean;
-  negentropy: NegCounts;
-}
-
-function settingsFor(ctx: RelaySyncContext, url: string) {
-  const p = ctx.processing;
-  const o = p.overrides.find((x) => x.url === url);
-  const filter: Filter = o?.filter ?? p.filter;
-  const timeouts: SyncTimeouts = o?.timeouts ?? p.timeouts;
-  return { filter, timeouts, limit: o?.limit ?? p.limit };
-}
-
-/** Gaps retried per relay and cycle (the oldest first). */
-const GAP_RETRIES = 10;
-
-/** Walks the recorded gaps again; a gap that does not recur is cleared. */
-async function retryGaps(
-  cursor: SyncCursor,
-  pages: RelayPages,
-  limit: number,
-  signal: AbortSignal,
-  ctx: RelaySyncContext,
-  toItem: (event: NostrEvent) => ArchiveItem,
-  report: RelaySyncReport,
-): Promise<void> {
-  const retried = cursor.gaps.slice(0, GAP_RETRIES);
-  const kept = cursor.gaps.slice(GAP_RETRIES);
-  for (const gap of retried) {
-    const walked = await fetchWindow(pages.fetch, gap.filter, gap.since, gap.until, {
-      limit,
-      pageSize: cursor.pageSize,
-      ascending: cursor.ascending,
-      count: pages.count,
-      signal,
-      onEvents: (events) => ctx.writer.add(events.map(toItem)),
-    });
-    report.events += walked.events;
-    report.requests += walked.stats.requests;
-    kept.push(...walked.gaps);
-  }
-  if (retried.length > 0) cursor.gaps = kept;
-}
+export type { RelaySyncContext, RelaySyncReport } from "./relay-run.js";
 
 async function connect(
   ctx: RelaySyncContext,
@@ -168,17 +86,6 @@ function negSettings(run: Run, timeouts: SyncTimeouts, page: number): NegSetting
     timeoutMs: timeouts.idle * 1000,
     firstFill: n.first_fill,
   };
-}
-
-interface Run {
-  ctx: RelaySyncContext;
-  relay: SyncCandidate;
-  filter: Filter;
-  cursor: SyncCursor;
-  report: RelaySyncReport;
-  toItem: (event: NostrEvent) => ArchiveItem;
-  signal: AbortSignal;
-  deadline: number;
 }
 
 /**
@@ -306,44 +213,4 @@ export async function syncRelay(
     await client.close();
     report.stats = sumStats(connections);
   }
-}
-
-/** REQ windows over [low, end]; returns where the walk stopped (end + 1 when done). */
-async function walkRequests(
-  run: Run,
-  pages: RelayPages,
-  limit: number,
-  from: number,
-  end: number,
-): Promise<number> {
-  const { ctx, cursor, report, filter, signal } = run;
-  let low = from;
-  while (low <= end && Date.now() < run.deadline && !signal.aborted) {
-    const high = Math.min(end, low + cursor.chunk - 1);
-    const walked = await fetchWindow(pages.fetch, filter, low, high, {
-      limit,
-      pageSize: cursor.pageSize,
-      ascending: cursor.ascending,
-      count: pages.count,
-      signal,
-      onEvents: (events) => ctx.writer.add(events.map(run.toItem)),
-    });
-    report.events += walked.events;
-    report.requests += walked.stats.requests;
-    report.outOfBounds += walked.stats.outOfBounds;
-    report.windows++;
-    report.gaps.push(...walked.gaps);
-    cursor.pageSize = walked.pageSize;
-    cursor.ascending = walked.ascending;
-    cursor.gaps = mergeGaps(cursor.gaps, { since: low, until: high }, walked.gaps);
-    cursor.until = Math.max(cursor.until, high);
-    // A window cut short by the end of the range says little about the next full one.
-    if (high - low + 1 >= cursor.chunk || walked.stats.requests > 2) {
-      cursor.chunk = nextChunk(cursor.chunk, walked.stats.requests);
-    }
-    cursor.filter = filterKey(filter);
-    ctx.writer.setCursor(cursorRow(run.relay.url, cursor));
-    low = high + 1;
-  }
-  return low;
 }
