@@ -35,6 +35,7 @@ import { monitorConfigSchema } from "../src/services/monitor/config.js";
 import { openGeoData } from "../src/services/monitor/geo-data.js";
 import { type CheckRuntime, checkOneRelay } from "../src/services/monitor/relay-check.js";
 import { createMonitor } from "../src/services/monitor/service.js";
+import { argValue } from "./support/args.js";
 import { startJsonChild } from "./support/child.js";
 import { ownCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import {
@@ -62,12 +63,10 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const i = argv.indexOf("--relays");
-  const relays = Number(i >= 0 ? argv[i + 1] : 500);
+  const relays = Number(argValue(argv, "--relays") ?? 500);
   if (!Number.isInteger(relays) || relays < 1)
     throw new Error("--relays must be a positive integer");
-  const c = argv.indexOf("--cycles");
-  const cycles = Number(c >= 0 ? argv[c + 1] : 2);
+  const cycles = Number(argValue(argv, "--cycles") ?? 2);
   if (!Number.isInteger(cycles) || cycles < 2) throw new Error("--cycles must be 2 or more");
   return { relays, cycles, measureChunked: argv.includes("--measure-chunked") };
 }

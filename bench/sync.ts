@@ -6,7 +6,6 @@
  * synchronizer alone; peak RSS syncing a relay of `events` and one of `big` events. The
  * relays run in a child process (support/relay-host.ts): RSS here is the synchronizer's.
  */
-import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import * as nostrFetch from "nostr-fetch";
@@ -25,9 +24,10 @@ import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js
 import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { metricValue } from "../test/support/service-context.js";
 import { archiveLoop } from "./support/archive-loop.js";
-import { startJsonChild } from "./support/child.js";
+import { argValue } from "./support/args.js";
 import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
 import { withPeakRss } from "./support/peak-rss.js";
+import { type HostedRelay, startRelayHost } from "./support/relay-host-process.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
 
 /** nostr-fetch 0.17's .d.ts use extensionless relative imports, which NodeNext does not
@@ -63,35 +63,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => argValue(argv, name);
   return {
     events: Number(value("--events") ?? 100_000),
     relays: Number(value("--relays") ?? 10),
     copies: Number(value("--copies") ?? 4),
     big: Number(value("--big") ?? 500_000),
   };
-}
-
-interface HostedRelay {
-  url: string;
-  count: number;
-}
-interface Hosted {
-  shares: HostedRelay[];
-  all: HostedRelay;
-  big: HostedRelay | null;
-}
-
-/** Starts support/relay-host.ts and waits for its relay list. */
-async function startRelayHost(options: Options): Promise<{ hosted: Hosted; child: ChildProcess }> {
-  const spec = { ...options, maxLimit: MAX_LIMIT };
-  const { value, child } = await startJsonChild<Hosted>("relay-host.ts", spec, [
-    "--max-old-space-size=8192",
-  ]);
-  return { hosted: value, child };
 }
 
 interface SyncRun {
@@ -175,7 +153,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(`# bench:sync ${new Date().toISOString()}`);
   const t0 = performance.now();
-  const { hosted, child } = await startRelayHost(options);
+  const { hosted, child } = await startRelayHost({ ...options, maxLimit: MAX_LIMIT });
   const bench = await startBenchServer();
   try {
     console.log(`nproc ${cpus().length}, node ${process.version}, PostgreSQL ${bench.version}`);

@@ -21,6 +21,20 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
   if (sync.oldestUntil !== null)
     lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
   lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
+  if (sync.paths.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["sync path", "reason", "relays", "for example", "detail"],
+        sync.paths.map((p) => [p.path, p.reason, p.relays, p.example, p.detail.slice(0, 60)]),
+      ),
+    );
+  }
+  if (sync.relayLacks > 0) {
+    lines.push(
+      `ids seen on relays that their NIP-77 sets now lack: ${sync.relayLacks} on ${sync.relaysLacking} relays`,
+    );
+  }
   if (sync.gapRelays.length > 0) {
     lines.push(
       "",

@@ -3,6 +3,8 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
+import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
+import { deleteOrphanCheckpoints } from "../../core/db/service-state/relay-checkpoints.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
@@ -13,9 +15,13 @@ import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
+import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
 
 export const MONITOR = "monitor";
+
+/** Checkpoints that name no relay: cleanup keeps them. */
+const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
 
 /** Finished runs are written at least this often (ms), however few. */
 const FLUSH_MS = 2000;
@@ -102,6 +108,23 @@ async function reportDue(ctx: ServiceContext, selection: Selection): Promise<num
   return total;
 }
 
+/** This cycle's publisher, when there are relays to publish to and a key to sign with. */
+function startPublishing(rt: Runtime, ctx: ServiceContext): MonitorPublishing | undefined {
+  if (rt.config.publishing.relays.length === 0) return undefined;
+  const secretKey = rt.deps.secretKey;
+  if (secretKey === undefined) {
+    ctx.log.warn("publishing_without_key");
+    return undefined;
+  }
+  return new MonitorPublishing(ctx, {
+    config: rt.config,
+    networks: rt.deps.brotr.networks,
+    allowPrivate: rt.deps.brotr.allow_private,
+    secretKey,
+    ...(rt.options.resolver ? { resolver: rt.options.resolver } : {}),
+  });
+}
+
 function counted(ctx: ServiceContext, run: RelayRun): "up" | "down" | "unknown" {
   const m = monitorMetrics(ctx.metrics);
   for (const [check, result] of Object.entries(run.results)) {
@@ -145,9 +168,14 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     now: ctx.now,
     onLost: (lost) => ctx.log.warn({ relays: lost.length }, "monitor_leases_lost"),
   });
+  const publishing = startPublishing(rt, ctx);
+  await publishing?.periodic(networks);
   const onWritten = (batch: WrittenBatch) => {
     let up = 0;
-    for (const run of batch.runs) if (counted(ctx, run) === "up") up++;
+    for (const run of batch.runs) {
+      if (counted(ctx, run) === "up") up++;
+      publishing?.relayChecked(run);
+    }
     report.checked += batch.runs.length;
     report.up += up;
     report.down += batch.runs.length - up;
@@ -215,11 +243,14 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     clearInterval(timer);
     await writer.flush();
     heartbeat.stop();
+    await publishing?.close();
     // Leases of runs not written (shutdown, or the database failing) go back at once.
     if (taken.length > 0) await releaseLeases(ctx.db, MONITOR, rt.holder, taken).catch(() => 0);
   }
   if (writer.error !== undefined) throw writer.error;
-  return report;
+  if (publishing === undefined) return report;
+  const { discovery, skipped, periodic } = publishing.report;
+  return { ...report, published: discovery, not_published: skipped, announced: periodic };
 }
 
 /**
@@ -245,12 +276,13 @@ export function createMonitor(
   return {
     name: MONITOR,
     /**
-     * Drops leases that ran out (a crashed process's; they are free either way) and history
-     * documents no snapshot refers to any more (their relays were deleted).
+     * Drops leases that ran out (a crashed process's; they are free either way), and the
+     * checkpoints and history documents of relays that were deleted.
      */
     async cleanup(ctx) {
       const leases = await deleteExpiredLeases(ctx.db, ctx.now());
-      return leases + (await deleteOrphanMetadata(ctx.db));
+      const marks = await deleteOrphanCheckpoints(ctx.db, MONITOR, NAMED_CHECKPOINTS);
+      return leases + marks + (await deleteOrphanMetadata(ctx.db));
     },
     runCycle: (ctx) => runMonitor(rt, ctx),
   };

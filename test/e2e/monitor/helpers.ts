@@ -15,6 +15,7 @@ export function monitor(
   processing: Record<string, unknown> = {},
   options: MonitorOptions = {},
   secretKey?: Uint8Array,
+  publishing: Record<string, unknown> = {},
 ) {
   const fast = { retries: 0, initial_delay: 0, max_delay: 0, jitter: 0 };
   const checks = Object.fromEntries(
@@ -22,7 +23,10 @@ export function monitor(
   );
   const config = parseConfig(
     monitorConfigSchema,
-    { processing: { checks, ...processing } },
+    {
+      processing: { ...processing, checks: { ...checks, ...(processing.checks as object) } },
+      publishing,
+    },
     "test",
   );
   return createMonitor({ brotr, ...(secretKey ? { secretKey } : {}) }, config, {
@@ -66,7 +70,7 @@ export async function history(pool: pg.Pool, type?: string): Promise<HistoryRow[
 export async function checkpoints(pool: pg.Pool): Promise<Map<string, number>> {
   const { rows } = await pool.query<{ state_key: string; t: string }>(
     `SELECT state_key, state_value ->> 'timestamp' AS t FROM service_state
-     WHERE service_name = 'monitor' AND state_type = 'checkpoint' AND state_key <> 'last_cycle'`,
+     WHERE service_name = 'monitor' AND state_type = 'checkpoint' AND state_key LIKE 'ws%'`,
   );
   return new Map(rows.map((r) => [r.state_key, Number(r.t)]));
 }

@@ -212,4 +212,28 @@ describe("monitor", () => {
       await t.metric("brotr_monitor_documents_total", { result: "deduplicated" }),
     ).toBeGreaterThan(0);
   }, 60_000);
+
+  it("cleanup drops the checkpoints and documents of deleted relays, keeps the named ones", async () => {
+    const t = createTestContext(db.pool, { service: "monitor", now: NOW + 7200 });
+    await db.pool.query(
+      `INSERT INTO service_state (service_name, state_type, state_key, state_value, updated_at)
+       VALUES ('monitor', 'checkpoint', 'profile', '{"timestamp": 1}', 1)`,
+    );
+    await db.pool.query("DELETE FROM relay WHERE url = $1", [url.dead]);
+    const removed = await monitor().cleanup?.(t.ctx);
+    expect(removed).toBeGreaterThanOrEqual(2);
+    const marks = await checkpoints(db.pool);
+    expect(marks.has(url.dead ?? "")).toBe(false);
+    expect(marks.size).toBe(Object.keys(url).length - 1);
+    const { rows } = await db.pool.query(
+      `SELECT state_key FROM service_state WHERE service_name = 'monitor' AND state_key = 'profile'`,
+    );
+    expect(rows).toHaveLength(1);
+    // The dead relay's rtt documents were its own (its failure reason names its port).
+    const orphans = await db.pool.query(
+      `SELECT count(*)::int AS n FROM metadata m WHERE NOT EXISTS (
+         SELECT 1 FROM relay_metadata rm WHERE rm.metadata_id = m.id AND rm.metadata_type = m.type)`,
+    );
+    expect(orphans.rows[0].n).toBe(0);
+  });
 });

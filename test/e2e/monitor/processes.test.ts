@@ -3,7 +3,7 @@
  * (each checked exactly once per interval); one killed with SIGKILL mid-run loses only the
  * chunk it was checking, and its relays are taken over once their leases expire.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,7 +41,13 @@ beforeAll(async () => {
   await mkdir(join(root, "services"), { recursive: true });
   await writeFile(
     join(root, "brotr.yaml"),
-    "allow_private: true\nnetworks: { clearnet: { timeout: 5, max_tasks: 4 } }\nlog: { format: json }\n",
+    [
+      "allow_private: true",
+      "networks: { clearnet: { timeout: 5, max_tasks: 4 } }",
+      "log: { format: json }",
+      // The data folder holds the monitor's generated key (the database is external here).
+      `database: { embedded: { data_dir: ${join(root, "data")} } }`,
+    ].join("\n"),
   );
   db = await createTestDatabase({ poolSize: 4 });
   // Slow answers stretch each chunk to about a second: the processes overlap.
@@ -70,6 +76,15 @@ describe("monitor processes", () => {
     expect(checked(a.stdout) + checked(b.stdout)).toBe(relays.length);
     expect(checked(a.stdout)).toBeGreaterThan(0);
     expect(checked(b.stdout)).toBeGreaterThan(0);
+    // Without NOSTR_PRIVATE_KEY each generated or read the key of the data folder: the same
+    // one, kept with mode 0600, its npub logged once by whichever created it.
+    const keyLines = [a, b].flatMap((o) => [
+      ...logLines(o.stdout, "monitor_key_generated"),
+      ...logLines(o.stdout, "monitor_key_from_file"),
+    ]);
+    expect(new Set(keyLines.map((l) => l.pubkey)).size).toBe(1);
+    expect(keyLines.filter((l) => l.msg === "monitor_key_generated")).toHaveLength(1);
+    expect((await stat(join(root, "data", "monitor.key"))).mode & 0o777).toBe(0o600);
     const rows = await rttRowsPerRelay();
     expect([...rows.keys()].sort()).toEqual(relays.map((r) => r.url).sort());
     expect([...rows.values()].every((n) => n === 1)).toBe(true);

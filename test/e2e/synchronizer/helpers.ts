@@ -1,6 +1,27 @@
 import type { ChildProcess } from "node:child_process";
 import type pg from "pg";
+import { parseConfig } from "../../../src/core/config/load.js";
+import {
+  type SynchronizerConfig,
+  synchronizerConfigSchema,
+} from "../../../src/services/synchronizer/config.js";
 import { startServiceProcess } from "../../support/service-process.js";
+
+/** A synchronizer config for loopback tests (no readability check, no lag, no lookback). */
+export function testSyncConfig(processing: Record<string, unknown> = {}): SynchronizerConfig {
+  const defaults = {
+    require_readable: false,
+    end_lag: 0,
+    lookback: 0,
+    batch_size: 500,
+    flush_ms: 50,
+  };
+  return parseConfig(
+    synchronizerConfigSchema,
+    { processing: { ...defaults, ...processing } },
+    "test",
+  );
+}
 
 /** Ids (hex) of the events archived as seen on `url`, sorted. */
 export async function archivedOn(pool: pg.Pool, url: string): Promise<string[]> {

@@ -14,6 +14,9 @@ describe("status: the synchronizer section", () => {
       gaps: 0,
       relaysWithGaps: 0,
       gapRelays: [],
+      paths: [],
+      relayLacks: 0,
+      relaysLacking: 0,
     };
     expect(renderSyncStatus(empty, NOW, 3600)).toBe("synchronizer: no relay has a cursor yet");
   });
@@ -43,6 +46,9 @@ describe("status: the synchronizer section", () => {
             windows: [{ since: 0, until: 1, reason: "second-overflow" }],
           },
         ],
+        paths: [],
+        relayLacks: 0,
+        relaysLacking: 0,
       },
       NOW,
       3600,
@@ -58,6 +64,49 @@ describe("status: the synchronizer section", () => {
       `-------------------  ----  ${"-".repeat(windows.length)}`,
       `wss://gappy.example     4  ${windows}`,
       "wss://a.example         1  1970-01-01T00:00:00Z..1970-01-01T00:00:01Z second-overflow",
+    ]);
+  });
+
+  it("shows how relays are synced and why, and what their NIP-77 sets lack", () => {
+    const text = renderSyncStatus(
+      {
+        relays: 3,
+        caughtUp: 3,
+        notStarted: 0,
+        oldestUntil: NOW,
+        oldestUrl: "wss://a.example",
+        gaps: 0,
+        relaysWithGaps: 0,
+        gapRelays: [],
+        paths: [
+          {
+            path: "negentropy",
+            reason: "nip11",
+            relays: 2,
+            example: "wss://a.example",
+            detail: "NIP-11 lists 77",
+          },
+          {
+            path: "req",
+            reason: "unsupported",
+            relays: 1,
+            example: "wss://c.example",
+            detail: 'NOTICE "unknown"',
+          },
+        ],
+        relayLacks: 7,
+        relaysLacking: 1,
+      },
+      NOW,
+      3600,
+    );
+    expect(text.split("\n").slice(3)).toEqual([
+      "",
+      "sync path   reason       relays  for example      detail",
+      "----------  -----------  ------  ---------------  ----------------",
+      "negentropy  nip11             2  wss://a.example  NIP-11 lists 77",
+      'req         unsupported       1  wss://c.example  NOTICE "unknown"',
+      "ids seen on relays that their NIP-77 sets now lack: 7 on 1 relays",
     ]);
   });
 });
