@@ -52,7 +52,11 @@ const READ_FILTER: Filter = { limit: 1 };
 
 export type { RttPhase } from "./rtt-phase.js";
 
-async function measureRead(client: RelayClient, options: RttOptions): Promise<RttPhase> {
+/** The read step; `mute` when the relay sent nothing at all within the timeout. */
+async function measureRead(
+  client: RelayClient,
+  options: RttOptions,
+): Promise<{ phase: RttPhase; mute: boolean }> {
   const step = () =>
     probeRead(client, {
       filter: READ_FILTER,
@@ -60,8 +64,12 @@ async function measureRead(client: RelayClient, options: RttOptions): Promise<Rt
       stopOnEvent: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-  return readPhase(await behindAuth(client, step));
+  const read = await behindAuth(client, step);
+  return { phase: readPhase(read), mute: read.outcome === "timeout" && read.frames === 0 };
 }
+
+/** A relay that answered nothing to the read is not asked to write: a second timeout for nothing. */
+const MUTE = "the relay sent nothing at all to the read";
 
 function clientOptions(options: RttOptions): RelayClientOptions {
   const t = options.timeoutMs;
@@ -88,10 +96,16 @@ async function measure(client: RelayClient, options: RttOptions): Promise<Nip66R
   if (options.secretKey && client.authChallenge !== undefined) {
     await client.authenticate(options.signal);
   }
-  const read =
-    options.read === false ? skippedPhase("disabled") : await measureRead(client, options);
+  const { phase: read, mute } =
+    options.read === false
+      ? { phase: skippedPhase("disabled"), mute: false }
+      : await measureRead(client, options);
   const write =
-    options.write === false ? skippedPhase("disabled") : await measureWrite(client, options);
+    options.write === false
+      ? skippedPhase("disabled")
+      : mute
+        ? skippedPhase(MUTE)
+        : await measureWrite(client, options);
   return {
     openMs: client.rttOpenMs,
     read,
