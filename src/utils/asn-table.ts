@@ -54,8 +54,10 @@ class Orgs {
     let id = this.#index.get(name);
     if (id === undefined) {
       id = this.names.length;
-      this.names.push(name);
-      this.#index.set(name, id);
+      // A copy of its own: a slice would keep the whole CSV text alive (tens of MB).
+      const own = Buffer.from(name, "utf8").toString("utf8");
+      this.names.push(own);
+      this.#index.set(own, id);
     }
     return id;
   }

@@ -4,10 +4,11 @@
  * ip-location-db ASN CSVs loaded into an AsnTable. Opening reads the files once (call it at
  * startup, from the composition root); lookups are synchronous and touch no network.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import maxmind, { type Reader, type Response } from "maxmind";
+import maxmind, { Reader, type Response } from "maxmind";
 import { formatIpv4, formatIpv6, mappedIpv4, parseIpv4, parseIpv6 } from "../models/ip-range.js";
 import { type AsnMatch, AsnTable } from "./asn-table.js";
 
@@ -134,14 +135,21 @@ export async function openCityDatabase(source: CitySource): Promise<GeoDatabase>
     return { description: source.mmdb, city: (ip) => cityRecordOf(reader.get(ip)) };
   }
   const v4 = await maxmind.open<Response>(source.v4);
-  const v6: Reader<Response> | undefined = source.v6 ? await maxmind.open(source.v6) : undefined;
+  // The IPv6 file (about 70 MB) is read at the first IPv6 lookup: addresses are looked up
+  // IPv4 first, so most processes never need it.
+  let v6: Reader<Response> | null | undefined = source.v6 ? undefined : null;
+  const v6Reader = () => {
+    if (v6 === undefined && source.v6) v6 = new Reader<Response>(readFileSync(source.v6));
+    return v6 ?? null;
+  };
   return {
     description: [source.v4, source.v6].filter(Boolean).join(" + "),
     city(ip) {
       if (isIP(ip) === 0) return null;
       const dotted = asIpv4(ip);
       if (dotted !== null) return cityRecordOf(v4.get(dotted));
-      return v6 ? cityRecordOf(v6.get(ip)) : null;
+      const reader = v6Reader();
+      return reader ? cityRecordOf(reader.get(ip)) : null;
     },
   };
 }
