@@ -79,7 +79,7 @@ function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
       skipped++;
     });
     if (skipped > 0) synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, skipped);
-    if (mine.length === 0) return results as boolean[];
+    if (mine.length === 0) return Promise.all(results);
     const checked = verifier
       .verifyEvents(mine, ctx.signal, { idsChecked: true })
       .then((r) => r.map((x) => x === "ok"));
