@@ -52,7 +52,9 @@ const LEASE_MARGIN_SECONDS = 300;
 
 /**
  * Signatures are checked once per id: ids already archived, or verified earlier in this
- * process, skip the Schnorr check (their id still is recomputed by the relay client).
+ * process, skip the Schnorr check. The relay client has recomputed every id before it asks
+ * (Subscription's screenEvent), so a known id is answered here without the verifier, and
+ * the verifier is told not to hash the others again.
  */
 function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
   // Copies of one event arrive from several relays at once: the second copy waits for the
@@ -67,15 +69,20 @@ function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
     let skipped = 0;
     events.forEach((e, i) => {
       const pending = inflight.get(e.id);
-      if (verifier.isKnownVerified(e.id) || pending !== undefined) skipped++;
-      if (pending !== undefined) results[i] = pending;
+      if (verifier.isKnownVerified(e.id)) results[i] = true;
+      else if (pending !== undefined) results[i] = pending;
       else {
         mine.push(e);
         slots.push(i);
+        return;
       }
+      skipped++;
     });
     if (skipped > 0) synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, skipped);
-    const checked = verifier.verifyEvents(mine, ctx.signal).then((r) => r.map((x) => x === "ok"));
+    if (mine.length === 0) return Promise.all(results);
+    const checked = verifier
+      .verifyEvents(mine, ctx.signal, { idsChecked: true })
+      .then((r) => r.map((x) => x === "ok"));
     mine.forEach((e, k) => {
       const own = checked.then((r) => r[k] === true);
       inflight.set(e.id, own);

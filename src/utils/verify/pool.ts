@@ -44,18 +44,32 @@ export interface VerifierOptions {
   spawnWorker?: SpawnWorker;
 }
 
+/** Per call of Verifier.verifyEvents. */
+export interface VerifyCallOptions {
+  /**
+   * The caller has already recomputed every event's id from its content (a relay client's
+   * screening does): the id hash is not computed again. Shape and signature still are.
+   */
+  idsChecked?: boolean;
+}
+
 export interface Verifier {
   readonly backend: BackendName;
   readonly threads: number;
   /**
-   * One result per event, in order. The id hash is always recomputed and must match. An id
+   * One result per event, in order. The id hash is recomputed and must match (unless the
+   * caller says it has checked the ids, `idsChecked`). An id
    * that is known-verified skips the signature check: equal ids mean equal signed content,
    * and that content was verified before (or is stored, per `markVerified`), so a copy
    * carrying another (even invalid) signature is still reported "ok". Callers must
    * therefore keep the copy that was verified first (insert on id with ON CONFLICT DO
    * NOTHING), never overwrite it with a later copy.
    */
-  verifyEvents(events: readonly NostrEvent[], signal?: AbortSignal): Promise<VerifyResult[]>;
+  verifyEvents(
+    events: readonly NostrEvent[],
+    signal?: AbortSignal,
+    call?: VerifyCallOptions,
+  ): Promise<VerifyResult[]>;
   isKnownVerified(id: string): boolean;
   /** Records ids whose events are known good, e.g. because they are already stored. */
   markVerified(ids: Iterable<string>): void;
@@ -90,10 +104,10 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
   return {
     backend: backend.name,
     threads,
-    async verifyEvents(events, signal) {
+    async verifyEvents(events, signal, call) {
       signal?.throwIfAborted();
       if (closed) throw new Error("verifier is closed");
-      return verifyBatch(ctx, events, signal);
+      return verifyBatch(ctx, events, signal, call?.idsChecked === true);
     },
     isKnownVerified: (id) => ctx.cache.has(id),
     markVerified(ids) {
@@ -122,6 +136,7 @@ async function verifyBatch(
   ctx: Context,
   events: readonly NostrEvent[],
   signal: AbortSignal | undefined,
+  idsChecked: boolean,
 ): Promise<VerifyResult[]> {
   const results: VerifyResult[] = new Array(events.length);
   const pending: number[] = [];
@@ -137,7 +152,7 @@ async function verifyBatch(
   };
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as NostrEvent;
-    if (!hasValidShape(ev) || !hasValidId(ev)) results[i] = "bad-id";
+    if (!hasValidShape(ev) || (!idsChecked && !hasValidId(ev))) results[i] = "bad-id";
     else if (ctx.cache.touch(ev.id)) results[i] = "ok";
     else if (!isWellFormedTriple(ev.id, ev.pubkey, ev.sig)) results[i] = "bad-sig";
     else if (pending.push(i) - sent >= chunk) send(pending.length);

@@ -97,6 +97,27 @@ describe.each(backends)("verifier on %s", (backend) => {
     expect(b).toEqual(a);
   });
 
+  it.each([0, 2])(
+    "with %i threads and idsChecked: the id is not hashed again, shape and signature are checked",
+    async (threads) => {
+      const v = await verifier({ backend, threads, inlineBelow: 0 });
+      const [a, b, c] = [good[10]!, good[11]!, good[12]!];
+      // Content changed after signing: only the id hash can tell, and the caller vouches for it.
+      const events = [
+        withTamperedContent(a),
+        withTamperedSig(b),
+        { ...c, tags: [[1 as unknown as string]] },
+      ];
+      expect(await v.verifyEvents(events, undefined, { idsChecked: true })).toEqual([
+        "ok",
+        "bad-sig",
+        "bad-id",
+      ]);
+      const fresh = await verifier({ backend, threads, inlineBelow: 0 });
+      expect(await fresh.verifyEvents(events)).toEqual(["bad-id", "bad-sig", "bad-id"]);
+    },
+  );
+
   it("small batches and empty batches work", async () => {
     const v = await verifier({ backend, threads: 2 });
     expect(await v.verifyEvents([])).toEqual([]);
