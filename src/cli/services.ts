@@ -1,7 +1,11 @@
+import { join } from "node:path";
 import type { z } from "zod";
+import { parseApiKeys } from "../api/api-keys.js";
+import { apiConfigSchema } from "../api/config.js";
+import { createApiService } from "../api/server.js";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
-import type { Service } from "../core/service.js";
+import type { LongRunningService, Service } from "../core/service.js";
 import { ConfigError } from "../models/errors.js";
 import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
@@ -18,6 +22,7 @@ import {
 } from "../services/synchronizer/service.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
+import { PACKAGE_ROOT } from "./context.js";
 import { formatSyncProgress } from "./sync-progress.js";
 
 /** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
@@ -49,7 +54,7 @@ export interface ServiceEntry {
     source: string,
     flags?: Readonly<Record<string, string>>,
     progress?: ProgressSink,
-  ): { service: Service; config: ServiceBaseConfig };
+  ): { service: Service | LongRunningService; config: ServiceBaseConfig };
   /** Validates only (for `bigbrotr config check`). */
   validate(raw: unknown, source: string): ServiceBaseConfig;
 }
@@ -63,7 +68,7 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
     config: z.output<S>,
     flags: Readonly<Record<string, string>>,
     progress?: ProgressSink,
-  ) => Service;
+  ) => Service | LongRunningService;
   oneShot?: boolean;
   flags?: readonly ServiceFlag[];
 }): ServiceEntry {
@@ -122,5 +127,17 @@ export const SERVICES: readonly ServiceEntry[] = [
     description: "refresh the statistics views in dependency order",
     schema: refresherConfigSchema,
     create: createRefresher,
+  }),
+  defineService({
+    name: "api",
+    description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
+    schema: apiConfigSchema,
+    create: (_deps, config) => {
+      const keys = config.api_keys_env ? parseApiKeys(process.env[config.api_keys_env]) : [];
+      return createApiService(config, {
+        apiKeys: keys,
+        ...(config.server.explorer ? { explorerDir: join(PACKAGE_ROOT, "web") } : {}),
+      });
+    },
   }),
 ];
