@@ -9,8 +9,12 @@ import { etag } from "hono/etag";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, requestMetrics } from "./middleware.js";
+import { RelaySnapshots } from "./relay-snapshots.js";
 import { registerDocs } from "./routes/docs.js";
+import { registerEvents } from "./routes/events.js";
 import { registerHealth } from "./routes/health.js";
+import { registerRelays } from "./routes/relays.js";
+import { registerStats } from "./routes/stats.js";
 
 export function createApiApp(deps: ApiDeps): ApiApp {
   const app: ApiApp = new OpenAPIHono<{ Variables: ApiVariables }>({
@@ -45,7 +49,16 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   );
   app.use("/v1/*", clientLimit(deps));
   app.use("/v1/*", etag());
+  const snapshots = new RelaySnapshots(
+    deps.db,
+    deps.config.cache.relay_snapshot_seconds,
+    deps.now,
+    (e) => deps.log.warn({ err: e }, "relay_snapshot_failed"),
+  );
   registerHealth(app, deps);
+  registerRelays(app, deps, snapshots);
+  registerEvents(app, deps);
+  registerStats(app, deps, snapshots);
   registerDocs(app);
   return app;
 }

@@ -1,0 +1,51 @@
+/**
+ * The relay table, read whole (readRelaySummaries) and kept for `relay_snapshot_seconds`: the
+ * list, the online set and the country counts filter and sort it in memory. One refresh at a
+ * time. Once a snapshot exists, an expired one is still served while the next is read in the
+ * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
+ */
+import type { Db } from "../core/db/pool.js";
+import { type RelaySummary, readRelaySummaries } from "../core/db/read/relay-summary.js";
+
+export interface RelaySnapshot {
+  /** Unix seconds the uptime windows end at. */
+  readonly takenAt: number;
+  /** URL order. */
+  readonly relays: readonly RelaySummary[];
+}
+
+export class RelaySnapshots {
+  readonly #db: Db;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  #current: { snapshot: RelaySnapshot; at: number } | undefined;
+  #pending: Promise<RelaySnapshot> | undefined;
+
+  readonly #onError: (error: unknown) => void;
+
+  constructor(db: Db, ttlSeconds: number, now: () => number, onError: (error: unknown) => void) {
+    this.#db = db;
+    this.#ttlMs = ttlSeconds * 1000;
+    this.#now = now;
+    this.#onError = onError;
+  }
+
+  async get(): Promise<RelaySnapshot> {
+    const current = this.#current;
+    if (current && performance.now() - current.at < this.#ttlMs) return current.snapshot;
+    this.#pending ??= this.#refresh().finally(() => {
+      this.#pending = undefined;
+    });
+    if (current === undefined || this.#ttlMs === 0) return this.#pending;
+    this.#pending.catch(this.#onError);
+    return current.snapshot;
+  }
+
+  async #refresh(): Promise<RelaySnapshot> {
+    const takenAt = this.#now();
+    const relays = await readRelaySummaries(this.#db, takenAt);
+    const snapshot = { takenAt, relays };
+    this.#current = { snapshot, at: performance.now() };
+    return snapshot;
+  }
+}
