@@ -15,6 +15,7 @@ type Ev = {
   kind: number;
   pubkey: string;
   tags: string[][];
+  sig?: string;
   relays: string[];
 };
 const idsOf = (body: { events: Ev[] }) => body.events.map((e) => e.id);
