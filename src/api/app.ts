@@ -12,6 +12,7 @@ import { clientLimit, requestMetrics } from "./middleware.js";
 import { RelaySnapshots } from "./relay-snapshots.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
+import { registerExplorer } from "./routes/explorer.js";
 import { registerHealth } from "./routes/health.js";
 import { registerRelays } from "./routes/relays.js";
 import { registerStats } from "./routes/stats.js";
@@ -60,5 +61,6 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
   registerDocs(app);
+  if (deps.explorerDir !== undefined) registerExplorer(app, deps.explorerDir);
   return app;
 }
