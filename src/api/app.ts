@@ -5,7 +5,6 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import { etag } from "hono/etag";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, requestMetrics } from "./middleware.js";
@@ -49,7 +48,6 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     }),
   );
   app.use("/v1/*", clientLimit(deps));
-  app.use("/v1/*", etag());
   const snapshots = new RelaySnapshots(
     deps.db,
     deps.config.cache.relay_snapshot_seconds,

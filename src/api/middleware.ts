@@ -1,5 +1,4 @@
 /** The API's middleware: request metrics, client identity and rate limit, cache headers. */
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { createKeyCheck, requestKey } from "./api-keys.js";
@@ -42,11 +41,8 @@ export function requestMetrics(deps: ApiDeps): Mw {
 
 /** The peer address of the connection (no socket in in-process requests: "local"). */
 function peerAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? "local";
-  } catch {
-    return "local";
-  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? "local";
 }
 
 /**

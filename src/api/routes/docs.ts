@@ -12,11 +12,19 @@ const INFO = {
 };
 
 export function registerDocs(app: ApiApp): void {
-  const document = { openapi: "3.1.0", info: INFO };
-  app.doc31("/openapi.json", document);
+  const config = { openapi: "3.1.0", info: INFO };
+  // Generated once, on first request (every route is registered by then).
+  let json: string | undefined;
   let page: string | undefined;
+  const doc = () => app.getOpenAPI31Document(config);
+  app.get("/openapi.json", (c) => {
+    json ??= JSON.stringify(doc());
+    c.header("Cache-Control", "public, max-age=300");
+    c.header("Content-Type", "application/json");
+    return c.body(json);
+  });
   app.get("/docs", (c) => {
-    page ??= renderReferencePage(app.getOpenAPI31Document(document) as never);
+    page ??= renderReferencePage(doc() as never);
     c.header("Cache-Control", "public, max-age=300");
     return c.html(page);
   });

@@ -9,6 +9,7 @@ import {
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
+import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { cursorParam, errorResponses, intParam, listParam } from "../schemas.js";
 
@@ -168,13 +169,10 @@ export function registerEvents(app: ApiApp, deps: ApiDeps): void {
       ...(before ? { before: { createdAt: before[0], id: before[1] } } : {}),
       limit: q.limit,
     });
-    return c.json(
-      {
-        events: page.events.map(eventJson),
-        next: page.next ? encodeCursor("events", [page.next.createdAt, page.next.id]) : null,
-      },
-      200,
-    );
+    return jsonWithEtag(c, {
+      events: page.events.map(eventJson),
+      next: page.next ? encodeCursor("events", [page.next.createdAt, page.next.id]) : null,
+    });
   });
 
   app.openapi(oneRoute, async (c) => {
@@ -182,6 +180,6 @@ export function registerEvents(app: ApiApp, deps: ApiDeps): void {
     const page = await findEvents(deps.db, { ids: [id] }, { limit: 1 });
     const event = page.events[0];
     if (event === undefined) throw new ApiError(404, "not_found", `no archived event ${id}`);
-    return c.json(eventJson(event), 200);
+    return jsonWithEtag(c, eventJson(event));
   });
 }

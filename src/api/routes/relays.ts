@@ -8,6 +8,7 @@ import { parseRelayUrl } from "../../models/relay-url.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
+import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { relayJson, relaySchema, uptimeSchema } from "../relay-json.js";
 import {
@@ -279,14 +280,11 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
       now,
       maxCheckAge: maxAge,
     });
-    return c.json(
-      {
-        relays: page.relays.map((r) => relayJson(r, relayStatus(r, now, maxAge))),
-        total: page.total,
-        next: page.next ? encodeCursor(`relays:${q.sort}`, page.next) : null,
-      },
-      200,
-    );
+    return jsonWithEtag(c, {
+      relays: page.relays.map((r) => relayJson(r, relayStatus(r, now, maxAge))),
+      total: page.total,
+      next: page.next ? encodeCursor(`relays:${q.sort}`, page.next) : null,
+    });
   });
 
   app.openapi(detailRoute, async (c) => {
@@ -305,17 +303,14 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
     }
     const nip11 = (checks.nip11_info?.data ?? null) as Record<string, unknown> | null;
     const geo = (checks.nip66_geo?.data ?? null) as Record<string, unknown> | null;
-    return c.json(
-      {
-        ...relayJson(relay, relayStatus(relay, now, maxAge)),
-        nip11,
-        policy: policyOf(relay, nip11, checks.nip66_rtt?.logs),
-        geo,
-        checks,
-        attribution: geo ? "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0" : null,
-      },
-      200,
-    );
+    return jsonWithEtag(c, {
+      ...relayJson(relay, relayStatus(relay, now, maxAge)),
+      nip11,
+      policy: policyOf(relay, nip11, checks.nip66_rtt?.logs),
+      geo,
+      checks,
+      attribution: geo ? "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0" : null,
+    });
   });
 
   app.openapi(historyRoute(deps), async (c) => {
@@ -349,23 +344,20 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
       limit: q.limit,
     });
     const last = points.at(-1);
-    return c.json(
-      {
-        url,
-        uptime: relay.uptime,
-        since,
-        until,
-        points: points.map((p) => ({
-          t: p.t,
-          up: p.up,
-          rtt_open: p.rttOpen,
-          rtt_read: p.rttRead,
-          rtt_write: p.rttWrite,
-        })),
-        next: last && points.length === q.limit ? encodeCursor("history", [last.t]) : null,
-      },
-      200,
-    );
+    return jsonWithEtag(c, {
+      url,
+      uptime: relay.uptime,
+      since,
+      until,
+      points: points.map((p) => ({
+        t: p.t,
+        up: p.up,
+        rtt_open: p.rttOpen,
+        rtt_read: p.rttRead,
+        rtt_write: p.rttWrite,
+      })),
+      next: last && points.length === q.limit ? encodeCursor("history", [last.t]) : null,
+    });
   });
 
   app.openapi(onlineRoute, async (c) => {
@@ -380,6 +372,6 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
           relayStatus(r, now, maxAge) === "up",
       )
       .map((r) => r.url);
-    return c.json({ relays, count: relays.length, checked_within: maxAge }, 200);
+    return jsonWithEtag(c, { relays, count: relays.length, checked_within: maxAge });
   });
 }

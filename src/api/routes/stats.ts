@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readStatistics } from "../../core/db/read/statistics.js";
 import type { ApiApp, ApiDeps } from "../context.js";
+import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { relayStatus } from "../relay-query.js";
 import type { RelaySnapshots } from "../relay-snapshots.js";
@@ -64,16 +65,13 @@ export function registerStats(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapsh
       if (status === "up") entry.up += 1;
       countries.set(r.country, entry);
     }
-    return c.json(
-      {
-        ...stats,
-        relays,
-        countries: [...countries]
-          .map(([country, v]) => ({ country, ...v }))
-          .sort((a, b) => b.relays - a.relays || (a.country < b.country ? -1 : 1)),
-        attribution: "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0",
-      },
-      200,
-    );
+    return jsonWithEtag(c, {
+      ...stats,
+      relays,
+      countries: [...countries]
+        .map(([country, v]) => ({ country, ...v }))
+        .sort((a, b) => b.relays - a.relays || (a.country < b.country ? -1 : 1)),
+      attribution: "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0",
+    });
   });
 }
