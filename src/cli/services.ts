@@ -132,8 +132,11 @@ export const SERVICES: readonly ServiceEntry[] = [
     name: "api",
     description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
     schema: apiConfigSchema,
-    create: (_deps, config) => {
-      const keys = config.api_keys_env ? parseApiKeys(process.env[config.api_keys_env]) : [];
+    create: (_deps, loaded) => {
+      const keys = loaded.api_keys_env ? parseApiKeys(process.env[loaded.api_keys_env]) : [];
+      // Containers bind the API to all interfaces through this variable; the files say loopback.
+      const host = process.env.BIGBROTR_API_HOST;
+      const config = host ? { ...loaded, server: { ...loaded.server, host } } : loaded;
       return createApiService(config, {
         apiKeys: keys,
         ...(config.server.explorer ? { explorerDir: join(PACKAGE_ROOT, "web") } : {}),

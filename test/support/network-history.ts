@@ -6,6 +6,7 @@
  */
 import type pg from "pg";
 import { type ArchiveItem, archiveEvents } from "../../src/core/db/archive.js";
+import type { Profile } from "../../src/core/db/migrate.js";
 import type { RelayCheck } from "../../src/core/db/relay-metadata.js";
 import { recordRelayMetadata } from "../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../src/core/db/relays.js";
@@ -115,12 +116,13 @@ export interface EventSpec extends Partial<EventTemplate> {
   relays: readonly string[];
 }
 
-/** Signs and archives events (profile bigbrotr), each seen on its relays; returns them. */
+/** Signs and archives events, each seen on its relays; returns them. */
 export async function archiveSignedEvents(
   pool: pg.Pool,
   specs: readonly EventSpec[],
-  network: Network = "clearnet",
+  options: { network?: Network; profile?: Profile } = {},
 ): Promise<NostrEvent[]> {
+  const network = options.network ?? "clearnet";
   const events: NostrEvent[] = [];
   const items: ArchiveItem[] = [];
   for (const [i, s] of specs.entries()) {
@@ -136,7 +138,7 @@ export async function archiveSignedEvents(
       items.push({ event, relayUrl, network, seenAt: event.created_at + 1 });
     }
   }
-  await archiveEvents(pool, items, { profile: "bigbrotr" });
+  await archiveEvents(pool, items, { profile: options.profile ?? "bigbrotr" });
   return events;
 }
 

@@ -145,6 +145,36 @@ describe("GET /v1/events/{id}", () => {
   });
 });
 
+describe("a lilbrotr archive", () => {
+  it("serves its events without the tags, content and signature it does not keep", async () => {
+    const lil = await createTestDatabase({ profile: "lilbrotr" });
+    const other = await startTestApi(lil.pool);
+    try {
+      const [event] = await archiveSignedEvents(
+        lil.pool,
+        [{ author: "frank", relays: [A], tags: [["t", "x"]] }],
+        {
+          profile: "lilbrotr",
+        },
+      );
+      const r = await other.get(`/v1/events?${enc("#t")}=x`);
+      expect(r.status).toBe(200);
+      expect(r.body.events).toEqual([
+        {
+          id: event?.id,
+          pubkey: event?.pubkey,
+          created_at: event?.created_at,
+          kind: 1,
+          relays: [A],
+        },
+      ]);
+    } finally {
+      await other.close();
+      await lil.drop();
+    }
+  });
+});
+
 describe("GET /v1/stats", () => {
   it("serves the statistics views and the relays by status and country", async () => {
     const r = await api.get("/v1/stats");
