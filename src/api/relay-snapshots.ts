@@ -6,12 +6,31 @@
  */
 import type { Db } from "../core/db/pool.js";
 import { type RelaySummary, readRelaySummaries } from "../core/db/read/relay-summary.js";
+import type { PreparedJson } from "./json-response.js";
 
 export interface RelaySnapshot {
   /** Unix seconds the uptime windows end at. */
   readonly takenAt: number;
   /** URL order. */
   readonly relays: readonly RelaySummary[];
+  /** Answers already computed from this snapshot, by route and query (at most MEMO_SIZE). */
+  readonly memo: Map<string, PreparedJson<unknown>>;
+}
+
+const MEMO_SIZE = 256;
+
+/** The answer for `key` computed from `snapshot`, built once while the snapshot lasts. */
+export function memoized<T>(
+  snapshot: RelaySnapshot,
+  key: string,
+  build: () => PreparedJson<T>,
+): PreparedJson<T> {
+  const found = snapshot.memo.get(key);
+  if (found) return found as PreparedJson<T>;
+  const built = build();
+  if (snapshot.memo.size >= MEMO_SIZE) snapshot.memo.clear();
+  snapshot.memo.set(key, built);
+  return built;
 }
 
 export class RelaySnapshots {
@@ -44,7 +63,7 @@ export class RelaySnapshots {
   async #refresh(): Promise<RelaySnapshot> {
     const takenAt = this.#now();
     const relays = await readRelaySummaries(this.#db, takenAt);
-    const snapshot = { takenAt, relays };
+    const snapshot = { takenAt, relays, memo: new Map() };
     this.#current = { snapshot, at: performance.now() };
     return snapshot;
   }

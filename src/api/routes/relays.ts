@@ -8,7 +8,7 @@ import { parseRelayUrl } from "../../models/relay-url.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
-import { jsonWithEtag } from "../json-response.js";
+import { jsonWithEtag, prepareJson, sendJson } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { relayJson, relaySchema, uptimeSchema } from "../relay-json.js";
 import {
@@ -18,7 +18,7 @@ import {
   type RelayFilter,
   relayStatus,
 } from "../relay-query.js";
-import type { RelaySnapshots } from "../relay-snapshots.js";
+import { memoized, type RelaySnapshots } from "../relay-snapshots.js";
 import { cursorParam, errorResponses, intParam, listParam } from "../schemas.js";
 
 const boolParam = z
@@ -246,6 +246,13 @@ function policyOf(relay: RelaySummary, nip11: Record<string, unknown> | null, rt
   };
 }
 
+/**
+ * A snapshot's answer depends on the query and, through "up now", on the time: answers are
+ * kept per minute (a relay's status moves with the clock only at its max_check_age edge).
+ */
+const memoKey = (route: string, query: unknown, now: number) =>
+  `${route} ${Math.floor(now / 60)} ${JSON.stringify(query)}`;
+
 export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapshots): void {
   const maxAge = deps.config.max_check_age;
   app.use("/v1/relays", cacheFor(deps.config.cache.max_age));
@@ -272,19 +279,22 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
     };
     const snapshot = await snapshots.get();
     const now = deps.now();
-    const page = queryRelays(snapshot.relays, {
-      filter,
-      sort: q.sort,
-      ...(after ? { after } : {}),
-      limit: q.limit,
-      now,
-      maxCheckAge: maxAge,
-    });
-    return jsonWithEtag(c, {
-      relays: page.relays.map((r) => relayJson(r, relayStatus(r, now, maxAge))),
-      total: page.total,
-      next: page.next ? encodeCursor(`relays:${q.sort}`, page.next) : null,
-    });
+    const build = () => {
+      const page = queryRelays(snapshot.relays, {
+        filter,
+        sort: q.sort,
+        ...(after ? { after } : {}),
+        limit: q.limit,
+        now,
+        maxCheckAge: maxAge,
+      });
+      return prepareJson({
+        relays: page.relays.map((r) => relayJson(r, relayStatus(r, now, maxAge))),
+        total: page.total,
+        next: page.next ? encodeCursor(`relays:${q.sort}`, page.next) : null,
+      });
+    };
+    return sendJson(c, memoized(snapshot, memoKey("relays", q, now), build));
   });
 
   app.openapi(detailRoute, async (c) => {
@@ -364,14 +374,17 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
     const q = c.req.valid("query");
     const snapshot = await snapshots.get();
     const now = deps.now();
-    const relays = snapshot.relays
-      .filter(
-        (r) =>
-          (q.network === undefined || r.network === q.network) &&
-          (q.nips === undefined || q.nips.every((n) => r.nips.includes(n))) &&
-          relayStatus(r, now, maxAge) === "up",
-      )
-      .map((r) => r.url);
-    return jsonWithEtag(c, { relays, count: relays.length, checked_within: maxAge });
+    const build = () => {
+      const relays = snapshot.relays
+        .filter(
+          (r) =>
+            (q.network === undefined || r.network === q.network) &&
+            (q.nips === undefined || q.nips.every((n) => r.nips.includes(n))) &&
+            relayStatus(r, now, maxAge) === "up",
+        )
+        .map((r) => r.url);
+      return prepareJson({ relays, count: relays.length, checked_within: maxAge });
+    };
+    return sendJson(c, memoized(snapshot, memoKey("online", q, now), build));
   });
 }

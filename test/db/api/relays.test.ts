@@ -264,3 +264,33 @@ describe("GET /v1/online", () => {
     expect((await api.get("/v1/online")).body.relays).toContain("wss://fresh.example");
   });
 });
+
+describe("the relay snapshot", () => {
+  it("is kept for relay_snapshot_seconds, then served stale once while the next is read", async () => {
+    const cached = await startTestApi(
+      db.pool,
+      { cache: { relay_snapshot_seconds: 1 } },
+      { now: NOW },
+    );
+    try {
+      const before = (await cached.get("/v1/online")).body.relays as string[];
+      await recordMonitorRuns(db.pool, [{ url: "wss://later.example" }], {
+        end: NOW - 30,
+        every: 60,
+        count: 1,
+      });
+      expect((await cached.get("/v1/online")).body.relays).toEqual(before);
+      expect((await cached.get("/v1/online?network=clearnet")).body.relays).not.toContain(
+        "wss://later.example",
+      );
+      await new Promise((r) => setTimeout(r, 1100));
+      // The first request after expiry still gets the old table and starts reading the new one.
+      expect((await cached.get("/v1/online")).body.relays).toEqual(before);
+      await expect
+        .poll(async () => (await cached.get("/v1/online")).body.relays)
+        .toContain("wss://later.example");
+    } finally {
+      await cached.close();
+    }
+  });
+});
