@@ -69,6 +69,18 @@ describe.each([
   });
 });
 
+describe("bigbrotr up --once", () => {
+  it("skips the API (a server has no cycle) and exits 0", async () => {
+    const port = await freePort();
+    const result = await collectOutput(
+      start(["up", "--once", "--only", "api"], await configDir(port)),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"service_skipped_once"');
+    expect(result.stdout).not.toContain('"api_listening"');
+  });
+});
+
 describe("bigbrotr api on a port in use", () => {
   it("exits 1 with the reason", async () => {
     const blocker = createServer();
