@@ -60,6 +60,27 @@ export class RelaySnapshots {
     return current.snapshot;
   }
 
+  /**
+   * One relay's summary: from the snapshot when one is kept (a binary search: the relays are in
+   * code-point order), read alone when not, or when the relay is newer than the snapshot.
+   */
+  async relay(url: string): Promise<RelaySummary | undefined> {
+    if (this.#ttlMs > 0) {
+      const { relays } = await this.get();
+      let lo = 0;
+      let hi = relays.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const found = relays[mid] as RelaySummary;
+        if (found.url === url) return found;
+        if (found.url < url) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    const [relay] = await readRelaySummaries(this.#db, this.#now(), url);
+    return relay;
+  }
+
   async #refresh(): Promise<RelaySnapshot> {
     const takenAt = this.#now();
     const relays = await readRelaySummaries(this.#db, takenAt);

@@ -58,8 +58,9 @@ function canonicalUrl(raw: string): string {
   });
 }
 
-async function oneRelay(deps: ApiDeps, url: string, now: number): Promise<RelaySummary> {
-  const [relay] = await readRelaySummaries(deps.db, now, url);
+/** A relay's state and uptime (as of the snapshot when one is kept), or 404. */
+async function oneRelay(snapshots: RelaySnapshots, url: string): Promise<RelaySummary> {
+  const relay = await snapshots.relay(url);
   if (relay === undefined) throw new ApiError(404, "not_found", `no relay ${url}`);
   return relay;
 }
@@ -300,7 +301,7 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
   app.openapi(detailRoute, async (c) => {
     const url = canonicalUrl(c.req.valid("param").url);
     const now = deps.now();
-    const relay = await oneRelay(deps, url, now);
+    const relay = await oneRelay(snapshots, url);
     const latest = await latestRelayMetadata(deps.db, [url]);
     const checks: Record<string, { generated_at: number; data: unknown; logs: unknown }> = {};
     for (const m of latest) {
@@ -346,7 +347,7 @@ export function registerRelays(app: ApiApp, deps: ApiDeps, snapshots: RelaySnaps
     }
     const isTime = (p: unknown[]): p is [number] => p.length === 1 && Number.isSafeInteger(p[0]);
     const after = q.cursor ? decodeCursor(q.cursor, "history", isTime)[0] : undefined;
-    const relay = await oneRelay(deps, url, now);
+    const relay = await oneRelay(snapshots, url);
     const points = await readRttHistory(deps.db, url, {
       since,
       until,

@@ -274,12 +274,22 @@ describe("the relay snapshot", () => {
     );
     try {
       const before = (await cached.get("/v1/online")).body.relays as string[];
-      await recordMonitorRuns(db.pool, [{ url: "wss://later.example" }], {
+      const betaBefore = (await cached.get(`/v1/relays/${enc(B)}`)).body.checked_at;
+      await recordMonitorRuns(db.pool, [{ url: "wss://later.example" }, { url: B }], {
         end: NOW - 30,
         every: 60,
         count: 1,
       });
       expect((await cached.get("/v1/online")).body.relays).toEqual(before);
+      // One relay's state comes from the snapshot too (its newest check: not the new one yet),
+      // or is read alone when the relay is newer than the snapshot; unknown ones are 404s.
+      expect((await cached.get(`/v1/relays/${enc(B)}`)).body.checked_at).toBe(betaBefore);
+      const later = await cached.get(
+        `/v1/relays/${enc("wss://later.example")}/history?since=${NOW - 3600}&until=${NOW}`,
+      );
+      expect(later.status).toBe(200);
+      expect(later.body.points).toHaveLength(1);
+      expect((await cached.get(`/v1/relays/${enc("wss://nope.example")}`)).status).toBe(404);
       expect((await cached.get("/v1/online?network=clearnet")).body.relays).not.toContain(
         "wss://later.example",
       );
