@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readRttHistory } from "../../core/db/read/relay-history.js";
 import { latestRelayMetadata } from "../../core/db/read/relay-metadata.js";
-import { type RelaySummary, readRelaySummaries } from "../../core/db/read/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { NETWORKS } from "../../models/network.js";
 import { parseRelayUrl } from "../../models/relay-url.js";
 import type { ApiApp, ApiDeps } from "../context.js";
