@@ -10,6 +10,7 @@ import type pg from "pg";
 import type { ArchiveItem } from "../src/core/db/archive.js";
 import type { Profile } from "../src/core/db/migrate.js";
 import { archiveLoop } from "./support/archive-loop.js";
+import { argValue } from "./support/args.js";
 import { ownCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import { buildDataset } from "./support/dataset.js";
 import { BENCH_SETTINGS, type BenchServer, startBenchServer } from "./support/server.js";
@@ -45,10 +46,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => argValue(argv, name);
   return {
     only: value("--only")?.split(",") ?? null,
     events: Number(value("--events") ?? 200_000),

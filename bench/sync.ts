@@ -6,12 +6,8 @@
  * synchronizer alone; peak RSS syncing a relay of `events` and one of `big` events. The
  * relays run in a child process (support/relay-host.ts): RSS here is the synchronizer's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import * as nostrFetch from "nostr-fetch";
 import type pg from "pg";
 import pino from "pino";
@@ -28,7 +24,10 @@ import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js
 import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { metricValue } from "../test/support/service-context.js";
 import { archiveLoop } from "./support/archive-loop.js";
+import { argValue } from "./support/args.js";
 import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
+import { withPeakRss } from "./support/peak-rss.js";
+import { type HostedRelay, startRelayHost } from "./support/relay-host-process.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
 
 /** nostr-fetch 0.17's .d.ts use extensionless relative imports, which NodeNext does not
@@ -64,57 +63,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const value = (name: string) => argValue(argv, name);
   return {
     events: Number(value("--events") ?? 100_000),
     relays: Number(value("--relays") ?? 10),
     copies: Number(value("--copies") ?? 4),
     big: Number(value("--big") ?? 500_000),
   };
-}
-
-interface HostedRelay {
-  url: string;
-  count: number;
-}
-interface Hosted {
-  shares: HostedRelay[];
-  all: HostedRelay;
-  big: HostedRelay | null;
-}
-
-/** Starts support/relay-host.ts under tsx and waits for its relay list. */
-async function startRelayHost(options: Options): Promise<{ hosted: Hosted; child: ChildProcess }> {
-  const host = join(dirname(fileURLToPath(import.meta.url)), "support", "relay-host.ts");
-  const spec = { ...options, maxLimit: MAX_LIMIT };
-  const child = spawn(
-    process.execPath,
-    ["--max-old-space-size=8192", "--import", "tsx", host, JSON.stringify(spec)],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { hosted: JSON.parse(line) as Hosted, child };
-  }
-  throw new Error("relay host exited before listing its relays");
-}
-
-/** Peak process RSS, sampled every 100 ms while `fn` runs. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
-  try {
-    const value = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { value, peakMb: peak / 2 ** 20 };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 interface SyncRun {
@@ -198,7 +153,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(`# bench:sync ${new Date().toISOString()}`);
   const t0 = performance.now();
-  const { hosted, child } = await startRelayHost(options);
+  const { hosted, child } = await startRelayHost({ ...options, maxLimit: MAX_LIMIT });
   const bench = await startBenchServer();
   try {
     console.log(`nproc ${cpus().length}, node ${process.version}, PostgreSQL ${bench.version}`);

@@ -1,6 +1,7 @@
 /**
  * The relays of bench:sync, in their own process so the synchronizer's RSS is its own:
- * `tsx bench/support/relay-host.ts '{"events":…,"relays":…,"copies":…,"big":…,"maxLimit":…}'`.
+ * `tsx bench/support/relay-host.ts '{"events":…,"relays":…,"copies":…,"big":…,"maxLimit":…}'`
+ * (`"negentropy":true` gives every relay the NIP-77 knob).
  * Starts on 127.0.0.1 `relays` share relays (each event on about `copies` of them), one relay
  * holding all `events` events and, when big > 0, one holding `big` events; prints one JSON
  * line `{"shares":[{url,count}],"all":{url,count},"big":{url,count}|null}` on stdout, then
@@ -8,20 +9,19 @@
  */
 import { type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
+import { announceAndServe } from "./child.js";
 import { loadSignedEvents, relaysOf } from "./event-cache.js";
+import type { HostSpec } from "./relay-host-process.js";
 
-interface HostOptions {
-  events: number;
-  relays: number;
-  copies: number;
-  big: number;
-  maxLimit: number;
-}
-
-const options = JSON.parse(process.argv[2] ?? "{}") as HostOptions;
+const options = JSON.parse(process.argv[2] ?? "{}") as HostSpec;
 const started: FakeRelay[] = [];
 const start = async (events: NostrEvent[]) => {
-  const relay = await startFakeRelay({ host: "127.0.0.1", events, maxLimit: options.maxLimit });
+  const relay = await startFakeRelay({
+    host: "127.0.0.1",
+    events,
+    maxLimit: options.maxLimit,
+    negentropy: options.negentropy === true,
+  });
   started.push(relay);
   return { url: relay.url, count: events.length };
 };
@@ -38,12 +38,4 @@ const result = {
   all: await start(main),
   big: options.big > 0 ? await start(await loadSignedEvents(options.big)) : null,
 };
-process.stdout.write(`${JSON.stringify(result)}\n`);
-
-const stop = async () => {
-  await Promise.all(started.map((r) => r.close()));
-  process.exit(0);
-};
-process.stdin.on("end", stop);
-process.stdin.resume();
-process.on("SIGTERM", stop);
+announceAndServe(result, () => Promise.all(started.map((r) => r.close())));

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { readYamlFile, resolveSecret } from "../core/config/load.js";
+import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import type { Logger } from "../core/logger.js";
@@ -20,9 +20,10 @@ import {
   type Service,
   type ServiceContext,
 } from "../core/service.js";
-import { ConfigError, toError } from "../models/errors.js";
+import { toError } from "../models/errors.js";
 import type { ServiceDeps } from "../services/shared/deps.js";
-import { parseSecretKey } from "../utils/keys.js";
+import { secretKeyFromEnv } from "../utils/keys.js";
+import { loadMonitorKey } from "../utils/monitor-key.js";
 import {
   type Database,
   type GlobalOptions,
@@ -99,26 +100,29 @@ function onceProgress(request: RunRequest) {
 }
 
 /**
- * The Nostr secret key named by `nostr.private_key_env`, when that variable is set (NIP-42
- * AUTH of the synchronizer). A malformed key is a ConfigError naming the variable, never the
- * value. Generating a key when none is set is the monitor's business, not done here.
+ * What every service gets besides its config. The Nostr key: from the variable named by
+ * `nostr.private_key_env` when it is set (a malformed one is a ConfigError naming the
+ * variable, never the value); when it is not and the monitor runs, the monitor's own key,
+ * generated once into the data folder (utils/monitor-key.ts), so publishing needs no setup.
  */
-function secretKeyFromEnv(brotr: BrotrConfig): Uint8Array | undefined {
-  const name = brotr.nostr.private_key_env;
-  if (process.env[name] === undefined || process.env[name] === "") return undefined;
-  const parsed = parseSecretKey(resolveSecret(process.env, name, "nostr.private_key_env"));
-  if (!parsed.ok) {
-    throw new ConfigError(`nostr.private_key_env: environment variable ${name} is malformed`, [
-      `${name}: ${parsed.reason}`,
-    ]);
-  }
-  return parsed.secretKey;
-}
-
-function buildDeps(brotr: BrotrConfig): ServiceDeps {
+async function buildDeps(
+  brotr: BrotrConfig,
+  request: RunRequest,
+  log: Logger,
+): Promise<ServiceDeps> {
   // host:pid:random names this process among the replicas of a service (lease holder).
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  const secretKey = secretKeyFromEnv(brotr);
+  const envName = brotr.nostr.private_key_env;
+  const secretKey = request.entries.some((e) => e.name === "monitor")
+    ? (
+        await loadMonitorKey({
+          envName,
+          env: process.env,
+          dataDir: brotr.database.embedded.data_dir,
+          log,
+        })
+      ).secretKey
+    : secretKeyFromEnv(process.env, envName, "nostr.private_key_env")?.secretKey;
   return { brotr, instanceId, ...(secretKey ? { secretKey } : {}) };
 }
 
@@ -197,7 +201,8 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   const brotr = await loadBrotrConfig(configDir);
   const log = makeLogger(brotr, request);
   const progress = onceProgress(request);
-  const loaded = await loadServices(request, buildDeps(brotr), configDir, log, progress?.sink);
+  const deps = await buildDeps(brotr, request, log);
+  const loaded = await loadServices(request, deps, configDir, log, progress?.sink);
   if (loaded.length === 0) {
     log.warn("no_enabled_services");
     return 0;

@@ -9,6 +9,8 @@ import type { LongRunningService, Service } from "../core/service.js";
 import { ConfigError } from "../models/errors.js";
 import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
+import { monitorConfigSchema } from "../services/monitor/config.js";
+import { createMonitor } from "../services/monitor/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
 import { createRefresher } from "../services/refresher/service.js";
 import { seederConfigSchema } from "../services/seeder/config.js";
@@ -85,6 +87,13 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
   };
 }
 
+/** A `--relay URL` flag, normalised as the relay table stores it. */
+function relayFlag(deps: ServiceDeps, raw: string): string {
+  const parsed = parseRelayUrl(raw, { allowPrivate: deps.brotr.allow_private });
+  if (!parsed.ok) throw new ConfigError(`--relay ${raw}: ${parsed.reason}`, [parsed.reason]);
+  return parsed.url;
+}
+
 /** Every service, in pipeline order. */
 export const SERVICES: readonly ServiceEntry[] = [
   defineService({
@@ -107,6 +116,16 @@ export const SERVICES: readonly ServiceEntry[] = [
     create: (deps, config) => createValidator(deps, config),
   }),
   defineService({
+    name: "monitor",
+    description: "check every relay (NIP-11, NIP-66), keep the results as history, publish NIP-66",
+    schema: monitorConfigSchema,
+    flags: [{ flags: "--relay <url>", description: "check only this relay, now", key: "relay" }],
+    create: (deps, config, flags) => {
+      if (flags.relay === undefined) return createMonitor(deps, config);
+      return createMonitor(deps, config, { relayUrl: relayFlag(deps, flags.relay) });
+    },
+  }),
+  defineService({
     name: "synchronizer",
     description: "archive the events of every relay, resumably, from a per-relay cursor",
     schema: synchronizerConfigSchema,
@@ -116,10 +135,10 @@ export const SERVICES: readonly ServiceEntry[] = [
         ? { onProgress: (p: SyncProgress) => progress(formatSyncProgress(p), p.events) }
         : {};
       if (flags.relay === undefined) return createSynchronizer(deps, config, options);
-      const parsed = parseRelayUrl(flags.relay, { allowPrivate: deps.brotr.allow_private });
-      if (!parsed.ok)
-        throw new ConfigError(`--relay ${flags.relay}: ${parsed.reason}`, [parsed.reason]);
-      return createSynchronizer(deps, config, { ...options, relayUrl: parsed.url });
+      return createSynchronizer(deps, config, {
+        ...options,
+        relayUrl: relayFlag(deps, flags.relay),
+      });
     },
   }),
   defineService({

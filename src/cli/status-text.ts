@@ -1,3 +1,4 @@
+import type { MonitorStatus } from "../core/db/read/monitor-status.js";
 import type { SyncStatus } from "../core/db/read/sync-status.js";
 import { formatTable } from "./table.js";
 
@@ -20,6 +21,20 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
   if (sync.oldestUntil !== null)
     lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
   lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
+  if (sync.paths.length > 0) {
+    lines.push(
+      "",
+      formatTable(
+        ["sync path", "reason", "relays", "for example", "detail"],
+        sync.paths.map((p) => [p.path, p.reason, p.relays, p.example, p.detail.slice(0, 60)]),
+      ),
+    );
+  }
+  if (sync.relayLacks > 0) {
+    lines.push(
+      `ids seen on relays that their NIP-77 sets now lack: ${sync.relayLacks} on ${sync.relaysLacking} relays`,
+    );
+  }
   if (sync.gapRelays.length > 0) {
     lines.push(
       "",
@@ -33,5 +48,15 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
       ),
     );
   }
+  return lines.join("\n");
+}
+
+/** The monitor section of `bigbrotr status` (`within`: what counts as recent, seconds). */
+export function renderMonitorStatus(m: MonitorStatus, now: number, within: number): string {
+  if (m.checked === 0) return "monitor: no relay checked yet";
+  const lines = [
+    `monitor: ${m.checked} of ${m.relays} relays checked, ${m.recent} within ${Math.round(within / 60)}m; newest rtt check: ${m.up} up, ${m.readable} readable`,
+  ];
+  if (m.oldestCheck !== null) lines.push(`least recent check: ${ago(now - m.oldestCheck)}`);
   return lines.join("\n");
 }

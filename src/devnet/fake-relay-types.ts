@@ -49,6 +49,21 @@ export interface FakeRelayOptions {
   disconnectOn?: "open" | "REQ" | "EVENT";
   /** Serve wss:// and https:// with this certificate and key (PEM; see devnet/tls-cert.ts). */
   tls?: { cert: string; key: string };
+  /**
+   * NIP-77: answers NEG-OPEN / NEG-MSG / NEG-CLOSE (devnet/negentropy.ts, needs the
+   * @nostr-dev-kit/sync devDependency) and lists 77 in the default NIP-11 document.
+   */
+  negentropy?: boolean;
+  /** NEG-ERR with this reason (e.g. "blocked: …", "closed: …") instead of answering… */
+  negErr?: string;
+  /** …after answering this many messages of the session normally (default 0: at NEG-OPEN). */
+  negErrAfter?: number;
+  /** A NEG-OPEN matching more records gets NEG-ERR "blocked: too many records…" + this max. */
+  negMaxRecords?: number;
+  /** Largest message the relay sends (the responder's frame size limit; 0 = none). */
+  negFrameSizeLimit?: number;
+  /** Terminates the socket instead of sending its NEG-MSG number N + 1 (mid-reconciliation). */
+  negDropAfter?: number;
   nip11?: Record<string, unknown> | string | null;
   nip11ContentType?: string;
   nip11DelayMs?: number;
@@ -78,13 +93,16 @@ export const DEFAULT_MAX_LIMIT = 500;
 export function defaultNip11(
   maxLimit: number,
   requireAuth: boolean,
-  writes: Pick<FakeRelayOptions, "writeRefusal" | "minPowDifficulty" | "acceptKinds"> = {},
+  writes: Pick<
+    FakeRelayOptions,
+    "writeRefusal" | "minPowDifficulty" | "acceptKinds" | "negentropy"
+  > = {},
 ): Record<string, unknown> {
   const pow = writes.minPowDifficulty;
   return {
     name: "bigbrotr fake relay",
     description: "Loopback relay for bigbrotr tests and demos",
-    supported_nips: [1, 11, 42, 45],
+    supported_nips: writes.negentropy ? [1, 11, 42, 45, 77] : [1, 11, 42, 45],
     software: "https://bigbrotr.example/fake-relay",
     version: "0.1.0",
     limitation: {

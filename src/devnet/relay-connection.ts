@@ -7,6 +7,7 @@ import { authProblem } from "./auth.js";
 import { verifyEventWith } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import type { FakeRelayOptions } from "./fake-relay-types.js";
+import { NegentropyHandler } from "./negentropy.js";
 import { Outbox } from "./outbox.js";
 import { handleCount, handleReq, pushLive, type SubscriptionHost } from "./subscriptions.js";
 
@@ -42,7 +43,7 @@ export function leadingZeroBits(hexId: string): number {
   return bits;
 }
 
-/** One client socket speaking NIP-01 (+ NIP-42 AUTH, NIP-45 COUNT). */
+/** One client socket speaking NIP-01 (+ NIP-42 AUTH, NIP-45 COUNT, NIP-77 behind a knob). */
 export class RelayConnection implements SubscriptionHost {
   readonly outbox: Outbox;
   readonly subs = new Map<string, Filter[]>();
@@ -51,6 +52,7 @@ export class RelayConnection implements SubscriptionHost {
   readonly challenge = randomBytes(16).toString("hex");
   readonly #ctx: RelayContext;
   readonly #ws: WebSocket;
+  readonly #negentropy = new NegentropyHandler(this);
 
   constructor(ws: WebSocket, ctx: RelayContext) {
     this.#ctx = ctx;
@@ -116,6 +118,8 @@ export class RelayConnection implements SubscriptionHost {
       if (typeof msg[1] === "string") this.subs.delete(msg[1]);
     } else if (verb === "EVENT") this.#onEvent(msg[1]);
     else if (verb === "AUTH") this.#onAuth(msg[1]);
+    else if (verb.startsWith("NEG-") && this.options().negentropy)
+      this.#negentropy.handle(verb, msg);
     else this.outbox.send(["NOTICE", `unsupported: unknown message type ${verb}`]);
   }
 
@@ -194,5 +198,6 @@ export class RelayConnection implements SubscriptionHost {
   dispose(): void {
     this.outbox.dispose();
     this.subs.clear();
+    this.#negentropy.dispose();
   }
 }

@@ -183,7 +183,7 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * SHA-256 (32 bytes) of the UTF-8 canonical JSON.
- * @planned monitor: metadata ids of NIP-11/NIP-66 results (core/db/metadata.ts)
+ * @public the content address on its own (tested against the Python original's hashes)
  */
 export function metadataId(value: unknown): Buffer {
   return createHash("sha256").update(canonicalJson(value), "utf8").digest();
@@ -191,7 +191,6 @@ export function metadataId(value: unknown): Buffer {
 
 /**
  * Builds the stored row for one check result; `type` is not part of the hash.
- * @planned monitor: through core/db/relay-metadata.ts
  */
 export function buildMetadata(type: MetadataType, value: unknown): Metadata {
   const data = canonicalJson(value);

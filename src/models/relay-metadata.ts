@@ -2,7 +2,6 @@ import type { MetadataType } from "./metadata-type.js";
 
 /**
  * One check snapshot linking a relay to a content-addressed metadata row.
- * @planned monitor: rows of core/db/relay-metadata.ts
  */
 export interface RelayMetadata {
   relayUrl: string;

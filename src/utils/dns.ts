@@ -130,7 +130,6 @@ function query<T>(
 
 /**
  * The system's DNS servers (or `servers`), queried directly (c-ares, not getaddrinfo).
- * @planned monitor: the dns check's default resolver
  */
 export function systemRecordResolver(
   options: { timeoutMs: number; servers?: string[] } = { timeoutMs: 5000 },

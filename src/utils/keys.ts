@@ -4,6 +4,7 @@
  */
 import { decode } from "nostr-tools/nip19";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
+import { ConfigError } from "../models/errors.js";
 import type { NostrEvent } from "../models/event-types.js";
 
 /** An event before signing: `pubkey`, `id` and `sig` are filled in by `signEvent`. */
@@ -59,8 +60,29 @@ export function parseSecretKey(input: string): SecretKeyParse {
 }
 
 /**
+ * The secret key in the environment variable `name` (named by the config at `what`), or
+ * undefined when it is unset or empty. A malformed key is a ConfigError naming the variable
+ * and the problem, never the value.
+ * @planned cli (runner's NIP-42 key), monitor (its signing key, via loadMonitorKey)
+ */
+export function secretKeyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  what: string,
+): (SecretKeyParse & { ok: true }) | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  const parsed = parseSecretKey(value);
+  if (!parsed.ok) {
+    throw new ConfigError(`${what}: environment variable ${name} is malformed`, [
+      `${name}: ${parsed.reason}`,
+    ]);
+  }
+  return parsed;
+}
+
+/**
  * The hex x-only public key of `secretKey`. Throws on an invalid key (a bug: parse first).
- * @planned monitor: the pubkey its NIP-66 events are signed with
  */
 export function derivePubkey(secretKey: Uint8Array): string {
   return getPublicKey(secretKey);

@@ -7,6 +7,7 @@ import {
   startCoreRelay,
 } from "../../devnet/core-relay.js";
 import { type FakeNetwork, startFakeNetwork } from "../../devnet/fake-network.js";
+import { loadNegentropyServer } from "../../devnet/negentropy.js";
 import { createTestChain, type TestCertificate } from "../../devnet/tls-cert.js";
 import { parseNonNegativeInt } from "../options.js";
 import { formatTable } from "../table.js";
@@ -22,6 +23,7 @@ interface DevnetOptions {
   withCore: boolean;
   tls: boolean;
   caFile: string;
+  negentropy: boolean;
 }
 
 interface DevnetRow {
@@ -106,6 +108,8 @@ async function tlsSetup(opts: DevnetOptions): Promise<TestCertificate | undefine
 
 async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): Promise<void> {
   const tls = await tlsSetup(opts);
+  // Fails here, with the install hint, rather than at the first NEG-OPEN.
+  if (opts.negentropy) await loadNegentropyServer();
   const net = await startFakeNetwork({
     relays: opts.relays,
     events: opts.events,
@@ -113,7 +117,7 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
     misbehaving: opts.misbehaving,
     seed: opts.seed,
     portBase: opts.portBase,
-    ...(tls ? { relayOptions: { tls } } : {}),
+    relayOptions: { ...(tls ? { tls } : {}), ...(opts.negentropy ? { negentropy: true } : {}) },
   });
   let core: CoreRelayHandle | null = null;
   try {
@@ -169,6 +173,11 @@ export function registerDevnetCommand(program: Command, shutdown?: { signal: Abo
     .option("--with-core", "also start an empty @nostr-relay/core relay (devDependency)", false)
     .option("--tls", "serve wss:// with a certificate from a throwaway CA", false)
     .option("--ca-file <path>", "where --tls writes its CA certificate", "./data/devnet-ca.pem")
+    .option(
+      "--negentropy",
+      "relays also answer NIP-77 negentropy sync (@nostr-dev-kit/sync, a devDependency)",
+      false,
+    )
     .action(async (opts: DevnetOptions) => {
       await runDevnet(opts, shutdown?.signal);
     });

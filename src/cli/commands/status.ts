@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
+import { type MonitorStatus, readMonitorStatus } from "../../core/db/read/monitor-status.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.js";
 import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
 import { readSyncStatus, type SyncStatus } from "../../core/db/read/sync-status.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
-import { ago, renderSyncStatus } from "../status-text.js";
+import { ago, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";
 
 /** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
@@ -14,6 +15,7 @@ function render(
   overview: ArchiveOverview,
   cycles: LastCycle[],
   sync: SyncStatus,
+  monitor: MonitorStatus,
   now: number,
 ): string {
   const net = formatTable(
@@ -42,6 +44,8 @@ function render(
     "",
     cycles.length > 0 ? svc : "no service has completed a cycle yet",
     "",
+    renderMonitorStatus(monitor, now, CAUGHT_UP_WITHIN),
+    "",
     renderSyncStatus(sync, now, CAUGHT_UP_WITHIN),
     "",
   ].join("\n");
@@ -66,15 +70,16 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const now = Math.floor(Date.now() / 1000);
-        const [overview, cycles, sync] = await Promise.all([
+        const [overview, cycles, sync, monitor] = await Promise.all([
           readOverview(pool),
           readLastCycles(pool),
           readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
+          readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
         ]);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, synchronizer: sync }, null, 2)}\n`
-            : render(overview, cycles, sync, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync }, null, 2)}\n`
+            : render(overview, cycles, sync, monitor, now),
         );
       } finally {
         await db.close();

@@ -62,20 +62,3 @@ export async function readYamlFile(path: string, optional = false): Promise<unkn
   }
   return parseYaml(text, path);
 }
-
-/**
- * Looks up a secret named by an env variable; throws when it is missing or empty.
- */
-export function resolveSecret(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  what: string,
-): string {
-  const value = env[name];
-  if (value === undefined || value === "") {
-    throw new ConfigError(`${what}: environment variable ${name} is not set`, [
-      `${what}: set ${name}`,
-    ]);
-  }
-  return value;
-}

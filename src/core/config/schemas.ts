@@ -72,6 +72,7 @@ export const networksSchema = z
   })
   .prefault({});
 export type NetworksConfig = z.output<typeof networksSchema>;
+export type NetworkConfig = NetworksConfig["clearnet"];
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name");
 

@@ -49,7 +49,6 @@ export async function acquireLeases(db: Db, request: LeaseRequest): Promise<Set<
 
 /**
  * Extends this holder's leases on `items`; returns those still held (others were lost).
- * @planned monitor: holding a chunk of relays across a long check run
  */
 export async function renewLeases(db: Db, request: LeaseRequest): Promise<Set<string>> {
   if (request.items.length === 0) return new Set();

@@ -33,6 +33,7 @@ export async function insertMetadataRows(db: Db, rows: readonly Metadata[]): Pro
  * Stores documents content-addressed: id = metadataId(data), data = its canonical JSON
  * (throws CanonicalJsonError for what cannot be canonicalised, e.g. a NUL character).
  * Returns how many (id, type) pairs were new.
+ * @public documents without snapshots (tests of the table; the monitor uses recordRelayMetadata)
  */
 export async function insertMetadata(db: Db, docs: readonly MetadataDoc[]): Promise<number> {
   return insertMetadataRows(
@@ -55,7 +56,6 @@ const ORPHAN_METADATA: OrphanBatch = {
 
 /**
  * Deletes metadata documents no snapshot references, in batches; returns the count.
- * @planned monitor cleanup
  */
 export async function deleteOrphanMetadata(
   pool: pg.Pool,

@@ -2,9 +2,11 @@ import { buildMetadata, type Metadata } from "../../models/metadata.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { Relay } from "../../models/relay.js";
 import type { RelayMetadata } from "../../models/relay-metadata.js";
+import type { ServiceState } from "../../models/service-state.js";
 import { insertMetadataRows } from "./metadata.js";
 import type { Db } from "./pool.js";
 import { relayIdsByUrl, upsertRelayIds } from "./relays.js";
+import { upsertServiceState } from "./service-state/rows.js";
 import { affected, uniqueBy } from "./sql.js";
 import { transaction } from "./transaction.js";
 
@@ -35,6 +37,7 @@ async function insertSnapshots(
  * Inserts check snapshots (first row of each (relay, generated_at, type) wins); the relay
  * and the metadata document must exist (an unknown relay fails with a not-null violation, a
  * missing document with ForeignKeyViolation). Returns how many were new.
+ * @public snapshots of existing documents (tests; the monitor uses recordRelayMetadata)
  */
 export async function insertRelayMetadata(db: Db, rows: readonly RelayMetadata[]): Promise<number> {
   const ids = await relayIdsByUrl(
@@ -58,13 +61,24 @@ export interface RecordResult {
   relayMetadata: number;
 }
 
+export interface RecordOptions {
+  /**
+   * Progress rows written in the same transaction (the monitor's per-relay checkpoints):
+   * they commit with the history they stand for, or not at all.
+   */
+  checkpoints?: readonly ServiceState[];
+  /** updated_at of the checkpoints (unix seconds; default the server's clock). */
+  now?: number;
+}
+
 /**
  * In one transaction: missing relays, then the content-addressed documents, then the
- * snapshots linking them. Returns how many rows of each were new.
+ * snapshots linking them, then the checkpoints. Returns how many rows of each were new.
  */
 export async function recordRelayMetadata(
   db: Db,
   checks: readonly RelayCheck[],
+  options: RecordOptions = {},
 ): Promise<RecordResult> {
   const docs: Metadata[] = [];
   const snapshots: RelayMetadata[] = [];
@@ -85,6 +99,10 @@ export async function recordRelayMetadata(
     );
     const metadata = await insertMetadataRows(client, docs);
     const relayMetadata = await insertSnapshots(client, snapshots, relays.ids);
+    if (options.checkpoints?.length) {
+      const when = options.now === undefined ? {} : { now: options.now };
+      await upsertServiceState(client, options.checkpoints, when);
+    }
     return { relays: relays.inserted, metadata, relayMetadata };
   });
 }

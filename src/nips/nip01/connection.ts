@@ -40,6 +40,15 @@ import {
 
 type OkListener = (accepted: boolean, message: string) => void;
 
+/** A raw session on one subscription id (RelayClient#openChannel). */
+export interface ClientChannel {
+  readonly subId: string;
+  /** Sends a frame; false once the connection is gone. */
+  send(frame: string): boolean;
+  /** Stops routing frames to the channel's sink. */
+  close(): void;
+}
+
 /**
  * Connects (see `openWebSocket` for routing and ConnectError) and returns a client.
  * @planned synchronizer, monitor: the relay client's entry point
@@ -152,12 +161,16 @@ export class RelayClient {
 
   #send(frame: string): boolean {
     if (this.#closeReason !== undefined || this.#ws.readyState !== 1) return false;
+    this.stats.bytesSent += Buffer.byteLength(frame);
     this.#ws.send(frame);
     return true;
   }
 
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     this.stats.frames++;
+    this.stats.bytesReceived += Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : data.byteLength;
     if (isBinary) {
       this.stats.garbageFrames++;
       return;
@@ -173,6 +186,7 @@ export class RelayClient {
       case "NOTICE":
         this.stats.notices++;
         this.onNotice?.(message.message);
+        for (const sink of [...this.#sinks.values()]) sink.onNotice?.(message.message);
         return;
       case "AUTH":
         this.onAuthChallenge?.(message.challenge);
@@ -197,7 +211,9 @@ export class RelayClient {
     if (message.type === "EVENT") sink.onEvent(message.event);
     else if (message.type === "EOSE") sink.onEose();
     else if (message.type === "CLOSED") sink.onClosed(message.message);
-    else sink.onCount?.(message.count, message.approximate);
+    else if (message.type === "COUNT") sink.onCount?.(message.count, message.approximate);
+    else if (message.type === "NEG-MSG") sink.onNegMsg?.(message.message);
+    else sink.onNegErr?.(message.message, message.maxRecords);
   }
 
   #onReadPaused(paused: boolean): void {
@@ -303,6 +319,23 @@ export class RelayClient {
       },
       start,
     );
+  }
+
+  /**
+   * A raw session on a fresh subscription id, for extensions with verbs of their own (NIP-77
+   * NEG-*): frames addressed to the id go to `sink`, and so does every NOTICE and the
+   * disconnect. The caller encodes what it sends and closes the channel when done.
+   */
+  openChannel(sink: SubscriptionSink): ClientChannel {
+    const subId = this.#host.nextSubId();
+    this.#sinks.set(subId, sink);
+    return {
+      subId,
+      send: (frame) => this.#send(frame),
+      close: () => {
+        if (this.#sinks.get(subId) === sink) this.#sinks.delete(subId);
+      },
+    };
   }
 
   /** Closes the connection (idempotent); resolves once the socket is closed. */

@@ -53,7 +53,7 @@ export function closedError(subId: string, reason: string): RelayClosedError {
   return new ErrorClass(subId, reason);
 }
 
-export type TimeoutPhase = "eose" | "idle" | "ok" | "auth" | "count";
+export type TimeoutPhase = "eose" | "idle" | "ok" | "auth" | "count" | "neg-msg";
 
 /** The relay did not answer in time (no EOSE, silence, no OK). */
 export class RelayTimeoutError extends RelayClientError {

@@ -1,5 +1,5 @@
 export { AUTH_KIND, type AuthConfig, type AuthStatus, authTemplate, type Signer } from "./auth.js";
-export { connectRelay, RelayClient } from "./connection.js";
+export { type ClientChannel, connectRelay, RelayClient } from "./connection.js";
 export {
   AuthRequiredError,
   BlockedError,
@@ -26,4 +26,4 @@ export {
   type RelayClientOptions,
 } from "./options.js";
 export type { RelayStats } from "./stats.js";
-export type { ReqOptions, VerifyBatch } from "./subscription.js";
+export type { ReqOptions, SubscriptionSink, VerifyBatch } from "./subscription.js";

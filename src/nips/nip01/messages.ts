@@ -1,5 +1,5 @@
 /**
- * NIP-01 (+ NIP-42, NIP-45) wire messages: parsing relay→client frames with a clear reason
+ * NIP-01 (+ NIP-42, NIP-45, NIP-77's relay-to-client NEG-MSG / NEG-ERR) wire messages: parsing relay→client frames with a clear reason
  * for every rejection, and encoding client→relay frames. Event payloads are returned raw
  * (`unknown`): validating them is the subscription's job.
  */
@@ -12,7 +12,9 @@ export type RelayMessage =
   | { type: "NOTICE"; message: string }
   | { type: "OK"; eventId: string; accepted: boolean; message: string }
   | { type: "AUTH"; challenge: string }
-  | { type: "COUNT"; subId: string; count: number; approximate: boolean };
+  | { type: "COUNT"; subId: string; count: number; approximate: boolean }
+  | { type: "NEG-MSG"; subId: string; message: string }
+  | { type: "NEG-ERR"; subId: string; message: string; maxRecords?: number };
 
 export type ParseResult = { ok: true; message: RelayMessage } | { ok: false; reason: string };
 
@@ -44,6 +46,15 @@ function parseOk(frame: readonly unknown[]): ParseResult {
   return ok({ type: "OK", eventId, accepted, message: stringAt(frame, 3) ?? "" });
 }
 
+/** NIP-77: `["NEG-ERR", subId, "reason: text", maxRecords?]`; a bad 4th element is ignored. */
+function parseNegErr(subId: string, frame: readonly unknown[]): ParseResult {
+  const max = frame[3];
+  const message = stringAt(frame, 2) ?? "";
+  return Number.isSafeInteger(max) && (max as number) >= 0
+    ? ok({ type: "NEG-ERR", subId, message, maxRecords: max as number })
+    : ok({ type: "NEG-ERR", subId, message });
+}
+
 function parseWithSubId(type: string, frame: readonly unknown[]): ParseResult {
   const subId = stringAt(frame, 1);
   if (subId === undefined) return fail(`${type}: subscription id is not a string`);
@@ -54,6 +65,14 @@ function parseWithSubId(type: string, frame: readonly unknown[]): ParseResult {
       return ok({ type, subId });
     case "CLOSED":
       return ok({ type, subId, message: stringAt(frame, 2) ?? "" });
+    case "NEG-MSG": {
+      const message = stringAt(frame, 2);
+      return message === undefined
+        ? fail("NEG-MSG: message is not a string")
+        : ok({ type, subId, message });
+    }
+    case "NEG-ERR":
+      return parseNegErr(subId, frame);
     default:
       return parseCount(subId, frame[2]);
   }
@@ -66,6 +85,8 @@ function parseFrame(frame: readonly unknown[]): ParseResult {
     case "EOSE":
     case "CLOSED":
     case "COUNT":
+    case "NEG-MSG":
+    case "NEG-ERR":
       return parseWithSubId(type, frame);
     case "NOTICE":
       return ok({ type, message: stringAt(frame, 1) ?? "" });

@@ -5,6 +5,9 @@
 export interface RelayStats {
   /** Every frame received, whatever it was. */
   frames: number;
+  /** Payload bytes of the frames received and sent (WebSocket framing left out). */
+  bytesReceived: number;
+  bytesSent: number;
   /** Events accepted and handed to a consumer. */
   events: number;
   /** EVENT payloads that are not a well-formed event. */
@@ -31,6 +34,8 @@ export interface RelayStats {
 export function emptyStats(): RelayStats {
   return {
     frames: 0,
+    bytesReceived: 0,
+    bytesSent: 0,
     events: 0,
     invalid: 0,
     badId: 0,

@@ -55,6 +55,11 @@ export interface SubscriptionSink {
   onEose(): void;
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean): void;
+  /** NIP-77 frames, for a channel (RelayClient#openChannel); a REQ has none. */
+  onNegMsg?(message: string): void;
+  onNegErr?(message: string, maxRecords: number | undefined): void;
+  /** Every NOTICE of the connection while the sink is registered (channels only). */
+  onNotice?(message: string): void;
   onDisconnect(error: Error): void;
   /** Reading from the socket was paused (true) or resumed (false). */
   onReadPaused?(paused: boolean): void;

@@ -13,7 +13,7 @@ import { derivePubkey, type EventTemplate, signEvent } from "../../utils/keys.js
 import type { RelayClient } from "../nip01/connection.js";
 import { RelayDisconnectedError, RelayTimeoutError } from "../nip01/errors.js";
 import type { PublishResult } from "../nip01/options.js";
-import { minePow } from "../nip13/pow.js";
+import { minePowAsync } from "../nip13/pow.js";
 import { policyOf } from "./policy.js";
 import { probeRead } from "./probe.js";
 import { behindAuth, type RttPhase, skippedPhase } from "./rtt-phase.js";
@@ -44,7 +44,7 @@ interface WriteContext extends WriteProbeOptions {
 const isAddressable = (kind: number) => kind >= 30000 && kind < 40000;
 
 /** A fresh probe event (random content, so a second one is not a duplicate of the first). */
-export function writeProbeEvent(ctx: WriteContext): NostrEvent | null {
+export async function writeProbeEvent(ctx: WriteContext): Promise<NostrEvent | null> {
   const kind = ctx.kind ?? WRITE_PROBE_KIND;
   const template: EventTemplate = {
     kind,
@@ -52,7 +52,9 @@ export function writeProbeEvent(ctx: WriteContext): NostrEvent | null {
     tags: isAddressable(kind) ? [["d", WRITE_PROBE_D_TAG]] : [],
     content: `NIP-66 write probe ${randomBytes(4).toString("hex")}`,
   };
-  const mined = minePow(template, derivePubkey(ctx.secretKey), ctx.powDifficulty ?? 0);
+  const mined = await minePowAsync(template, derivePubkey(ctx.secretKey), ctx.powDifficulty ?? 0, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   return mined === null ? null : signEvent(mined, ctx.secretKey);
 }
 
@@ -101,7 +103,7 @@ function refusal(reply: PublishResult, ms: number): RttPhase {
 }
 
 async function publishProbe(client: RelayClient, ctx: WriteContext): Promise<RttPhase> {
-  const event = writeProbeEvent(ctx);
+  const event = await writeProbeEvent(ctx);
   if (event === null) return { status: "failed", reason: "could not mine the PoW", ms: 0 };
   const started = performance.now();
   let reply: PublishResult;

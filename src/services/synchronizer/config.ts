@@ -29,6 +29,26 @@ const timeoutsSchema = z
   })
   .prefault({});
 
+/** `processing.negentropy:` NIP-77 sync where relays speak it (path.ts, negentropy.ts). */
+const negentropySchema = z
+  .strictObject({
+    /** Use NIP-77 with relays that list 77 in NIP-11 or answer a probe. */
+    enabled: z.boolean().default(true),
+    /** A relay we hold nothing of is first filled by REQ windows ("req") or by NIP-77. */
+    first_fill: z.enum(["req", "negentropy"]).default("req"),
+    /** Our records per session (≈ 40 bytes each in memory); a window with more is halved. */
+    max_records: z.int().min(1000).max(5_000_000).default(200_000),
+    /** Largest message we send, bytes before hex encoding (relays' frames are twice that). */
+    frame_size: z.int().min(4096).max(8_000_000).default(60_000),
+    /** Ids asked per REQ when fetching what we lack. */
+    ids_per_request: z.int().min(1).max(1000).default(250),
+    /** Max wait for a relay not known to speak NIP-77 to answer NEG-OPEN, seconds. */
+    probe_timeout: z.number().min(1).max(60).default(5),
+    /** A relay found without NIP-77 (or refusing it) is synced by REQ this long, seconds. */
+    recheck: z.int().min(0).max(31_536_000).default(604_800),
+  })
+  .prefault({});
+
 const overrideSchema = z.strictObject({
   url: z.string().min(1),
   limit: z.int().min(10).max(5000).optional(),
@@ -63,6 +83,7 @@ const processingSchema = z
     /** Retry a clearnet relay without certificate verification after a certificate error. */
     allow_insecure: z.boolean().default(false),
     timeouts: timeoutsSchema,
+    negentropy: negentropySchema,
     /** Per-relay settings for very large or unusual relays. */
     overrides: z.array(overrideSchema).max(10_000).default([]),
   })

@@ -5,6 +5,7 @@
  */
 import type { Filter } from "../../models/event-types.js";
 import type { ServiceState } from "../../models/service-state.js";
+import type { SyncPath } from "./path.js";
 import type { Gap } from "./window.js";
 
 export const SYNCHRONIZER = "synchronizer";
@@ -23,6 +24,10 @@ export interface SyncCursor {
   /** Seconds per window that last worked well (adapted as the walk goes). */
   chunk: number;
   gaps: Gap[];
+  /** How the relay was last synced and why (NIP-77 or REQ windows); null before. */
+  path: SyncPath | null;
+  /** Ids we hold as seen on the relay that its NIP-77 set lacked, at the last reconciliation. */
+  relayLacks: number;
 }
 
 /** The filter's canonical JSON: keys sorted, so equal filters compare equal. */
@@ -40,6 +45,18 @@ function isGap(v: unknown): v is Gap {
   return typeof g.since === "number" && typeof g.until === "number" && typeof g.reason === "string";
 }
 
+function parsePath(v: unknown): SyncPath | null {
+  if (typeof v !== "object" || v === null) return null;
+  const p = v as Record<string, unknown>;
+  if ((p.path !== "negentropy" && p.path !== "req") || typeof p.reason !== "string") return null;
+  return {
+    path: p.path,
+    reason: p.reason as SyncPath["reason"],
+    detail: typeof p.detail === "string" ? p.detail : "",
+    at: Math.trunc(num(p.at, 0)),
+  };
+}
+
 /** Reads a stored cursor document; anything missing or malformed gets a safe default. */
 export function parseCursor(value: Record<string, unknown> | null, filter: Filter): SyncCursor {
   const key = filterKey(filter);
@@ -50,6 +67,8 @@ export function parseCursor(value: Record<string, unknown> | null, filter: Filte
     ascending: false,
     chunk: 86_400,
     gaps: [],
+    path: null,
+    relayLacks: 0,
   };
   if (value === null) return fresh;
   const stored = {
@@ -59,10 +78,14 @@ export function parseCursor(value: Record<string, unknown> | null, filter: Filte
     ascending: value.ascending === true,
     chunk: Math.max(1, Math.trunc(num(value.chunk, 86_400))),
     gaps: Array.isArray(value.gaps) ? value.gaps.filter(isGap) : [],
+    path: parsePath(value.sync_path),
+    relayLacks: Math.max(0, Math.trunc(num(value.relay_lacks, 0))),
   };
-  // Another filter: what was fetched says nothing about it (the learned page size holds).
-  if (stored.filter !== key)
-    return { ...fresh, pageSize: stored.pageSize, ascending: stored.ascending };
+  // Another filter: what was fetched says nothing about it (what was learned of the relay holds).
+  if (stored.filter !== key) {
+    const { pageSize, ascending, path } = stored;
+    return { ...fresh, pageSize, ascending, path };
+  }
   return stored;
 }
 
@@ -79,6 +102,8 @@ export function cursorRow(url: string, cursor: SyncCursor): ServiceState {
       ascending: cursor.ascending,
       chunk: cursor.chunk,
       gaps: cursor.gaps.slice(-MAX_GAPS),
+      ...(cursor.path ? { sync_path: cursor.path } : {}),
+      relay_lacks: cursor.relayLacks,
     },
   };
 }

@@ -17,6 +17,16 @@ export interface SynchronizerMetrics {
   queue: LabelledGauge;
   /** Events whose signature check was skipped: their id was verified or stored before. */
   signaturesSkipped: LabelledCounter;
+  /** Labels network, direction (received | sent): WebSocket payload bytes. */
+  bytes: LabelledCounter;
+  /** Labels network, path (negentropy | req), reason (path.ts PathReason). */
+  paths: LabelledCounter;
+  /** Label network: NIP-77 messages the relays answered. */
+  negRounds: LabelledCounter;
+  /** Labels network, outcome (sighted | fetched | unfetched): ids a relay had and we lacked. */
+  negNeeded: LabelledCounter;
+  /** Label network: ids we hold as seen on a relay that its NIP-77 set lacks. */
+  relayLacks: LabelledCounter;
 }
 
 export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetrics {
@@ -45,6 +55,30 @@ export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetric
       "brotr_synchronizer_signatures_skipped_total",
       "Events whose signature check was skipped (id verified or stored before)",
       [],
+    ),
+    bytes: metrics.counter("brotr_synchronizer_bytes_total", "WebSocket payload bytes", [
+      "network",
+      "direction",
+    ]),
+    paths: metrics.counter("brotr_synchronizer_paths_total", "Relays synced, by path and reason", [
+      "network",
+      "path",
+      "reason",
+    ]),
+    negRounds: metrics.counter(
+      "brotr_synchronizer_negentropy_rounds_total",
+      "NIP-77 messages answered by relays",
+      ["network"],
+    ),
+    negNeeded: metrics.counter(
+      "brotr_synchronizer_negentropy_needed_total",
+      "Ids a relay had and we lacked there, by how they were obtained",
+      ["network", "outcome"],
+    ),
+    relayLacks: metrics.counter(
+      "brotr_synchronizer_relay_lacks_total",
+      "Ids seen on a relay before that its NIP-77 set lacks (deleted or lost)",
+      ["network"],
     ),
   };
 }

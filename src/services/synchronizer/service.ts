@@ -86,6 +86,45 @@ function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
   };
 }
 
+interface NegTally {
+  requests: number;
+  gaps_closed: number;
+  negentropy_relays: number;
+  fallbacks: number;
+  neg_rounds: number;
+  sightings_without_download: number;
+  fetched_by_id: number;
+  relay_lacks: number;
+  bytes_received: number;
+  bytes_sent: number;
+  events: number;
+}
+
+/** The path, NIP-77 and byte counts of one relay into the cycle report and the metrics. */
+function tally(ctx: ServiceContext, network: Network, r: RelaySyncReport, report: NegTally) {
+  const m = synchronizerMetrics(ctx.metrics);
+  const n = r.negentropy;
+  report.requests += r.requests + n.requests;
+  report.gaps_closed += r.gapsClosed;
+  if (r.path.path === "negentropy") report.negentropy_relays++;
+  if (r.fellBack) report.fallbacks++;
+  report.neg_rounds += n.rounds;
+  report.sightings_without_download += n.sightedOnly;
+  report.fetched_by_id += n.fetched;
+  report.relay_lacks += n.relayLacks;
+  report.bytes_received += r.stats.bytesReceived;
+  report.bytes_sent += r.stats.bytesSent;
+  report.events += n.fetched;
+  m.bytes.inc({ network, direction: "received" }, r.stats.bytesReceived);
+  m.bytes.inc({ network, direction: "sent" }, r.stats.bytesSent);
+  m.paths.inc({ network, path: r.path.path, reason: r.path.reason });
+  m.negRounds.inc({ network }, n.rounds);
+  m.negNeeded.inc({ network, outcome: "sighted" }, n.sightedOnly);
+  m.negNeeded.inc({ network, outcome: "fetched" }, n.fetched);
+  m.negNeeded.inc({ network, outcome: "unfetched" }, n.unfetched);
+  m.relayLacks.inc({ network }, n.relayLacks);
+}
+
 function countInvalid(ctx: ServiceContext, network: Network, r: RelaySyncReport): number {
   const m = synchronizerMetrics(ctx.metrics);
   const reasons: [string, number][] = [
@@ -143,6 +182,16 @@ export function createSynchronizer(
       sightings: 0,
       invalid: 0,
       gaps: 0,
+      gaps_closed: 0,
+      requests: 0,
+      negentropy_relays: 0,
+      fallbacks: 0,
+      neg_rounds: 0,
+      sightings_without_download: 0,
+      fetched_by_id: 0,
+      relay_lacks: 0,
+      bytes_received: 0,
+      bytes_sent: 0,
     };
     const progress = () =>
       options.onProgress?.({
@@ -193,6 +242,7 @@ export function createSynchronizer(
       try {
         const r = await syncRelay(
           {
+            db: ctx.db,
             deps,
             processing: p,
             writer,
@@ -204,12 +254,13 @@ export function createSynchronizer(
           relay,
         );
         report.synced++;
+        tally(ctx, relay.network, r, report);
         report.events += r.events;
         report.invalid += countInvalid(ctx, relay.network, r);
         report.gaps += r.gaps.length;
         gapsByNetwork.set(relay.network, (gapsByNetwork.get(relay.network) ?? 0) + r.gaps.length);
-        m.fetched.inc({ network: relay.network }, r.events);
-        m.requests.inc({ network: relay.network }, r.requests);
+        m.fetched.inc({ network: relay.network }, r.events + r.negentropy.fetched);
+        m.requests.inc({ network: relay.network }, r.requests + r.negentropy.requests);
         m.relays.inc({ network: relay.network, outcome: r.caughtUp ? "caught-up" : "partial" });
         ctx.log.info(
           {
@@ -219,6 +270,9 @@ export function createSynchronizer(
             windows: r.windows,
             gaps: r.gaps.length,
             caughtUp: r.caughtUp,
+            path: r.path.path,
+            pathReason: r.path.reason,
+            ...(r.path.path === "negentropy" || r.fellBack ? { negentropy: r.negentropy } : {}),
           },
           "relay_synced",
         );

@@ -1,8 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import type pg from "pg";
+import { parseConfig } from "../../../src/core/config/load.js";
+import {
+  type SynchronizerConfig,
+  synchronizerConfigSchema,
+} from "../../../src/services/synchronizer/config.js";
+import { startServiceProcess } from "../../support/service-process.js";
 
-const BIN = resolve("bin/bigbrotr.js");
+/** A synchronizer config for loopback tests (no readability check, no lag, no lookback). */
+export function testSyncConfig(processing: Record<string, unknown> = {}): SynchronizerConfig {
+  const defaults = {
+    require_readable: false,
+    end_lag: 0,
+    lookback: 0,
+    batch_size: 500,
+    flush_ms: 50,
+  };
+  return parseConfig(
+    synchronizerConfigSchema,
+    { processing: { ...defaults, ...processing } },
+    "test",
+  );
+}
 
 /** Ids (hex) of the events archived as seen on `url`, sorted. */
 export async function archivedOn(pool: pg.Pool, url: string): Promise<string[]> {
@@ -20,34 +39,7 @@ export function startSynchronizer(
   servicePath: string,
   databaseUrl: string,
 ): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    BIGBROTR_CONFIG_DIR: configDir,
-    DATABASE_URL: databaseUrl,
-  };
-  delete env.NOSTR_PRIVATE_KEY;
-  return spawn(process.execPath, [BIN, "synchronizer", "--once", "--config", servicePath], {
-    env,
-    stdio: "pipe",
-  });
+  return startServiceProcess("synchronizer", configDir, servicePath, databaseUrl);
 }
 
-/** What a child printed, once it has exited. */
-export function collectOutput(child: ChildProcess): Promise<{
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((done) =>
-    child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
-  );
-}
+export { collectOutput } from "../../support/service-process.js";

@@ -10,14 +10,13 @@ import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { connectRelay } from "../../../src/nips/nip01/index.js";
-import { synchronizerConfigSchema } from "../../../src/services/synchronizer/config.js";
 import {
   createSynchronizer,
   type SyncProgress,
 } from "../../../src/services/synchronizer/service.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
-import { archivedOn } from "./helpers.js";
+import { archivedOn, testSyncConfig } from "./helpers.js";
 
 const NOW = 1_700_200_000;
 const brotr = parseConfig(
@@ -32,21 +31,7 @@ function synchronizer(
   holder?: string,
   onProgress?: (p: SyncProgress) => void,
 ) {
-  const config = parseConfig(
-    synchronizerConfigSchema,
-    {
-      processing: {
-        require_readable: false,
-        end_lag: 0,
-        lookback: 0,
-        batch_size: 500,
-        flush_ms: 50,
-        ...processing,
-      },
-    },
-    "test",
-  );
-  return createSynchronizer({ brotr: { ...brotr, profile } }, config, {
+  return createSynchronizer({ brotr: { ...brotr, profile } }, testSyncConfig(processing), {
     verifierThreads: 1,
     ...(holder ? { holder } : {}),
     ...(onProgress ? { onProgress } : {}),

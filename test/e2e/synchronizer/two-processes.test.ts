@@ -11,6 +11,7 @@ import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { logLines } from "../../support/service-process.js";
 import { archivedOn, collectOutput, startSynchronizer } from "./helpers.js";
 
 let root: string;
@@ -65,13 +66,7 @@ describe("two synchronizer processes on one database", () => {
     const [a, b] = await Promise.all([run(path), run(path)]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
-    const synced = (out: string) =>
-      out
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .filter((l) => l.msg === "relay_synced")
-        .map((l) => String(l.relay));
+    const synced = (out: string) => logLines(out, "relay_synced").map((l) => String(l.relay));
     const byA = synced(a.stdout);
     const byB = synced(b.stdout);
     expect([...byA, ...byB].sort()).toEqual(relays.map((r) => r.url).sort());

@@ -50,3 +50,46 @@ describe("bigbrotr devnet --tls", () => {
     expect(lines.at(-1)).toBe("devnet stopped");
   });
 });
+
+describe("bigbrotr devnet --negentropy", () => {
+  it("relays list NIP-77 and answer NEG-OPEN", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bigbrotr-devnet-"));
+    dirs.push(dir);
+    const seedFile = join(dir, "seeds.txt");
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const program = new Command().exitOverride();
+    const controller = new AbortController();
+    registerDevnetCommand(program, { signal: controller.signal });
+    const args = [
+      "devnet",
+      "--negentropy",
+      "--relays",
+      "2",
+      "--events",
+      "20",
+      "--misbehaving",
+      "0",
+    ];
+    const run = program.parseAsync([...args, "--seed-file", seedFile], { from: "user" });
+    for (let i = 0; i < 200 && !existsSync(seedFile); i++) await sleep(25);
+    try {
+      const url = readFileSync(seedFile, "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("ws://"));
+      const nip11 = await fetch((url ?? "").replace("ws://", "http://"), {
+        headers: { Accept: "application/nostr+json" },
+      });
+      expect(((await nip11.json()) as { supported_nips: number[] }).supported_nips).toContain(77);
+      const client = await RawClient.connect(url ?? "");
+      // An empty set's opening message: version, one IdList range of no ids up to infinity.
+      client.send(["NEG-OPEN", "n", {}, "6100000200"]);
+      const answer = await client.waitFor((m) => m[0] === "NEG-MSG");
+      expect(answer[1]).toBe("n");
+      expect(answer[2]).toMatch(/^61[0-9a-f]+$/);
+      client.close();
+    } finally {
+      controller.abort();
+      await run;
+    }
+  });
+});

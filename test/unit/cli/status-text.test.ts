@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSyncStatus } from "../../../src/cli/status-text.js";
+import { renderMonitorStatus, renderSyncStatus } from "../../../src/cli/status-text.js";
 
 const NOW = 1_800_000_000;
 
@@ -14,6 +14,9 @@ describe("status: the synchronizer section", () => {
       gaps: 0,
       relaysWithGaps: 0,
       gapRelays: [],
+      paths: [],
+      relayLacks: 0,
+      relaysLacking: 0,
     };
     expect(renderSyncStatus(empty, NOW, 3600)).toBe("synchronizer: no relay has a cursor yet");
   });
@@ -43,6 +46,9 @@ describe("status: the synchronizer section", () => {
             windows: [{ since: 0, until: 1, reason: "second-overflow" }],
           },
         ],
+        paths: [],
+        relayLacks: 0,
+        relaysLacking: 0,
       },
       NOW,
       3600,
@@ -59,5 +65,60 @@ describe("status: the synchronizer section", () => {
       `wss://gappy.example     4  ${windows}`,
       "wss://a.example         1  1970-01-01T00:00:00Z..1970-01-01T00:00:01Z second-overflow",
     ]);
+  });
+
+  it("shows how relays are synced and why, and what their NIP-77 sets lack", () => {
+    const text = renderSyncStatus(
+      {
+        relays: 3,
+        caughtUp: 3,
+        notStarted: 0,
+        oldestUntil: NOW,
+        oldestUrl: "wss://a.example",
+        gaps: 0,
+        relaysWithGaps: 0,
+        gapRelays: [],
+        paths: [
+          {
+            path: "negentropy",
+            reason: "nip11",
+            relays: 2,
+            example: "wss://a.example",
+            detail: "NIP-11 lists 77",
+          },
+          {
+            path: "req",
+            reason: "unsupported",
+            relays: 1,
+            example: "wss://c.example",
+            detail: 'NOTICE "unknown"',
+          },
+        ],
+        relayLacks: 7,
+        relaysLacking: 1,
+      },
+      NOW,
+      3600,
+    );
+    expect(text.split("\n").slice(3)).toEqual([
+      "",
+      "sync path   reason       relays  for example      detail",
+      "----------  -----------  ------  ---------------  ----------------",
+      "negentropy  nip11             2  wss://a.example  NIP-11 lists 77",
+      'req         unsupported       1  wss://c.example  NOTICE "unknown"',
+      "ids seen on relays that their NIP-77 sets now lack: 7 on 1 relays",
+    ]);
+  });
+});
+
+describe("renderMonitorStatus", () => {
+  const NOW = 1_700_000_000;
+  it("says so before the first check, then counts coverage and the newest rtt results", () => {
+    const none = { relays: 4, checked: 0, recent: 0, up: 0, readable: 0, oldestCheck: null };
+    expect(renderMonitorStatus(none, NOW, 3600)).toBe("monitor: no relay checked yet");
+    const some = { relays: 4, checked: 3, recent: 2, up: 2, readable: 1, oldestCheck: NOW - 7200 };
+    expect(renderMonitorStatus(some, NOW, 3600)).toBe(
+      "monitor: 3 of 4 relays checked, 2 within 60m; newest rtt check: 2 up, 1 readable\nleast recent check: 2h ago",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -33,9 +33,13 @@ interface ComposeService {
 }
 interface Compose {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 const read = (path: string) => readFileSync(path, "utf8");
+const dockerfile = read(join(DEPLOYMENTS, "Dockerfile"));
+/** The runtime image's WORKDIR, where relative paths of the config resolve. */
+const WORKDIR = [...dockerfile.matchAll(/^WORKDIR (\S+)$/gm)].at(-1)?.[1] ?? "?";
 const yamlFile = <T>(path: string): T => parse(read(path), { merge: true }) as T;
 const compose = (profile: string) =>
   yamlFile<Compose>(join(DEPLOYMENTS, profile, "docker-compose.yaml"));
@@ -141,11 +145,31 @@ describe.each(PROFILES)("%s compose file", (profile) => {
     for (const [name, s] of longRunning(c)) expect(s.command?.[0]).toBe(name);
   });
 
-  it("keeps the services of later issues behind the `later` profile and tor behind `tor`", () => {
-    for (const name of ["monitor", "api"]) {
-      expect(c.services[name]?.profiles).toEqual(["later"]);
-    }
+  it("keeps the api behind the `later` profile and tor behind `tor`", () => {
+    expect(c.services.api?.profiles).toEqual(["later"]);
     expect(c.services.tor?.profiles).toEqual(["tor"]);
+    for (const name of ["finder", "validator", "monitor", "synchronizer", "refresher"]) {
+      expect(enabledByDefault(c.services[name] ?? { profiles: ["missing"] }), name).toBe(true);
+    }
+  });
+
+  it("keeps the monitor's generated key on a named volume at the data folder it uses", () => {
+    // The runner reads and writes monitor.key in database.embedded.data_dir (default ./data).
+    const brotr = yamlFile<{ database?: { embedded?: { data_dir?: string } } }>(
+      join(DEPLOYMENTS, profile, "config", "brotr.yaml"),
+    );
+    const dataDir = posix.join(WORKDIR, brotr.database?.embedded?.data_dir ?? "./data");
+    const monitor = c.services.monitor;
+    expect(monitor?.environment?.NOSTR_PRIVATE_KEY).toMatch(/^\$\{NOSTR_PRIVATE_KEY:-\}$/);
+    const mount = (monitor?.volumes ?? []).find((v) => v.split(":")[1] === dataDir);
+    const volume = mount?.split(":")[0] ?? "";
+    expect(volume, `a volume at ${dataDir}`).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(c.volumes ?? {}).toHaveProperty([volume]);
+    expect(mount).not.toMatch(/:ro$/);
+    // The image creates that folder for the service user (an absent one would be root's).
+    const args = (monitor?.build as { args?: Record<string, string> } | undefined)?.args ?? {};
+    const dataArg = args.DATA_DIR ?? dockerfile.match(/^ARG DATA_DIR=(\S+)$/m)?.[1];
+    expect(posix.join(WORKDIR, dataArg ?? "?")).toBe(dataDir);
   });
 
   it("has Prometheus scrape every running service on its health/metrics port", () => {
@@ -203,13 +227,16 @@ describe("side by side", () => {
 
 describe("monitoring", () => {
   const dashboards = readdirSync(join(SHARED_MONITORING, "grafana", "dashboards"));
-  type Panel = { id: number; type: string; targets?: { expr: string }[]; gridPos?: object };
-
-  it.each(dashboards)("dashboard %s parses and uses only metrics that exist", (file) => {
-    const dash = JSON.parse(read(join(SHARED_MONITORING, "grafana", "dashboards", file))) as {
+  type GridPos = { x: number; y: number; w: number; h: number };
+  type Panel = { id: number; type: string; targets?: { expr: string }[]; gridPos?: GridPos };
+  const dashboard = (file: string) =>
+    JSON.parse(read(join(SHARED_MONITORING, "grafana", "dashboards", file))) as {
       uid: string;
       panels: Panel[];
     };
+
+  it.each(dashboards)("dashboard %s parses and uses only metrics that exist", (file) => {
+    const dash = dashboard(file);
     expect(dash.uid).toMatch(/^[a-z0-9-]+$/);
     const ids = dash.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -217,6 +244,29 @@ describe("monitoring", () => {
     const exprs = dash.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
     expect(exprs.length).toBeGreaterThan(20);
     expect(unknownMetrics(exprs)).toEqual([]);
+  });
+
+  it.each(dashboards)("dashboard %s places its panels side by side, never on top", (file) => {
+    const taken = new Map<string, number>();
+    for (const { id, gridPos: g } of dashboard(file).panels) {
+      if (!g) continue;
+      expect(g.x + g.w, `panel ${id} fits the 24 columns`).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) {
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(taken.get(`${x},${y}`), `panel ${id} overlaps at ${x},${y}`).toBeUndefined();
+          taken.set(`${x},${y}`, id);
+        }
+      }
+    }
+  });
+
+  it("charts every metric the monitor exports", () => {
+    const defined = read(join(ROOT, "src", "services", "monitor", "metrics.ts"));
+    const names = [...defined.matchAll(/"(brotr_monitor_[a-z0-9_]+)"/g)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    const exprs = dashboards.flatMap((f) => dashboard(f).panels.flatMap((p) => p.targets ?? []));
+    const charted = new Set(exprs.flatMap((t) => metricNames(t.expr)));
+    expect(names.filter((n) => !charted.has(n ?? ""))).toEqual([]);
   });
 
   const alertsFile = join(SHARED_MONITORING, "prometheus", "alerts.yml");
@@ -239,6 +289,9 @@ describe("monitoring", () => {
         "ValidatorAllProbesFailing",
         "SynchronizerArchivingStalled",
         "SynchronizerRelaysFailing",
+        "MonitorStalled",
+        "MonitorMostRelaysDown",
+        "MonitorPublishingFailing",
       ]),
     );
     for (const r of rules) {
@@ -253,12 +306,17 @@ describe("monitoring", () => {
   });
 
   // Skips without promtool on a developer machine; fails under CI, which installs it.
-  it.skipIf(skipWithout(PROMTOOL))("passes promtool's rule check and the rule unit tests", () => {
-    const promtool = toolPath(PROMTOOL);
-    const dir = join(SHARED_MONITORING, "prometheus");
-    execFileSync(promtool, ["check", "rules", alertsFile], { stdio: "pipe" });
-    execFileSync(promtool, ["test", "rules", "alerts.test.yml"], { cwd: dir, stdio: "pipe" });
-  });
+  // promtool evaluates every rule each simulated minute of every test group: seconds of CPU.
+  it.skipIf(skipWithout(PROMTOOL))(
+    "passes promtool's rule check and the rule unit tests",
+    () => {
+      const promtool = toolPath(PROMTOOL);
+      const dir = join(SHARED_MONITORING, "prometheus");
+      execFileSync(promtool, ["check", "rules", alertsFile], { stdio: "pipe" });
+      execFileSync(promtool, ["test", "rules", "alerts.test.yml"], { cwd: dir, stdio: "pipe" });
+    },
+    30_000,
+  );
 
   it.skipIf(skipWithout(PROMTOOL))("has a prometheus.yml per profile that promtool accepts", () => {
     const promtool = toolPath(PROMTOOL);
@@ -286,8 +344,6 @@ describe("monitoring", () => {
 });
 
 describe("Dockerfile", () => {
-  const dockerfile = read(join(DEPLOYMENTS, "Dockerfile"));
-
   it("runs the CLI under tini as a non-root user, with a health check", () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
     expect(dockerfile).toContain('ENTRYPOINT ["tini", "--", "node", "bin/bigbrotr.js"]');
@@ -297,5 +353,13 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(
       /^ENV BIGBROTR_CONFIG_DIR=\/app\/deployments\/\$\{DEPLOYMENT\}\/config$/m,
     );
+  });
+
+  it("gives the service user a private data folder, before USER, for the monitor's key", () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf("AS runtime"));
+    const mkdir = runtime.match(/^RUN install -d -o bigbrotr -g bigbrotr -m 0700 (\S+)$/m);
+    expect(mkdir?.[1]).toBe(`${WORKDIR}/\${DATA_DIR}`);
+    expect(runtime.indexOf("ARG DATA_DIR=")).toBeLessThan(runtime.indexOf(mkdir?.[0] ?? "?"));
+    expect(runtime.indexOf(mkdir?.[0] ?? "?")).toBeLessThan(runtime.indexOf("USER bigbrotr"));
   });
 });

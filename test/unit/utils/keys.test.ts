@@ -1,7 +1,13 @@
 import { nip19 } from "nostr-tools";
 import { verifyEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { derivePubkey, parseSecretKey, signEvent } from "../../../src/utils/keys.js";
+import { ConfigError } from "../../../src/models/errors.js";
+import {
+  derivePubkey,
+  parseSecretKey,
+  secretKeyFromEnv,
+  signEvent,
+} from "../../../src/utils/keys.js";
 
 // Test vector: secret key 1 → generator point x-coordinate.
 const SK_ONE = `${"0".repeat(63)}1`;
@@ -61,5 +67,22 @@ describe("signEvent", () => {
       "sig",
       "tags",
     ]);
+  });
+});
+
+describe("secretKeyFromEnv", () => {
+  it("is undefined when the variable is unset or empty, the parsed key otherwise", () => {
+    expect(secretKeyFromEnv({}, "K", "nostr.private_key_env")).toBeUndefined();
+    expect(secretKeyFromEnv({ K: "" }, "K", "nostr.private_key_env")).toBeUndefined();
+    expect(secretKeyFromEnv({ K: SK_ONE }, "K", "x")).toMatchObject({ ok: true, pubkey: PK_ONE });
+  });
+
+  it("throws a ConfigError naming the variable and the problem, not the value", () => {
+    const value = "f".repeat(64);
+    expect(() => secretKeyFromEnv({ K: value }, "K", "nostr.private_key_env")).toThrow(
+      new ConfigError("nostr.private_key_env: environment variable K is malformed", [
+        "K: secret key is out of range for secp256k1",
+      ]),
+    );
   });
 });

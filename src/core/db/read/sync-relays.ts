@@ -7,6 +7,10 @@ export interface SyncCandidate {
   network: Network;
   /** The synchronizer's cursor document for this relay, or null before its first sync. */
   cursor: Record<string, unknown> | null;
+  /** The relay's newest NIP-11 document (any age) lists NIP-77 in supported_nips… */
+  nip11Lists77: boolean;
+  /** …and its limitation.max_message_length, when it gives one. */
+  nip11MaxMessage: number | null;
 }
 
 export interface SyncSelection {
@@ -23,15 +27,27 @@ export interface SyncSelection {
 /**
  * Relays to synchronize, most behind first (no cursor, then the oldest `until`). "Readable"
  * is the monitor's word: its newest `nip66_rtt` document within the age limit has a numeric
- * `rtt_read` (relay_metadata_latest_idx serves the lookup).
+ * `rtt_read` (relay_metadata_latest_idx serves both lookups).
  */
 export async function relaysToSync(db: Db, selection: SyncSelection): Promise<SyncCandidate[]> {
   return any<SyncCandidate>(
     db,
-    `SELECT r.url, r.network, s.state_value AS cursor
+    `SELECT r.url, r.network, s.state_value AS cursor,
+       coalesce(nip11.lists77, false) AS "nip11Lists77",
+       nip11.max_message AS "nip11MaxMessage"
      FROM relay r
      LEFT JOIN service_state s
        ON s.service_name = $1 AND s.state_type = 'cursor' AND s.state_key = r.url
+     LEFT JOIN LATERAL (
+       SELECT jsonb_typeof(d -> 'supported_nips') = 'array'
+           AND (d -> 'supported_nips') @> '[77]'::jsonb AS lists77,
+         CASE WHEN jsonb_typeof(d -> 'limitation' -> 'max_message_length') = 'number'
+           THEN (d -> 'limitation' ->> 'max_message_length')::float8::bigint END AS max_message
+       FROM relay_metadata rm
+       JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type,
+         LATERAL (SELECT m.data -> 'data' AS d) doc
+       WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip11_info'
+       ORDER BY rm.generated_at DESC LIMIT 1) nip11 ON true
      WHERE r.network = ANY($2::text[])
        AND ($5::text IS NULL OR r.url = $5)
        AND (NOT $3 OR EXISTS (

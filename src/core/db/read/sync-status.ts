@@ -1,7 +1,8 @@
 /**
  * The synchronizer's progress as `bigbrotr status` shows it, read from its cursors in
  * service_state (synchronizer, cursor, <relay url>): { until, gaps: [{since, until, filter,
- * reason}], page_size, … } (src/services/synchronizer/cursor.ts).
+ * reason}], page_size, sync_path: {path, reason, detail, at}, relay_lacks, … }
+ * (src/services/synchronizer/cursor.ts).
  */
 import type { Db } from "../pool.js";
 import { any, one } from "../sql.js";
@@ -22,6 +23,16 @@ export interface SyncGapRelay {
   windows: SyncGapWindow[];
 }
 
+/** Relays by how they were last synced (NIP-77 or REQ windows) and why. */
+export interface SyncPathCount {
+  path: string;
+  reason: string;
+  relays: number;
+  /** One of them (the first URL), with what happened there. */
+  example: string;
+  detail: string;
+}
+
 export interface SyncStatus {
   /** Relays with a cursor. */
   relays: number;
@@ -37,6 +48,10 @@ export interface SyncStatus {
   relaysWithGaps: number;
   /** The relays with the most gaps (at most `limit`), most first. */
   gapRelays: SyncGapRelay[];
+  paths: SyncPathCount[];
+  /** Ids seen on relays that their NIP-77 sets lacked at the last reconciliation, and where. */
+  relayLacks: number;
+  relaysLacking: number;
 }
 
 export interface SyncStatusOptions {
@@ -56,7 +71,9 @@ const CURSORS = `
       CASE WHEN jsonb_typeof(state_value -> 'until') = 'number'
         THEN (state_value ->> 'until')::float8::bigint ELSE -1 END AS until,
       CASE WHEN jsonb_typeof(state_value -> 'gaps') = 'array'
-        THEN jsonb_array_length(state_value -> 'gaps') ELSE 0 END AS gaps
+        THEN jsonb_array_length(state_value -> 'gaps') ELSE 0 END AS gaps,
+      CASE WHEN jsonb_typeof(state_value -> 'relay_lacks') = 'number'
+        THEN (state_value ->> 'relay_lacks')::float8::bigint ELSE 0 END AS lacks
     FROM service_state WHERE service_name = $1 AND state_type = 'cursor')`;
 
 const SUMMARY = `${CURSORS}
@@ -65,6 +82,8 @@ const SUMMARY = `${CURSORS}
     count(*) FILTER (WHERE until < 0)::int AS not_started,
     coalesce(sum(gaps), 0)::int AS gaps,
     count(*) FILTER (WHERE gaps > 0)::int AS relays_with_gaps,
+    coalesce(sum(lacks), 0)::bigint AS relay_lacks,
+    count(*) FILTER (WHERE lacks > 0)::int AS relays_lacking,
     (SELECT until FROM c WHERE until >= 0 ORDER BY until, url LIMIT 1) AS oldest_until,
     (SELECT url FROM c WHERE until >= 0 ORDER BY until, url LIMIT 1) AS oldest_url
   FROM c`;
@@ -84,6 +103,16 @@ const GAP_RELAYS = `${CURSORS}
   ORDER BY c.gaps DESC, c.url
   LIMIT $2`;
 
+const PATHS = `
+  SELECT p ->> 'path' AS path, p ->> 'reason' AS reason, count(*)::int AS relays,
+    (array_agg(state_key ORDER BY state_key))[1] AS example,
+    (array_agg(coalesce(p ->> 'detail', '') ORDER BY state_key))[1] AS detail
+  FROM service_state, LATERAL (SELECT state_value -> 'sync_path' AS p) x
+  WHERE service_name = $1 AND state_type = 'cursor' AND jsonb_typeof(p) = 'object'
+    AND jsonb_typeof(p -> 'path') = 'string' AND jsonb_typeof(p -> 'reason') = 'string'
+  GROUP BY 1, 2
+  ORDER BY 3 DESC, 1, 2`;
+
 export async function readSyncStatus(db: Db, options: SyncStatusOptions): Promise<SyncStatus> {
   const within = options.caughtUpWithin ?? 3600;
   const s = await one<{
@@ -94,7 +123,10 @@ export async function readSyncStatus(db: Db, options: SyncStatusOptions): Promis
     relays_with_gaps: number;
     oldest_until: number | null;
     oldest_url: string | null;
+    relay_lacks: number;
+    relays_lacking: number;
   }>(db, SUMMARY, [SERVICE, options.now - within]);
+  const paths = await any<SyncPathCount>(db, PATHS, [SERVICE]);
   const rows =
     s.relays_with_gaps === 0
       ? []
@@ -112,5 +144,8 @@ export async function readSyncStatus(db: Db, options: SyncStatusOptions): Promis
     gaps: s.gaps,
     relaysWithGaps: s.relays_with_gaps,
     gapRelays: rows.map((r) => ({ url: r.url, gaps: r.gaps, windows: r.windows })),
+    paths,
+    relayLacks: s.relay_lacks,
+    relaysLacking: s.relays_lacking,
   };
 }

@@ -19,6 +19,8 @@ const cursor = (until: number, gaps: Gap[] = []): SyncCursor => ({
   ascending: false,
   chunk: 86_400,
   gaps,
+  path: null,
+  relayLacks: 0,
 });
 
 describe("synchronizer status read", () => {
@@ -40,6 +42,9 @@ describe("synchronizer status read", () => {
       gaps: 0,
       relaysWithGaps: 0,
       gapRelays: [],
+      paths: [],
+      relayLacks: 0,
+      relaysLacking: 0,
     });
   });
 
@@ -100,9 +105,59 @@ describe("synchronizer status read", () => {
           windows: [{ since: 100, until: 101, reason: "second-overflow" }],
         },
       ],
+      paths: [],
+      relayLacks: 0,
+      relaysLacking: 0,
     });
     const wider = await readSyncStatus(db.pool, { now: NOW, caughtUpWithin: 86_400, limit: 1 });
     expect(wider.caughtUp).toBe(3);
     expect(wider.gapRelays.map((r) => r.url)).toEqual(["wss://gappy.example"]);
+  });
+
+  it("counts relays by sync path and reason, and what their NIP-77 sets lack", async () => {
+    const path = (p: "negentropy" | "req", reason: string, detail: string) =>
+      ({ path: p, reason, detail, at: NOW }) as SyncCursor["path"];
+    await db.pool.query("DELETE FROM service_state");
+    await upsertServiceState(db.pool, [
+      cursorRow("wss://n1.example", {
+        ...cursor(NOW),
+        path: path("negentropy", "nip11", "NIP-11 lists 77"),
+        relayLacks: 3,
+      }),
+      cursorRow("wss://n2.example", {
+        ...cursor(NOW),
+        path: path("negentropy", "nip11", "NIP-11 lists 77"),
+        relayLacks: 2,
+      }),
+      cursorRow("wss://r1.example", {
+        ...cursor(NOW),
+        path: path("req", "unsupported", "NOTICE x"),
+      }),
+      cursorRow("wss://old.example", cursor(NOW)),
+      {
+        serviceName: "synchronizer",
+        stateType: "cursor",
+        stateKey: "wss://broken.example",
+        stateValue: { until: 1, sync_path: { path: 7 }, relay_lacks: "many" },
+      },
+    ]);
+    const status = await readSyncStatus(db.pool, { now: NOW });
+    expect(status.paths).toEqual([
+      {
+        path: "negentropy",
+        reason: "nip11",
+        relays: 2,
+        example: "wss://n1.example",
+        detail: "NIP-11 lists 77",
+      },
+      {
+        path: "req",
+        reason: "unsupported",
+        relays: 1,
+        example: "wss://r1.example",
+        detail: "NOTICE x",
+      },
+    ]);
+    expect(status).toMatchObject({ relayLacks: 5, relaysLacking: 2 });
   });
 });

@@ -128,11 +128,12 @@ describe("RelayClient.req backpressure", () => {
     const total = 3_000;
     const r = await relay({ streamEvents: total });
     const c = await client(r.url);
-    const req = c.req([{ kinds: [1] }], { eoseTimeoutMs: 400, maxQueuedEvents: 200 });
+    // The pause outlasts the deadline; the deadline leaves room for a loaded machine.
+    const req = c.req([{ kinds: [1] }], { eoseTimeoutMs: 1500, maxQueuedEvents: 200 });
     const n = await readInOrder(req, async (seen) => {
       if (seen !== 10) return;
       await pausedSoon(c);
-      await sleep(700);
+      await sleep(2500);
     });
     expect(n).toBe(total);
   });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseConfig, parseYaml, resolveSecret } from "../../../../src/core/config/load.js";
+import { parseConfig, parseYaml } from "../../../../src/core/config/load.js";
 import { brotrConfigSchema, serviceBaseShape } from "../../../../src/core/config/schemas.js";
-import { ConfigError } from "../../../../src/models/errors.js";
 import { configIssues } from "../../../support/config-issues.js";
 
 const issuesOf = configIssues;
@@ -91,13 +90,5 @@ describe("service base config", () => {
       "max_consecutive_failures",
       "metrics.path",
     ]);
-  });
-});
-
-describe("secrets", () => {
-  it("resolves a secret named by an env variable and fails clearly when it is missing", () => {
-    expect(resolveSecret({ KEY: "s3cret" }, "KEY", "nostr.private_key_env")).toBe("s3cret");
-    expect(() => resolveSecret({}, "KEY", "nostr.private_key_env")).toThrow(/KEY is not set/);
-    expect(() => resolveSecret({ KEY: "" }, "KEY", "x")).toThrow(ConfigError);
   });
 });

@@ -21,6 +21,13 @@ describe("parseRelayMessage", () => {
       '["COUNT","s",{"count":5,"approximate":true}]',
       { type: "COUNT", subId: "s", count: 5, approximate: true },
     ],
+    ['["NEG-MSG","s","6100"]', { type: "NEG-MSG", subId: "s", message: "6100" }],
+    ['["NEG-ERR","s","closed: idle"]', { type: "NEG-ERR", subId: "s", message: "closed: idle" }],
+    [
+      '["NEG-ERR","s","blocked: too big",1000]',
+      { type: "NEG-ERR", subId: "s", message: "blocked: too big", maxRecords: 1000 },
+    ],
+    ['["NEG-ERR","s","blocked",-3]', { type: "NEG-ERR", subId: "s", message: "blocked" }],
   ])("parses %s", (text, message) => {
     expect(parseRelayMessage(text)).toEqual({ ok: true, message });
   });
@@ -38,6 +45,8 @@ describe("parseRelayMessage", () => {
     ['["AUTH",{}]', "AUTH: challenge is not a string"],
     ['["COUNT","s",{"count":-1}]', "COUNT: count is not a non-negative integer"],
     ['["COUNT","s",7]', "COUNT: payload not an object"],
+    ['["NEG-MSG","s",7]', "NEG-MSG: message is not a string"],
+    ['["NEG-ERR",7,"closed"]', "NEG-ERR: subscription id is not a string"],
     ['["WHAT",1]', 'unknown message type "WHAT"'],
     ["[42]", "message type is not a string"],
   ])("rejects %s with a reason", (text, reason) => {

@@ -1,0 +1,42 @@
+/**
+ * The devnet of bench:monitor, shared by the bench and its relay host: which relay
+ * misbehaves how, and the names the bench's fake DNS resolves to 127.0.0.1.
+ */
+
+export type RelayKind = "healthy" | "silent" | "refuse-destroy" | "refuse-503";
+export const RELAY_KINDS: readonly RelayKind[] = [
+  "healthy",
+  "silent",
+  "refuse-destroy",
+  "refuse-503",
+];
+
+export interface HostedMonitorRelay {
+  index: number;
+  /** Host name, resolved to `address` by the bench's fake DNS. */
+  name: string;
+  /** The relay's own loopback address (127.1.x.y; Linux routes all of 127/8 to lo). */
+  address: string;
+  port: number;
+  kind: RelayKind;
+}
+
+/** Registrable domain of every relay name (its NS records are in the fake zone). */
+export const BENCH_DOMAIN = "bench.test";
+
+export const relayName = (index: number) => `relay-${index}.${BENCH_DOMAIN}`;
+
+/** Relay `index`'s loopback address, so its DNS, geo and net documents are its own. */
+export const relayAddress = (index: number) =>
+  `127.1.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+
+/**
+ * One in ten misbehaves, spread evenly (so any chunk of 100 holds five of each): every 20th
+ * from 9 is silent, every 20th from 19 refuses the upgrade (a destroyed socket and an HTTP
+ * 503 in turn).
+ */
+export function kindOf(index: number): RelayKind {
+  if (index % 20 === 9) return "silent";
+  if (index % 20 === 19) return index % 40 === 19 ? "refuse-destroy" : "refuse-503";
+  return "healthy";
+}

@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { serviceBaseShape } from "../../core/config/schemas.js";
+import { NIP66_CHECKS } from "../../nips/nip66/checks.js";
+
+/** Retry of one check: `min(initial · 2^n, max) + U(0, jitter)` seconds between attempts. */
+const retrySchema = z
+  .strictObject({
+    /** Further attempts after a failure (0 = none). */
+    retries: z.int().min(0).max(10).default(0),
+    initial_delay: z.number().min(0).max(60).default(1),
+    max_delay: z.number().min(0).max(600).default(10),
+    jitter: z.number().min(0).max(60).default(0.5),
+  })
+  .refine((r) => r.max_delay >= r.initial_delay, {
+    path: ["max_delay"],
+    message: "must be at least initial_delay",
+  });
+
+type RetryDefaults = { retries: number };
+
+/** A check: on or off, and how often a failure is retried. */
+function checkSchema(defaults: RetryDefaults) {
+  return z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Store its result as history (off: computed for publishing only). */
+      store: z.boolean().default(true),
+      retry: retrySchema.prefault({ retries: defaults.retries }),
+    })
+    .prefault({});
+}
+
+const geoSchema = z
+  .strictObject({
+    /** GeoLite2-City (or any MaxMind-format City) file; default the bundled DB-IP Lite City. */
+    city_mmdb: z.string().min(1).optional(),
+    /** GeoLite2-ASN file; default the bundled ip-location-db ASN tables. */
+    asn_mmdb: z.string().min(1).optional(),
+    /** Characters of the published geohash (1-12). */
+    geohash_precision: z.int().min(1).max(12).default(9),
+  })
+  .prefault({});
+
+export const CHECK_NAMES = ["nip11", ...NIP66_CHECKS] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+const checksSchema = z
+  .strictObject({
+    nip11: checkSchema({ retries: 2 }),
+    rtt: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        store: z.boolean().default(true),
+        retry: retrySchema.prefault({ retries: 1 }),
+        /** Publish a probe event and read it back (needs the monitor key). */
+        write: z.boolean().default(true),
+        /** Kind of the write probe: one relays store (never ephemeral, 20000-29999). */
+        write_kind: z
+          .int()
+          .min(0)
+          .max(65_535)
+          .refine((k) => k < 20_000 || k >= 30_000, "must not be an ephemeral kind (20000-29999)")
+          .default(30_078),
+        /** Refuse to mine more NIP-13 proof of work than this (recorded as the relay's policy). */
+        max_pow_difficulty: z.int().min(0).max(32).default(20),
+      })
+      .prefault({}),
+    ssl: checkSchema({ retries: 1 }),
+    dns: checkSchema({ retries: 1 }),
+    geo: checkSchema({ retries: 0 }),
+    net: checkSchema({ retries: 0 }),
+    http: checkSchema({ retries: 1 }),
+  })
+  .prefault({});
+
+/** `processing:` of monitor.yaml. Seconds everywhere. */
+const processingSchema = z
+  .strictObject({
+    /** A relay is checked again this long after its last check. */
+    recheck_interval: z.int().min(60).max(2_592_000).default(3600),
+    /**
+     * Relays whose results are written per transaction (also written every few seconds when
+     * fewer are done); a crash loses at most the unwritten ones and those being checked.
+     */
+    chunk_size: z.int().min(1).max(1000).default(100),
+    /** Stop a cycle after this many relays (unset = until none is due). */
+    max_relays: z.int().min(1).max(10_000_000).optional(),
+    /**
+     * Seconds a chunk's leases last without renewal; renewed every third of it while the chunk
+     * is checked, so another monitor takes over a crashed one's relays after at most this.
+     */
+    lease_ttl: z.int().min(10).max(3600).default(90),
+    /** Retry a clearnet relay without certificate verification after a certificate error. */
+    allow_insecure: z.boolean().default(false),
+    /** Largest NIP-11 document read, bytes. */
+    nip11_max_bytes: z.int().min(1024).max(16_777_216).default(1_048_576),
+    checks: checksSchema,
+    geo: geoSchema,
+  })
+  .prefault({});
+
+const profileSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    interval: z.int().min(60).max(2_592_000).default(86_400),
+    name: z.string().max(256).default("BigBrotr Monitor"),
+    about: z.string().max(4096).default("Nostr relay monitoring service (NIP-66)"),
+    picture: z.string().max(2048).optional(),
+    banner: z.string().max(2048).optional(),
+    website: z.string().max(2048).optional(),
+    nip05: z.string().max(256).optional(),
+    lud16: z.string().max(256).optional(),
+  })
+  .prefault({});
+
+const periodicSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    interval: z.int().min(60).max(2_592_000).default(86_400),
+  })
+  .prefault({});
+
+const relayUrl = z.string().regex(/^wss?:\/\/\S+$/, "must be a ws:// or wss:// URL");
+
+/** `publishing:` of monitor.yaml: no relays = publishing off. */
+const publishingSchema = z
+  .strictObject({
+    relays: z.array(relayUrl).max(100).default([]),
+    /** Kind 30166 per reachable relay checked. */
+    discovery: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    /** Kind 10166: this monitor's announcement. */
+    announcement: periodicSchema,
+    /** Kind 0. */
+    profile: profileSchema,
+    /** Kind 10002: where this monitor publishes. */
+    relay_list: periodicSchema,
+    /** Seconds to wait for a relay's OK. */
+    timeout: z.number().min(1).max(120).default(10),
+  })
+  .prefault({});
+
+export const monitorConfigSchema = z.strictObject({
+  ...serviceBaseShape,
+  processing: processingSchema,
+  publishing: publishingSchema,
+});
+
+export type MonitorConfig = z.output<typeof monitorConfigSchema>;
+export type MonitorProcessing = MonitorConfig["processing"];
+export type CheckRetry = z.output<typeof retrySchema>;
+export type MonitorChecks = MonitorProcessing["checks"];

@@ -1,0 +1,120 @@
+/**
+ * Where finished relay runs go: a buffer written as history plus checkpoints in ONE
+ * transaction when it holds `chunkSize` runs or when `flush` is called (the service's timer,
+ * the end of a cycle). Writes are serialised; each written relay's lease is released after its
+ * commit, so whoever takes the relay next sees the checkpoint. A crash loses the runs still
+ * buffered or in flight and nothing else. A failed write is kept as `error` for the cycle to
+ * throw (the database being away is the cycle's failure, not a relay's).
+ */
+import { releaseLeases } from "../../core/db/leases.js";
+import type { DueRelay } from "../../core/db/read/monitor-relays.js";
+import type { RecordResult } from "../../core/db/relay-metadata.js";
+import { type RelayCheck, recordRelayMetadata } from "../../core/db/relay-metadata.js";
+import type { ServiceContext } from "../../core/service.js";
+import type { MetadataType } from "../../models/metadata-type.js";
+import type { ServiceState } from "../../models/service-state.js";
+import type { Heartbeat } from "../shared/lease-heartbeat.js";
+import type { CheckName, MonitorChecks } from "./config.js";
+import { type RelayResults, storedDocuments } from "./documents.js";
+import { monitorMetrics } from "./metrics.js";
+
+/** One relay checked: when, and what came back. */
+export interface RelayRun {
+  relay: DueRelay;
+  generatedAt: number;
+  results: RelayResults;
+}
+
+const CHECK_OF: Record<MetadataType, CheckName> = {
+  nip11_info: "nip11",
+  nip66_rtt: "rtt",
+  nip66_ssl: "ssl",
+  nip66_dns: "dns",
+  nip66_geo: "geo",
+  nip66_net: "net",
+  nip66_http: "http",
+};
+
+export interface WrittenBatch {
+  runs: readonly RelayRun[];
+  documents: number;
+  recorded: RecordResult;
+}
+
+export interface HistoryWriterOptions {
+  service: string;
+  holder: string;
+  checks: MonitorChecks;
+  chunkSize: number;
+  heartbeat: Heartbeat;
+  onWritten: (batch: WrittenBatch) => void;
+}
+
+/** History rows of some runs (stored checks only) and the checkpoints that go with them. */
+function historyOf(service: string, checks: MonitorChecks, runs: readonly RelayRun[]) {
+  const rows: RelayCheck[] = [];
+  const checkpoints: ServiceState[] = [];
+  for (const run of runs) {
+    const relay = { url: run.relay.url, network: run.relay.network, discoveredAt: run.generatedAt };
+    for (const [type, doc] of storedDocuments(run.results)) {
+      if (!checks[CHECK_OF[type]].store) continue;
+      rows.push({ relay, type, data: doc, generatedAt: run.generatedAt });
+    }
+    checkpoints.push({
+      serviceName: service,
+      stateType: "checkpoint",
+      stateKey: run.relay.url,
+      stateValue: { timestamp: run.generatedAt },
+    });
+  }
+  return { rows, checkpoints };
+}
+
+export class HistoryWriter {
+  readonly #ctx: ServiceContext;
+  readonly #o: HistoryWriterOptions;
+  #buffer: RelayRun[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  /** The first write that failed; later runs are not written. */
+  error: unknown;
+
+  constructor(ctx: ServiceContext, options: HistoryWriterOptions) {
+    this.#ctx = ctx;
+    this.#o = options;
+  }
+
+  add(run: RelayRun): void {
+    this.#buffer.push(run);
+    if (this.#buffer.length >= this.#o.chunkSize) void this.flush();
+  }
+
+  /** Writes what is buffered; resolves when every write so far has finished. */
+  flush(): Promise<void> {
+    const runs = this.#buffer.splice(0);
+    if (runs.length > 0) {
+      this.#chain = this.#chain.then(() =>
+        this.error === undefined ? this.#write(runs) : undefined,
+      );
+    }
+    return this.#chain;
+  }
+
+  async #write(runs: readonly RelayRun[]): Promise<void> {
+    const { rows, checkpoints } = historyOf(this.#o.service, this.#o.checks, runs);
+    try {
+      const recorded = await recordRelayMetadata(this.#ctx.db, rows, {
+        checkpoints,
+        now: this.#ctx.now(),
+      });
+      const m = monitorMetrics(this.#ctx.metrics);
+      m.documents.inc({ result: "written" }, recorded.metadata);
+      m.documents.inc({ result: "deduplicated" }, rows.length - recorded.metadata);
+      const urls = runs.map((r) => r.relay.url);
+      this.#o.heartbeat.remove(urls);
+      await releaseLeases(this.#ctx.db, this.#o.service, this.#o.holder, urls).catch(() => 0);
+      this.#o.onWritten({ runs, documents: rows.length, recorded });
+    } catch (error) {
+      this.error = error;
+    }
+  }
+}

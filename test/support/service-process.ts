@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+const BIN = resolve("bin/bigbrotr.js");
+
+/**
+ * `bigbrotr <service> --once --config <servicePath>` as a child process on `databaseUrl`,
+ * without a Nostr key from the environment.
+ */
+export function startServiceProcess(
+  service: string,
+  configDir: string,
+  servicePath: string,
+  databaseUrl: string,
+  args: readonly string[] = [],
+): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BIGBROTR_CONFIG_DIR: configDir,
+    DATABASE_URL: databaseUrl,
+  };
+  delete env.NOSTR_PRIVATE_KEY;
+  return spawn(process.execPath, [BIN, service, "--once", "--config", servicePath, ...args], {
+    env,
+    stdio: "pipe",
+  });
+}
+
+/** What a child printed, once it has exited. */
+export function collectOutput(child: ChildProcess): Promise<{
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((done) =>
+    child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
+  );
+}
+
+/** The JSON log lines of a child's output with `msg`, parsed. */
+export function logLines(stdout: string, msg: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
