@@ -66,6 +66,20 @@ module.exports = {
       },
     },
     {
+      name: "api-reads-only",
+      severity: "error",
+      comment:
+        "The API reads through core/db/read (SELECTs only) and never writes: no table owner, no SQL helper, no driver, no service, nip or util.",
+      from: { path: "^src/api" },
+      to: {
+        path: [
+          "^src/(services|nips|utils|devnet)/",
+          "^src/core/db/(?!read/|pool\\.ts$|errors\\.ts$)",
+          "(^|/)node_modules/(pg|pg-pool|pg-protocol|pg-copy-streams)/",
+        ],
+      },
+    },
+    {
       name: "nothing-imports-cli",
       severity: "error",
       from: { pathNot: "^src/cli" },

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Four projects: pure unit tests, real-PostgreSQL tests, loopback protocol tests and
-// end-to-end pipelines (real PostgreSQL + loopback relays). Nothing leaves 127.0.0.1.
+// Five projects: pure unit tests, real-PostgreSQL tests, loopback protocol tests, the
+// explorer in a real headless Chromium, and end-to-end pipelines (real PostgreSQL + loopback
+// relays). Nothing leaves 127.0.0.1.
 const pgSetup = "./test/support/pg-global-setup.ts";
 // Every test file runs with a guard that refuses connections outside loopback.
 const setupFiles = ["./test/support/network-guard.ts"];
@@ -33,6 +34,16 @@ export default defineConfig({
           setupFiles,
           include: ["test/protocol/**/*.test.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          setupFiles,
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: [pgSetup],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

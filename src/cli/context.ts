@@ -49,7 +49,8 @@ export interface Database {
   readonly description: string;
   readonly url: string;
   readonly embedded: EmbeddedPostgres | undefined;
-  pool(applicationName: string, urlOverride?: string): pg.Pool;
+  /** A pool with brotr.yaml's settings; `statementTimeoutS` overrides its statement timeout. */
+  pool(applicationName: string, urlOverride?: string, statementTimeoutS?: number): pg.Pool;
   migrate(): Promise<MigrateResult>;
   /** Ends every pool, then stops the embedded server if this process started it. */
   close(): Promise<void>;
@@ -79,12 +80,12 @@ export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Dat
     description: redactUrl(url),
     url,
     embedded,
-    pool(applicationName, urlOverride) {
+    pool(applicationName, urlOverride, statementTimeoutS) {
       const pool = createPool({
         url: urlOverride ?? url,
         applicationName,
         max: poolConfig.max,
-        statementTimeoutMs: poolConfig.statement_timeout * 1000,
+        statementTimeoutMs: Math.round((statementTimeoutS ?? poolConfig.statement_timeout) * 1000),
         connectionTimeoutMs: poolConfig.connection_timeout * 1000,
       });
       pools.push(pool);

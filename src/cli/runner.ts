@@ -13,6 +13,8 @@ import {
 } from "../core/metrics.js";
 import {
   type CycleOutcome,
+  isLongRunning,
+  type LongRunningService,
   runForever,
   runOnce,
   type Service,
@@ -52,7 +54,7 @@ export interface Shutdown {
 
 interface Loaded {
   entry: ServiceEntry;
-  service: Service;
+  service: Service | LongRunningService;
   config: ServiceBaseConfig;
 }
 
@@ -135,7 +137,7 @@ interface RunEnv {
 /** Runs one service (once, or until shutdown or its failure budget); true when it ended well. */
 async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promise<boolean> {
   const urlOverride = config.database_url_env ? process.env[config.database_url_env] : undefined;
-  const pool = env.db.pool(entry.name, urlOverride);
+  const pool = env.db.pool(entry.name, urlOverride, config.statement_timeout);
   const ctx: ServiceContext = {
     db: pool,
     log: env.log.child({ service: entry.name }),
@@ -145,6 +147,7 @@ async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promi
   };
   const record = (outcome: CycleOutcome, failures: number) =>
     recordLastCycle(pool, entry.name, outcome, failures, now());
+  if (isLongRunning(service)) return runServer(service, ctx, env);
   const once = env.request.once || entry.oneShot;
   try {
     ctx.log.info({ interval: config.interval, once }, "service_started");
@@ -165,6 +168,29 @@ async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promi
     await service
       .close?.()
       .catch((e: unknown) => ctx.log.warn({ err: toError(e) }, "close_failed"));
+    ctx.log.info("service_stopped");
+  }
+}
+
+/** A long-running service (the API) until shutdown; `--once` runs have no place for one. */
+async function runServer(
+  service: LongRunningService,
+  ctx: ServiceContext,
+  env: RunEnv,
+): Promise<boolean> {
+  if (env.request.once) {
+    ctx.log.info("service_skipped_once");
+    return true;
+  }
+  try {
+    ctx.log.info("service_started");
+    await service.serve(ctx);
+    return true;
+  } catch (error) {
+    ctx.log.error({ err: toError(error) }, "service_failed");
+    if (env.request.together) env.stop.abort();
+    return false;
+  } finally {
     ctx.log.info("service_stopped");
   }
 }

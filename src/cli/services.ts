@@ -1,7 +1,11 @@
+import { join } from "node:path";
 import type { z } from "zod";
+import { parseApiKeys } from "../api/api-keys.js";
+import { apiConfigSchema } from "../api/config.js";
+import { createApiService } from "../api/server.js";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
-import type { Service } from "../core/service.js";
+import type { LongRunningService, Service } from "../core/service.js";
 import { ConfigError } from "../models/errors.js";
 import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
@@ -20,6 +24,7 @@ import {
 } from "../services/synchronizer/service.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
+import { PACKAGE_ROOT } from "./context.js";
 import { formatSyncProgress } from "./sync-progress.js";
 
 /** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
@@ -51,7 +56,7 @@ export interface ServiceEntry {
     source: string,
     flags?: Readonly<Record<string, string>>,
     progress?: ProgressSink,
-  ): { service: Service; config: ServiceBaseConfig };
+  ): { service: Service | LongRunningService; config: ServiceBaseConfig };
   /** Validates only (for `bigbrotr config check`). */
   validate(raw: unknown, source: string): ServiceBaseConfig;
 }
@@ -65,7 +70,7 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
     config: z.output<S>,
     flags: Readonly<Record<string, string>>,
     progress?: ProgressSink,
-  ) => Service;
+  ) => Service | LongRunningService;
   oneShot?: boolean;
   flags?: readonly ServiceFlag[];
 }): ServiceEntry {
@@ -141,5 +146,20 @@ export const SERVICES: readonly ServiceEntry[] = [
     description: "refresh the statistics views in dependency order",
     schema: refresherConfigSchema,
     create: createRefresher,
+  }),
+  defineService({
+    name: "api",
+    description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
+    schema: apiConfigSchema,
+    create: (_deps, loaded) => {
+      const keys = loaded.api_keys_env ? parseApiKeys(process.env[loaded.api_keys_env]) : [];
+      // Containers bind the API to all interfaces through this variable; the files say loopback.
+      const host = process.env.BIGBROTR_API_HOST;
+      const config = host ? { ...loaded, server: { ...loaded.server, host } } : loaded;
+      return createApiService(config, {
+        apiKeys: keys,
+        ...(config.server.explorer ? { explorerDir: join(PACKAGE_ROOT, "web") } : {}),
+      });
+    },
   }),
 ];

@@ -38,6 +38,8 @@ export interface ServiceMetrics {
     buckets: number[],
     labels?: readonly string[],
   ): LabelledHistogram;
+  /** The whole registry in Prometheus text format (for a server that serves its own /metrics). */
+  exposition(): Promise<{ contentType: string; body: string }>;
 }
 export type Labels = Record<string, string>;
 export interface LabelledCounter {
@@ -134,6 +136,7 @@ export function createServiceMetrics(registry: Registry, service: string): Servi
       const h = histogramFor(registry, name, help, buckets, labels);
       return { observe: (l, v) => h.observe(withService(l), v) };
     },
+    exposition: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }
 

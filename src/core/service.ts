@@ -30,6 +30,20 @@ export interface Service {
   close?(): Promise<void>;
 }
 
+/**
+ * A service that runs until shutdown instead of in cycles (the HTTP API). `serve` resolves
+ * once `ctx.signal` has aborted and everything it started is closed; it rejects when the
+ * service cannot start (a port in use).
+ */
+export interface LongRunningService {
+  readonly name: string;
+  serve(ctx: ServiceContext): Promise<void>;
+}
+
+export function isLongRunning(s: Service | LongRunningService): s is LongRunningService {
+  return "serve" in s;
+}
+
 export interface CycleOutcome {
   ok: boolean;
   durationMs: number;

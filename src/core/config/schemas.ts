@@ -17,6 +17,8 @@ export const serviceBaseShape = {
   interval: intervalSchema.default(300),
   max_consecutive_failures: z.int().min(0).max(100).default(5),
   metrics: metricsSchema.prefault({}),
+  /** Per-statement timeout of this service's connections (seconds; default brotr.yaml's). */
+  statement_timeout: z.number().min(0).max(3600).optional(),
   /** Env variable with a database URL for this service (e.g. a least-privilege role). */
   database_url_env: z
     .string()

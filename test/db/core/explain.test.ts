@@ -2,11 +2,14 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
 import type { Db } from "../../../src/core/db/pool.js";
+import { findEvents } from "../../../src/core/db/read/event-filter.js";
 import { scanEvents } from "../../../src/core/db/read/event-scan.js";
+import { readRttHistory } from "../../../src/core/db/read/relay-history.js";
 import {
   latestRelayMetadata,
   relayMetadataHistory,
 } from "../../../src/core/db/read/relay-metadata.js";
+import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
 import { listRelays } from "../../../src/core/db/read/relays.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
@@ -137,6 +140,51 @@ const CALLS: { name: string; index: string; call: (db: Db) => Promise<unknown> }
     name: "API: latest checks of relays (latestRelayMetadata)",
     index: "relay_metadata_latest_idx",
     call: (db) => latestRelayMetadata(db, ["wss://r3.example", "wss://r4.example"]),
+  },
+  {
+    name: "API: the relay table with newest checks and uptime (readRelaySummaries)",
+    index: "relay_metadata_latest_idx",
+    call: (db) => readRelaySummaries(db, 1_700_000_000 + 999 * 3600),
+  },
+  {
+    name: "API: one relay's RTT series (readRttHistory)",
+    index: "relay_metadata_latest_idx",
+    call: (db) =>
+      readRttHistory(db, "wss://r3.example", {
+        since: 1_700_000_000 + 900 * 3600,
+        until: 1_700_000_000 + 950 * 3600,
+        limit: 500,
+      }),
+  },
+  {
+    name: "API: newest events (findEvents, no filter)",
+    index: "event_created_at_idx",
+    call: (db) => findEvents(db, {}, { limit: 50 }),
+  },
+  {
+    name: "API: events by id (findEvents ids)",
+    index: "event_pkey",
+    call: (db) => findEvents(db, { ids: [fakeEvent("x5").id] }, { limit: 50 }),
+  },
+  {
+    name: "API: events of an author, next page (findEvents authors + cursor)",
+    index: "event_pubkey_created_at_idx",
+    call: (db) =>
+      findEvents(
+        db,
+        { authors: [fakeEvent(AUTHOR).pubkey] },
+        { before: { createdAt: 1_700_090_000, id: "ff".repeat(32) }, limit: 50 },
+      ),
+  },
+  {
+    name: "API: events of a kind (findEvents kinds)",
+    index: "event_kind_created_at_idx",
+    call: (db) => findEvents(db, { kinds: [1984] }, { limit: 50 }),
+  },
+  {
+    name: "API: events with a tag (findEvents #t)",
+    index: "event_tagvalues_idx",
+    call: (db) => findEvents(db, { tags: [{ name: "t", values: ["rare"] }] }, { limit: 50 }),
   },
   {
     name: "API: history of one relay in a time range (relayMetadataHistory)",

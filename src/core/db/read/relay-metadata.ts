@@ -45,7 +45,6 @@ const LATEST = `
 /**
  * The newest snapshot of each check type (default all) of each relay in `urls`; a relay or
  * type never checked has no row. Ordered by URL, then type.
- * @planned HTTP API: a relay's current checks
  */
 export async function latestRelayMetadata(
   db: Db,

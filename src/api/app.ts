@@ -1,0 +1,64 @@
+/**
+ * The API and explorer as one Hono app (no socket: server.ts listens). Routes under /v1 are
+ * rate limited per client, allow cross-origin GETs and carry ETag and Cache-Control; every
+ * failure leaves through errorResponse with the one error body.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
+import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
+import { clientLimit, requestMetrics } from "./middleware.js";
+import { RelaySnapshots } from "./relay-snapshots.js";
+import { registerDocs } from "./routes/docs.js";
+import { registerEvents } from "./routes/events.js";
+import { registerExplorer } from "./routes/explorer.js";
+import { registerHealth } from "./routes/health.js";
+import { registerRelays } from "./routes/relays.js";
+import { registerStats } from "./routes/stats.js";
+
+export function createApiApp(deps: ApiDeps): ApiApp {
+  const app: ApiApp = new OpenAPIHono<{ Variables: ApiVariables }>({
+    defaultHook: (result) => {
+      if (!result.success) throw badRequest(result.target, result.error.issues);
+    },
+  });
+  const rejected = deps.metrics.counter("brotr_api_errors_total", "API error responses", ["code"]);
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    rejected.inc({ code: apiError.code });
+    if (apiError.status >= 500) deps.log.error({ err: error, path: c.req.path }, "request_failed");
+    return errorResponse(c, apiError);
+  });
+  app.notFound((c) => {
+    rejected.inc({ code: "not_found" });
+    return errorResponse(
+      c,
+      new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`),
+    );
+  });
+  app.use("*", requestMetrics(deps));
+  app.use(
+    "/v1/*",
+    cors({
+      origin: deps.config.cors.origins.includes("*") ? "*" : [...deps.config.cors.origins],
+      allowMethods: ["GET", "HEAD", "OPTIONS"],
+      allowHeaders: ["X-API-Key", "Authorization", "If-None-Match"],
+      exposeHeaders: ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"],
+      maxAge: 86_400,
+    }),
+  );
+  app.use("/v1/*", clientLimit(deps));
+  const snapshots = new RelaySnapshots(
+    deps.db,
+    deps.config.cache.relay_snapshot_seconds,
+    deps.now,
+    (e) => deps.log.warn({ err: e }, "relay_snapshot_failed"),
+  );
+  registerHealth(app, deps);
+  registerRelays(app, deps, snapshots);
+  registerEvents(app, deps);
+  registerStats(app, deps, snapshots);
+  registerDocs(app);
+  if (deps.explorerDir !== undefined) registerExplorer(app, deps.explorerDir);
+  return app;
+}

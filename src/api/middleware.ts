@@ -1,0 +1,91 @@
+/** The API's middleware: request metrics, client identity and rate limit, cache headers. */
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { createKeyCheck, requestKey } from "./api-keys.js";
+import type { ApiDeps, ApiVariables } from "./context.js";
+import { ApiError } from "./errors.js";
+import { RateLimiter } from "./rate-limit.js";
+
+type Mw = MiddlewareHandler<{ Variables: ApiVariables }>;
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The matched route pattern (bounded), or "unmatched" for a 404 of no route. */
+function routeLabel(c: Context): string {
+  const last = matchedRoutes(c).at(-1);
+  return last === undefined || last.method === "ALL" ? "unmatched" : last.path;
+}
+
+/** Counts requests by route, method and status; times them by route. */
+export function requestMetrics(deps: ApiDeps): Mw {
+  const requests = deps.metrics.counter("brotr_api_requests_total", "API requests", [
+    "route",
+    "method",
+    "status",
+  ]);
+  const latency = deps.metrics.histogram(
+    "brotr_api_request_duration_seconds",
+    "API request latency",
+    LATENCY_BUCKETS,
+    ["route"],
+  );
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routeLabel(c);
+    const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+    requests.inc({ route, method, status: String(c.res.status) });
+    latency.observe({ route }, (performance.now() - started) / 1000);
+  };
+}
+
+/** The peer address of the connection (no socket in in-process requests: "local"). */
+function peerAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? "local";
+}
+
+/**
+ * Names the client (`key:…` for a valid API key, else `ip:<address>`) and takes a token from
+ * its bucket: 401 for an unknown key, 429 with Retry-After for an empty bucket.
+ */
+export function clientLimit(deps: ApiDeps): Mw {
+  const config = deps.config.rate_limit;
+  const check = createKeyCheck(deps.apiKeys);
+  const limiter = new RateLimiter(config.max_clients);
+  const limited = deps.metrics.counter("brotr_api_rate_limited_total", "Requests refused (429)", [
+    "client",
+  ]);
+  return async (c, next) => {
+    const key = requestKey(c.req.raw.headers);
+    const keyed = key === undefined ? undefined : check(key);
+    if (key !== undefined && keyed === undefined) {
+      throw new ApiError(401, "unauthorized", "unknown API key");
+    }
+    const client = keyed ?? `ip:${peerAddress(c)}`;
+    c.set("client", client);
+    if (config.enabled) {
+      const bucket = keyed ? config.keyed : config.anonymous;
+      const admission = limiter.take(client, bucket);
+      if (!admission.ok) {
+        limited.inc({ client: keyed ? "keyed" : "anonymous" });
+        throw new ApiError(429, "rate_limited", "too many requests; retry later", {
+          headers: { "Retry-After": String(admission.retryAfterS) },
+        });
+      }
+      c.header("RateLimit-Limit", String(bucket.burst));
+      c.header("RateLimit-Remaining", String(admission.remaining));
+    }
+    await next();
+  };
+}
+
+/** Cache-Control for a successful GET (errors set no-store themselves). */
+export function cacheFor(seconds: number): Mw {
+  return async (c, next) => {
+    await next();
+    if (c.res.status < 400 && !c.res.headers.has("Cache-Control")) {
+      c.header("Cache-Control", seconds > 0 ? `public, max-age=${seconds}` : "no-cache");
+    }
+  };
+}

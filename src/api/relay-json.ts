@@ -1,0 +1,71 @@
+/** The relay objects the API answers with (snake_case JSON) and their OpenAPI schemas. */
+import { z } from "@hono/zod-openapi";
+import type { RelaySummary } from "../core/db/read/relay-summary.js";
+import { NETWORKS } from "../models/network.js";
+import type { RelayStatus } from "./relay-query.js";
+
+const nullableNumber = z.number().nullable();
+
+export const uptimeSchema = z
+  .object({ "24h": nullableNumber, "7d": nullableNumber, "30d": nullableNumber })
+  .openapi("Uptime", {
+    description:
+      "Fraction (0–1) of the monitor's checks in each window that found the relay up; null when none ran",
+  });
+
+export const relaySchema = z
+  .object({
+    url: z.string(),
+    network: z.enum(NETWORKS),
+    status: z.enum(["up", "down", "unknown"]).openapi({
+      description: "By the newest RTT check; unknown when there is none recent enough",
+    }),
+    checked_at: z.int().nullable(),
+    rtt: z.object({ open: nullableNumber, read: nullableNumber, write: nullableNumber }),
+    uptime: uptimeSchema,
+    name: z.string().nullable(),
+    software: z.string().nullable(),
+    version: z.string().nullable(),
+    supported_nips: z.array(z.int()),
+    auth_required: z.boolean().nullable(),
+    payment_required: z.boolean().nullable(),
+    restricted_writes: z.boolean().nullable(),
+    writable: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "The newest check could write an event" }),
+    country: z
+      .string()
+      .nullable()
+      .openapi({ description: "ISO 3166-1 alpha-2 (IP geolocation by DB-IP)" }),
+    asn: z.int().nullable(),
+    asn_org: z.string().nullable(),
+    events_archived: z.int().openapi({ description: "As of the last statistics refresh" }),
+    discovered_at: z.int(),
+  })
+  .openapi("Relay");
+export type RelayJson = z.infer<typeof relaySchema>;
+
+export function relayJson(r: RelaySummary, status: RelayStatus): RelayJson {
+  return {
+    url: r.url,
+    network: r.network,
+    status,
+    checked_at: r.checkedAt,
+    rtt: { open: r.rttOpen, read: r.rttRead, write: r.rttWrite },
+    uptime: r.uptime,
+    name: r.name,
+    software: r.software,
+    version: r.version,
+    supported_nips: r.nips,
+    auth_required: r.authRequired,
+    payment_required: r.paymentRequired,
+    restricted_writes: r.restrictedWrites,
+    writable: r.writable,
+    country: r.country,
+    asn: r.asn,
+    asn_org: r.asnOrg,
+    events_archived: r.events,
+    discovered_at: r.discoveredAt,
+  };
+}

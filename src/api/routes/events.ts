@@ -1,0 +1,185 @@
+/** /v1/events (a NIP-01 filter over the archive, newest first) and /v1/events/{id}. */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  type EventFilter,
+  type FoundEvent,
+  findEvents,
+  MAX_TAG_FILTERS,
+} from "../../core/db/read/event-filter.js";
+import type { ApiApp, ApiDeps } from "../context.js";
+import { decodeCursor, encodeCursor } from "../cursor.js";
+import { ApiError } from "../errors.js";
+import { jsonWithEtag } from "../json-response.js";
+import { cacheFor } from "../middleware.js";
+import { cursorParam, errorResponses, intParam, listParam } from "../schemas.js";
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
+const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
+const COMMON_TAGS: Record<string, string> = {
+  e: "events referred to",
+  p: "pubkeys referred to",
+  t: "hashtags",
+  d: "identifiers of addressable events",
+  a: "addresses (kind:pubkey:d)",
+  r: "references (URLs)",
+};
+
+export const eventSchema = z
+  .object({
+    id: z.string(),
+    pubkey: z.string(),
+    created_at: z.int(),
+    kind: z.int(),
+    tags: z
+      .array(z.array(z.string()))
+      .optional()
+      .openapi({ description: "Absent in a lilbrotr archive" }),
+    content: z.string().optional(),
+    sig: z.string().optional(),
+    relays: z.array(z.string()).openapi({ description: "Relays the archive saw it on" }),
+  })
+  .openapi("Event");
+type EventJson = z.infer<typeof eventSchema>;
+
+function eventJson(e: FoundEvent): EventJson {
+  const out: EventJson = {
+    id: e.id,
+    pubkey: e.pubkey,
+    created_at: e.created_at,
+    kind: e.kind,
+    relays: e.relays,
+  };
+  if (e.tags !== null) out.tags = e.tags;
+  if (e.content !== null) out.content = e.content;
+  if (e.sig !== null) out.sig = e.sig;
+  return out;
+}
+
+function filterQuery(deps: ApiDeps) {
+  const { max_filter_values: n, default_page_size: def, max_page_size: max } = deps.config.limits;
+  const tags = Object.fromEntries(
+    LETTERS.map((l) => [
+      `#${l}`,
+      listParam(
+        z.string().min(1).max(1024),
+        n,
+        `Tag ${l}${COMMON_TAGS[l] ? `: ${COMMON_TAGS[l]}` : ""}`,
+      ),
+    ]),
+  );
+  return z
+    .strictObject({
+      ids: listParam(hex64, n, "Event ids"),
+      authors: listParam(hex64, n, "Author pubkeys (hex)"),
+      kinds: listParam(intParam(0, 65_535), n, "Kinds"),
+      since: intParam(0, 2 ** 40)
+        .optional()
+        .openapi({ description: "created_at at least (unix s)" }),
+      until: intParam(0, 2 ** 40)
+        .optional()
+        .openapi({ description: "created_at at most (unix s)" }),
+      limit: intParam(1, max)
+        .default(def)
+        .openapi({ description: `Page size (default ${def}, at most ${max})` }),
+      cursor: cursorParam,
+      ...tags,
+    })
+    .refine(
+      (q) =>
+        LETTERS.filter((l) => (q as Record<string, unknown>)[`#${l}`] !== undefined).length <=
+        deps.config.limits.max_tag_filters,
+      {
+        message: `at most ${deps.config.limits.max_tag_filters} different #tag filters`,
+        path: ["#"],
+      },
+    );
+}
+
+function listRoute(deps: ApiDeps) {
+  return createRoute({
+    method: "get",
+    path: "/v1/events",
+    tags: ["events"],
+    summary:
+      "Archived events matching a NIP-01 filter, newest first, with the relays each was seen on",
+    description:
+      "Lists are comma-separated or repeated. Tag filters are `#x` parameters (percent-encoded as %23x), each matching any of its values; several combine with AND.",
+    request: { query: filterQuery(deps) },
+    responses: {
+      200: {
+        description: "A page of events",
+        content: {
+          "application/json": {
+            schema: z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
+          },
+        },
+      },
+      ...errorResponses(400, 401, 429, 503, 504),
+    },
+  });
+}
+
+const oneRoute = createRoute({
+  method: "get",
+  path: "/v1/events/{id}",
+  tags: ["events"],
+  summary: "One archived event and the relays it was seen on",
+  request: { params: z.object({ id: hex64.openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: {
+    200: { description: "The event", content: { "application/json": { schema: eventSchema } } },
+    ...errorResponses(400, 401, 404, 429, 503, 504),
+  },
+});
+
+const isNewest = (p: unknown[]): p is [number, string] =>
+  p.length === 2 &&
+  Number.isSafeInteger(p[0]) &&
+  typeof p[1] === "string" &&
+  /^[0-9a-f]{64}$/.test(p[1]);
+
+export function registerEvents(app: ApiApp, deps: ApiDeps): void {
+  app.use("/v1/events", cacheFor(deps.config.cache.max_age));
+  // An event never changes: its answer may be kept for a day.
+  app.use("/v1/events/*", cacheFor(86_400));
+
+  app.openapi(listRoute(deps), async (c) => {
+    const q = c.req.valid("query") as Record<string, unknown> & {
+      ids?: string[];
+      authors?: string[];
+      kinds?: number[];
+      since?: number;
+      until?: number;
+      limit: number;
+      cursor?: string;
+    };
+    const tags = LETTERS.flatMap((l) => {
+      const values = q[`#${l}`] as string[] | undefined;
+      return values ? [{ name: l, values }] : [];
+    }).slice(0, MAX_TAG_FILTERS);
+    const filter: EventFilter = {
+      ...(q.ids ? { ids: q.ids } : {}),
+      ...(q.authors ? { authors: q.authors } : {}),
+      ...(q.kinds ? { kinds: q.kinds } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
+      ...(q.since !== undefined ? { since: q.since } : {}),
+      ...(q.until !== undefined ? { until: q.until } : {}),
+    };
+    const before = q.cursor ? decodeCursor(q.cursor, "events", isNewest) : undefined;
+    const page = await findEvents(deps.db, filter, {
+      ...(before ? { before: { createdAt: before[0], id: before[1] } } : {}),
+      limit: q.limit,
+    });
+    return jsonWithEtag(c, {
+      events: page.events.map(eventJson),
+      next: page.next ? encodeCursor("events", [page.next.createdAt, page.next.id]) : null,
+    });
+  });
+
+  app.openapi(oneRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const page = await findEvents(deps.db, { ids: [id] }, { limit: 1 });
+    const event = page.events[0];
+    if (event === undefined) throw new ApiError(404, "not_found", `no archived event ${id}`);
+    return jsonWithEtag(c, eventJson(event));
+  });
+}

@@ -1,0 +1,73 @@
+/** Shared OpenAPI schemas: the error body and the query parameter helpers. */
+import { z } from "@hono/zod-openapi";
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      status: z.int(),
+      code: z.enum([
+        "bad_request",
+        "unauthorized",
+        "not_found",
+        "rate_limited",
+        "timeout",
+        "unavailable",
+        "internal",
+      ]),
+      message: z.string(),
+      issues: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .openapi({ description: "Each problem with the request, with where it is (query.limit)" }),
+    }),
+  })
+  .openapi("Error");
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Bad input; `issues` names each problem's path",
+  401: "Unknown API key",
+  404: "Not found",
+  429: "Rate limited; retry after Retry-After seconds",
+  503: "The database is unavailable",
+  504: "The query took longer than the statement timeout",
+};
+
+/** The error responses of a route, each with the error body. */
+export function errorResponses(...statuses: number[]) {
+  const out: Record<
+    number,
+    { description: string; content: { "application/json": { schema: typeof errorSchema } } }
+  > = {};
+  for (const s of statuses) {
+    out[s] = {
+      description: DESCRIPTIONS[s] ?? "Error",
+      content: { "application/json": { schema: errorSchema } },
+    };
+  }
+  return out;
+}
+
+/** A list parameter: comma-separated and/or repeated (`kinds=1,7` or `kinds=1&kinds=7`). */
+export function listParam<T extends z.ZodType>(item: T, max: number, description: string) {
+  return z
+    .preprocess(
+      (v) =>
+        typeof v === "string"
+          ? v.split(",")
+          : Array.isArray(v)
+            ? v.flatMap((x) => String(x).split(","))
+            : v,
+      z.array(item).min(1).max(max),
+    )
+    .optional()
+    .openapi({ type: "string", description: `${description} (comma-separated, at most ${max})` });
+}
+
+/** A non-negative integer query parameter. */
+export const intParam = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const cursorParam = z
+  .string()
+  .max(512)
+  .optional()
+  .openapi({ description: "Opaque cursor from the previous page's `next`" });
