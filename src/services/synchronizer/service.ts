@@ -12,6 +12,7 @@ import type { VerifyBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import type { ServiceDeps } from "../shared/deps.js";
+import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { SynchronizerConfig } from "./config.js";
 import { SYNCHRONIZER } from "./cursor.js";
 import { synchronizerMetrics } from "./metrics.js";
@@ -47,8 +48,12 @@ export interface SynchronizerOptions {
   onProgress?: (p: SyncProgress) => void;
 }
 
-/** How much longer than one relay sync may take a relay's lease lasts (seconds). */
-const LEASE_MARGIN_SECONDS = 300;
+/**
+ * Seconds a relay's lease lasts without renewal. A heartbeat renews it every third of that
+ * while this process holds it, so a killed synchronizer's relays are free again within this,
+ * however long their syncs would have taken.
+ */
+const LEASE_TTL_SECONDS = 90;
 
 /**
  * Signatures are checked once per id: ids already archived, or verified earlier in this
@@ -160,9 +165,6 @@ export function createSynchronizer(
 ): Service {
   const p = config.processing;
   const holder = options.holder ?? deps.instanceId ?? randomBytes(8).toString("hex");
-  // A relay is leased for longer than one relay sync may take, so a live process never loses
-  // it mid-sync, and a crashed process's relays are free again soon after.
-  const leaseTtl = p.timeouts.relay + LEASE_MARGIN_SECONDS;
   let verifier: Verifier | undefined;
   const limits = new Map(NETWORKS.map((n) => [n, pLimit(deps.brotr.networks[n].max_tasks)]));
 
@@ -231,13 +233,20 @@ export function createSynchronizer(
     const verify = verifyBatch(ctx, verifier);
     const gapsByNetwork = new Map<Network, number>();
     const held: string[] = [];
+    const heartbeat = startHeartbeat(ctx.db, {
+      service: SYNCHRONIZER,
+      holder,
+      ttl: LEASE_TTL_SECONDS,
+      now: ctx.now,
+      onLost: (lost) => ctx.log.warn({ relays: lost.length }, "synchronizer_leases_lost"),
+    });
     const one = async (relay: SyncCandidate) => {
       if (ctx.signal.aborted) return;
       const taken = await acquireLeases(ctx.db, {
         service: SYNCHRONIZER,
         holder,
         items: [relay.url],
-        ttl: leaseTtl,
+        ttl: LEASE_TTL_SECONDS,
         now: ctx.now(),
       });
       if (!taken.has(relay.url)) {
@@ -246,6 +255,7 @@ export function createSynchronizer(
         return;
       }
       held.push(relay.url);
+      heartbeat.add([relay.url]);
       try {
         const r = await syncRelay(
           {
@@ -297,6 +307,7 @@ export function createSynchronizer(
       await writer.flush();
       progress();
     } finally {
+      heartbeat.stop();
       // Released only once the cursors are written: whoever takes a relay next starts there.
       if (held.length > 0) await releaseLeases(ctx.db, SYNCHRONIZER, holder, held).catch(() => 0);
     }

@@ -140,7 +140,14 @@ describe("synchronizer crash safety (process level)", () => {
       stored: 0,
     });
     expect(await count("SELECT count(*)::int AS n FROM event")).toBe(afterKill);
-    // The leases' TTL (timeouts.relay + 300 s) passing, without waiting for it.
+    // The killed process's leases run out within their short TTL (90 s, renewed only while
+    // it lived), not after a whole relay sync's budget (timeouts.relay is 3600 s here).
+    const ttlLeft = await count(
+      `SELECT max(expires_at - extract(epoch FROM now())::bigint)::int AS n FROM lease
+       WHERE service = 'synchronizer'`,
+    );
+    expect(ttlLeft).toBeLessThanOrEqual(90);
+    // That TTL passing, without waiting for it.
     const expired = await db.pool.query(
       "UPDATE lease SET expires_at = extract(epoch FROM now())::bigint - 1 WHERE service = 'synchronizer'",
     );
