@@ -8,8 +8,11 @@
  */
 import { releaseLeases } from "../../core/db/leases.js";
 import type { DueRelay } from "../../core/db/read/monitor-relays.js";
-import type { RecordResult } from "../../core/db/relay-metadata.js";
-import { type RelayCheck, recordRelayMetadata } from "../../core/db/relay-metadata.js";
+import {
+  type RecordResult,
+  type RelayCheck,
+  recordRelayMetadata,
+} from "../../core/db/relay-metadata.js";
 import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";

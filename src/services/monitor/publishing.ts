@@ -24,6 +24,8 @@ import { monitorMetrics } from "./metrics.js";
 const DISCOVERY_CONCURRENCY = 4;
 
 export interface PublishingDeps {
+  /** service_name of the periodic events' checkpoints. */
+  service: string;
   config: MonitorConfig;
   networks: NetworksConfig;
   allowPrivate: boolean;
@@ -154,17 +156,19 @@ export class MonitorPublishing {
       relay_list: "10002",
       announcement: "10166",
     };
-    const marks = await getServiceState(this.#ctx.db, "monitor", "checkpoint");
+    const service = this.#d.service;
     for (const [which, s] of settings) {
       if (!s.enabled) continue;
-      const last = Number(marks.find((r) => r.stateKey === which)?.stateValue.timestamp ?? -1);
+      // Its own checkpoint only: the service's rows also hold one per relay.
+      const [mark] = await getServiceState(this.#ctx.db, service, "checkpoint", which);
+      const last = Number(mark?.stateValue.timestamp ?? -1);
       const now = this.#ctx.now();
       if (last > now - s.interval) continue;
       if (!(await this.#send(this.#template(which, now, enabled), kinds[which]))) continue;
       this.report.periodic++;
       await upsertServiceState(this.#ctx.db, [
         {
-          serviceName: "monitor",
+          serviceName: service,
           stateType: "checkpoint",
           stateKey: which,
           stateValue: { timestamp: now },

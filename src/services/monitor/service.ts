@@ -117,6 +117,7 @@ function startPublishing(rt: Runtime, ctx: ServiceContext): MonitorPublishing | 
     return undefined;
   }
   return new MonitorPublishing(ctx, {
+    service: MONITOR,
     config: rt.config,
     networks: rt.deps.brotr.networks,
     allowPrivate: rt.deps.brotr.allow_private,

@@ -12,6 +12,7 @@ import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { logLines } from "../../support/service-process.js";
 import { archivedOn, collectOutput, startSynchronizer } from "./helpers.js";
 
 const BATCH = 200;
@@ -126,14 +127,9 @@ describe("synchronizer crash safety (process level)", () => {
 
     // A restart right away finds the killed process's relays still leased (until their TTL
     // runs out): it syncs none of them and writes nothing.
-    const parse = (out: string) =>
-      out
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const blocked = await collectOutput(startSynchronizer(root, servicePath, db.url));
     expect(blocked.code, blocked.stderr).toBe(0);
-    expect(parse(blocked.stdout).find((l) => l.msg === "cycle_completed")).toMatchObject({
+    expect(logLines(blocked.stdout, "cycle_completed")[0]).toMatchObject({
       relays: 2,
       leased_elsewhere: 2,
       synced: 0,
@@ -161,8 +157,7 @@ describe("synchronizer crash safety (process level)", () => {
     const second = await collectOutput(startSynchronizer(root, servicePath, db.url));
     const endedAt = Math.floor(Date.now() / 1000);
     expect(second.code, second.stderr).toBe(0);
-    const logs = parse(second.stdout);
-    const synced = logs.filter((l) => l.msg === "relay_synced");
+    const synced = logLines(second.stdout, "relay_synced");
     expect(synced.map((l) => l.relay).sort()).toEqual(relays.map((r) => r.url).sort());
 
     for (const [i, r] of relays.entries()) {
