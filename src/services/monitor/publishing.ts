@@ -8,7 +8,7 @@
 import type { NetworksConfig } from "../../core/config/schemas.js";
 import { getServiceState, upsertServiceState } from "../../core/db/service-state/rows.js";
 import type { ServiceContext } from "../../core/service.js";
-import { isOverlay, NETWORKS, type Network } from "../../models/index.js";
+import { NETWORKS, type Network } from "../../models/index.js";
 import { buildProfile } from "../../nips/nip01/profile.js";
 import { createPublisher, type Publisher } from "../../nips/nip01/publish.js";
 import { buildRelayList } from "../../nips/nip65/relay-list.js";
@@ -16,6 +16,7 @@ import { buildMonitorAnnouncement, type MonitorCheck } from "../../nips/nip66/an
 import { buildRelayDiscovery } from "../../nips/nip66/discovery-event.js";
 import type { Resolver } from "../../utils/dns.js";
 import { type EventTemplate, signEvent } from "../../utils/keys.js";
+import { proxyOf } from "../shared/proxy.js";
 import type { MonitorConfig } from "./config.js";
 import type { RelayRun } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
@@ -69,8 +70,8 @@ export class MonitorPublishing {
     this.#targets = deps.config.publishing.relays;
     const proxyUrls: Partial<Record<Network, string>> = {};
     for (const n of NETWORKS) {
-      const proxy = deps.networks[n].proxy;
-      if (isOverlay(n) && proxy) proxyUrls[n] = proxy;
+      const { proxyUrl } = proxyOf(deps.networks, n);
+      if (proxyUrl) proxyUrls[n] = proxyUrl;
     }
     this.#publisher = createPublisher({
       timeoutMs: Math.round(deps.config.publishing.timeout * 1000),

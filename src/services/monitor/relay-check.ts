@@ -5,13 +5,14 @@
  * results with reasons; only the shutdown signal ends it early (results "skipped").
  */
 import type { NetworkConfig } from "../../core/config/schemas.js";
-import { isOverlay, type Network } from "../../models/index.js";
+import type { Network } from "../../models/index.js";
 import { type CheckResult, checkError, checkSkipped } from "../../nips/check-result.js";
 import { type RetryOptions, retryCheck } from "../../nips/check-retry.js";
 import { fetchNip11, type Nip11Document } from "../../nips/nip11/index.js";
 import { checkRelay, type Nip66CheckOptions } from "../../nips/nip66/checks.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
+import { proxyOf } from "../shared/proxy.js";
 import type { CheckRetry, MonitorProcessing } from "./config.js";
 import type { RelayResults } from "./documents.js";
 
@@ -39,12 +40,11 @@ export function retryOf(r: CheckRetry): RetryOptions {
 }
 
 function route(rt: CheckRuntime, network: Network, signal: AbortSignal) {
-  const net = rt.networks[network];
   return {
     network,
     allowPrivate: rt.allowPrivate,
     signal,
-    ...(isOverlay(network) && net.proxy ? { proxyUrl: net.proxy } : {}),
+    ...proxyOf(rt.networks, network),
     ...(rt.resolver ? { resolver: rt.resolver } : {}),
   };
 }

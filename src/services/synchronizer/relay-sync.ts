@@ -12,8 +12,8 @@ import type { ArchiveItem } from "../../core/db/archive.js";
 import { sightedSupports } from "../../core/db/read/sighted.js";
 import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { NostrEvent } from "../../models/event-types.js";
-import { isOverlay } from "../../models/index.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
+import { proxyOf } from "../shared/proxy.js";
 import type { SyncTimeouts } from "./config.js";
 import { cursorRow, parseCursor } from "./cursor.js";
 import {
@@ -51,7 +51,7 @@ async function connect(
     idleTimeoutMs: timeouts.idle * 1000,
     eoseTimeoutMs: timeouts.eose * 1000,
     signal,
-    ...(isOverlay(relay.network) && net.proxy ? { proxyUrl: net.proxy } : {}),
+    ...proxyOf(ctx.deps.brotr.networks, relay.network),
     ...(ctx.resolver ? { resolver: ctx.resolver } : {}),
     ...(ctx.deps.secretKey ? { auth: { secretKey: ctx.deps.secretKey } } : {}),
   });

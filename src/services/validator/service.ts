@@ -11,9 +11,10 @@ import {
   type Promotion,
 } from "../../core/db/service-state/candidates.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
-import { isOverlay, NETWORKS, type Network } from "../../models/index.js";
+import { NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import type { ServiceDeps } from "../shared/deps.js";
+import { proxyOf } from "../shared/proxy.js";
 import { nextAttemptAt } from "./backoff.js";
 import type { ProcessingConfig, ValidatorConfig } from "./config.js";
 import { validatorMetrics } from "./metrics.js";
@@ -64,7 +65,7 @@ function probeCandidate(rt: Runtime, candidate: Candidate, signal: AbortSignal) 
       allowPrivate: rt.deps.brotr.allow_private,
       allowInsecure: rt.processing.allow_insecure,
       signal,
-      ...(isOverlay(candidate.network) && net.proxy ? { proxyUrl: net.proxy } : {}),
+      ...proxyOf(rt.deps.brotr.networks, candidate.network),
       ...(rt.resolver ? { resolver: rt.resolver } : {}),
     });
   const limit = rt.limits.get(candidate.network);
