@@ -25,6 +25,7 @@ import { createSynchronizer } from "../src/services/synchronizer/service.js";
 import { metricValue } from "../test/support/service-context.js";
 import { archiveLoop } from "./support/archive-loop.js";
 import { argValue } from "./support/args.js";
+import { ownCpuSeconds, processCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
 import { withPeakRss } from "./support/peak-rss.js";
 import { type HostedRelay, startRelayHost } from "./support/relay-host-process.js";
@@ -72,7 +73,38 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
+/** CPU seconds spent during a run by this process (workers included), the relays, PostgreSQL. */
+interface CpuUse {
+  own: number;
+  relays: number;
+  pg: number;
+}
+
+/** Measures the CPU seconds each party spends while `work` runs. */
+async function cpuDuring<T>(
+  bench: BenchServer,
+  relayPid: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ value: T; cpu: CpuUse }> {
+  const relays = async () => (relayPid === undefined ? 0 : processCpuSeconds(relayPid));
+  const before = {
+    own: ownCpuSeconds(),
+    relays: await relays(),
+    pg: await serverCpuSeconds(bench.postmasterPid),
+  };
+  const value = await work();
+  const cpu = {
+    own: ownCpuSeconds() - before.own,
+    relays: (await relays()) - before.relays,
+    pg: (await serverCpuSeconds(bench.postmasterPid)) - before.pg,
+  };
+  return { value, cpu };
+}
+
+const cpuTotal = (c: CpuUse) => c.own + c.relays + c.pg;
+
 interface SyncRun {
+  cpu: CpuUse;
   seconds: number;
   report: CycleReport;
   signaturesSkipped: number;
@@ -84,6 +116,7 @@ interface SyncRun {
 /** One synchronizer cycle over `relays` (or only `relayUrl`) into a fresh database. */
 async function syncOnce(
   bench: BenchServer,
+  relayPid: number | undefined,
   relays: HostedRelay[],
   relayUrl?: string,
 ): Promise<SyncRun> {
@@ -110,11 +143,15 @@ async function syncOnce(
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   try {
     const t0 = performance.now();
-    const { value: outcome, peakMb } = await withPeakRss(() => runOnce(service, ctx));
+    const {
+      value: { value: outcome, peakMb },
+      cpu,
+    } = await cpuDuring(bench, relayPid, () => withPeakRss(() => runOnce(service, ctx)));
     const seconds = (performance.now() - t0) / 1000;
     if (!outcome.ok) throw outcome.error ?? new Error("cycle failed");
     const skipped = await metricValue(registry, "brotr_synchronizer_signatures_skipped_total");
     return {
+      cpu,
       seconds,
       report: outcome.report ?? {},
       signaturesSkipped: skipped ?? 0,
@@ -176,14 +213,16 @@ async function main(): Promise<void> {
     rows.length = 2;
 
     // RSS flatness first, before this process holds any dataset.
-    const rssAll = await syncOnce(bench, [hosted.all], hosted.all.url);
+    const rssAll = await syncOnce(bench, child.pid, [hosted.all], hosted.all.url);
     line(`synchronizer --relay (RSS, ${hosted.all.count} events)`, 1, rssAll);
-    const rssBig = hosted.big ? await syncOnce(bench, [hosted.big], hosted.big.url) : null;
+    const rssBig = hosted.big
+      ? await syncOnce(bench, child.pid, [hosted.big], hosted.big.url)
+      : null;
     if (rssBig && hosted.big)
       line(`synchronizer --relay (RSS, ${hosted.big.count} events)`, 1, rssBig);
 
     // One cycle over every share relay.
-    const full = await syncOnce(bench, hosted.shares);
+    const full = await syncOnce(bench, child.pid, hosted.shares);
     line("synchronizer, all share relays", hosted.shares.length, full);
     const uniquePerS = Number(full.report.stored ?? 0) / full.seconds;
     const sightingsPerS = Number(full.report.sightings ?? 0) / full.seconds;
@@ -199,12 +238,14 @@ async function main(): Promise<void> {
       }
     });
     const dbPool = await bench.freshDatabase("bigbrotr", PARTITIONS, DB_ARCHIVERS);
-    const db = await archiveLoop(dbPool, items, {
-      profile: "bigbrotr",
-      batch: DB_BATCH,
-      archivers: DB_ARCHIVERS,
-      asyncCommit: true,
-    });
+    const { value: db, cpu: dbCpu } = await cpuDuring(bench, undefined, () =>
+      archiveLoop(dbPool, items, {
+        profile: "bigbrotr",
+        batch: DB_BATCH,
+        archivers: DB_ARCHIVERS,
+        asyncCommit: true,
+      }),
+    );
     const dbPerS = db.events / db.seconds;
     const dbLine = `| bench:db loop (v2, ${DB_ARCHIVERS} × ${DB_BATCH}), same sightings | – | ${db.events} | ${db.sightings} | ${db.seconds.toFixed(1)} | ${Math.round(dbPerS)} | ${Math.round(db.sightings / db.seconds)} | – | – |`;
     rows.push(dbLine);
@@ -237,7 +278,7 @@ async function main(): Promise<void> {
       fetched.map((e) => e.id),
       truth,
     );
-    const ours = await syncOnce(bench, [peer], peer.url);
+    const ours = await syncOnce(bench, child.pid, [peer], peer.url);
     const oursPct = idsPct(await storedIdsOn(ours.pool, peer.url), truth);
     line(`synchronizer --relay (peer, ${peer.count} events)`, 1, ours);
     const fetchLine = `| nostr-fetch fetchAllEvents (peer, ${peer.count} events) | 1 | ${fetched.length} fetched | – | ${nostrFetchSeconds.toFixed(1)} | ${Math.round(fetched.length / nostrFetchSeconds)} | – | – | – |`;
@@ -253,6 +294,28 @@ async function main(): Promise<void> {
     console.log(
       `peer relay: ${truth.size} ids; synchronizer got ${oursPct.toFixed(2)} %, nostr-fetch ${nostrFetchPct.toFixed(2)} % (${fetched.length} events returned)`,
     );
+    // Both runs hold 2 cores busy most of the time, so the rate each can reach is bounded by
+    // the CPU it spends per event: the ratio of the totals is db_ratio's ceiling on this box.
+    const cpuCeiling = cpuTotal(dbCpu) / cpuTotal(full.cpu);
+    const cpuRow = (name: string, c: CpuUse, seconds: number, events: number) =>
+      `| ${name} | ${c.own.toFixed(1)} | ${c.relays.toFixed(1)} | ${c.pg.toFixed(1)} | ${cpuTotal(c).toFixed(1)} | ${((100 * cpuTotal(c)) / (seconds * cpus().length)).toFixed(0)} % | ${((1e6 * cpuTotal(c)) / events).toFixed(0)} |`;
+    console.log("");
+    console.log(
+      [
+        "| CPU seconds | this process (verifier threads included) | relay host | PostgreSQL | total | of all cores | µs per unique event |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        cpuRow(
+          "synchronizer, all share relays",
+          full.cpu,
+          full.seconds,
+          Number(full.report.stored ?? 1),
+        ),
+        cpuRow("bench:db loop, same sightings", dbCpu, db.seconds, db.events),
+      ].join("\n"),
+    );
+    console.log(
+      `CPU ceiling of db_ratio on ${cpus().length} cores (bench:db loop's CPU / the synchronizer's, all parties): ${cpuCeiling.toFixed(2)}`,
+    );
     const result = {
       unique_events_per_s: num(uniquePerS),
       sightings_per_s: num(sightingsPerS),
@@ -265,6 +328,11 @@ async function main(): Promise<void> {
       signatures_skipped: full.signaturesSkipped,
       peak_rss_mb_100k: num(rssAll.peakRssMb),
       peak_rss_mb_500k: rssBig ? num(rssBig.peakRssMb) : null,
+      sync_cpu_s: num(full.cpu.own, 1),
+      relay_host_cpu_s: num(full.cpu.relays, 1),
+      sync_pg_cpu_s: num(full.cpu.pg, 1),
+      db_loop_cpu_s: num(cpuTotal(dbCpu), 1),
+      cpu_ceiling_ratio: num(cpuCeiling, 2),
     };
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {

@@ -24,6 +24,11 @@ export async function serverCpuSeconds(postmasterPid: number): Promise<number> {
   return total;
 }
 
+/** CPU seconds (user + system) used so far by another process (0 once it is gone). */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  return (await statOf(String(pid)))?.cpu ?? 0;
+}
+
 /** CPU seconds used by this Node process. */
 export function ownCpuSeconds(): number {
   const usage = process.cpuUsage();

@@ -10,6 +10,7 @@ import {
   writeSightings,
 } from "./event-relays.js";
 import {
+  byTimeThenId,
   EVENT_COPY_THRESHOLD,
   type EventRow,
   prepareEvents,
@@ -18,6 +19,7 @@ import {
 } from "./events.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
+import { storedEventIds } from "./read/events.js";
 import { RelayIdCache } from "./relays.js";
 import { upsertServiceState } from "./service-state/rows.js";
 import { transaction } from "./transaction.js";
@@ -38,6 +40,12 @@ interface ArchiveBaseOptions {
   eventRelayCopyThreshold?: number;
   /** The writer's relay id cache (one per long-lived writer; a fresh one otherwise). */
   relayIds?: RelayIdCache;
+  /**
+   * Ids the caller believes archived already (a writer remembers what it committed): their
+   * events are not sent again, only probed by id under the sightings lock. A belief that is
+   * wrong (the event was deleted since) costs nothing but the probe: the event is written.
+   */
+  stored?: (id: string) => boolean;
 }
 
 /**
@@ -135,15 +143,21 @@ export async function archiveEvents(
   }
   const grouped = byEvent(items);
   const events = [...grouped.values()].map((list) => (list[0] as ArchiveItem).event);
-  const { rows, rejected } = prepareEvents(events);
+  const believed = options.stored;
+  const hinted = believed ? events.filter((e) => believed(e.id)) : [];
+  const { rows, rejected } = prepareEvents(
+    hinted.length > 0 ? events.filter((e) => !believed?.(e.id)) : events,
+  );
   const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   return transaction(db, async (client) => {
     if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
     await lockSightingsShared(client);
     const relays = await cache.resolve(client, relaysOf(items));
-    const links = sightings(rows, grouped, relays.ids);
-    const fresh = await writeEventsReturningNew(client, rows, options.profile, eventThreshold);
+    // Under the shared lock no event can be deleted until commit: what the probe finds stays.
+    const { toWrite, ordered, unstorable } = await withBelieved(client, rows, hinted);
+    const links = sightings(ordered, grouped, relays.ids);
+    const fresh = await writeEventsReturningNew(client, toWrite, options.profile, eventThreshold);
     // Sightings of events this transaction created cannot exist yet: straight COPY. The rest
     // (events already archived) go through the conflict-checking path.
     const known = links.filter((l) => !fresh.has(l.eventId));
@@ -152,6 +166,32 @@ export async function archiveEvents(
       (await writeNewSightings(client, created)) +
       (await writeSightings(client, known, options.eventRelayCopyThreshold));
     if (options.cursor) await upsertServiceState(client, options.cursor);
-    return { events: fresh.size, eventRelays, relays: relays.inserted, rejected };
+    const all = unstorable.length > 0 ? [...rejected, ...unstorable] : rejected;
+    return { events: fresh.size, eventRelays, relays: relays.inserted, rejected: all };
   });
+}
+
+/**
+ * The rows to write and the rows whose sightings to write, in (created_at, id) order, when
+ * some events are believed archived: those found by id are not written again; those not
+ * found (deleted since) are prepared and written like the others.
+ */
+async function withBelieved(
+  client: Db,
+  rows: EventRow[],
+  hinted: readonly NostrEvent[],
+): Promise<{ toWrite: EventRow[]; ordered: EventRow[]; unstorable: RejectedEvent[] }> {
+  if (hinted.length === 0) return { toWrite: rows, ordered: rows, unstorable: [] };
+  const present = await storedEventIds(
+    client,
+    hinted.map((e) => e.id),
+  );
+  const missing = prepareEvents(hinted.filter((e) => !present.has(e.id)));
+  const toWrite = missing.rows.length > 0 ? [...rows, ...missing.rows].sort(byTimeThenId) : rows;
+  const ordered = [...toWrite];
+  for (const event of hinted) {
+    if (present.has(event.id)) ordered.push({ event, tagvaluesLiteral: "" });
+  }
+  ordered.sort(byTimeThenId);
+  return { toWrite, ordered, unstorable: missing.rejected };
 }

@@ -118,8 +118,12 @@ export async function writeNewSightings(
 async function missingEvents(db: Db, ids: readonly string[]): Promise<string[]> {
   const rows = await any<{ id: string }>(
     db,
+    // One pruned index probe per id (see read/events.ts STORED_IDS_SQL), not an anti-join
+    // over every partition.
     `SELECT u.id FROM unnest($1::text[]) AS u(id)
-     WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.id = decode(u.id, 'hex'))`,
+     LEFT JOIN LATERAL (SELECT 1 AS found FROM event e WHERE e.id = decode(u.id, 'hex') LIMIT 1)
+       AS hit ON true
+     WHERE hit.found IS NULL`,
     [[...new Set(ids)]],
   );
   return rows.map((r) => r.id);

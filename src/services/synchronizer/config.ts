@@ -72,7 +72,7 @@ const processingSchema = z
     /** Re-scan this many seconds before the cursor each cycle, for events that arrive late. */
     lookback: z.int().min(0).max(2_592_000).default(3600),
     /** Sightings written per transaction… */
-    batch_size: z.int().min(100).max(50_000).default(2000),
+    batch_size: z.int().min(100).max(50_000).default(10_000),
     /** …or after this many milliseconds, whichever comes first. */
     flush_ms: z.int().min(50).max(60_000).default(1000),
     /** Sightings waiting for the writer before relay workers are held back. */

@@ -6,9 +6,7 @@ import { storedEventIds } from "../../core/db/read/events.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { toError } from "../../models/errors.js";
-import type { NostrEvent } from "../../models/event-types.js";
 import { NETWORKS, type Network } from "../../models/index.js";
-import type { VerifyBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import type { ServiceDeps } from "../shared/deps.js";
@@ -17,6 +15,7 @@ import type { SynchronizerConfig } from "./config.js";
 import { SYNCHRONIZER } from "./cursor.js";
 import { synchronizerMetrics } from "./metrics.js";
 import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
+import { batchVerifier } from "./verify-batch.js";
 import { SightingWriter } from "./writer.js";
 
 /** A cycle's progress so far (SynchronizerOptions.onProgress). */
@@ -54,49 +53,6 @@ export interface SynchronizerOptions {
  * however long their syncs would have taken.
  */
 const LEASE_TTL_SECONDS = 90;
-
-/**
- * Signatures are checked once per id: ids already archived, or verified earlier in this
- * process, skip the Schnorr check. The relay client has recomputed every id before it asks
- * (Subscription's screenEvent), so a known id is answered here without the verifier, and
- * the verifier is told not to hash the others again.
- */
-function verifyBatch(ctx: ServiceContext, verifier: Verifier): VerifyBatch {
-  // Copies of one event arrive from several relays at once: the second copy waits for the
-  // first one's check instead of repeating it (the verifier only knows an id once checked).
-  const inflight = new Map<string, Promise<boolean>>();
-  return async (events: NostrEvent[]) => {
-    const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
-    if (unknown.length > 0) verifier.markVerified(await storedEventIds(ctx.db, unknown));
-    const results: (boolean | Promise<boolean>)[] = new Array(events.length);
-    const mine: NostrEvent[] = [];
-    const slots: number[] = [];
-    let skipped = 0;
-    events.forEach((e, i) => {
-      const pending = inflight.get(e.id);
-      if (verifier.isKnownVerified(e.id)) results[i] = true;
-      else if (pending !== undefined) results[i] = pending;
-      else {
-        mine.push(e);
-        slots.push(i);
-        return;
-      }
-      skipped++;
-    });
-    if (skipped > 0) synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, skipped);
-    if (mine.length === 0) return Promise.all(results);
-    const checked = verifier
-      .verifyEvents(mine, ctx.signal, { idsChecked: true })
-      .then((r) => r.map((x) => x === "ok"));
-    mine.forEach((e, k) => {
-      const own = checked.then((r) => r[k] === true);
-      inflight.set(e.id, own);
-      void own.finally(() => inflight.delete(e.id)).catch(() => {});
-      results[slots[k] as number] = own;
-    });
-    return Promise.all(results);
-  };
-}
 
 interface NegTally {
   requests: number;
@@ -230,7 +186,13 @@ export function createSynchronizer(
         progress();
       },
     });
-    const verify = verifyBatch(ctx, verifier);
+    const verify = batchVerifier({
+      verifier,
+      lookupStored: (ids) => storedEventIds(ctx.db, ids),
+      onStored: (ids) => writer.markStored(ids),
+      onSkipped: (n) => m.signaturesSkipped.inc({}, n),
+      signal: ctx.signal,
+    });
     const gapsByNetwork = new Map<Network, number>();
     const held: string[] = [];
     const heartbeat = startHeartbeat(ctx.db, {

@@ -10,20 +10,29 @@ import type { Profile } from "../../core/db/migrate.js";
 import type { Db } from "../../core/db/pool.js";
 import { RelayIdCache } from "../../core/db/relays.js";
 import type { ServiceState } from "../../models/service-state.js";
+import { IdCache } from "../../utils/verify/id-cache.js";
 
 export interface WriterOptions {
   profile: Profile;
   batchSize: number;
   flushMs: number;
   maxQueue: number;
+  /**
+   * How many archived ids to remember (LRU): copies of those from other relays are written
+   * as sightings only, their events not sent again. Default 100,000 (about 12 MB).
+   */
+  storedIds?: number;
   /** Called (and awaited) after each written batch, before the next is written. */
   onBatch?: (result: ArchiveResult, sightings: number) => void | Promise<void>;
 }
+
+const DEFAULT_STORED_IDS = 100_000;
 
 export class SightingWriter {
   readonly #db: Db;
   readonly #options: WriterOptions;
   readonly #relayIds = new RelayIdCache();
+  readonly #stored: IdCache;
   #items: ArchiveItem[] = [];
   /** Each cursor with how many sightings had been queued when it was set (its mark). */
   #cursors = new Map<string, { row: ServiceState; mark: number }>();
@@ -38,6 +47,12 @@ export class SightingWriter {
   constructor(db: Db, options: WriterOptions) {
     this.#db = db;
     this.#options = options;
+    this.#stored = new IdCache(options.storedIds ?? DEFAULT_STORED_IDS);
+  }
+
+  /** Records ids found archived (e.g. by the verifier's lookup), so copies skip their events. */
+  markStored(ids: Iterable<string>): void {
+    for (const id of ids) this.#stored.add(id);
   }
 
   /** Sightings waiting or being written. */
@@ -70,6 +85,12 @@ export class SightingWriter {
     this.#flushSoon(0);
     await this.#writing;
     this.#check();
+  }
+
+  /** Every event of a committed batch is archived, but those that could not be stored. */
+  #remember(items: readonly ArchiveItem[], result: ArchiveResult): void {
+    const refused = result.rejected.length > 0 ? new Set(result.rejected.map((r) => r.id)) : null;
+    for (const item of items) if (!refused?.has(item.event.id)) this.#stored.add(item.event.id);
   }
 
   #check(): void {
@@ -112,8 +133,10 @@ export class SightingWriter {
         const result = await archiveEvents(this.#db, items, {
           profile: this.#options.profile,
           relayIds: this.#relayIds,
+          stored: (id) => this.#stored.has(id),
           ...(cursor.length > 0 ? { cursor, asyncCommit: true } : {}),
         });
+        this.#remember(items, result);
         await this.#options.onBatch?.(result, items.length);
       } catch (error) {
         this.#failure = error;

@@ -52,6 +52,24 @@ describe.each(PROFILES)("archiveEvents (%s)", (profile) => {
     expect(await count(db.pool, `event_relay WHERE event_id IN (${ids})`)).toBe(12);
   });
 
+  it("sends no event believed archived that is, and writes one believed archived that is not", async () => {
+    const [kept, gone, fresh] = fakeEvents("belief-", 3) as [NostrEvent, NostrEvent, NostrEvent];
+    await archiveEvents(db.pool, sightings([kept], ["wss://bel1.example"]), { profile });
+    // `kept` is archived, `gone` never was (as after a relay delete took it), `fresh` is new.
+    // A copy of `kept` that PostgreSQL would refuse shows that it was not sent again.
+    const unsendable = { ...kept, content: "\u0000" };
+    const believed = new Set([kept.id, gone.id]);
+    const result = await archiveEvents(
+      db.pool,
+      sightings([unsendable, gone, fresh], ["wss://bel2.example"]),
+      { profile, stored: (id) => believed.has(id) },
+    );
+    expect(result).toEqual({ events: 2, eventRelays: 3, relays: 1, rejected: [] });
+    const ids = [kept, gone, fresh].map((e) => `decode('${e.id}', 'hex')`).join(", ");
+    expect(await count(db.pool, `event WHERE id IN (${ids})`)).toBe(3);
+    expect(await count(db.pool, `event_relay WHERE event_id IN (${ids})`)).toBe(4);
+  });
+
   it("drops the sightings of rejected events and keeps the rest", async () => {
     const good = fakeEvent("arch-good");
     const bad = fakeEvent("arch-bad", { content: "\u0000" });

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArchiveItem } from "../../../../src/core/db/archive.js";
 import { DbError } from "../../../../src/core/db/errors.js";
 import { cursorRow, parseCursor } from "../../../../src/services/synchronizer/cursor.js";
-import { SightingWriter } from "../../../../src/services/synchronizer/writer.js";
+import {
+  SightingWriter,
+  type WriterOptions,
+} from "../../../../src/services/synchronizer/writer.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { fakeEvents } from "../../core/helpers.js";
 
@@ -25,14 +28,17 @@ describe("SightingWriter", () => {
   afterAll(async () => {
     await db.drop();
   });
-
-  it("writes everything queued when flushed, long before its timer", async () => {
-    const writer = new SightingWriter(db.pool, {
+  const writerWith = (options: Partial<WriterOptions> = {}) =>
+    new SightingWriter(db.pool, {
       profile: "bigbrotr",
       batchSize: 1000,
       flushMs: 60_000,
       maxQueue: 10_000,
+      ...options,
     });
+
+  it("writes everything queued when flushed, long before its timer", async () => {
+    const writer = writerWith();
     await writer.add(items("flush-", 10));
     await writer.flush();
     expect(await count(db, "event WHERE content LIKE 'note flush-%'")).toBe(10);
@@ -101,6 +107,41 @@ describe("SightingWriter", () => {
       { sightings: 15, cursor: true },
       { sightings: 20, cursor: true },
     ]);
+  });
+
+  it("sends the events of later batches' copies only when it does not know them archived", async () => {
+    const writer = writerWith();
+    const first = items("known-", 4);
+    await writer.add(first);
+    await writer.flush();
+    // Another relay's copies; a copy PostgreSQL would refuse shows its event was not sent.
+    const copies = first.map((i) => ({
+      ...i,
+      relayUrl: "wss://writer-two.example",
+      event: { ...i.event, content: "\u0000" },
+    }));
+    const results: number[] = [];
+    const second = writerWith({
+      onBatch: (r) => {
+        results.push(r.rejected.length, r.eventRelays);
+      },
+    });
+    // A fresh writer knows nothing: the refused copies are rejected and not linked...
+    await second.add(copies.slice(0, 2));
+    await second.flush();
+    // ...unless told they are archived (the verifier's lookup does), or it wrote them itself.
+    second.markStored(copies.slice(2).map((c) => c.event.id));
+    await second.add(copies.slice(2));
+    await second.flush();
+    await writer.add(copies.map((c) => ({ ...c, relayUrl: "wss://writer-three.example" })));
+    await writer.flush();
+    expect(results).toEqual([2, 0, 0, 2]);
+    expect(
+      await count(
+        db,
+        "event_relay er JOIN event e ON e.id = er.event_id WHERE e.content LIKE 'note known-%'",
+      ),
+    ).toBe(10);
   });
 
   it("holds a worker back while the queue is full", async () => {

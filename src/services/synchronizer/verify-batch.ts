@@ -1,0 +1,64 @@
+/**
+ * The synchronizer's signature check of a page: each id once. Ids already archived, or
+ * verified earlier in this process, skip the Schnorr check. The relay client has recomputed
+ * every id before it asks (Subscription's screenEvent), so a known id is answered here
+ * without the verifier, and the verifier is told not to hash the others again.
+ */
+import type { NostrEvent } from "../../models/event-types.js";
+import type { VerifyBatch } from "../../nips/nip01/index.js";
+import type { Verifier } from "../../utils/verify/pool.js";
+
+export interface BatchVerifierDeps {
+  verifier: Pick<Verifier, "isKnownVerified" | "markVerified" | "verifyEvents">;
+  /** Which of these ids are archived (one query). */
+  lookupStored: (ids: string[]) => Promise<Set<string>>;
+  /** Told the archived ids found, so the writer sends only their sightings. */
+  onStored?: (ids: Set<string>) => void;
+  /** Signature checks skipped in a call (known ids, or copies waiting for a check). */
+  onSkipped?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
+  const { verifier } = deps;
+  // Copies of one event arrive from several relays at once: the second copy waits for the
+  // first one's check instead of repeating it (the verifier only knows an id once checked).
+  const inflight = new Map<string, Promise<boolean>>();
+  return async (events: NostrEvent[]) => {
+    const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
+    if (unknown.length > 0) {
+      const stored = await deps.lookupStored(unknown);
+      verifier.markVerified(stored);
+      deps.onStored?.(stored);
+    }
+    const results: (boolean | Promise<boolean>)[] = new Array(events.length);
+    const mine: NostrEvent[] = [];
+    const slots: number[] = [];
+    let skipped = 0;
+    events.forEach((e, i) => {
+      const pending = inflight.get(e.id);
+      if (verifier.isKnownVerified(e.id)) results[i] = true;
+      else if (pending !== undefined) results[i] = pending;
+      else {
+        mine.push(e);
+        slots.push(i);
+        return;
+      }
+      skipped++;
+    });
+    if (skipped > 0) deps.onSkipped?.(skipped);
+    // Copies waiting for another page's check are promises: every result is awaited, also
+    // when this page sends nothing to the verifier itself.
+    if (mine.length === 0) return Promise.all(results);
+    const checked = verifier
+      .verifyEvents(mine, deps.signal, { idsChecked: true })
+      .then((r) => r.map((x) => x === "ok"));
+    mine.forEach((e, k) => {
+      const own = checked.then((r) => r[k] === true);
+      inflight.set(e.id, own);
+      void own.finally(() => inflight.delete(e.id)).catch(() => {});
+      results[slots[k] as number] = own;
+    });
+    return Promise.all(results);
+  };
+}

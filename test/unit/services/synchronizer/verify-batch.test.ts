@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import type { NostrEvent } from "../../../../src/models/event-types.js";
+import { batchVerifier } from "../../../../src/services/synchronizer/verify-batch.js";
+import type { VerifyResult } from "../../../../src/utils/verify/pool.js";
+import { fakeEvent } from "../../../db/core/helpers.js";
+
+/** A verifier whose answers the test releases; it remembers what it found good. */
+function heldVerifier(bad: Set<string>) {
+  const known = new Set<string>();
+  const release: (() => void)[] = [];
+  const calls: string[][] = [];
+  return {
+    calls,
+    release: () => {
+      for (const r of release.splice(0)) r();
+    },
+    isKnownVerified: (id: string) => known.has(id),
+    markVerified: (ids: Iterable<string>) => {
+      for (const id of ids) known.add(id);
+    },
+    verifyEvents: (events: readonly NostrEvent[]) => {
+      calls.push(events.map((e) => e.id));
+      return new Promise<VerifyResult[]>((resolve) => {
+        release.push(() => {
+          const out = events.map((e): VerifyResult => (bad.has(e.id) ? "bad-sig" : "ok"));
+          events.forEach((e, i) => {
+            if (out[i] === "ok") known.add(e.id);
+          });
+          resolve(out);
+        });
+      });
+    },
+  };
+}
+
+describe("batchVerifier", () => {
+  const good = fakeEvent("vb-good");
+  const forged = fakeEvent("vb-forged");
+
+  it("gives a copy arriving while its id is being checked the same answer, awaited", async () => {
+    const verifier = heldVerifier(new Set([forged.id]));
+    let skipped = 0;
+    const verify = batchVerifier({
+      verifier,
+      lookupStored: async () => new Set(),
+      onSkipped: (n) => {
+        skipped += n;
+      },
+    });
+    const first = verify([good, forged]);
+    // Let the first page reach the verifier before the second copy of both arrives.
+    await new Promise((r) => setImmediate(r));
+    // The second page has only copies in flight: nothing of its own to send.
+    const second = verify([forged, good]);
+    await new Promise((r) => setImmediate(r));
+    verifier.release();
+    expect(await first).toEqual([true, false]);
+    expect(await second).toEqual([false, true]);
+    expect(verifier.calls).toEqual([[good.id, forged.id]]);
+    expect(skipped).toBe(2);
+  });
+
+  it("skips the check of archived ids and tells the writer about them", async () => {
+    const verifier = heldVerifier(new Set());
+    const told: string[] = [];
+    const verify = batchVerifier({
+      verifier,
+      lookupStored: async (ids) => new Set(ids.filter((id) => id === good.id)),
+      onStored: (ids) => told.push(...ids),
+    });
+    const result = verify([good, forged]);
+    await new Promise((r) => setImmediate(r));
+    verifier.release();
+    expect(await result).toEqual([true, true]);
+    expect(verifier.calls).toEqual([[forged.id]]);
+    expect(told).toEqual([good.id]);
+    // Known now: a later page asks neither the database nor the verifier.
+    let lookups = 0;
+    const again = batchVerifier({
+      verifier,
+      lookupStored: async () => {
+        lookups++;
+        return new Set();
+      },
+    });
+    expect(await again([good, forged])).toEqual([true, true]);
+    expect(lookups).toBe(0);
+    expect(verifier.calls).toHaveLength(1);
+  });
+});
