@@ -3,8 +3,9 @@
  * synchronizer cycle over `relays` fake relays (each of `events` signed events on about
  * `copies` of them) into a fresh bigbrotr database on a private embedded PostgreSQL, against
  * bench:db's write loop on the same sightings; one relay fetched by nostr-fetch and by the
- * synchronizer alone; peak RSS syncing a relay of `events` and one of `big` events. The
- * relays run in a child process (support/relay-host.ts): RSS here is the synchronizer's.
+ * synchronizer alone; peak RSS of `bigbrotr synchronizer --once --relay` run as its own
+ * process on a relay of `events` and on one of `big` events. The relays run in a child
+ * process too (support/relay-host.ts).
  */
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -30,6 +31,7 @@ import { loadSignedEvents, relaysOf } from "./support/event-cache.js";
 import { withPeakRss } from "./support/peak-rss.js";
 import { type HostedRelay, startRelayHost } from "./support/relay-host-process.js";
 import { type BenchServer, startBenchServer } from "./support/server.js";
+import { runServiceProcess } from "./support/service-rss.js";
 
 /** nostr-fetch 0.17's .d.ts use extensionless relative imports, which NodeNext does not
  * resolve (NostrFetcher is then missing from its types): the little used here, typed here. */
@@ -190,13 +192,15 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(`# bench:sync ${new Date().toISOString()}`);
   const t0 = performance.now();
-  const { hosted, child } = await startRelayHost({ ...options, maxLimit: MAX_LIMIT });
+  // The big relay has a host of its own, stopped once its RSS run is done: a 500,000-event
+  // heap in the share relays' host made its every GC slower and every later run with it.
+  const { hosted, child } = await startRelayHost({ ...options, big: 0, maxLimit: MAX_LIMIT });
   const bench = await startBenchServer();
   try {
     console.log(`nproc ${cpus().length}, node ${process.version}, PostgreSQL ${bench.version}`);
     const sightingsTotal = hosted.shares.reduce((s, r) => s + r.count, 0);
     console.log(
-      `relays: ${hosted.shares.length} share relays (max_limit ${MAX_LIMIT}) holding ${options.events} signed events, ${sightingsTotal} sightings (${(sightingsTotal / options.events).toFixed(2)} a event); one relay of ${hosted.all.count}${hosted.big ? ` and one of ${hosted.big.count}` : ""} events (relay host ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      `relays: ${hosted.shares.length} share relays (max_limit ${MAX_LIMIT}) holding ${options.events} signed events, ${sightingsTotal} sightings (${(sightingsTotal / options.events).toFixed(2)} a event); one relay of ${hosted.all.count}${options.big > 0 ? ` and one of ${options.big} (own host, started after)` : ""} events (relay host ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
     const rows: string[] = [
       "| run | relays | events | sightings | seconds | events/s | sightings/s | signatures skipped | RSS MB start → peak |",
@@ -212,14 +216,42 @@ async function main(): Promise<void> {
     console.log(rows.join("\n"));
     rows.length = 2;
 
-    // RSS flatness first, before this process holds any dataset.
-    const rssAll = await syncOnce(bench, child.pid, [hosted.all], hosted.all.url);
-    line(`synchronizer --relay (RSS, ${hosted.all.count} events)`, 1, rssAll);
-    const rssBig = hosted.big
-      ? await syncOnce(bench, child.pid, [hosted.big], hosted.big.url)
-      : null;
-    if (rssBig && hosted.big)
-      line(`synchronizer --relay (RSS, ${hosted.big.count} events)`, 1, rssBig);
+    // RSS flatness: `bigbrotr synchronizer --once --relay` as its own process on each relay,
+    // its peak RSS the kernel's high-water mark (nothing of this process counts).
+    const rssRun = async (relay: HostedRelay) => {
+      const pool = await bench.freshDatabase("bigbrotr", PARTITIONS, 1);
+      await insertRelays(pool, [{ url: relay.url, network: "clearnet", discoveredAt: 1 }]);
+      const run = await runServiceProcess({
+        service: "synchronizer",
+        args: ["--relay", relay.url],
+        brotrYaml: "allow_private: true\nlog: { format: json }\n",
+        serviceYaml: "processing: { require_readable: false, end_lag: 0, lookback: 0 }\n",
+        databaseUrl: bench.databaseUrl,
+      });
+      const stored = Number(run.report.stored ?? 0);
+      const text = `| \`bigbrotr synchronizer --once --relay\` process (RSS, ${relay.count} events) | 1 | ${stored} | ${Number(run.report.sightings ?? 0)} | ${run.seconds.toFixed(1)} (process, start-up included) | ${Math.round(stored / run.seconds)} | ${Math.round(Number(run.report.sightings ?? 0) / run.seconds)} | – | peak ${Math.round(run.peakRssMb)} |`;
+      rows.push(text);
+      console.log(text);
+      if (stored !== relay.count) throw new Error(`stored ${stored} of ${relay.count}`);
+      return run;
+    };
+    const rssAll = await rssRun(hosted.all);
+    let rssBig = null;
+    if (options.big > 0) {
+      const big = await startRelayHost({
+        events: options.big,
+        relays: 0,
+        copies: options.copies,
+        big: 0,
+        maxLimit: MAX_LIMIT,
+      });
+      try {
+        rssBig = await rssRun(big.hosted.all);
+      } finally {
+        big.child.stdin?.end();
+        big.child.kill("SIGTERM");
+      }
+    }
 
     // One cycle over every share relay.
     const full = await syncOnce(bench, child.pid, hosted.shares);

@@ -28,6 +28,8 @@ export interface BenchServer {
     /** Last migration to apply (default all): 4 gives the v1 schema. */
     until?: number,
   ): Promise<pg.Pool>;
+  /** URL of the database freshDatabase creates (for a service run as its own process). */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,10 @@ export async function startBenchServer(): Promise<BenchServer> {
   );
   const pidFile = await readFile(join(dir, "pg", "postmaster.pid"), "utf8");
   let pool: pg.Pool | undefined;
+  const benchUrl = new URL(server.adminUrl);
+  benchUrl.pathname = "/bench";
   return {
+    databaseUrl: benchUrl.toString(),
     server,
     version,
     postmasterPid: Number(pidFile.split("\n")[0]),
@@ -63,9 +68,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       await pool?.end();
       await adminQuery(server.adminUrl, "DROP DATABASE IF EXISTS bench WITH (FORCE)");
       await adminQuery(server.adminUrl, "CREATE DATABASE bench");
-      const url = new URL(server.adminUrl);
-      url.pathname = "/bench";
-      pool = createPool({ url: url.toString(), max: connections, applicationName: "bench" });
+      pool = createPool({ url: benchUrl.toString(), max: connections, applicationName: "bench" });
       await migrate(
         pool,
         until === undefined ? { profile, partitions } : { profile, partitions, until },

@@ -12,6 +12,22 @@ export const SYNCHRONIZER = "synchronizer";
 /** Gaps kept per relay (the oldest are dropped beyond this). */
 export const MAX_GAPS = 50;
 
+/**
+ * The REQ window being walked when the cursor was written: of [since, until], everything
+ * outside [low, high] has been fetched (the walk narrows from the top, or from the bottom for
+ * relays that answer oldest first). A restart walks only [low, high], so a crash or a dropped
+ * connection costs what was not yet committed, not the whole window, which on a relay's
+ * first fill may hold its whole archive.
+ */
+export interface OpenWindow {
+  since: number;
+  until: number;
+  low: number;
+  high: number;
+  /** Gaps the walk found in the part already fetched. */
+  gaps: Gap[];
+}
+
 export interface SyncCursor {
   /** Every event of `filter` with created_at ≤ until has been fetched (−1: nothing yet). */
   until: number;
@@ -28,6 +44,8 @@ export interface SyncCursor {
   path: SyncPath | null;
   /** Ids we hold as seen on the relay that its NIP-77 set lacked, at the last reconciliation. */
   relayLacks: number;
+  /** The window past `until` being walked, partly walked (null: none). */
+  open: OpenWindow | null;
 }
 
 /** The filter's canonical JSON: keys sorted, so equal filters compare equal. */
@@ -57,6 +75,23 @@ function parsePath(v: unknown): SyncPath | null {
   };
 }
 
+/** A stored open window, if it is one and reaches past `until`. */
+function parseOpen(v: unknown, until: number): OpenWindow | null {
+  if (typeof v !== "object" || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const int = (x: unknown) => (Number.isSafeInteger(x) ? (x as number) : null);
+  const since = int(o.since);
+  const end = int(o.until);
+  const low = int(o.low);
+  const high = int(o.high);
+  if (since === null || end === null || low === null || high === null) return null;
+  // It starts at or before the cursor's next second (a cycle's first window covers the
+  // lookback) and ends after it.
+  if (since > until + 1 || end <= until || low < since || high < low || end < high) return null;
+  const gaps = Array.isArray(o.gaps) ? o.gaps.filter(isGap) : [];
+  return { since, until: end, low, high, gaps };
+}
+
 /** Reads a stored cursor document; anything missing or malformed gets a safe default. */
 export function parseCursor(value: Record<string, unknown> | null, filter: Filter): SyncCursor {
   const key = filterKey(filter);
@@ -69,10 +104,12 @@ export function parseCursor(value: Record<string, unknown> | null, filter: Filte
     gaps: [],
     path: null,
     relayLacks: 0,
+    open: null,
   };
   if (value === null) return fresh;
+  const until = Math.trunc(num(value.until, -1));
   const stored = {
-    until: Math.trunc(num(value.until, -1)),
+    until,
     filter: typeof value.filter === "string" ? value.filter : "",
     pageSize: Math.trunc(num(value.page_size, 0)),
     ascending: value.ascending === true,
@@ -80,6 +117,7 @@ export function parseCursor(value: Record<string, unknown> | null, filter: Filte
     gaps: Array.isArray(value.gaps) ? value.gaps.filter(isGap) : [],
     path: parsePath(value.sync_path),
     relayLacks: Math.max(0, Math.trunc(num(value.relay_lacks, 0))),
+    open: parseOpen(value.open, until),
   };
   // Another filter: what was fetched says nothing about it (what was learned of the relay holds).
   if (stored.filter !== key) {
@@ -104,6 +142,7 @@ export function cursorRow(url: string, cursor: SyncCursor): ServiceState {
       gaps: cursor.gaps.slice(-MAX_GAPS),
       ...(cursor.path ? { sync_path: cursor.path } : {}),
       relay_lacks: cursor.relayLacks,
+      ...(cursor.open ? { open: { ...cursor.open, gaps: cursor.open.gaps.slice(-MAX_GAPS) } } : {}),
     },
   };
 }

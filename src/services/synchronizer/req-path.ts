@@ -38,7 +38,11 @@ export async function retryGaps(
   if (retried.length > 0) cursor.gaps = kept;
 }
 
-/** REQ windows over [low, end]; returns where the walk stopped (end + 1 when done). */
+/**
+ * REQ windows over [from, end]; returns where the walk stopped (end + 1 when done). A window
+ * left open by an interrupted walk (the cursor's `open`) is resumed where it stopped, and
+ * each step of a window is recorded as the new open window with the writer's next batch.
+ */
 export async function walkRequests(
   run: Run,
   pages: RelayPages,
@@ -47,28 +51,48 @@ export async function walkRequests(
   end: number,
 ): Promise<number> {
   const { ctx, cursor, report, filter, signal } = run;
+  const resumed = cursor.open;
+  const open = resumed !== null && resumed.since >= from && resumed.until <= end ? resumed : null;
+  cursor.open = null;
   let low = from;
   while (low <= end && Date.now() < run.deadline && !signal.aborted) {
-    const high = Math.min(end, low + cursor.chunk - 1);
-    const walked = await fetchWindow(pages.fetch, filter, low, high, {
-      limit,
-      pageSize: cursor.pageSize,
-      ascending: cursor.ascending,
-      count: pages.count,
-      signal,
-      onEvents: (events) => ctx.writer.add(events.map(run.toItem)),
-    });
+    const resuming = open !== null && low === open.since;
+    // Windows before an open one stop short of it, so the walk reaches its start.
+    const before = open !== null && low < open.since ? open.since - 1 : end;
+    const high = resuming ? open.until : Math.min(before, low + cursor.chunk - 1);
+    const carried = resuming ? open.gaps : [];
+    const since = low;
+    const walked = await fetchWindow(
+      pages.fetch,
+      filter,
+      resuming ? open.low : low,
+      resuming ? open.high : high,
+      {
+        limit,
+        pageSize: cursor.pageSize,
+        ascending: cursor.ascending,
+        count: pages.count,
+        signal,
+        onEvents: (events) => ctx.writer.add(events.map(run.toItem)),
+        onProgress: (left) => {
+          cursor.open = { since, until: high, ...left, gaps: [...carried, ...left.gaps] };
+          ctx.writer.setCursor(cursorRow(run.relay.url, { ...cursor, filter: filterKey(filter) }));
+        },
+      },
+    );
+    cursor.open = null;
+    const gaps = [...carried, ...walked.gaps];
     report.events += walked.events;
     report.requests += walked.stats.requests;
     report.outOfBounds += walked.stats.outOfBounds;
     report.windows++;
-    report.gaps.push(...walked.gaps);
+    report.gaps.push(...gaps);
     cursor.pageSize = walked.pageSize;
     cursor.ascending = walked.ascending;
-    cursor.gaps = mergeGaps(cursor.gaps, { since: low, until: high }, walked.gaps);
+    cursor.gaps = mergeGaps(cursor.gaps, { since: low, until: high }, gaps);
     cursor.until = Math.max(cursor.until, high);
     // A window cut short by the end of the range says little about the next full one.
-    if (high - low + 1 >= cursor.chunk || walked.stats.requests > 2) {
+    if (!resuming && (high - low + 1 >= cursor.chunk || walked.stats.requests > 2)) {
       cursor.chunk = nextChunk(cursor.chunk, walked.stats.requests);
     }
     cursor.filter = filterKey(filter);

@@ -69,6 +69,11 @@ export interface WalkOptions {
    * walk holds only ids, times, kinds and authors; awaited, so it can apply backpressure.
    */
   onEvents: (events: NostrEvent[]) => void | Promise<void>;
+  /**
+   * After each step, once that step's events went to `onEvents`: what is left to walk
+   * (everything of the window outside [low, high] is fetched) and the gaps found so far.
+   */
+  onProgress?: (left: { low: number; high: number; gaps: readonly Gap[] }) => void;
   signal?: AbortSignal;
 }
 
@@ -215,6 +220,7 @@ async function walkWindow(walk: Walk, filter: Filter, since: number, until: numb
       low += 1;
     } else low = newest;
     forgetOutside(walk, low, high);
+    if (low <= high) walk.options.onProgress?.({ low, high, gaps: walk.gaps });
   }
 }
 

@@ -21,6 +21,7 @@ const cursor = (until: number, gaps: Gap[] = []): SyncCursor => ({
   gaps,
   path: null,
   relayLacks: 0,
+  open: null,
 });
 
 describe("synchronizer status read", () => {

@@ -165,6 +165,54 @@ describe("fetchWindow", () => {
     expect(result.ascending).toBe(true);
   });
 
+  it.each([
+    ["newest first", false],
+    ["oldest first", true],
+  ])(
+    "reports what is left after each step: a walk cut off and resumed there misses nothing (%s)",
+    async (_name, up) => {
+      // Ten events a second: pages of 37 cut seconds, so the boundary second is asked again.
+      const events = Array.from({ length: 600 }, (_, i) => ev(3000 + Math.floor(i / 10)));
+      const { fetch } = relay(events, { cap: 37, ascending: up });
+      let calls = 0;
+      const failing: FetchPage = async (request) => {
+        if (++calls === 6) throw new Error("connection dropped");
+        return fetch(request);
+      };
+      const delivered: NostrEvent[] = [];
+      let left: { low: number; high: number } | undefined;
+      const lefts: { low: number; high: number }[] = [];
+      await expect(
+        fetchWindow(failing, {}, 3000, 3059, {
+          limit: 37,
+          ascending: up,
+          onEvents: (batch) => {
+            delivered.push(...batch);
+          },
+          onProgress: (l) => {
+            left = { low: l.low, high: l.high };
+            lefts.push(left);
+          },
+        }),
+      ).rejects.toThrow("connection dropped");
+      // Each step narrows what is left, from one end.
+      expect(lefts).toHaveLength(5);
+      for (const [k, l] of lefts.entries()) {
+        const prev = lefts[k - 1] ?? { low: 3000, high: 3059 };
+        expect(
+          up ? l.high === 3059 && l.low > prev.low : l.low === 3000 && l.high < prev.high,
+        ).toBe(true);
+      }
+      const at = left as { low: number; high: number };
+      const done = delivered.filter((e) => e.created_at < at.low || e.created_at > at.high);
+      const rest = await walk(fetch, {}, at.low, at.high, { limit: 37, ascending: up });
+      expect(rest.events.every((e) => e.created_at >= at.low && e.created_at <= at.high)).toBe(
+        true,
+      );
+      expect(ids([...done, ...rest.events])).toEqual(ids(events));
+    },
+  );
+
   it("detects a relay that ignores until, drops what is out of bounds and records a gap", async () => {
     const events = [...Array.from({ length: 50 }, (_, i) => ev(5000 + i)), ev(100), ev(101)];
     const { fetch } = relay(events, { cap: 10, ignoreUntil: true });
