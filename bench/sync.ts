@@ -7,12 +7,14 @@
  * process on a relay of `events` and on one of `big` events. The relays run in a child
  * process too (support/relay-host.ts).
  */
+import { readFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import * as nostrFetch from "nostr-fetch";
 import type pg from "pg";
 import pino from "pino";
 import WebSocket from "ws";
+import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import type { ArchiveItem } from "../src/core/db/archive.js";
@@ -188,6 +190,14 @@ function idsPct(got: Iterable<string>, truth: Set<string>): number {
 
 const num = (n: number, d = 0) => Number(n.toFixed(d));
 
+/** NODE_OPTIONS the bigbrotr compose file gives the synchronizer ("" if none). */
+async function synchronizerNodeOptions(): Promise<string> {
+  const compose = parseYaml(await readFile("deployments/bigbrotr/docker-compose.yaml", "utf8"), {
+    merge: true,
+  }) as { services: Record<string, { environment?: Record<string, string> }> };
+  return compose.services.synchronizer?.environment?.NODE_OPTIONS ?? "";
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(`# bench:sync ${new Date().toISOString()}`);
@@ -218,7 +228,7 @@ async function main(): Promise<void> {
 
     // RSS flatness: `bigbrotr synchronizer --once --relay` as its own process on each relay,
     // its peak RSS the kernel's high-water mark (nothing of this process counts).
-    const rssRun = async (relay: HostedRelay) => {
+    const rssRun = async (relay: HostedRelay, nodeOptions: string) => {
       const pool = await bench.freshDatabase("bigbrotr", PARTITIONS, 1);
       await insertRelays(pool, [{ url: relay.url, network: "clearnet", discoveredAt: 1 }]);
       const run = await runServiceProcess({
@@ -227,15 +237,24 @@ async function main(): Promise<void> {
         brotrYaml: "allow_private: true\nlog: { format: json }\n",
         serviceYaml: "processing: { require_readable: false, end_lag: 0, lookback: 0 }\n",
         databaseUrl: bench.databaseUrl,
+        env: { NODE_OPTIONS: nodeOptions },
       });
       const stored = Number(run.report.stored ?? 0);
-      const text = `| \`bigbrotr synchronizer --once --relay\` process (RSS, ${relay.count} events) | 1 | ${stored} | ${Number(run.report.sightings ?? 0)} | ${run.seconds.toFixed(1)} (process, start-up included) | ${Math.round(stored / run.seconds)} | ${Math.round(Number(run.report.sightings ?? 0) / run.seconds)} | – | peak ${Math.round(run.peakRssMb)} |`;
+      const how = nodeOptions === "" ? "node defaults" : nodeOptions;
+      const text = `| \`bigbrotr synchronizer --once --relay\` process, ${how} (RSS, ${relay.count} events) | 1 | ${stored} | ${Number(run.report.sightings ?? 0)} | ${run.seconds.toFixed(1)} (process, start-up included) | ${Math.round(stored / run.seconds)} | ${Math.round(Number(run.report.sightings ?? 0) / run.seconds)} | – | peak ${Math.round(run.peakRssMb)} |`;
       rows.push(text);
       console.log(text);
       if (stored !== relay.count) throw new Error(`stored ${stored} of ${relay.count}`);
       return run;
     };
-    const rssAll = await rssRun(hosted.all);
+    // As deployed (the compose file's NODE_OPTIONS for the synchronizer), and with node's
+    // defaults (its heap limit a quarter of the machine's memory).
+    const shipped = await synchronizerNodeOptions();
+    const rssBoth = async (relay: HostedRelay) => ({
+      shipped: await rssRun(relay, shipped),
+      defaults: await rssRun(relay, ""),
+    });
+    const rssAll = await rssBoth(hosted.all);
     let rssBig = null;
     if (options.big > 0) {
       const big = await startRelayHost({
@@ -246,7 +265,7 @@ async function main(): Promise<void> {
         maxLimit: MAX_LIMIT,
       });
       try {
-        rssBig = await rssRun(big.hosted.all);
+        rssBig = await rssBoth(big.hosted.all);
       } finally {
         big.child.stdin?.end();
         big.child.kill("SIGTERM");
@@ -358,8 +377,11 @@ async function main(): Promise<void> {
       ours_ids_pct: num(oursPct, 2),
       nostr_fetch_ids_pct: num(nostrFetchPct, 2),
       signatures_skipped: full.signaturesSkipped,
-      peak_rss_mb_100k: num(rssAll.peakRssMb),
-      peak_rss_mb_500k: rssBig ? num(rssBig.peakRssMb) : null,
+      peak_rss_mb_100k: num(rssAll.shipped.peakRssMb),
+      peak_rss_mb_500k: rssBig ? num(rssBig.shipped.peakRssMb) : null,
+      peak_rss_mb_100k_node_defaults: num(rssAll.defaults.peakRssMb),
+      peak_rss_mb_500k_node_defaults: rssBig ? num(rssBig.defaults.peakRssMb) : null,
+      rss_node_options: shipped,
       sync_cpu_s: num(full.cpu.own, 1),
       relay_host_cpu_s: num(full.cpu.relays, 1),
       sync_pg_cpu_s: num(full.cpu.pg, 1),

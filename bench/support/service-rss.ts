@@ -37,6 +37,8 @@ export async function runServiceProcess(options: {
   brotrYaml: string;
   serviceYaml: string;
   databaseUrl: string;
+  /** Added to the environment (NODE_OPTIONS as a deployment sets it). */
+  env?: NodeJS.ProcessEnv;
 }): Promise<ServiceRun> {
   const dir = await mkdtemp(join(tmpdir(), "bigbrotr-bench-svc-"));
   try {
@@ -51,6 +53,7 @@ export async function runServiceProcess(options: {
       servicePath,
       options.databaseUrl,
       options.args,
+      options.env ?? {},
     );
     let peak = 0;
     const sample = async () => {

@@ -13,11 +13,13 @@ export function startServiceProcess(
   servicePath: string,
   databaseUrl: string,
   args: readonly string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
 ): ChildProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BIGBROTR_CONFIG_DIR: configDir,
     DATABASE_URL: databaseUrl,
+    ...extraEnv,
   };
   delete env.NOSTR_PRIVATE_KEY;
   return spawn(process.execPath, [BIN, service, "--once", "--config", servicePath, ...args], {

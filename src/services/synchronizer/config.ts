@@ -77,6 +77,11 @@ const processingSchema = z
     flush_ms: z.int().min(50).max(60_000).default(1000),
     /** Sightings waiting for the writer before relay workers are held back. */
     max_queue: z.int().min(1000).max(1_000_000).default(20_000),
+    /**
+     * …or this many MiB of events (content and tags), whichever comes first; a batch holds at
+     * most a quarter of it. Keeps memory flat on relays of large events.
+     */
+    max_queue_mb: z.int().min(4).max(4096).default(64),
     /** Only relays whose latest NIP-66 RTT check (within max_metadata_age) could read. */
     require_readable: z.boolean().default(true),
     max_metadata_age: z.int().min(60).max(2_592_000).default(86_400),

@@ -173,6 +173,7 @@ export function createSynchronizer(
       batchSize: p.batch_size,
       flushMs: p.flush_ms,
       maxQueue: p.max_queue,
+      maxQueueBytes: p.max_queue_mb * 2 ** 20,
       onBatch: (result) => {
         report.stored += result.events;
         report.sightings += result.eventRelays;

@@ -2,8 +2,11 @@
  * The one writer of a synchronizer process: relay workers hand it sightings and, after a
  * window is complete, that relay's cursor; it writes them in batches through archiveEvents,
  * each cursor in the same transaction as (or after) every sighting handed in before it.
- * Batches go at `batchSize` sightings or after `flushMs`, whichever comes first; workers
- * that add while `maxQueue` sightings wait are held until a batch is written (backpressure).
+ * Batches go at `batchSize` sightings, at a quarter of `maxQueueBytes`, or after `flushMs`,
+ * whichever comes first; workers that add while `maxQueue` sightings or `maxQueueBytes` of
+ * events wait are held until a batch is written (backpressure). The byte bound is what keeps
+ * memory flat on relays of large events (long-form articles, contact lists), where a count
+ * alone would let the queue hold gigabytes.
  */
 import { type ArchiveItem, type ArchiveResult, archiveEvents } from "../../core/db/archive.js";
 import type { Profile } from "../../core/db/migrate.js";
@@ -17,6 +20,8 @@ export interface WriterOptions {
   batchSize: number;
   flushMs: number;
   maxQueue: number;
+  /** Bytes of events (content and tags, as UTF-16 code units) queued at most. */
+  maxQueueBytes?: number;
   /**
    * How many archived ids to remember (LRU): copies of those from other relays are written
    * as sightings only, their events not sent again. Default 100,000 (about 12 MB).
@@ -27,6 +32,16 @@ export interface WriterOptions {
 }
 
 const DEFAULT_STORED_IDS = 100_000;
+const DEFAULT_MAX_QUEUE_BYTES = 64 * 2 ** 20;
+/** Fixed fields of an event (id, pubkey, sig, numbers) and the item around it, about. */
+const ITEM_OVERHEAD = 400;
+
+/** What an item holds in memory, about: its strings dominate. */
+export function itemBytes(item: ArchiveItem): number {
+  let n = ITEM_OVERHEAD + item.event.content.length;
+  for (const tag of item.event.tags) for (const v of tag) n += v.length + 16;
+  return n;
+}
 
 export class SightingWriter {
   readonly #db: Db;
@@ -34,6 +49,10 @@ export class SightingWriter {
   readonly #relayIds = new RelayIdCache();
   readonly #stored: IdCache;
   #items: ArchiveItem[] = [];
+  /** The size of each queued item (itemBytes), and their sum, and the sum in flight. */
+  #sizes: number[] = [];
+  #queuedBytes = 0;
+  #inFlightBytes = 0;
   /** Each cursor with how many sightings had been queued when it was set (its mark). */
   #cursors = new Map<string, { row: ServiceState; mark: number }>();
   /** Sightings queued since the start, and those taken into a batch. */
@@ -60,14 +79,34 @@ export class SightingWriter {
     return this.#items.length + this.#inFlight;
   }
 
+  /** Bytes of events waiting or being written (itemBytes). */
+  get queuedBytes(): number {
+    return this.#queuedBytes + this.#inFlightBytes;
+  }
+
+  get #maxBytes(): number {
+    return this.#options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+  }
+
+  #full(): boolean {
+    return this.queued >= this.#options.maxQueue || this.queuedBytes >= this.#maxBytes;
+  }
+
   /** Queues sightings; waits while the queue is full. Throws a failed batch's error. */
   async add(items: readonly ArchiveItem[]): Promise<void> {
     this.#check();
-    for (const item of items) this.#items.push(item);
+    for (const item of items) {
+      const size = itemBytes(item);
+      this.#items.push(item);
+      this.#sizes.push(size);
+      this.#queuedBytes += size;
+    }
     this.#queuedTotal += items.length;
-    if (this.#items.length >= this.#options.batchSize) this.#flushSoon(0);
+    const batchFull =
+      this.#items.length >= this.#options.batchSize || this.#queuedBytes >= this.#maxBytes / 4;
+    if (batchFull) this.#flushSoon(0);
     else this.#flushSoon(this.#options.flushMs);
-    while (this.queued >= this.#options.maxQueue) {
+    while (this.#full()) {
       this.#flushSoon(0);
       await this.#writing;
       this.#check();
@@ -118,7 +157,21 @@ export class SightingWriter {
   async #write(): Promise<void> {
     if (this.#failure !== undefined) return;
     while (this.#items.length > 0 || this.#cursors.size > 0) {
-      const items = this.#items.splice(0, this.#options.batchSize);
+      // Up to batchSize sightings and a quarter of the byte bound (at least one).
+      let take = 0;
+      let bytes = 0;
+      const most = Math.min(this.#items.length, this.#options.batchSize);
+      while (
+        take < most &&
+        (take === 0 || bytes + (this.#sizes[take] ?? 0) <= this.#maxBytes / 4)
+      ) {
+        bytes += this.#sizes[take] ?? 0;
+        take++;
+      }
+      const items = this.#items.splice(0, take);
+      this.#sizes.splice(0, take);
+      this.#queuedBytes -= bytes;
+      this.#inFlightBytes = bytes;
       this.#takenTotal += items.length;
       // Cursors only with the batch that holds the last sighting queued before them (not
       // only once the queue is empty: with sightings still coming it may never be).
@@ -143,6 +196,7 @@ export class SightingWriter {
         return;
       } finally {
         this.#inFlight = 0;
+        this.#inFlightBytes = 0;
       }
     }
   }

@@ -3,6 +3,7 @@ import type { ArchiveItem } from "../../../../src/core/db/archive.js";
 import { DbError } from "../../../../src/core/db/errors.js";
 import { cursorRow, parseCursor } from "../../../../src/services/synchronizer/cursor.js";
 import {
+  itemBytes,
   SightingWriter,
   type WriterOptions,
 } from "../../../../src/services/synchronizer/writer.js";
@@ -155,6 +156,36 @@ describe("SightingWriter", () => {
     expect(writer.queued).toBeLessThan(1000);
     await writer.flush();
     expect(await count(db, "event WHERE content LIKE 'note pressure-%'")).toBe(3000);
+  });
+
+  it("bounds the queue and each batch by bytes too: relays of large events stay in memory", async () => {
+    // 100 kB events under a 1 MiB bound: batches of at most 2 (a quarter of it), and a worker
+    // adding one at a time is held while a MiB waits.
+    const big = items("large-", 30).map((i) => ({
+      ...i,
+      event: { ...i.event, content: `note large-${"x".repeat(100_000)}` },
+    }));
+    const batches: number[] = [];
+    let peak = 0;
+    const writer: SightingWriter = writerWith({
+      batchSize: 10_000,
+      maxQueue: 10_000,
+      maxQueueBytes: 2 ** 20,
+      onBatch: async (_r, sightings) => {
+        batches.push(sightings);
+        await new Promise((r) => setTimeout(r, 5));
+      },
+    });
+    for (const item of big) {
+      await writer.add([item]);
+      peak = Math.max(peak, writer.queuedBytes);
+    }
+    await writer.flush();
+    expect(Math.max(...batches)).toBe(2);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(peak).toBeLessThan(2 ** 20 + itemBytes(big[0] as ArchiveItem));
+    expect(writer.queuedBytes).toBe(0);
+    expect(await count(db, "event WHERE content LIKE 'note large-%'")).toBe(30);
   });
 
   it("surfaces a failed batch to the next add and flush, and writes nothing after it", async () => {
