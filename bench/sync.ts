@@ -248,7 +248,7 @@ async function main(): Promise<void> {
       return run;
     };
     // As deployed (the compose file's NODE_OPTIONS for the synchronizer), and with node's
-    // defaults (its heap limit a quarter of the machine's memory).
+    // defaults (a heap limit of about 4 GB on a 64-bit machine).
     const shipped = await synchronizerNodeOptions();
     const rssBoth = async (relay: HostedRelay) => ({
       shipped: await rssRun(relay, shipped),
