@@ -54,7 +54,7 @@ export class SightingWriter {
   #queuedBytes = 0;
   #inFlightBytes = 0;
   /** Each cursor with how many sightings had been queued when it was set (its mark). */
-  #cursors = new Map<string, { row: ServiceState; mark: number }>();
+  #cursors = new Map<string, { row: ServiceState; mark: number }[]>();
   /** Sightings queued since the start, and those taken into a batch. */
   #queuedTotal = 0;
   #takenTotal = 0;
@@ -115,7 +115,13 @@ export class SightingWriter {
 
   /** Records a relay's cursor; it is written with the next batch (never before its data). */
   setCursor(row: ServiceState): void {
-    this.#cursors.set(row.stateKey, { row, mark: this.#queuedTotal });
+    // Every version is kept until a batch covers it: a newer one set while the queue is
+    // longer than a batch would otherwise replace the one the next batch could carry, and
+    // the committed cursor would lag the data by up to the whole queue.
+    const list = this.#cursors.get(row.stateKey);
+    const entry = { row, mark: this.#queuedTotal };
+    if (list) list.push(entry);
+    else this.#cursors.set(row.stateKey, [entry]);
     this.#flushSoon(this.#options.flushMs);
   }
 
@@ -176,10 +182,14 @@ export class SightingWriter {
       // Cursors only with the batch that holds the last sighting queued before them (not
       // only once the queue is empty: with sightings still coming it may never be).
       const cursor: ServiceState[] = [];
-      for (const [key, c] of this.#cursors) {
-        if (c.mark > this.#takenTotal) continue;
-        cursor.push(c.row);
-        this.#cursors.delete(key);
+      // Of each key, the newest version this batch covers; older ones are superseded.
+      for (const [key, list] of this.#cursors) {
+        let covered = 0;
+        while (covered < list.length && (list[covered]?.mark ?? 0) <= this.#takenTotal) covered++;
+        if (covered === 0) continue;
+        cursor.push((list[covered - 1] as { row: ServiceState }).row);
+        if (covered === list.length) this.#cursors.delete(key);
+        else list.splice(0, covered);
       }
       this.#inFlight = items.length;
       try {

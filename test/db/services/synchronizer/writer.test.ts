@@ -145,6 +145,32 @@ describe("SightingWriter", () => {
     ).toBe(10);
   });
 
+  it("commits with each batch the newest cursor it covers, however many were set after it", async () => {
+    // A relay's progress after every page, with the queue three batches long: each batch
+    // carries the progress of its own last page, not one that waits for the queue to empty.
+    const untils: number[] = [];
+    const key = `${URL}-pages`;
+    const writer = writerWith({
+      batchSize: 10,
+      onBatch: async () => {
+        const { rows } = await db.pool.query(
+          "SELECT state_value FROM service_state WHERE state_key = $1 AND state_type = 'cursor'",
+          [key],
+        );
+        untils.push(rows[0]?.state_value.until ?? -1);
+      },
+    });
+    for (let page = 1; page <= 6; page++) {
+      await writer.add(items(`pages-${page}-`, 5));
+      writer.setCursor(cursorRow(key, { ...parseCursor(null, {}), until: page }));
+    }
+    await writer.flush();
+    // The first batch is taken as its tenth sighting arrives, before page 2's cursor is set;
+    // the pages after it are queued while that batch is written. Keeping only the newest
+    // cursor (marked 30) would leave the second batch (sightings 11-20) without one: 1, 1, 6.
+    expect(untils).toEqual([1, 4, 6]);
+  });
+
   it("holds a worker back while the queue is full", async () => {
     const writer = new SightingWriter(db.pool, {
       profile: "bigbrotr",
