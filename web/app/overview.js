@@ -16,6 +16,11 @@ function table(id, headers, rows) {
   );
 }
 
+/** A titled section holding one table, and anything shown under it. */
+function tableSection(title, id, headers, rows, ...after) {
+  return h("section", {}, h("h2", {}, title), table(id, headers, rows), ...after);
+}
+
 export async function renderOverview(main) {
   const s = await getJson("/v1/stats");
   const card = (value, label) => h("div", { className: "card" }, h("b", {}, fmtNum(value)), label);
@@ -35,56 +40,36 @@ export async function renderOverview(main) {
     h(
       "div",
       { className: "grid" },
-      h(
-        "section",
-        {},
-        h("h2", {}, "Networks"),
-        table(
-          "networks",
-          ["network", "relays", "events"],
-          s.networks.map((n) => [n.network, n.relays, n.events]),
-        ),
+      tableSection(
+        "Networks",
+        "networks",
+        ["network", "relays", "events"],
+        s.networks.map((n) => [n.network, n.relays, n.events]),
       ),
-      h(
-        "section",
-        {},
-        h("h2", {}, "Software"),
-        table(
-          "software",
-          ["software", "version", "relays"],
-          s.software.map((x) => [x.software, x.version, x.relays]),
-        ),
+      tableSection(
+        "Software",
+        "software",
+        ["software", "version", "relays"],
+        s.software.map((x) => [x.software, x.version, x.relays]),
       ),
-      h(
-        "section",
-        {},
-        h("h2", {}, "Supported NIPs"),
-        table(
-          "nips",
-          ["NIP", "relays"],
-          s.nips.map((n) => [n.nip, n.relays]),
-        ),
+      tableSection(
+        "Supported NIPs",
+        "nips",
+        ["NIP", "relays"],
+        s.nips.map((n) => [n.nip, n.relays]),
       ),
-      h(
-        "section",
-        {},
-        h("h2", {}, "Countries"),
-        table(
-          "countries",
-          ["country", "relays", "up"],
-          s.countries.map((c) => [c.country, c.relays, c.up]),
-        ),
+      tableSection(
+        "Countries",
+        "countries",
+        ["country", "relays", "up"],
+        s.countries.map((c) => [c.country, c.relays, c.up]),
         h("p", { className: "muted" }, s.attribution),
       ),
-      h(
-        "section",
-        {},
-        h("h2", {}, "Kinds"),
-        table(
-          "kinds",
-          ["kind", "events", "authors"],
-          s.kinds.map((k) => [k.kind, k.events, k.pubkeys]),
-        ),
+      tableSection(
+        "Kinds",
+        "kinds",
+        ["kind", "events", "authors"],
+        s.kinds.map((k) => [k.kind, k.events, k.pubkeys]),
       ),
     ),
     h("h2", {}, "Events a day"),
