@@ -10,6 +10,7 @@
  */
 import type { Db } from "../pool.js";
 import { any } from "../sql.js";
+import type { SelectedEvent } from "./events.js";
 
 export const MAX_TAG_FILTERS = 3;
 
@@ -28,15 +29,7 @@ export interface NewestCursor {
   id: string;
 }
 
-export interface FoundEvent {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  /** Null in a lilbrotr archive (tags, content and sig are not kept). */
-  tags: string[][] | null;
-  content: string | null;
-  sig: string | null;
+export interface FoundEvent extends Omit<SelectedEvent, "relays"> {
   /** URLs of the relays it was seen on, in code-point order. */
   relays: string[];
 }

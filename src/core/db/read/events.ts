@@ -46,7 +46,8 @@ export interface EventPage {
   next: EventCursor | null;
 }
 
-interface EventRow {
+/** An event as the reads select it: hex ids; tags, content and sig null in a lilbrotr archive. */
+export interface SelectedEvent {
   id: string;
   pubkey: string;
   created_at: number;
@@ -78,7 +79,7 @@ const PAGE = `
   ORDER BY e.created_at, e.id
   LIMIT $8::int`;
 
-function toArchived(row: EventRow, withRelays: boolean): ArchivedEvent {
+function toArchived(row: SelectedEvent, withRelays: boolean): ArchivedEvent {
   if (row.tags === null || row.content === null || row.sig === null) {
     throw new DataIntegrityError(
       `event ${row.id} has no tags, content or signature (a lilbrotr archive keeps only the index columns)`,
@@ -106,7 +107,7 @@ export async function readEventPage(
   options: EventPageOptions,
 ): Promise<EventPage> {
   const withRelays = options.withRelays === true;
-  const rows = await any<EventRow>(db, PAGE, [
+  const rows = await any<SelectedEvent>(db, PAGE, [
     query.since ?? null,
     query.until ?? null,
     query.kinds === undefined ? null : [...query.kinds],
