@@ -8,7 +8,7 @@ import { cors } from "hono/cors";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, requestMetrics } from "./middleware.js";
-import { RelaySnapshots } from "./relay-snapshots.js";
+import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";

@@ -1,4 +1,4 @@
-/** Shared OpenAPI schemas: the error body and the query parameter helpers. */
+/** Shared OpenAPI schemas: the error body, JSON responses and the query parameter helpers. */
 import { z } from "@hono/zod-openapi";
 
 export const errorSchema = z
@@ -32,18 +32,15 @@ const DESCRIPTIONS: Record<number, string> = {
   504: "The query took longer than the statement timeout",
 };
 
+/** A response with a JSON body of `schema`. */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { "application/json": { schema } } };
+}
+
 /** The error responses of a route, each with the error body. */
 export function errorResponses(...statuses: number[]) {
-  const out: Record<
-    number,
-    { description: string; content: { "application/json": { schema: typeof errorSchema } } }
-  > = {};
-  for (const s of statuses) {
-    out[s] = {
-      description: DESCRIPTIONS[s] ?? "Error",
-      content: { "application/json": { schema: errorSchema } },
-    };
-  }
+  const out: Record<number, ReturnType<typeof jsonResponse<typeof errorSchema>>> = {};
+  for (const s of statuses) out[s] = jsonResponse(DESCRIPTIONS[s] ?? "Error", errorSchema);
   return out;
 }
 

@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
-import { cursorParam, errorResponses, intParam, listParam } from "../schemas.js";
+import { cursorParam, errorResponses, intParam, jsonResponse, listParam } from "../schemas.js";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
@@ -106,14 +106,10 @@ function listRoute(deps: ApiDeps) {
       "Lists are comma-separated or repeated. Tag filters are `#x` parameters (percent-encoded as %23x), each matching any of its values; several combine with AND.",
     request: { query: filterQuery(deps) },
     responses: {
-      200: {
-        description: "A page of events",
-        content: {
-          "application/json": {
-            schema: z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
-          },
-        },
-      },
+      200: jsonResponse(
+        "A page of events",
+        z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
+      ),
       ...errorResponses(400, 401, 429, 503, 504),
     },
   });
@@ -126,7 +122,7 @@ const oneRoute = createRoute({
   summary: "One archived event and the relays it was seen on",
   request: { params: z.object({ id: hex64.openapi({ param: { name: "id", in: "path" } }) }) },
   responses: {
-    200: { description: "The event", content: { "application/json": { schema: eventSchema } } },
+    200: jsonResponse("The event", eventSchema),
     ...errorResponses(400, 401, 404, 429, 503, 504),
   },
 });
@@ -137,35 +133,40 @@ const isNewest = (p: unknown[]): p is [number, string] =>
   typeof p[1] === "string" &&
   /^[0-9a-f]{64}$/.test(p[1]);
 
+/** The query's filter parameters, as validated (the `#x` tag parameters by name). */
+type FilterQuery = Record<string, unknown> & {
+  ids?: string[];
+  authors?: string[];
+  kinds?: number[];
+  since?: number;
+  until?: number;
+};
+
+/** The archive filter of the query's filter parameters. */
+function eventFilter(q: FilterQuery): EventFilter {
+  const tags = LETTERS.flatMap((l) => {
+    const values = q[`#${l}`] as string[] | undefined;
+    return values ? [{ name: l, values }] : [];
+  }).slice(0, MAX_TAG_FILTERS);
+  return {
+    ...(q.ids ? { ids: q.ids } : {}),
+    ...(q.authors ? { authors: q.authors } : {}),
+    ...(q.kinds ? { kinds: q.kinds } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(q.since !== undefined ? { since: q.since } : {}),
+    ...(q.until !== undefined ? { until: q.until } : {}),
+  };
+}
+
 export function registerEvents(app: ApiApp, deps: ApiDeps): void {
   app.use("/v1/events", cacheFor(deps.config.cache.max_age));
   // An event never changes: its answer may be kept for a day.
   app.use("/v1/events/*", cacheFor(86_400));
 
   app.openapi(listRoute(deps), async (c) => {
-    const q = c.req.valid("query") as Record<string, unknown> & {
-      ids?: string[];
-      authors?: string[];
-      kinds?: number[];
-      since?: number;
-      until?: number;
-      limit: number;
-      cursor?: string;
-    };
-    const tags = LETTERS.flatMap((l) => {
-      const values = q[`#${l}`] as string[] | undefined;
-      return values ? [{ name: l, values }] : [];
-    }).slice(0, MAX_TAG_FILTERS);
-    const filter: EventFilter = {
-      ...(q.ids ? { ids: q.ids } : {}),
-      ...(q.authors ? { authors: q.authors } : {}),
-      ...(q.kinds ? { kinds: q.kinds } : {}),
-      ...(tags.length > 0 ? { tags } : {}),
-      ...(q.since !== undefined ? { since: q.since } : {}),
-      ...(q.until !== undefined ? { until: q.until } : {}),
-    };
+    const q = c.req.valid("query") as FilterQuery & { limit: number; cursor?: string };
     const before = q.cursor ? decodeCursor(q.cursor, "events", isNewest) : undefined;
-    const page = await findEvents(deps.db, filter, {
+    const page = await findEvents(deps.db, eventFilter(q), {
       ...(before ? { before: { createdAt: before[0], id: before[1] } } : {}),
       limit: q.limit,
     });

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { databaseTime } from "../../core/db/read/ping.js";
 import type { ApiApp, ApiDeps } from "../context.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, jsonResponse } from "../schemas.js";
 
 const health = createRoute({
   method: "get",
@@ -10,14 +10,10 @@ const health = createRoute({
   tags: ["service"],
   summary: "Liveness and database reachability",
   responses: {
-    200: {
-      description: "The server runs and the database answers",
-      content: {
-        "application/json": {
-          schema: z.object({ status: z.literal("ok"), database_time: z.int() }).openapi("Health"),
-        },
-      },
-    },
+    200: jsonResponse(
+      "The server runs and the database answers",
+      z.object({ status: z.literal("ok"), database_time: z.int() }).openapi("Health"),
+    ),
     ...errorResponses(503),
   },
 });

@@ -4,9 +4,10 @@ import { readStatistics } from "../../core/db/read/statistics.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
-import { relayStatus } from "../relay-query.js";
-import type { RelaySnapshots } from "../relay-snapshots.js";
-import { errorResponses } from "../schemas.js";
+import { relayCounts } from "../relays/counts.js";
+import { GEO_ATTRIBUTION } from "../relays/json.js";
+import type { RelaySnapshots } from "../relays/snapshots.js";
+import { errorResponses, jsonResponse } from "../schemas.js";
 
 const count = z.int();
 const statsRoute = createRoute({
@@ -15,32 +16,26 @@ const statsRoute = createRoute({
   tags: ["statistics"],
   summary: "Event counts, kinds, software, NIPs, networks, daily counts and relay countries",
   responses: {
-    200: {
-      description: "The statistics (the view-based parts as of their last refresh)",
-      content: {
-        "application/json": {
-          schema: z
-            .object({
-              events: z.record(z.string(), z.number().nullable()).nullable(),
-              kinds: z.array(
-                z.object({ kind: count, events: count, pubkeys: count, category: z.string() }),
-              ),
-              software: z.array(
-                z.object({ software: z.string(), version: z.string(), relays: count }),
-              ),
-              nips: z.array(z.object({ nip: count, relays: count })),
-              networks: z.array(
-                z.object({ network: z.string(), relays: count, events: count, pubkeys: count }),
-              ),
-              daily: z.array(z.object({ day: z.string(), events: count, pubkeys: count })),
-              relays: z.object({ total: count, up: count, down: count, unknown: count }),
-              countries: z.array(z.object({ country: z.string(), relays: count, up: count })),
-              attribution: z.string(),
-            })
-            .openapi("Statistics"),
-        },
-      },
-    },
+    200: jsonResponse(
+      "The statistics (the view-based parts as of their last refresh)",
+      z
+        .object({
+          events: z.record(z.string(), z.number().nullable()).nullable(),
+          kinds: z.array(
+            z.object({ kind: count, events: count, pubkeys: count, category: z.string() }),
+          ),
+          software: z.array(z.object({ software: z.string(), version: z.string(), relays: count })),
+          nips: z.array(z.object({ nip: count, relays: count })),
+          networks: z.array(
+            z.object({ network: z.string(), relays: count, events: count, pubkeys: count }),
+          ),
+          daily: z.array(z.object({ day: z.string(), events: count, pubkeys: count })),
+          relays: z.object({ total: count, up: count, down: count, unknown: count }),
+          countries: z.array(z.object({ country: z.string(), relays: count, up: count })),
+          attribution: z.string(),
+        })
+        .openapi("Statistics"),
+    ),
     ...errorResponses(401, 429, 503, 504),
   },
 });
@@ -52,26 +47,10 @@ export function registerStats(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapsh
       readStatistics(deps.db, { top: 50, days: 90 }),
       snapshots.get(),
     ]);
-    const now = deps.now();
-    const relays = { total: 0, up: 0, down: 0, unknown: 0 };
-    const countries = new Map<string, { relays: number; up: number }>();
-    for (const r of snapshot.relays) {
-      const status = relayStatus(r, now, deps.config.max_check_age);
-      relays.total += 1;
-      relays[status] += 1;
-      if (r.country === null) continue;
-      const entry = countries.get(r.country) ?? { relays: 0, up: 0 };
-      entry.relays += 1;
-      if (status === "up") entry.up += 1;
-      countries.set(r.country, entry);
-    }
     return jsonWithEtag(c, {
       ...stats,
-      relays,
-      countries: [...countries]
-        .map(([country, v]) => ({ country, ...v }))
-        .sort((a, b) => b.relays - a.relays || (a.country < b.country ? -1 : 1)),
-      attribution: "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0",
+      ...relayCounts(snapshot.relays, deps.now(), deps.config.max_check_age),
+      attribution: GEO_ATTRIBUTION,
     });
   });
 }

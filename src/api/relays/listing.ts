@@ -3,10 +3,10 @@
  * Each sort is a total order ending with the URL, and a cursor is the sort key of the last
  * relay of a page, so a page starts right after it even when relays were added meanwhile.
  */
-import type { RelaySummary } from "../core/db/read/relay-summary.js";
-import type { Network } from "../models/network.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+import type { Network } from "../../models/network.js";
+import { type RelayStatus, relayStatus } from "./status.js";
 
-export type RelayStatus = "up" | "down" | "unknown";
 export const RELAY_SORTS = ["url", "rtt", "uptime", "events"] as const;
 export type RelaySort = (typeof RELAY_SORTS)[number];
 
@@ -25,12 +25,6 @@ export interface RelayFilter {
   writable?: boolean;
   /** Case-insensitive substring of the URL or NIP-11 name. */
   q?: string;
-}
-
-/** up / down by the newest RTT check, unknown when there is none within `maxAge` seconds. */
-export function relayStatus(r: RelaySummary, now: number, maxAge: number): RelayStatus {
-  if (r.checkedAt === null || r.upAtCheck === null || r.checkedAt < now - maxAge) return "unknown";
-  return r.upAtCheck ? "up" : "down";
 }
 
 export type SortKey = [string] | [number, number, string];

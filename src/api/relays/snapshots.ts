@@ -4,9 +4,9 @@
  * time. Once a snapshot exists, an expired one is still served while the next is read in the
  * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
  */
-import type { Db } from "../core/db/pool.js";
-import { type RelaySummary, readRelaySummaries } from "../core/db/read/relay-summary.js";
-import type { PreparedJson } from "./json-response.js";
+import type { Db } from "../../core/db/pool.js";
+import { type RelaySummary, readRelaySummaries } from "../../core/db/read/relay-summary.js";
+import type { PreparedJson } from "../json-response.js";
 
 export interface RelaySnapshot {
   /** Unix seconds the uptime windows end at. */
@@ -32,6 +32,14 @@ export function memoized<T>(
   snapshot.memo.set(key, built);
   return built;
 }
+
+/**
+ * The memo key of an answer. A snapshot's answer depends on the query and, through "up now", on
+ * the time: answers are kept per minute (a relay's status moves with the clock only at its
+ * max_check_age edge).
+ */
+export const memoKey = (route: string, query: unknown, now: number) =>
+  `${route} ${Math.floor(now / 60)} ${JSON.stringify(query)}`;
 
 export class RelaySnapshots {
   readonly #db: Db;

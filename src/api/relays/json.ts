@@ -1,10 +1,13 @@
 /** The relay objects the API answers with (snake_case JSON) and their OpenAPI schemas. */
 import { z } from "@hono/zod-openapi";
-import type { RelaySummary } from "../core/db/read/relay-summary.js";
-import { NETWORKS } from "../models/network.js";
-import type { RelayStatus } from "./relay-query.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+import { NETWORKS } from "../../models/network.js";
+import type { RelayStatus } from "./status.js";
 
 const nullableNumber = z.number().nullable();
+
+/** The credit the DB-IP Lite licence asks for wherever its geolocation is shown. */
+export const GEO_ATTRIBUTION = "IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0";
 
 export const uptimeSchema = z
   .object({ "24h": nullableNumber, "7d": nullableNumber, "30d": nullableNumber })

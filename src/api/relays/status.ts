@@ -1,0 +1,10 @@
+/** Whether a relay is up now: by its newest RTT check, if that check is recent enough. */
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+
+export type RelayStatus = "up" | "down" | "unknown";
+
+/** up / down by the newest RTT check, unknown when there is none within `maxAge` seconds. */
+export function relayStatus(r: RelaySummary, now: number, maxAge: number): RelayStatus {
+  if (r.checkedAt === null || r.upAtCheck === null || r.checkedAt < now - maxAge) return "unknown";
+  return r.upAtCheck ? "up" : "down";
+}
