@@ -1,5 +1,5 @@
-/** Shared OpenAPI schemas: the error body, JSON responses and the query parameter helpers. */
-import { z } from "@hono/zod-openapi";
+/** Shared OpenAPI schemas: the error body, JSON GET routes and the query parameter helpers. */
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 
 export const errorSchema = z
   .object({
@@ -42,6 +42,33 @@ export function errorResponses(...statuses: number[]) {
   const out: Record<number, ReturnType<typeof jsonResponse<typeof errorSchema>>> = {};
   for (const s of statuses) out[s] = jsonResponse(DESCRIPTIONS[s] ?? "Error", errorSchema);
   return out;
+}
+
+type RouteRequest = NonNullable<RouteConfig["request"]>;
+
+/** What a JSON GET route declares besides its method. */
+interface JsonRouteSpec<P extends string, R extends RouteRequest, S extends z.ZodType> {
+  path: P;
+  tags: string[];
+  summary: string;
+  description?: string;
+  request: R;
+  /** The 200 answer: its description and body schema. */
+  ok: readonly [string, S];
+  /** The error statuses it may answer, each with the error body. */
+  errors: readonly number[];
+}
+
+/** A GET route answering JSON: 200 with `ok`'s body, and the error body for each of `errors`. */
+export function jsonRoute<P extends string, R extends RouteRequest, S extends z.ZodType>(
+  spec: JsonRouteSpec<P, R, S>,
+) {
+  const { ok, errors, ...route } = spec;
+  return createRoute({
+    method: "get",
+    ...route,
+    responses: { 200: jsonResponse(ok[0], ok[1]), ...errorResponses(...errors) },
+  });
 }
 
 /** A list parameter: comma-separated and/or repeated (`kinds=1,7` or `kinds=1&kinds=7`). */

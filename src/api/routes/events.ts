@@ -1,5 +1,5 @@
 /** /v1/events (a NIP-01 filter over the archive, newest first) and /v1/events/{id}. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   type EventFilter,
   type FoundEvent,
@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
-import { cursorParam, errorResponses, intParam, jsonResponse, listParam } from "../schemas.js";
+import { cursorParam, intParam, jsonRoute, listParam } from "../schemas.js";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
@@ -96,8 +96,7 @@ function filterQuery(deps: ApiDeps) {
 }
 
 function listRoute(deps: ApiDeps) {
-  return createRoute({
-    method: "get",
+  return jsonRoute({
     path: "/v1/events",
     tags: ["events"],
     summary:
@@ -105,26 +104,21 @@ function listRoute(deps: ApiDeps) {
     description:
       "Lists are comma-separated or repeated. Tag filters are `#x` parameters (percent-encoded as %23x), each matching any of its values; several combine with AND.",
     request: { query: filterQuery(deps) },
-    responses: {
-      200: jsonResponse(
-        "A page of events",
-        z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
-      ),
-      ...errorResponses(400, 401, 429, 503, 504),
-    },
+    ok: [
+      "A page of events",
+      z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
+    ],
+    errors: [400, 401, 429, 503, 504],
   });
 }
 
-const oneRoute = createRoute({
-  method: "get",
+const oneRoute = jsonRoute({
   path: "/v1/events/{id}",
   tags: ["events"],
   summary: "One archived event and the relays it was seen on",
   request: { params: z.object({ id: hex64.openapi({ param: { name: "id", in: "path" } }) }) },
-  responses: {
-    200: jsonResponse("The event", eventSchema),
-    ...errorResponses(400, 401, 404, 429, 503, 504),
-  },
+  ok: ["The event", eventSchema],
+  errors: [400, 401, 404, 429, 503, 504],
 });
 
 const isNewest = (p: unknown[]): p is [number, string] =>

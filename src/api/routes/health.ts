@@ -2,20 +2,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { databaseTime } from "../../core/db/read/ping.js";
 import type { ApiApp, ApiDeps } from "../context.js";
-import { errorResponses, jsonResponse } from "../schemas.js";
+import { jsonRoute } from "../schemas.js";
 
-const health = createRoute({
-  method: "get",
+const health = jsonRoute({
   path: "/health",
   tags: ["service"],
   summary: "Liveness and database reachability",
-  responses: {
-    200: jsonResponse(
-      "The server runs and the database answers",
-      z.object({ status: z.literal("ok"), database_time: z.int() }).openapi("Health"),
-    ),
-    ...errorResponses(503),
-  },
+  request: {},
+  ok: [
+    "The server runs and the database answers",
+    z.object({ status: z.literal("ok"), database_time: z.int() }).openapi("Health"),
+  ],
+  errors: [503],
 });
 
 const metrics = createRoute({

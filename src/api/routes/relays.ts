@@ -1,5 +1,5 @@
 /** /v1/relays, /v1/relays/{url}, /v1/relays/{url}/history and /v1/online. */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { NETWORKS } from "../../models/network.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
@@ -13,7 +13,7 @@ import { canonicalUrl, findRelay } from "../relays/lookup.js";
 import { onlineUrls } from "../relays/online.js";
 import { memoized, memoKey, type RelaySnapshots } from "../relays/snapshots.js";
 import { relayStatus } from "../relays/status.js";
-import { cursorParam, errorResponses, intParam, jsonResponse, listParam } from "../schemas.js";
+import { cursorParam, intParam, jsonRoute, listParam } from "../schemas.js";
 
 const boolParam = z
   .enum(["true", "false"])
@@ -40,8 +40,7 @@ const urlParams = z.object({
 });
 
 function listRoute(deps: ApiDeps) {
-  return createRoute({
-    method: "get",
+  return jsonRoute({
     path: "/v1/relays",
     tags: ["relays"],
     summary: "Relays, filtered and sorted, in keyset pages",
@@ -73,50 +72,44 @@ function listRoute(deps: ApiDeps) {
         cursor: cursorParam,
       }),
     },
-    responses: {
-      200: jsonResponse(
-        "A page of relays",
-        z.object({
-          relays: z.array(relaySchema),
-          total: z.int().openapi({ description: "Relays matching the filter" }),
-          next: z.string().nullable(),
-        }),
-      ),
-      ...errorResponses(400, 401, 429, 503, 504),
-    },
+    ok: [
+      "A page of relays",
+      z.object({
+        relays: z.array(relaySchema),
+        total: z.int().openapi({ description: "Relays matching the filter" }),
+        next: z.string().nullable(),
+      }),
+    ],
+    errors: [400, 401, 429, 503, 504],
   });
 }
 
-const detailRoute = createRoute({
-  method: "get",
+const detailRoute = jsonRoute({
   path: "/v1/relays/{url}",
   tags: ["relays"],
   summary: "One relay: its newest result of every check, NIP-11 document, policy, events archived",
   request: { params: urlParams },
-  responses: {
-    200: jsonResponse(
-      "The relay",
-      relaySchema
-        .extend({
-          nip11: z.record(z.string(), z.unknown()).nullable(),
-          policy: z.record(z.string(), z.unknown()),
-          geo: z.record(z.string(), z.unknown()).nullable(),
-          checks: z.record(
-            z.string(),
-            z.object({ generated_at: z.int(), data: z.unknown(), logs: z.unknown() }),
-          ),
-          attribution: z.string().nullable(),
-        })
-        .openapi("RelayDetail"),
-    ),
-    ...errorResponses(400, 401, 404, 429, 503, 504),
-  },
+  ok: [
+    "The relay",
+    relaySchema
+      .extend({
+        nip11: z.record(z.string(), z.unknown()).nullable(),
+        policy: z.record(z.string(), z.unknown()),
+        geo: z.record(z.string(), z.unknown()).nullable(),
+        checks: z.record(
+          z.string(),
+          z.object({ generated_at: z.int(), data: z.unknown(), logs: z.unknown() }),
+        ),
+        attribution: z.string().nullable(),
+      })
+      .openapi("RelayDetail"),
+  ],
+  errors: [400, 401, 404, 429, 503, 504],
 });
 
 function historyRoute(deps: ApiDeps) {
   const span = deps.config.limits.max_history_span;
-  return createRoute({
-    method: "get",
+  return jsonRoute({
     path: "/v1/relays/{url}/history",
     tags: ["relays"],
     summary:
@@ -134,33 +127,30 @@ function historyRoute(deps: ApiDeps) {
         cursor: cursorParam,
       }),
     },
-    responses: {
-      200: jsonResponse(
-        `The series (a range spans at most ${span} s)`,
-        z.object({
-          url: z.string(),
-          uptime: uptimeSchema,
-          since: z.int(),
-          until: z.int(),
-          points: z.array(
-            z.object({
-              t: z.int(),
-              up: z.boolean(),
-              rtt_open: z.number().nullable(),
-              rtt_read: z.number().nullable(),
-              rtt_write: z.number().nullable(),
-            }),
-          ),
-          next: z.string().nullable(),
-        }),
-      ),
-      ...errorResponses(400, 401, 404, 429, 503, 504),
-    },
+    ok: [
+      `The series (a range spans at most ${span} s)`,
+      z.object({
+        url: z.string(),
+        uptime: uptimeSchema,
+        since: z.int(),
+        until: z.int(),
+        points: z.array(
+          z.object({
+            t: z.int(),
+            up: z.boolean(),
+            rtt_open: z.number().nullable(),
+            rtt_read: z.number().nullable(),
+            rtt_write: z.number().nullable(),
+          }),
+        ),
+        next: z.string().nullable(),
+      }),
+    ],
+    errors: [400, 401, 404, 429, 503, 504],
   });
 }
 
-const onlineRoute = createRoute({
-  method: "get",
+const onlineRoute = jsonRoute({
   path: "/v1/online",
   tags: ["relays"],
   summary:
@@ -171,13 +161,11 @@ const onlineRoute = createRoute({
       nips: listParam(nip, 50, "Supported NIPs (all of them)"),
     }),
   },
-  responses: {
-    200: jsonResponse(
-      "The online set, in URL order",
-      z.object({ relays: z.array(z.string()), count: z.int(), checked_within: z.int() }),
-    ),
-    ...errorResponses(400, 401, 429, 503, 504),
-  },
+  ok: [
+    "The online set, in URL order",
+    z.object({ relays: z.array(z.string()), count: z.int(), checked_within: z.int() }),
+  ],
+  errors: [400, 401, 429, 503, 504],
 });
 
 type ListQuery = z.infer<ReturnType<typeof listRoute>["request"]["query"]>;

@@ -1,5 +1,5 @@
 /** /v1/stats: the statistics views, plus relays by status, network and country (live). */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { readStatistics } from "../../core/db/read/statistics.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { jsonWithEtag } from "../json-response.js";
@@ -7,37 +7,35 @@ import { cacheFor } from "../middleware.js";
 import { relayCounts } from "../relays/counts.js";
 import { GEO_ATTRIBUTION } from "../relays/json.js";
 import type { RelaySnapshots } from "../relays/snapshots.js";
-import { errorResponses, jsonResponse } from "../schemas.js";
+import { jsonRoute } from "../schemas.js";
 
 const count = z.int();
-const statsRoute = createRoute({
-  method: "get",
+const statsRoute = jsonRoute({
   path: "/v1/stats",
   tags: ["statistics"],
   summary: "Event counts, kinds, software, NIPs, networks, daily counts and relay countries",
-  responses: {
-    200: jsonResponse(
-      "The statistics (the view-based parts as of their last refresh)",
-      z
-        .object({
-          events: z.record(z.string(), z.number().nullable()).nullable(),
-          kinds: z.array(
-            z.object({ kind: count, events: count, pubkeys: count, category: z.string() }),
-          ),
-          software: z.array(z.object({ software: z.string(), version: z.string(), relays: count })),
-          nips: z.array(z.object({ nip: count, relays: count })),
-          networks: z.array(
-            z.object({ network: z.string(), relays: count, events: count, pubkeys: count }),
-          ),
-          daily: z.array(z.object({ day: z.string(), events: count, pubkeys: count })),
-          relays: z.object({ total: count, up: count, down: count, unknown: count }),
-          countries: z.array(z.object({ country: z.string(), relays: count, up: count })),
-          attribution: z.string(),
-        })
-        .openapi("Statistics"),
-    ),
-    ...errorResponses(401, 429, 503, 504),
-  },
+  request: {},
+  ok: [
+    "The statistics (the view-based parts as of their last refresh)",
+    z
+      .object({
+        events: z.record(z.string(), z.number().nullable()).nullable(),
+        kinds: z.array(
+          z.object({ kind: count, events: count, pubkeys: count, category: z.string() }),
+        ),
+        software: z.array(z.object({ software: z.string(), version: z.string(), relays: count })),
+        nips: z.array(z.object({ nip: count, relays: count })),
+        networks: z.array(
+          z.object({ network: z.string(), relays: count, events: count, pubkeys: count }),
+        ),
+        daily: z.array(z.object({ day: z.string(), events: count, pubkeys: count })),
+        relays: z.object({ total: count, up: count, down: count, unknown: count }),
+        countries: z.array(z.object({ country: z.string(), relays: count, up: count })),
+        attribution: z.string(),
+      })
+      .openapi("Statistics"),
+  ],
+  errors: [401, 429, 503, 504],
 });
 
 export function registerStats(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapshots): void {
