@@ -90,8 +90,26 @@ export function listParam<T extends z.ZodType>(item: T, max: number, description
 /** A non-negative integer query parameter. */
 export const intParam = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-export const cursorParam = z
-  .string()
-  .max(512)
-  .optional()
-  .openapi({ description: "Opaque cursor from the previous page's `next`" });
+/** An optional unix-seconds query parameter. */
+export const timeParam = (description: string) =>
+  intParam(0, 2 ** 40)
+    .optional()
+    .openapi({ description });
+
+/**
+ * The paging parameters of a listing: `limit` (default and maximum from api.yaml's limits) and
+ * `cursor`, the opaque position the previous page's `next` gave.
+ */
+export function pageParams(limits: { default_page_size: number; max_page_size: number }) {
+  const { default_page_size: def, max_page_size: max } = limits;
+  return {
+    limit: intParam(1, max)
+      .default(def)
+      .openapi({ description: `Page size (default ${def}, at most ${max})` }),
+    cursor: z
+      .string()
+      .max(512)
+      .optional()
+      .openapi({ description: "Opaque cursor from the previous page's `next`" }),
+  };
+}

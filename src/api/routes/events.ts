@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
-import { cursorParam, intParam, jsonRoute, listParam } from "../schemas.js";
+import { intParam, jsonRoute, listParam, pageParams, timeParam } from "../schemas.js";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
@@ -56,7 +56,7 @@ function eventJson(e: FoundEvent): EventJson {
 }
 
 function filterQuery(deps: ApiDeps) {
-  const { max_filter_values: n, default_page_size: def, max_page_size: max } = deps.config.limits;
+  const n = deps.config.limits.max_filter_values;
   const tags = Object.fromEntries(
     LETTERS.map((l) => [
       `#${l}`,
@@ -72,16 +72,9 @@ function filterQuery(deps: ApiDeps) {
       ids: listParam(hex64, n, "Event ids"),
       authors: listParam(hex64, n, "Author pubkeys (hex)"),
       kinds: listParam(intParam(0, 65_535), n, "Kinds"),
-      since: intParam(0, 2 ** 40)
-        .optional()
-        .openapi({ description: "created_at at least (unix s)" }),
-      until: intParam(0, 2 ** 40)
-        .optional()
-        .openapi({ description: "created_at at most (unix s)" }),
-      limit: intParam(1, max)
-        .default(def)
-        .openapi({ description: `Page size (default ${def}, at most ${max})` }),
-      cursor: cursorParam,
+      since: timeParam("created_at at least (unix s)"),
+      until: timeParam("created_at at most (unix s)"),
+      ...pageParams(deps.config.limits),
       ...tags,
     })
     .refine(

@@ -13,20 +13,13 @@ import { canonicalUrl, findRelay } from "../relays/lookup.js";
 import { onlineUrls } from "../relays/online.js";
 import { memoized, memoKey, type RelaySnapshots } from "../relays/snapshots.js";
 import { relayStatus } from "../relays/status.js";
-import { cursorParam, intParam, jsonRoute, listParam } from "../schemas.js";
+import { intParam, jsonRoute, listParam, pageParams, timeParam } from "../schemas.js";
 
 const boolParam = z
   .enum(["true", "false"])
   .transform((v) => v === "true")
   .optional();
 const nip = z.coerce.number().int().min(0).max(999_999_999);
-
-function pageSize(deps: ApiDeps) {
-  const { default_page_size: def, max_page_size: max } = deps.config.limits;
-  return intParam(1, max)
-    .default(def)
-    .openapi({ description: `Page size (default ${def}, at most ${max})` });
-}
 
 const urlParams = z.object({
   url: z
@@ -68,8 +61,7 @@ function listRoute(deps: ApiDeps) {
         sort: z.enum(RELAY_SORTS).default("url").openapi({
           description: "url; rtt (fastest first); uptime (30 d, most first); events (most first)",
         }),
-        limit: pageSize(deps),
-        cursor: cursorParam,
+        ...pageParams(deps.config.limits),
       }),
     },
     ok: [
@@ -117,14 +109,9 @@ function historyRoute(deps: ApiDeps) {
     request: {
       params: urlParams,
       query: z.strictObject({
-        since: intParam(0, 2 ** 40)
-          .optional()
-          .openapi({ description: "Unix seconds (default: until − 7 days)" }),
-        until: intParam(0, 2 ** 40)
-          .optional()
-          .openapi({ description: "Unix seconds (default: now)" }),
-        limit: pageSize(deps),
-        cursor: cursorParam,
+        since: timeParam("Unix seconds (default: until − 7 days)"),
+        until: timeParam("Unix seconds (default: now)"),
+        ...pageParams(deps.config.limits),
       }),
     },
     ok: [
