@@ -58,7 +58,8 @@ module.exports = {
     {
       name: "no-service-imports-another",
       severity: "error",
-      comment: "Shared service code lives in services/shared.",
+      comment:
+        "What two services share goes down a layer: a table's SQL or a lease to core/db, a reading of the config to core/config, what they are handed to core/service-deps.ts, a probe to nips. services/shared keeps only the lease heartbeat until it joins core/db/leases.ts.",
       from: { path: "^src/services/([^/]+)/" },
       to: {
         path: "^src/services/([^/]+)/",

@@ -20,8 +20,8 @@ import {
   type Service,
   type ServiceContext,
 } from "../core/service.js";
+import type { ServiceDeps } from "../core/service-deps.js";
 import { toError } from "../models/errors.js";
-import type { ServiceDeps } from "../services/shared/deps.js";
 import { secretKeyFromEnv } from "../utils/keys.js";
 import { loadMonitorKey } from "../utils/monitor-key.js";
 import {

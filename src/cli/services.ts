@@ -6,6 +6,7 @@ import { createApiService } from "../api/server.js";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import type { LongRunningService, Service } from "../core/service.js";
+import type { ServiceDeps } from "../core/service-deps.js";
 import { ConfigError } from "../models/errors.js";
 import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
@@ -15,7 +16,6 @@ import { refresherConfigSchema } from "../services/refresher/config.js";
 import { createRefresher } from "../services/refresher/service.js";
 import { seederConfigSchema } from "../services/seeder/config.js";
 import { createSeeder } from "../services/seeder/service.js";
-import type { ServiceDeps } from "../services/shared/deps.js";
 import { synchronizerConfigSchema } from "../services/synchronizer/config.js";
 import {
   createSynchronizer,

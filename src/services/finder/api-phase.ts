@@ -1,6 +1,6 @@
 import { type ServiceContext, sleep } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Resolver } from "../../utils/dns.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import { fetchSource } from "./api-sources.js";
 import type { ApiSourceConfig, FinderConfig } from "./config.js";
 import type { FinderCounts } from "./counts.js";

@@ -1,6 +1,6 @@
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Resolver } from "../../utils/dns.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import { runApiPhase } from "./api-phase.js";
 import type { FinderConfig } from "./config.js";
 import { FinderCounts } from "./counts.js";

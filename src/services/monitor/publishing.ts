@@ -5,6 +5,8 @@
  * monitor's kind 0 profile, kind 10002 relay list and kind 10166 announcement. One publisher
  * (one connection per target relay) serves the whole cycle; outcomes are counted per kind.
  */
+
+import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworksConfig } from "../../core/config/schemas.js";
 import { getServiceState, upsertServiceState } from "../../core/db/service-state/rows.js";
 import type { ServiceContext } from "../../core/service.js";
@@ -16,7 +18,6 @@ import { buildMonitorAnnouncement, type MonitorCheck } from "../../nips/nip66/an
 import { buildRelayDiscovery } from "../../nips/nip66/discovery-event.js";
 import type { Resolver } from "../../utils/dns.js";
 import { type EventTemplate, signEvent } from "../../utils/keys.js";
-import { proxyOf } from "../shared/proxy.js";
 import type { MonitorConfig } from "./config.js";
 import type { RelayRun } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";

@@ -4,6 +4,8 @@
  * each retried per monitor.yaml. Never throws: a relay that is down or hostile comes back as
  * results with reasons; only the shutdown signal ends it early (results "skipped").
  */
+
+import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworkConfig } from "../../core/config/schemas.js";
 import type { Network } from "../../models/index.js";
 import { type CheckResult, checkError, checkSkipped } from "../../nips/check-result.js";
@@ -12,7 +14,6 @@ import { fetchNip11, type Nip11Document } from "../../nips/nip11/index.js";
 import { checkRelay, type Nip66CheckOptions } from "../../nips/nip66/checks.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import { proxyOf } from "../shared/proxy.js";
 import type { CheckRetry, MonitorProcessing } from "./config.js";
 import type { RelayResults } from "./documents.js";
 

@@ -6,10 +6,10 @@ import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/mon
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import { deleteOrphanCheckpoints } from "../../core/db/service-state/relay-checkpoints.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";

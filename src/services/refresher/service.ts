@@ -1,8 +1,8 @@
 import { ConnectionLost } from "../../core/db/errors.js";
 import { refreshAllViews } from "../../core/db/views.js";
 import type { Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import { BrotrError } from "../../models/errors.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import type { RefresherConfig } from "./config.js";
 
 export class AllViewsFailedError extends BrotrError {}

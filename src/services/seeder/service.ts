@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { insertRelays } from "../../core/db/relays.js";
 import { insertCandidates } from "../../core/db/service-state/candidates.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import { BrotrError } from "../../models/errors.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import type { SeederConfig } from "./config.js";
 import { type ParsedSeedFile, parseSeedText, type SeedEntry } from "./seed-file.js";
 

@@ -2,10 +2,10 @@
 import type { ArchiveItem } from "../../core/db/archive.js";
 import type { Db } from "../../core/db/pool.js";
 import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { RelayStats, VerifyBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import type { SyncProcessing, SyncTimeouts } from "./config.js";
 import type { SyncCursor } from "./cursor.js";
 import type { NegCounts } from "./negentropy.js";

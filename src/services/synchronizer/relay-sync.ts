@@ -8,12 +8,13 @@
  * writer as they arrive. The cursor moves to a window's end only after it is complete and
  * is committed with (never before) the window's last sighting.
  */
+
+import { proxyOf } from "../../core/config/proxy.js";
 import type { ArchiveItem } from "../../core/db/archive.js";
 import { sightedSupports } from "../../core/db/read/sighted.js";
 import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
-import { proxyOf } from "../shared/proxy.js";
 import type { SyncTimeouts } from "./config.js";
 import { cursorRow, parseCursor } from "./cursor.js";
 import {

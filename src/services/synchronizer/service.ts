@@ -5,11 +5,11 @@ import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db
 import { storedEventIds } from "../../core/db/read/events.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
-import type { ServiceDeps } from "../shared/deps.js";
 import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { SynchronizerConfig } from "./config.js";
 import { SYNCHRONIZER } from "./cursor.js";

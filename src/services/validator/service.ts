@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
+import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworksConfig } from "../../core/config/schemas.js";
 import { acquireLeases, releaseLeases } from "../../core/db/leases.js";
 import {
@@ -11,10 +12,9 @@ import {
   type Promotion,
 } from "../../core/db/service-state/candidates.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
-import type { ServiceDeps } from "../shared/deps.js";
-import { proxyOf } from "../shared/proxy.js";
 import { nextAttemptAt } from "./backoff.js";
 import type { ProcessingConfig, ValidatorConfig } from "./config.js";
 import { validatorMetrics } from "./metrics.js";

@@ -1,16 +1,16 @@
 import { Readable } from "node:stream";
 import { finalizeEvent } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { archiveEvents } from "../../../../src/core/db/archive.js";
-import type { NostrEvent } from "../../../../src/models/event-types.js";
 import {
   BAD_ID,
   BAD_SIG,
   type ImportOptions,
   type ImportReport,
   importEvents,
-} from "../../../../src/services/shared/event-import.js";
-import { NO_RELAY } from "../../../../src/services/shared/import-line.js";
+} from "../../../../src/cli/archive-file/event-import.js";
+import { NO_RELAY } from "../../../../src/cli/archive-file/import-line.js";
+import { archiveEvents } from "../../../../src/core/db/archive.js";
+import type { NostrEvent } from "../../../../src/models/event-types.js";
 import { createVerifier, type Verifier } from "../../../../src/utils/verify/pool.js";
 import { type FakeUser, makeUser } from "../../../support/fake-user.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../../support/pg.js";

@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportEvents } from "../../../../src/cli/archive-file/event-export.js";
 import { archiveEvents } from "../../../../src/core/db/archive.js";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
-import { exportEvents } from "../../../../src/services/shared/event-export.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { fakeEvent, TRICKY } from "../../core/helpers.js";
 

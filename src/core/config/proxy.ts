@@ -1,5 +1,6 @@
-import type { NetworksConfig } from "../../core/config/schemas.js";
+/** The SOCKS5 proxy a connection to a relay of a network goes through (brotr.yaml `networks`). */
 import { isOverlay, type Network } from "../../models/index.js";
+import type { NetworksConfig } from "./schemas.js";
 
 /** `{ proxyUrl }` of an overlay network that has a SOCKS5 proxy configured; `{}` otherwise. */
 export function proxyOf(

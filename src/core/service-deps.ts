@@ -1,4 +1,4 @@
-import type { BrotrConfig } from "../../core/config/schemas.js";
+import type { BrotrConfig } from "./config/schemas.js";
 
 /** What the composition root hands every service besides its own config. */
 export interface ServiceDeps {

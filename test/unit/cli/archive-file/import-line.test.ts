@@ -4,7 +4,7 @@ import {
   NO_RELAY,
   parseImportLine,
   relayTarget,
-} from "../../../../src/services/shared/import-line.js";
+} from "../../../../src/cli/archive-file/import-line.js";
 
 const EVENT = {
   id: "a".repeat(64),
