@@ -10,13 +10,13 @@ import type { Db } from "../../core/db/pool.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { type Line, readLines } from "../../utils/lines.js";
 import type { Verifier, VerifyResult } from "../../utils/verify/pool.js";
-import { parseImportLine, type RelayTarget } from "./import-line.js";
+import { parseImportLine, type SightingRelay } from "./import-line.js";
 
 export interface ImportOptions {
   /** Profile of the target database (lilbrotr stores only the index columns). */
   profile: Profile;
   /** Attribute every event to this relay instead of the lines' `relays` fields. */
-  relay?: RelayTarget;
+  relay?: SightingRelay;
   allowPrivate?: boolean;
   /** Unix seconds recorded as seen_at of the sightings (default: now). */
   seenAt?: number;
@@ -70,7 +70,7 @@ export const BAD_SIG = "invalid: bad signature";
 interface Entry {
   line: number;
   event: NostrEvent;
-  relays: RelayTarget[];
+  relays: SightingRelay[];
 }
 
 /** Lines read since the last write: the valid ones and the reasons of the others. */

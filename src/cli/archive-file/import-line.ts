@@ -8,19 +8,22 @@ import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
 import { parseRelayUrl } from "../../models/relay-url.js";
 
-/** A relay URL in canonical form with its network. */
-export interface RelayTarget {
+/**
+ * A relay an event was seen on (a sighting, `event_relay`): its URL in canonical form and its
+ * network. (Not nips/nip66 RelayTarget, the host and port a check connects to.)
+ */
+export interface SightingRelay {
   url: string;
   network: Network;
 }
 
 export type ParsedLine =
-  | { ok: true; event: NostrEvent; relays: RelayTarget[] }
+  | { ok: true; event: NostrEvent; relays: SightingRelay[] }
   | { ok: false; reason: string };
 
 export interface ParseLineOptions {
   /** Every event is attributed to this relay; the lines' `relays` fields are ignored. */
-  relay?: RelayTarget;
+  relay?: SightingRelay;
   /** Accept loopback and private relay URLs (deployments with allow_private). */
   allowPrivate?: boolean;
 }
@@ -31,10 +34,10 @@ export const NO_RELAY = "no relay to attribute the event to";
 const MAX_REASON_CHARS = 200;
 
 /** Canonical URL and network of a relay URL, or why it is refused. */
-export function relayTarget(
+export function parseSightingRelay(
   text: string,
   allowPrivate = false,
-): { ok: true; relay: RelayTarget } | { ok: false; reason: string } {
+): { ok: true; relay: SightingRelay } | { ok: false; reason: string } {
   const parsed = parseRelayUrl(text, { allowPrivate });
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   return { ok: true, relay: { url: parsed.url, network: parsed.network } };
@@ -47,7 +50,7 @@ function clip(text: string): string {
 function lineRelays(
   value: unknown,
   allowPrivate: boolean,
-): { ok: true; relays: RelayTarget[] } | { ok: false; reason: string } {
+): { ok: true; relays: SightingRelay[] } | { ok: false; reason: string } {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) {
     return { ok: false, reason: NO_RELAY };
   }
@@ -57,11 +60,11 @@ function lineRelays(
   if (value.length > MAX_RELAYS_PER_LINE) {
     return { ok: false, reason: `invalid: more than ${MAX_RELAYS_PER_LINE} relays` };
   }
-  const byUrl = new Map<string, RelayTarget>();
+  const byUrl = new Map<string, SightingRelay>();
   for (const [i, text] of (value as string[]).entries()) {
-    const target = relayTarget(text, allowPrivate);
-    if (!target.ok) return { ok: false, reason: clip(`invalid: relays[${i}]: ${target.reason}`) };
-    byUrl.set(target.relay.url, target.relay);
+    const parsed = parseSightingRelay(text, allowPrivate);
+    if (!parsed.ok) return { ok: false, reason: clip(`invalid: relays[${i}]: ${parsed.reason}`) };
+    byUrl.set(parsed.relay.url, parsed.relay);
   }
   return { ok: true, relays: [...byUrl.values()] };
 }

@@ -3,7 +3,7 @@ import { readSettings, schemaVersion } from "../../core/db/migrate.js";
 import type { EventQuery } from "../../core/db/read/events.js";
 import type { LogLevel } from "../../core/logger.js";
 import { exportEvents } from "../archive-file/event-export.js";
-import { relayTarget } from "../archive-file/import-line.js";
+import { parseSightingRelay } from "../archive-file/import-line.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption, parseKinds, parseTimestamp } from "../options.js";
 import { createProgress } from "../progress.js";
@@ -54,9 +54,9 @@ export function registerExportCommand(program: Command, shutdown: Shutdown): voi
       if (flags.until !== undefined) query.until = flags.until;
       if (flags.kinds !== undefined) query.kinds = flags.kinds;
       if (flags.relay !== undefined) {
-        const target = relayTarget(flags.relay, brotr.allow_private);
-        if (!target.ok) command.error(`--relay: ${target.reason}`, { exitCode: 2 });
-        else query.relayUrl = target.relay.url;
+        const parsed = parseSightingRelay(flags.relay, brotr.allow_private);
+        if (!parsed.ok) command.error(`--relay: ${parsed.reason}`, { exitCode: 2 });
+        else query.relayUrl = parsed.relay.url;
       }
       const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);
       const db = await openDatabase(brotr, log);

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { LogLevel } from "../../core/logger.js";
 import { createVerifier } from "../../utils/verify/pool.js";
 import { type ImportReport, importEvents } from "../archive-file/event-import.js";
-import { type RelayTarget, relayTarget } from "../archive-file/import-line.js";
+import { parseSightingRelay, type SightingRelay } from "../archive-file/import-line.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption, parseNonNegativeInt } from "../options.js";
 import { createProgress } from "../progress.js";
@@ -59,11 +59,11 @@ export function registerImportCommand(program: Command, shutdown: Shutdown): voi
     )
     .action(async (file: string, flags: ImportFlags, command: Command) => {
       const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
-      let relay: RelayTarget | undefined;
+      let relay: SightingRelay | undefined;
       if (flags.relay !== undefined) {
-        const target = relayTarget(flags.relay, brotr.allow_private);
-        if (!target.ok) command.error(`--relay: ${target.reason}`, { exitCode: 2 });
-        else relay = target.relay;
+        const parsed = parseSightingRelay(flags.relay, brotr.allow_private);
+        if (!parsed.ok) command.error(`--relay: ${parsed.reason}`, { exitCode: 2 });
+        else relay = parsed.relay;
       }
       const source = await openInput(file);
       const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);

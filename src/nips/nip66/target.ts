@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { isOverlay, type Network } from "../../models/network.js";
 import { type CheckResult, checkSkipped } from "../check-result.js";
 
+/** Where a check connects: the host and port of a relay URL. */
 export interface RelayTarget {
   /** Host without IPv6 brackets, lower-case. */
   host: string;

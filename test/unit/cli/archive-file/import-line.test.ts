@@ -3,7 +3,7 @@ import {
   MAX_RELAYS_PER_LINE,
   NO_RELAY,
   parseImportLine,
-  relayTarget,
+  parseSightingRelay,
 } from "../../../../src/cli/archive-file/import-line.js";
 
 const EVENT = {
@@ -100,11 +100,11 @@ describe("parseImportLine", () => {
   });
 
   it("accepts loopback relays only where private hosts are allowed", () => {
-    expect(relayTarget("ws://127.0.0.1:7000", true)).toEqual({
+    expect(parseSightingRelay("ws://127.0.0.1:7000", true)).toEqual({
       ok: true,
       relay: { url: "ws://127.0.0.1:7000", network: "clearnet" },
     });
-    expect(relayTarget("ws://127.0.0.1:7000").ok).toBe(false);
+    expect(parseSightingRelay("ws://127.0.0.1:7000").ok).toBe(false);
     const parsed = parseImportLine(line({ relays: ["ws://127.0.0.1:7000"] }), {
       allowPrivate: true,
     });
