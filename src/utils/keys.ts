@@ -63,7 +63,6 @@ export function parseSecretKey(input: string): SecretKeyParse {
  * The secret key in the environment variable `name` (named by the config at `what`), or
  * undefined when it is unset or empty. A malformed key is a ConfigError naming the variable
  * and the problem, never the value.
- * @planned cli (runner's NIP-42 key), monitor (its signing key, via loadMonitorKey)
  */
 export function secretKeyFromEnv(
   env: Readonly<Record<string, string | undefined>>,

@@ -253,7 +253,8 @@ const ORPHAN_EVENTS: OrphanBatch = {
 
 /**
  * Deletes events no relay row references, batchSize per transaction; returns the count.
- * @planned synchronizer cleanup (events left without sightings by a relay delete)
+ * @planned the retention and cleanup service of issue B (#19, item 3) runs it: events left
+ * without sightings when a relay is deleted. Tested in test/db/core/cleanup.test.ts.
  */
 export async function deleteOrphanEvents(
   pool: pg.Pool,

@@ -51,7 +51,6 @@ export interface ClientChannel {
 
 /**
  * Connects (see `openWebSocket` for routing and ConnectError) and returns a client.
- * @planned synchronizer, monitor: the relay client's entry point
  */
 export async function connectRelay(url: string, options: RelayClientOptions): Promise<RelayClient> {
   const opened = await openWebSocket(url, options);

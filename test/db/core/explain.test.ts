@@ -6,10 +6,7 @@ import { findEvents } from "../../../src/core/db/read/event-filter.js";
 import { scanEvents } from "../../../src/core/db/read/event-scan.js";
 import { storedEventIds } from "../../../src/core/db/read/events.js";
 import { readRttHistory } from "../../../src/core/db/read/relay-history.js";
-import {
-  latestRelayMetadata,
-  relayMetadataHistory,
-} from "../../../src/core/db/read/relay-metadata.js";
+import { latestRelayMetadata } from "../../../src/core/db/read/relay-metadata.js";
 import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
 import { listRelays } from "../../../src/core/db/read/relays.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
@@ -206,15 +203,6 @@ const CALLS: {
     name: "API: events with a tag (findEvents #t)",
     index: "event_tagvalues_idx",
     call: (db) => findEvents(db, { tags: [{ name: "t", values: ["rare"] }] }, { limit: 50 }),
-  },
-  {
-    name: "API: history of one relay in a time range (relayMetadataHistory)",
-    index: "relay_metadata_pkey",
-    call: (db) =>
-      relayMetadataHistory(db, "wss://r3.example", {
-        since: 1_700_000_000 + 900 * 3600,
-        until: 1_700_000_000 + 950 * 3600,
-      }),
   },
 ];
 

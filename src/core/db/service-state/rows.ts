@@ -54,31 +54,6 @@ export async function upsertServiceState(
   return affected(db, UPSERT, params(unique, options));
 }
 
-const MERGE = UPSERT.replace(
-  "SET state_value = EXCLUDED.state_value",
-  "SET state_value = service_state.state_value || EXCLUDED.state_value",
-);
-
-/**
- * Like upsertServiceState, but merges each value's top-level keys into the stored object
- * (`state_value || value`); repeats of a key in the batch are merged in order.
- * @planned synchronizer: partial updates of a per-relay state row (no caller yet)
- */
-export async function mergeServiceState(
-  db: Db,
-  rows: readonly ServiceState[],
-  options: WriteOptions = {},
-): Promise<number> {
-  const byKey = new Map<string, ServiceState>();
-  for (const r of rows) {
-    const previous = byKey.get(keyOf(r));
-    const stateValue: StateValue = { ...previous?.stateValue, ...r.stateValue };
-    byKey.set(keyOf(r), { ...r, stateValue });
-  }
-  if (byKey.size === 0) return 0;
-  return affected(db, MERGE, params([...byKey.values()], options));
-}
-
 interface StateRow {
   state_key: string;
   state_value: StateValue;

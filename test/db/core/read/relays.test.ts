@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  latestRelayMetadata,
-  relayMetadataHistory,
-} from "../../../../src/core/db/read/relay-metadata.js";
+import { latestRelayMetadata } from "../../../../src/core/db/read/relay-metadata.js";
 import { listRelays } from "../../../../src/core/db/read/relays.js";
 import { type RelayCheck, recordRelayMetadata } from "../../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../../src/core/db/relays.js";
@@ -84,32 +81,5 @@ describe("API reads of relays and their checks", () => {
     const onlyInfo = await latestRelayMetadata(db.pool, [A.url], ["nip11_info"]);
     expect(onlyInfo.map((s) => s.generatedAt)).toEqual([900]);
     expect(await latestRelayMetadata(db.pool, [])).toEqual([]);
-  });
-
-  it("reads one relay's history in a half-open time range, newest first", async () => {
-    const all = await relayMetadataHistory(db.pool, A.url);
-    expect(all).toHaveLength(13);
-    expect(all.slice(0, 3).map((s) => [s.generatedAt, s.metadataType])).toEqual([
-      [1000, "nip66_rtt"],
-      [900, "nip11_info"],
-      [900, "nip66_rtt"],
-    ]);
-    const range = await relayMetadataHistory(db.pool, A.url, { since: 300, until: 600 });
-    expect(range.map((s) => [s.generatedAt, s.metadataType])).toEqual([
-      [500, "nip66_rtt"],
-      [400, "nip66_rtt"],
-      [300, "nip11_info"],
-      [300, "nip66_rtt"],
-    ]);
-    const page = await relayMetadataHistory(db.pool, A.url, { type: "nip66_rtt", limit: 2 });
-    expect(page.map((s) => s.generatedAt)).toEqual([1000, 900]);
-    const older = await relayMetadataHistory(db.pool, A.url, {
-      type: "nip66_rtt",
-      limit: 2,
-      until: page.at(-1)?.generatedAt as number,
-    });
-    expect(older.map((s) => s.generatedAt)).toEqual([800, 700]);
-    expect(older.every((s) => s.relayUrl === A.url)).toBe(true);
-    expect(await relayMetadataHistory(db.pool, "wss://unknown.example")).toEqual([]);
   });
 });

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   deleteServiceState,
   getServiceState,
-  mergeServiceState,
   upsertServiceState,
 } from "../../../../src/core/db/service-state/rows.js";
 import type { ServiceState } from "../../../../src/models/service-state.js";
@@ -55,16 +54,5 @@ describe("service_state", () => {
     expect(await deleteServiceState(db.pool, "synchronizer", "cursor", [])).toBe(0);
     expect(await getServiceState(db.pool, "finder", "cursor")).toHaveLength(1);
     expect(await getServiceState(db.pool, "synchronizer", "checkpoint")).toHaveLength(1);
-  });
-
-  it("merge adds top-level keys to the stored object, repeats merged in order", async () => {
-    const key = "wss://merge.example";
-    await upsertServiceState(db.pool, [cursor(key, { a: 1, b: 1 })]);
-    await mergeServiceState(db.pool, [cursor(key, { b: 2 }), cursor(key, { c: 3 })]);
-    await mergeServiceState(db.pool, [cursor("wss://new.example", { z: 1 })]);
-    const [row] = await getServiceState(db.pool, "synchronizer", "cursor", key);
-    expect(row?.stateValue).toEqual({ a: 1, b: 2, c: 3 });
-    const [fresh] = await getServiceState(db.pool, "synchronizer", "cursor", "wss://new.example");
-    expect(fresh?.stateValue).toEqual({ z: 1 });
   });
 });
