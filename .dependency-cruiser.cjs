@@ -81,6 +81,25 @@ module.exports = {
       },
     },
     {
+      name: "fs-only-where-documented",
+      severity: "error",
+      comment:
+        "Files are read only by the code docs/architecture.md lists (Layers): the config loader, the migrator and embedded server, the seeder, the monitor key, the GeoIP/ASN readers, the verifier and the explorer's assets. Another module that needs a file gets its contents or a reader from cli.",
+      from: {
+        path: "^src",
+        pathNot: [
+          "^src/cli/",
+          "^src/core/config/load\\.ts$",
+          "^src/core/db/(migrate|embedded)\\.ts$",
+          "^src/services/seeder/service\\.ts$",
+          "^src/utils/(monitor-key|geoip)\\.ts$",
+          "^src/utils/verify/(backend|worker-pool)\\.ts$",
+          "^src/api/routes/explorer\\.ts$",
+        ],
+      },
+      to: { path: "^(node:)?fs(/promises)?$" },
+    },
+    {
       name: "nothing-imports-cli",
       severity: "error",
       from: { pathNot: "^src/cli" },

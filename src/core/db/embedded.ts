@@ -95,6 +95,7 @@ async function run(
 ): Promise<{ stdout: string; stderr: string }> {
   const options = account ? { uid: account.uid, gid: account.gid } : {};
   try {
+    // biome-ignore lint/style/noProcessEnv: handed on unread to the PostgreSQL binaries
     return await execFile(bin, args, { ...options, env: { ...process.env, LC_ALL: "C" } });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string; message: string };
