@@ -66,3 +66,10 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
   const name = `test_empty_${randomBytes(5).toString("hex")}`;
   return openDatabase(name, `CREATE DATABASE ${name}`, 3);
 }
+
+/** Drops login roles a test created (roles are cluster-wide: the server outlives the test). */
+export async function dropRoles(names: readonly string[]): Promise<void> {
+  await admin(async (c) => {
+    for (const name of names) await c.query(`DROP ROLE IF EXISTS ${name}`);
+  });
+}

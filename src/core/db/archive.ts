@@ -22,6 +22,7 @@ import type { Db } from "./pool.js";
 import { storedEventIds } from "./read/events.js";
 import { RelayIdCache } from "./relays.js";
 import { upsertServiceState } from "./service-state/rows.js";
+import { exec } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /** One sighting of an event on a relay, as the synchronizer collects them. */
@@ -151,7 +152,7 @@ export async function archiveEvents(
   const cache = options.relayIds ?? new RelayIdCache();
   const eventThreshold = options.eventCopyThreshold ?? EVENT_COPY_THRESHOLD;
   return transaction(db, async (client) => {
-    if (options.asyncCommit) await client.query("SET LOCAL synchronous_commit = off");
+    if (options.asyncCommit) await exec(client, "SET LOCAL synchronous_commit = off");
     await lockSightingsShared(client);
     const relays = await cache.resolve(client, relaysOf(items));
     // Under the shared lock no event can be deleted until commit: what the probe finds stays.

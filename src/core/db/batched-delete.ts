@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { affected } from "./sql.js";
+import { affected, any, exec } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 export interface CleanupOptions {
@@ -37,9 +37,9 @@ export async function deleteInBatches(
   let total = 0;
   while (!options.signal?.aborted) {
     const deleted = await transaction(pool, async (client) => {
-      const { rows } = await client.query(batch.pick, [size]);
+      const rows = await any(client, batch.pick, [size]);
       if (rows.length === 0) return 0;
-      if (batch.beforeRemove) await client.query(batch.beforeRemove);
+      if (batch.beforeRemove) await exec(client, batch.beforeRemove);
       return affected(client, batch.remove, batch.params(rows));
     });
     total += deleted;

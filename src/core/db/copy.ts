@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { toDbError } from "./errors.js";
 
 /**
  * Helpers for `COPY … FROM STDIN` in PostgreSQL's text format: one row per line, columns
@@ -62,7 +63,7 @@ function* chunked(lines: Iterable<string>, chunkChars = 256 * 1024): Generator<s
 
 /**
  * Streams `lines` (each a complete row ending in "\n") through `COPY <target> FROM STDIN`
- * on `client`; resolves with the number of rows PostgreSQL reports.
+ * on `client`; resolves with the number of rows PostgreSQL reports. Errors leave as DbErrors.
  */
 export async function copyLines(
   client: pg.ClientBase,
@@ -70,6 +71,10 @@ export async function copyLines(
   lines: Iterable<string>,
 ): Promise<number> {
   const stream = client.query(copyFrom(statement));
-  await pipeline(Readable.from(chunked(lines), { objectMode: false }), stream);
+  try {
+    await pipeline(Readable.from(chunked(lines), { objectMode: false }), stream);
+  } catch (error) {
+    throw toDbError(error);
+  }
   return stream.rowCount;
 }

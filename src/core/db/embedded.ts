@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
+import { any, exec } from "./sql.js";
 
 const execFile = promisify(execFileCb);
 
@@ -146,9 +147,8 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (found.rowCount === 0)
-      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    const found = await any(client, "SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.length === 0) await exec(client, `CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } finally {
     await client.end();
   }

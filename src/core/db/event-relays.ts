@@ -4,7 +4,7 @@ import { copyByteaHex, copyLines } from "./copy.js";
 import { ForeignKeyViolation } from "./errors.js";
 import type { Db } from "./pool.js";
 import { relayIdsByUrl } from "./relays.js";
-import { affected, any, uniqueBy } from "./sql.js";
+import { affected, any, exec, uniqueBy } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /**
@@ -19,7 +19,7 @@ export const SIGHTINGS_LOCK_KEY = "7425146731800191322";
 
 /** Takes the sightings lock shared until the end of the client's transaction. */
 export async function lockSightingsShared(client: Db): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock_shared(${SIGHTINGS_LOCK_KEY})`);
+  await exec(client, `SELECT pg_advisory_xact_lock_shared(${SIGHTINGS_LOCK_KEY})`);
 }
 
 /**
@@ -68,7 +68,8 @@ function* linesOf(rows: readonly SightingRow[]): Generator<string> {
 }
 
 async function copySightings(client: pg.ClientBase, rows: readonly SightingRow[]) {
-  await client.query(
+  await exec(
+    client,
     "CREATE TEMP TABLE event_relay_stage (event_id bytea, relay_id int, seen_at bigint) ON COMMIT DROP",
   );
   await copyLines(client, "COPY event_relay_stage FROM STDIN", linesOf(rows));
@@ -78,7 +79,7 @@ async function copySightings(client: pg.ClientBase, rows: readonly SightingRow[]
      SELECT event_id, relay_id, seen_at FROM event_relay_stage
      ON CONFLICT (event_id, relay_id) DO NOTHING`,
   );
-  await client.query("DROP TABLE event_relay_stage");
+  await exec(client, "DROP TABLE event_relay_stage");
   return inserted;
 }
 

@@ -6,7 +6,7 @@ import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
-import { affected } from "./sql.js";
+import { affected, exec, query } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /**
@@ -189,10 +189,10 @@ async function copyEventsReturning(
   returning: string,
 ): Promise<pg.QueryResult<{ id: Buffer }>> {
   const stage = STAGE[profile];
-  await client.query(stage.create);
+  await exec(client, stage.create);
   await copyLines(client, "COPY event_stage FROM STDIN", copyLinesOf(rows, profile));
-  const result = await client.query<{ id: Buffer }>(`${stage.insert} ${returning}`);
-  await client.query("DROP TABLE event_stage");
+  const result = await query<{ id: Buffer }>(client, `${stage.insert} ${returning}`);
+  await exec(client, "DROP TABLE event_stage");
   return result;
 }
 
@@ -211,7 +211,8 @@ export async function writeEventsReturningNew(
   const result =
     rows.length >= copyThreshold
       ? await copyEventsReturning(client, rows, profile, "RETURNING id")
-      : await client.query<{ id: Buffer }>(
+      : await query<{ id: Buffer }>(
+          client,
           `${UNNEST[profile]} RETURNING id`,
           unnestParams(rows, profile),
         );

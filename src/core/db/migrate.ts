@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { MigrationError } from "./errors.js";
 import type { Db } from "./pool.js";
-import { one } from "./sql.js";
+import { any, exec, one } from "./sql.js";
 
 /** Storage profile: `bigbrotr` keeps whole events, `lilbrotr` drops tags, content and sig. */
 export type Profile = "bigbrotr" | "lilbrotr";
@@ -70,7 +70,8 @@ const BOOKKEEPING = `
 async function appliedMigrations(
   client: pg.PoolClient,
 ): Promise<Map<number, { name: string; checksum: string }>> {
-  const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
+  const rows = await any<{ version: number; name: string; checksum: string }>(
+    client,
     "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
   );
   return new Map(rows.map((r) => [r.version, { name: r.name, checksum: r.checksum }]));
@@ -104,29 +105,30 @@ async function applyOne(
   m: Migration,
   opts: SchemaOptions,
 ): Promise<boolean> {
-  await client.query("BEGIN");
+  await exec(client, "BEGIN");
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
-    await client.query(BOOKKEEPING);
+    await exec(client, `SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
+    await exec(client, BOOKKEEPING);
     const applied = await appliedMigrations(client);
     checkHistory(applied, await loadMigrationsCached());
     if (applied.has(m.version)) {
-      await client.query("ROLLBACK");
+      await exec(client, "ROLLBACK");
       return false;
     }
-    await client.query("SELECT set_config('bigbrotr.profile', $1, true)", [opts.profile]);
-    await client.query("SELECT set_config('bigbrotr.partitions', $1, true)", [
+    await exec(client, "SELECT set_config('bigbrotr.profile', $1, true)", [opts.profile]);
+    await exec(client, "SELECT set_config('bigbrotr.partitions', $1, true)", [
       String(opts.partitions),
     ]);
-    await client.query(
+    await exec(
+      client,
       "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
       [m.version, m.name, m.checksum],
     );
-    await client.query(m.sql);
-    await client.query("COMMIT");
+    await exec(client, m.sql);
+    await exec(client, "COMMIT");
     return true;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    await exec(client, "ROLLBACK").catch(() => {});
     if (error instanceof MigrationError) throw error;
     throw new MigrationError(
       `migration ${m.version}_${m.name} failed: ${(error as Error).message}`,
@@ -144,18 +146,20 @@ async function loadMigrationsCached(): Promise<Migration[]> {
 
 /** True when every known migration is applied (and history checks pass); throws on drift. */
 async function isCurrent(client: pg.PoolClient, known: Migration[]): Promise<boolean> {
-  const exists = await client.query<{ t: string | null }>(
+  const exists = await one<{ t: string | null }>(
+    client,
     "SELECT to_regclass('schema_migrations')::text AS t",
   );
-  if (!exists.rows[0]?.t) return false;
+  if (!exists.t) return false;
   const applied = await appliedMigrations(client);
   checkHistory(applied, known);
   return known.every((m) => applied.has(m.version));
 }
 
 /** The profile and partition count the schema was created with (brotr_settings). */
-export async function readSettings(client: Pick<pg.Pool, "query">): Promise<SchemaOptions> {
-  const { rows } = await client.query<{ key: string; value: string }>(
+export async function readSettings(db: Db): Promise<SchemaOptions> {
+  const rows = await any<{ key: string; value: string }>(
+    db,
     "SELECT key, value FROM brotr_settings WHERE key IN ('profile', 'partitions')",
   );
   const map = new Map(rows.map((r) => [r.key, r.value]));

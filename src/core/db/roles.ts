@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import type pg from "pg";
 import { BrotrError } from "../../models/errors.js";
+import { any, exec } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /** The NOLOGIN group roles created by migration 000004; login users inherit from them. */
@@ -85,7 +86,8 @@ interface RoleState {
 }
 
 async function roleState(client: pg.ClientBase, group: string, user: string): Promise<RoleState> {
-  const { rows } = await client.query<RoleState>(
+  const rows = await any<RoleState>(
+    client,
     `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1 AND NOT rolcanlogin) AS "groupOk",
             EXISTS (SELECT FROM pg_roles WHERE rolname = $2) AS "userExists",
             EXISTS (SELECT FROM pg_auth_members m
@@ -124,13 +126,14 @@ async function upsertLogin(
       `role ${user} already exists and is not a member of ${group}; refusing to take it over (choose another name, or GRANT ${group} TO ${user} yourself)`,
     );
   }
-  await client.query(
+  await exec(
+    client,
     `SELECT set_config('bigbrotr.login_user', $1, true),
             set_config('bigbrotr.login_group', $2, true),
             set_config('bigbrotr.login_verifier', $3, true)`,
     [user, group, await scramVerifier(password)],
   );
-  await client.query(UPSERT_LOGIN);
+  await exec(client, UPSERT_LOGIN);
   return { kind, user, created: !state.userExists };
 }
 

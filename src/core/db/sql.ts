@@ -5,11 +5,14 @@ import type { Db } from "./pool.js";
 
 type Params = readonly unknown[];
 
-/** Every statement of the helpers below goes through here: driver errors leave as DbErrors. */
-async function run<R extends pg.QueryResultRow>(
+/**
+ * Every statement goes through here: driver errors leave as DbErrors. The whole result (rows
+ * and rowCount), for a caller that needs both; the helpers below say what they expect.
+ */
+export async function query<R extends pg.QueryResultRow>(
   db: Db,
   text: string,
-  params: Params,
+  params: Params = [],
 ): Promise<pg.QueryResult<R>> {
   try {
     return await db.query<R>(text, params as unknown[]);
@@ -23,7 +26,7 @@ async function rows<R extends pg.QueryResultRow>(
   text: string,
   params: Params,
 ): Promise<R[]> {
-  return (await run<R>(db, text, params)).rows;
+  return (await query<R>(db, text, params)).rows;
 }
 
 /**
@@ -87,13 +90,13 @@ export async function any<R extends pg.QueryResultRow>(
 
 /** Rows affected by a statement, as a number (0 when the driver reports none). */
 export async function affected(db: Db, text: string, params: Params = []): Promise<number> {
-  const result = await run(db, text, params);
+  const result = await query(db, text, params);
   return result.rowCount ?? 0;
 }
 
 /** Runs a statement for its effect alone (a lock, a SET, DDL). */
 export async function exec(db: Db, text: string, params: Params = []): Promise<void> {
-  await run(db, text, params);
+  await query(db, text, params);
 }
 
 /** Comparator by a string key (code unit order; for hex and URLs the same as bytea/C order). */

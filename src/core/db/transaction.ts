@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { asConnectionLost, ConnectionLost, SerializationFailure, toDbError } from "./errors.js";
 import { type Db, isPool } from "./pool.js";
+import { exec } from "./sql.js";
 
 export interface TransactionOptions {
   /**
@@ -23,7 +24,7 @@ const ignore = () => {};
 /** Rolls back; false when that failed too (the connection is then not fit to be reused). */
 async function rollback(client: pg.ClientBase, to?: string): Promise<boolean> {
   const statement = to === undefined ? "ROLLBACK" : `ROLLBACK TO SAVEPOINT ${to}`;
-  return client.query(statement).then(
+  return exec(client, statement).then(
     () => true,
     () => false,
   );
@@ -47,10 +48,10 @@ async function attempt<T>(
   let committing = false;
   let outcome: Attempt<T>;
   try {
-    await client.query("BEGIN");
+    await exec(client, "BEGIN");
     const value = await fn(client);
     committing = true;
-    await client.query("COMMIT");
+    await exec(client, "COMMIT");
     outcome = { ok: true, value };
   } catch (thrown) {
     const error = toDbError(thrown);
@@ -71,14 +72,10 @@ async function nested<T>(
   fn: (client: pg.ClientBase) => Promise<T>,
 ): Promise<T> {
   const name = "bigbrotr_tx";
-  try {
-    await client.query(`SAVEPOINT ${name}`);
-  } catch (thrown) {
-    throw toDbError(thrown);
-  }
+  await exec(client, `SAVEPOINT ${name}`);
   try {
     const value = await fn(client);
-    await client.query(`RELEASE SAVEPOINT ${name}`);
+    await exec(client, `RELEASE SAVEPOINT ${name}`);
     return value;
   } catch (thrown) {
     await rollback(client, name);
