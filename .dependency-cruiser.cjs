@@ -74,7 +74,7 @@ module.exports = {
       to: {
         path: [
           "^src/(services|nips|utils|devnet)/",
-          "^src/core/db/(?!read/|pool\\.ts$|errors\\.ts$)",
+          "^src/core/db/(?!read/|pool\\.ts$|errors\\.ts$|service-state/services\\.ts$)",
           "(^|/)node_modules/(pg|pg-pool|pg-protocol|pg-copy-streams)/",
         ],
       },

@@ -4,13 +4,13 @@ import {
   getServiceState,
   upsertServiceState,
 } from "../../core/db/service-state/rows.js";
+import { FINDER } from "../../core/db/service-state/services.js";
 
 /**
  * The finder's own state in service_state (through its owner, core/db/service-state):
  * one `cursor` row, the position of the event walk, and one `checkpoint` row per API source
  * URL, its last successful fetch.
  */
-export const FINDER = "finder";
 /** state_key of the one event cursor (state_type 'cursor'). */
 export const EVENT_CURSOR_KEY = "events";
 

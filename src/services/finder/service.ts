@@ -1,3 +1,4 @@
+import { FINDER } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { Resolver } from "../../utils/dns.js";
 import type { ServiceDeps } from "../shared/deps.js";
@@ -5,7 +6,7 @@ import { runApiPhase } from "./api-phase.js";
 import type { FinderConfig } from "./config.js";
 import { FinderCounts } from "./counts.js";
 import { runEventPhase } from "./event-phase.js";
-import { deleteStaleState, FINDER } from "./queries.js";
+import { deleteStaleState } from "./queries.js";
 
 export { type FinderConfig, finderConfigSchema } from "./config.js";
 

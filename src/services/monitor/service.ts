@@ -5,6 +5,7 @@ import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import { deleteOrphanCheckpoints } from "../../core/db/service-state/relay-checkpoints.js";
+import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
@@ -17,8 +18,6 @@ import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-write
 import { monitorMetrics } from "./metrics.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
-
-export const MONITOR = "monitor";
 
 /** Checkpoints that name no relay: cleanup keeps them. */
 const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];

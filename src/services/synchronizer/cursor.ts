@@ -3,12 +3,13 @@
  * and committed in the same transaction as the sightings it covers (archiveEvents' `cursor`):
  * it never runs ahead of the data.
  */
+
+import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import type { Filter } from "../../models/event-types.js";
 import type { ServiceState } from "../../models/service-state.js";
 import type { SyncPath } from "./path.js";
 import type { Gap } from "./window.js";
 
-export const SYNCHRONIZER = "synchronizer";
 /** Gaps kept per relay (the oldest are dropped beyond this). */
 export const MAX_GAPS = 50;
 

@@ -4,6 +4,7 @@
  * finds it per relay).
  */
 import type { Db } from "../pool.js";
+import { MONITOR } from "../service-state/services.js";
 import { one } from "../sql.js";
 
 export interface MonitorStatus {
@@ -34,7 +35,7 @@ export async function readMonitorStatus(
      FROM relay r
      LEFT JOIN LATERAL (
        SELECT (state_value ->> 'timestamp')::bigint AS t FROM service_state
-       WHERE service_name = 'monitor' AND state_type = 'checkpoint' AND state_key = r.url
+       WHERE service_name = $2 AND state_type = 'checkpoint' AND state_key = r.url
      ) c ON true
      LEFT JOIN LATERAL (
        SELECT m.data -> 'data' AS d FROM relay_metadata rm
@@ -42,7 +43,7 @@ export async function readMonitorStatus(
        WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip66_rtt'
        ORDER BY rm.generated_at DESC LIMIT 1
      ) rtt ON true`,
-    [options.now - options.recentWithin],
+    [options.now - options.recentWithin, MONITOR],
   );
   return {
     relays: Number(row.relays),

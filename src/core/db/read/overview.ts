@@ -1,7 +1,7 @@
 import { escapeIdentifier } from "pg";
 import { NETWORKS } from "../../../models/network.js";
 import type { Db } from "../pool.js";
-import { CANDIDATE_SERVICE } from "../service-state/candidates.js";
+import { VALIDATOR } from "../service-state/services.js";
 import { any, one } from "../sql.js";
 
 export interface NetworkCounts {
@@ -63,7 +63,7 @@ export async function readOverview(db: Db): Promise<ArchiveOverview> {
     db,
     "SELECT coalesce(max(version), 0) AS v FROM schema_migrations",
   );
-  const networks = await any<NetworkCounts>(db, NETWORK_COUNTS, [NETWORKS, CANDIDATE_SERVICE]);
+  const networks = await any<NetworkCounts>(db, NETWORK_COUNTS, [NETWORKS, VALIDATOR]);
   const events = await countRows(db, "event");
   const eventRelays = await countRows(db, "event_relay");
   const metadata = await countRows(db, "metadata");

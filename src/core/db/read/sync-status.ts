@@ -5,9 +5,8 @@
  * (src/services/synchronizer/cursor.ts).
  */
 import type { Db } from "../pool.js";
+import { SYNCHRONIZER as SERVICE } from "../service-state/services.js";
 import { any, one } from "../sql.js";
-
-const SERVICE = "synchronizer";
 
 export interface SyncGapWindow {
   since: number;
