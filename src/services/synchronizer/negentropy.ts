@@ -13,7 +13,11 @@ import { insertEventRelays } from "../../core/db/event-relays.js";
 import type { Db } from "../../core/db/pool.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { sightedRecords } from "../../core/db/read/sighted.js";
-import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
+import {
+  cursorRow,
+  type SyncCandidate,
+  type SyncCursor,
+} from "../../core/db/service-state/sync-cursor.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { RelayClient, VerifyBatch } from "../../nips/nip01/index.js";
 import {
@@ -22,7 +26,6 @@ import {
   negentropySync,
   RecordSet,
 } from "../../nips/nip77/index.js";
-import { cursorRow, type SyncCursor } from "./cursor.js";
 import type { SightingWriter } from "./writer.js";
 
 export interface NegSettings {

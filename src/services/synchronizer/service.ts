@@ -3,8 +3,8 @@ import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { storedEventIds } from "../../core/db/read/events.js";
-import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
+import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { toError } from "../../models/errors.js";
 import { NETWORKS, type Network } from "../../models/index.js";
@@ -131,7 +131,6 @@ export function createSynchronizer(
     );
     const networks = NETWORKS.filter((n) => deps.brotr.networks[n].enabled);
     const relays = await relaysToSync(ctx.db, {
-      service: SYNCHRONIZER,
       networks,
       requireReadable: p.require_readable,
       checkedSince: ctx.now() - p.max_metadata_age,
