@@ -1,4 +1,4 @@
-import type { MonitorStatus } from "../core/db/read/monitor-status.js";
+import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
 import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
 import { formatTable } from "./table.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMonitorStatus } from "../../../src/core/db/read/monitor-status.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
+import { readMonitorStatus } from "../../../src/core/db/service-state/monitor-checkpoint.js";
 import { relaysToSync } from "../../../src/core/db/service-state/sync-cursor.js";
 import { runOnce } from "../../../src/core/service.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
