@@ -193,6 +193,19 @@ export async function countDueCandidates(
   return new Map(rows.map((r) => [r.network, r.n]));
 }
 
+/** How many candidates wait on each network (due or not), for `bigbrotr status`. */
+export async function countCandidates(db: Db): Promise<Map<string, number>> {
+  const rows = await any<{ network: string; n: number }>(
+    db,
+    `SELECT s.state_value ->> 'network' AS network, count(*)::int AS n
+     FROM service_state s
+     WHERE s.service_name = $1 AND s.state_type = 'candidate'
+     GROUP BY 1`,
+    [VALIDATOR],
+  );
+  return new Map(rows.map((r) => [r.network, r.n]));
+}
+
 export interface CandidateFailure {
   url: string;
   /** The new total (previous + 1). */
