@@ -1,8 +1,8 @@
 /** /v1/relays, /v1/relays/{url}, /v1/relays/{url}/history and /v1/online. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { readRttHistory } from "../../core/db/read/relay-history.js";
-import { latestRelayMetadata } from "../../core/db/read/relay-metadata.js";
-import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+import { readRttHistory } from "../../core/db/api/relay-history.js";
+import { latestRelayMetadata } from "../../core/db/api/relay-metadata.js";
+import type { RelaySummary } from "../../core/db/api/relay-summary.js";
 import { NETWORKS } from "../../models/network.js";
 import { parseRelayUrl } from "../../models/relay-url.js";
 import type { ApiApp, ApiDeps } from "../context.js";

@@ -1,4 +1,4 @@
-import { type ScannedEventRow, scanEvents } from "../../core/db/read/event-scan.js";
+import { type ScannedEventRow, scanEvents } from "../../core/db/event-scan.js";
 import {
   type FinderCursor,
   readFinderCursor,
@@ -99,8 +99,8 @@ async function scanPage(
 }
 
 /**
- * Scans archived events once each, in the order they were stored (see core/db/read/event-scan.ts), until
- * caught up, out of time or aborted. Candidates are written before the cursor moves past the
+ * Scans archived events once each, in the order they were stored (see core/db/event-scan.ts),
+ * until caught up, out of time or aborted. Candidates are written before the cursor moves past the
  * events they came from, so a crash rescans a batch (harmless) and never skips one.
  */
 export async function runEventPhase(

@@ -9,12 +9,12 @@
  * is committed with (never before) the window's last sighting.
  */
 import type { ArchiveItem } from "../../core/db/archive.js";
-import { sightedSupports } from "../../core/db/read/sighted.js";
 import {
   cursorRow,
   parseCursor,
   type SyncCandidate,
 } from "../../core/db/service-state/sync-cursor.js";
+import { sightedSupports } from "../../core/db/sighted.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
 import { proxyOf } from "../shared/proxy.js";

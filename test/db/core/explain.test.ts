@@ -1,17 +1,16 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
-import type { Db } from "../../../src/core/db/pool.js";
-import { findEvents } from "../../../src/core/db/read/event-filter.js";
-import { scanEvents } from "../../../src/core/db/read/event-scan.js";
-import { storedEventIds } from "../../../src/core/db/read/events.js";
-import { readRttHistory } from "../../../src/core/db/read/relay-history.js";
+import { findEvents } from "../../../src/core/db/api/event-filter.js";
+import { readRttHistory } from "../../../src/core/db/api/relay-history.js";
 import {
   latestRelayMetadata,
   relayMetadataHistory,
-} from "../../../src/core/db/read/relay-metadata.js";
-import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
-import { listRelays } from "../../../src/core/db/read/relays.js";
+} from "../../../src/core/db/api/relay-metadata.js";
+import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
+import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import { scanEvents } from "../../../src/core/db/event-scan.js";
+import type { Db } from "../../../src/core/db/pool.js";
+import { storedEventIds } from "../../../src/core/db/read/events.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -151,11 +150,6 @@ const CALLS: {
         kinds: null,
         maxContentBytes: 65_536,
       }),
-  },
-  {
-    name: "API: relays of a network, keyset by URL (listRelays)",
-    index: "relay_url_key",
-    call: (db) => listRelays(db, { network: "clearnet", after: "wss://many5.example" }),
   },
   {
     name: "API: latest checks of relays (latestRelayMetadata)",
