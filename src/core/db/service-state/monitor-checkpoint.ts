@@ -159,8 +159,8 @@ export interface MonitorStatus {
 }
 
 /**
- * Relays checked, how recently, and what their newest rtt check said
- * (relay_metadata_latest_idx finds it per relay).
+ * Relays checked, how recently, and what their newest rtt check said (relay_latest_check,
+ * relay_up and relay_readable of migration 000007).
  */
 export async function readMonitorStatus(
   db: Db,
@@ -170,20 +170,15 @@ export async function readMonitorStatus(
     db,
     `SELECT count(*) AS relays, count(c.t) AS checked,
        count(*) FILTER (WHERE c.t >= $1) AS recent,
-       count(*) FILTER (WHERE jsonb_typeof(rtt.d -> 'rtt_open') = 'number') AS up,
-       count(*) FILTER (WHERE jsonb_typeof(rtt.d -> 'rtt_read') = 'number') AS readable,
+       count(*) FILTER (WHERE relay_up(rtt.data)) AS up,
+       count(*) FILTER (WHERE relay_readable(rtt.data)) AS readable,
        min(c.t) AS "oldestCheck"
      FROM relay r
      LEFT JOIN LATERAL (
        SELECT ${CHECKED_AT} AS t FROM service_state c
        WHERE c.service_name = $2 AND c.state_type = 'checkpoint' AND c.state_key = r.url
      ) c ON true
-     LEFT JOIN LATERAL (
-       SELECT m.data -> 'data' AS d FROM relay_metadata rm
-       JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-       WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip66_rtt'
-       ORDER BY rm.generated_at DESC LIMIT 1
-     ) rtt ON true`,
+     LEFT JOIN LATERAL relay_latest_check(r.id, 'nip66_rtt') rtt ON true`,
     [options.now - options.recentWithin, MONITOR],
   );
   return {

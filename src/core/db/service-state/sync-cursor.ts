@@ -232,37 +232,28 @@ export interface SyncSelection {
 
 /**
  * Relays to synchronize, most behind first (no cursor, then the oldest `until`). "Readable"
- * is the monitor's word: its newest `nip66_rtt` document within the age limit has a numeric
- * `rtt_read` (relay_metadata_latest_idx serves both lookups).
+ * is the monitor's word: its newest `nip66_rtt` document, within the age limit, is
+ * relay_readable (a numeric `rtt_read`); relay_latest_check (migration 000007) finds the newest
+ * NIP-11 and RTT checks.
  */
 export async function relaysToSync(db: Db, selection: SyncSelection): Promise<SyncCandidate[]> {
   return any<SyncCandidate>(
     db,
     `SELECT r.url, r.network, c.doc AS cursor,
-       coalesce(nip11.lists77, false) AS "nip11Lists77",
-       nip11.max_message AS "nip11MaxMessage"
+       coalesce(jsonb_typeof(nip11.d -> 'supported_nips') = 'array'
+         AND (nip11.d -> 'supported_nips') @> '[77]'::jsonb, false) AS "nip11Lists77",
+       CASE WHEN jsonb_typeof(nip11.d -> 'limitation' -> 'max_message_length') = 'number'
+         THEN (nip11.d -> 'limitation' ->> 'max_message_length')::float8::bigint
+       END AS "nip11MaxMessage"
      FROM relay r
      LEFT JOIN (${CURSORS}) c ON c.url = r.url
-     LEFT JOIN LATERAL (
-       SELECT jsonb_typeof(d -> 'supported_nips') = 'array'
-           AND (d -> 'supported_nips') @> '[77]'::jsonb AS lists77,
-         CASE WHEN jsonb_typeof(d -> 'limitation' -> 'max_message_length') = 'number'
-           THEN (d -> 'limitation' ->> 'max_message_length')::float8::bigint END AS max_message
-       FROM relay_metadata rm
-       JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type,
-         LATERAL (SELECT m.data -> 'data' AS d) doc
-       WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip11_info'
-       ORDER BY rm.generated_at DESC LIMIT 1) nip11 ON true
+     LEFT JOIN LATERAL (SELECT l.data -> 'data' AS d
+                        FROM relay_latest_check(r.id, 'nip11_info') l) nip11 ON true
      WHERE r.network = ANY($2::text[])
        AND ($5::text IS NULL OR r.url = $5)
        AND (NOT $3 OR EXISTS (
-         SELECT 1 FROM (
-           SELECT rm.metadata_id, rm.metadata_type FROM relay_metadata rm
-           WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip66_rtt' AND rm.generated_at >= $4
-           ORDER BY rm.generated_at DESC LIMIT 1
-         ) latest
-         JOIN metadata m ON m.id = latest.metadata_id AND m.type = latest.metadata_type
-         WHERE jsonb_typeof(m.data -> 'data' -> 'rtt_read') = 'number'))
+         SELECT 1 FROM relay_latest_check(r.id, 'nip66_rtt') rtt
+         WHERE rtt.generated_at >= $4 AND relay_readable(rtt.data)))
      ORDER BY coalesce(c.until, -1), r.url`,
     [
       SYNCHRONIZER,
