@@ -37,22 +37,14 @@ export interface Gap {
   reason: "second-overflow" | "ignores-bounds";
 }
 
-export type PathReason =
-  /** negentropy: */
-  | "nip11"
-  | "probe"
-  /** req: */
-  | "disabled"
-  | "filter"
-  | "first-fill"
-  | "unsupported"
-  | "refused"
-  | "failed";
+/** Why a relay is synced with NIP-77 negentropy, or with REQ windows. */
+type NegentropyReason = "nip11" | "probe";
+type ReqReason = "disabled" | "filter" | "first-fill" | "unsupported" | "refused" | "failed";
 
 /** How the relay was last synced (NIP-77 or REQ windows) and why (services/synchronizer/path.ts). */
 export interface SyncPath {
   path: "negentropy" | "req";
-  reason: PathReason;
+  reason: NegentropyReason | ReqReason;
   /** What happened, for people (`bigbrotr status`). */
   detail: string;
   /** Unix seconds of the decision. */
@@ -265,11 +257,7 @@ export async function relaysToSync(db: Db, selection: SyncSelection): Promise<Sy
   );
 }
 
-export interface SyncGapWindow {
-  since: number;
-  until: number;
-  reason: string;
-}
+export type SyncGapWindow = Pick<Gap, "since" | "until" | "reason">;
 
 export interface SyncGapRelay {
   url: string;
