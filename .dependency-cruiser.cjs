@@ -1,4 +1,13 @@
 /** Layer rules of the "diamond": models <- core / utils <- nips <- services <- cli, api. */
+/** A rule: only `importer` (and `folder` itself) may import src/`folder`/. */
+const onlyFrom = (name, folder, importer, comment) => ({
+  name,
+  severity: "error",
+  comment,
+  from: { path: "^src/", pathNot: `^src/(${importer}|${folder})/` },
+  to: { path: `^src/${folder}/` },
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -70,16 +79,28 @@ module.exports = {
       name: "api-reads-only",
       severity: "error",
       comment:
-        "The API reads through core/db/read (SELECTs only) and never writes: no table owner, no SQL helper, no driver, no service, nip or util.",
+        "The API reads through core/db/read (shared reads) and core/db/api (its own reads), SELECTs only, and never writes: no table owner, no SQL helper, no driver, no service, nip or util.",
       from: { path: "^src/api" },
       to: {
         path: [
           "^src/(services|nips|utils|devnet)/",
-          "^src/core/db/(?!read/|pool\\.ts$|errors\\.ts$)",
+          "^src/core/db/(?!read/|api/|pool\\.ts$|errors\\.ts$|service-state/services\\.ts$)",
           "(^|/)node_modules/(pg|pg-pool|pg-protocol|pg-copy-streams)/",
         ],
       },
     },
+    onlyFrom(
+      "db-api-only-from-api",
+      "core/db/api",
+      "api",
+      "core/db/api holds the reads only the API makes (docs/architecture.md, 'Where database code lives'); a read another consumer needs moves to core/db/read.",
+    ),
+    onlyFrom(
+      "db-status-only-from-cli",
+      "core/db/status",
+      "cli",
+      "core/db/status holds the reads only `bigbrotr status` makes across several owners.",
+    ),
     {
       name: "fs-only-where-documented",
       severity: "error",
@@ -111,14 +132,12 @@ module.exports = {
       from: { pathNot: "^src/(api|cli)" },
       to: { path: "^src/api" },
     },
-    {
-      name: "devnet-only-from-cli",
-      severity: "error",
-      comment:
-        "The local relay network is a tool for the CLI and tests, never a runtime dependency.",
-      from: { path: "^src", pathNot: "^src/(cli|devnet)" },
-      to: { path: "^src/devnet" },
-    },
+    onlyFrom(
+      "devnet-only-from-cli",
+      "devnet",
+      "cli",
+      "The local relay network is a tool for the CLI and tests, never a runtime dependency.",
+    ),
     {
       name: "devnet-below-services",
       severity: "error",

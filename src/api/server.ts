@@ -5,6 +5,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { API } from "../core/db/service-state/services.js";
 import type { LongRunningService, ServiceContext } from "../core/service.js";
 import { createApiApp } from "./app.js";
 import type { ApiConfig } from "./config.js";
@@ -56,7 +57,7 @@ export function createApiService(
   options: ApiServiceOptions,
 ): LongRunningService {
   return {
-    name: "api",
+    name: API,
     async serve(ctx: ServiceContext) {
       const server = await startApiServer({
         db: ctx.db,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
+import { MONITOR } from "../core/db/service-state/services.js";
 import type { Logger } from "../core/logger.js";
 import {
   createRegistry,
@@ -113,7 +114,7 @@ async function buildDeps(
   // host:pid:random names this process among the replicas of a service (lease holder).
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const envName = brotr.nostr.private_key_env;
-  const secretKey = request.entries.some((e) => e.name === "monitor")
+  const secretKey = request.entries.some((e) => e.name === MONITOR)
     ? (
         await loadMonitorKey({
           envName,

@@ -5,6 +5,15 @@ import { apiConfigSchema } from "../api/config.js";
 import { createApiService } from "../api/server.js";
 import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
+import {
+  API,
+  FINDER,
+  MONITOR,
+  REFRESHER,
+  SEEDER,
+  SYNCHRONIZER,
+  VALIDATOR,
+} from "../core/db/service-state/services.js";
 import type { LongRunningService, Service } from "../core/service.js";
 import type { ServiceDeps } from "../core/service-deps.js";
 import { ConfigError } from "../models/errors.js";
@@ -97,26 +106,26 @@ function relayFlag(deps: ServiceDeps, raw: string): string {
 /** Every service, in pipeline order. */
 export const SERVICES: readonly ServiceEntry[] = [
   defineService({
-    name: "seeder",
+    name: SEEDER,
     description: "add the relays of a seed file as candidates (one-shot)",
     schema: seederConfigSchema,
     create: createSeeder,
     oneShot: true,
   }),
   defineService({
-    name: "finder",
+    name: FINDER,
     description: "find relay URLs in archived events and HTTP JSON sources; add them as candidates",
     schema: finderConfigSchema,
     create: createFinder,
   }),
   defineService({
-    name: "validator",
+    name: VALIDATOR,
     description: "probe candidates and promote those that answer like a Nostr relay",
     schema: validatorConfigSchema,
     create: (deps, config) => createValidator(deps, config),
   }),
   defineService({
-    name: "monitor",
+    name: MONITOR,
     description: "check every relay (NIP-11, NIP-66), keep the results as history, publish NIP-66",
     schema: monitorConfigSchema,
     flags: [{ flags: "--relay <url>", description: "check only this relay, now", key: "relay" }],
@@ -126,7 +135,7 @@ export const SERVICES: readonly ServiceEntry[] = [
     },
   }),
   defineService({
-    name: "synchronizer",
+    name: SYNCHRONIZER,
     description: "archive the events of every relay, resumably, from a per-relay cursor",
     schema: synchronizerConfigSchema,
     flags: [{ flags: "--relay <url>", description: "sync only this relay", key: "relay" }],
@@ -142,13 +151,13 @@ export const SERVICES: readonly ServiceEntry[] = [
     },
   }),
   defineService({
-    name: "refresher",
+    name: REFRESHER,
     description: "refresh the statistics views in dependency order",
     schema: refresherConfigSchema,
     create: createRefresher,
   }),
   defineService({
-    name: "api",
+    name: API,
     description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
     schema: apiConfigSchema,
     create: (_deps, loaded) => {

@@ -1,5 +1,5 @@
-import type { MonitorStatus } from "../core/db/read/monitor-status.js";
-import type { SyncStatus } from "../core/db/read/sync-status.js";
+import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
+import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
 import { formatTable } from "./table.js";
 
 /** "42s ago", "5m ago", "3h ago", "9d ago". */

@@ -1,10 +1,10 @@
 import type { Db } from "../../src/core/db/pool.js";
 import {
-  CANDIDATE_SERVICE,
   type Candidate,
   type CandidateRow,
   toCandidate,
 } from "../../src/core/db/service-state/candidates.js";
+import { VALIDATOR } from "../../src/core/db/service-state/services.js";
 
 /** Reads candidates by URL, through the same row mapper the services use. */
 export async function readCandidates(db: Db, urls: readonly string[]): Promise<Candidate[]> {
@@ -13,7 +13,7 @@ export async function readCandidates(db: Db, urls: readonly string[]): Promise<C
     `SELECT state_key AS url, state_value AS value, updated_at FROM service_state
      WHERE service_name = $1 AND state_type = 'candidate' AND state_key = ANY($2::text[])
      ORDER BY state_key`,
-    [CANDIDATE_SERVICE, urls],
+    [VALIDATOR, urls],
   );
   return rows.map(toCandidate);
 }

@@ -3,9 +3,10 @@
  * document, the access policy it advertises beside the one its checks measured, and its
  * geolocation (with the credit the data's licence asks for).
  */
+
+import { latestRelayMetadata } from "../../core/db/api/relay-metadata.js";
+import type { RelaySummary } from "../../core/db/api/relay-summary.js";
 import type { Db } from "../../core/db/pool.js";
-import { latestRelayMetadata } from "../../core/db/read/relay-metadata.js";
-import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { GEO_ATTRIBUTION, relayJson } from "./json.js";
 import type { RelayStatus } from "./status.js";
 

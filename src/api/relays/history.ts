@@ -2,8 +2,9 @@
  * One relay's up/down and RTT series in a time range, oldest first, in keyset pages whose
  * cursor is the time of a page's last point.
  */
+
+import { readRttHistory } from "../../core/db/api/relay-history.js";
 import type { Db } from "../../core/db/pool.js";
-import { readRttHistory } from "../../core/db/read/relay-history.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
 

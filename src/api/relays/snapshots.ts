@@ -4,8 +4,9 @@
  * time. Once a snapshot exists, an expired one is still served while the next is read in the
  * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
  */
+
+import { type RelaySummary, readRelaySummaries } from "../../core/db/api/relay-summary.js";
 import type { Db } from "../../core/db/pool.js";
-import { type RelaySummary, readRelaySummaries } from "../../core/db/read/relay-summary.js";
 import type { PreparedJson } from "../json-response.js";
 
 export interface RelaySnapshot {

@@ -1,5 +1,5 @@
 /** Whether a relay is up now: by its newest RTT check, if that check is recent enough. */
-import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+import type { RelaySummary } from "../../core/db/api/relay-summary.js";
 
 export type RelayStatus = "up" | "down" | "unknown";
 

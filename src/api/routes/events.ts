@@ -5,7 +5,7 @@ import {
   type FoundEvent,
   findEvents,
   MAX_TAG_FILTERS,
-} from "../../core/db/read/event-filter.js";
+} from "../../core/db/api/event-filter.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";

@@ -1,6 +1,6 @@
 /** GET /health (is the database reachable) and GET /metrics (Prometheus text). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { databaseTime } from "../../core/db/read/ping.js";
+import { databaseTime } from "../../core/db/api/ping.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { jsonRoute } from "../schemas.js";
 

@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
-import { type MonitorStatus, readMonitorStatus } from "../../core/db/read/monitor-status.js";
-import { type ArchiveOverview, readOverview } from "../../core/db/read/overview.js";
-import { type LastCycle, readLastCycles } from "../../core/db/read/service-status.js";
-import { readSyncStatus, type SyncStatus } from "../../core/db/read/sync-status.js";
+import { type LastCycle, readLastCycles } from "../../core/db/service-state/last-cycle.js";
+import {
+  type MonitorStatus,
+  readMonitorStatus,
+} from "../../core/db/service-state/monitor-checkpoint.js";
+import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-cursor.js";
+import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { ago, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";

@@ -1,10 +1,13 @@
+import {
+  readSourceCheckpoints,
+  writeSourceCheckpoint,
+} from "../../core/db/service-state/finder-state.js";
 import { type ServiceContext, sleep } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Resolver } from "../../utils/dns.js";
 import { fetchSource } from "./api-sources.js";
 import type { ApiSourceConfig, FinderConfig } from "./config.js";
 import type { FinderCounts } from "./counts.js";
-import { readSourceCheckpoints, writeSourceCheckpoint } from "./queries.js";
 import { UrlBatch } from "./url-batch.js";
 
 export interface ApiPhaseReport {

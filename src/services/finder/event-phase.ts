@@ -1,9 +1,13 @@
-import { type ScannedEventRow, scanEvents } from "../../core/db/read/event-scan.js";
+import { type ScannedEventRow, scanEvents } from "../../core/db/event-scan.js";
+import {
+  type FinderCursor,
+  readFinderCursor,
+  writeFinderCursor,
+} from "../../core/db/service-state/finder-state.js";
 import type { ServiceContext } from "../../core/service.js";
 import type { FinderConfig } from "./config.js";
 import type { FinderCounts } from "./counts.js";
 import { extractUrls, MAX_JSON_BYTES } from "./extract.js";
-import { type EventCursor, readEventCursor, writeEventCursor } from "./queries.js";
 import { UrlBatch } from "./url-batch.js";
 
 type EventsConfig = FinderConfig["events"];
@@ -13,7 +17,7 @@ export interface EventPhaseReport {
   events_cursor: number;
 }
 
-const START: Omit<EventCursor, "kinds"> = { xid: "0", id: "" };
+const START: Omit<FinderCursor, "kinds"> = { xid: "0", id: "" };
 
 function normaliseKinds(kinds: readonly number[] | undefined): readonly number[] | null {
   return kinds === undefined ? null : [...new Set(kinds)].sort((a, b) => a - b);
@@ -34,8 +38,8 @@ function covers(before: readonly number[] | null, now: readonly number[] | null)
 export async function startingCursor(
   ctx: ServiceContext,
   kinds: readonly number[] | null,
-): Promise<EventCursor> {
-  const stored = await readEventCursor(ctx.db);
+): Promise<FinderCursor> {
+  const stored = await readFinderCursor(ctx.db);
   if (stored === null) return { ...START, kinds };
   if (covers(stored.kinds, kinds)) return { xid: stored.xid, id: stored.id, kinds };
   ctx.log.info({ before: stored.kinds, now: kinds }, "event_cursor_reset");
@@ -52,7 +56,7 @@ function scanRows(rows: readonly ScannedEventRow[], batch: UrlBatch, counts: Fin
 
 /** Progress of one event phase. */
 interface Scan {
-  cursor: EventCursor;
+  cursor: FinderCursor;
   /** The cursor moved since it was last written. */
   unsaved: boolean;
   scanned: number;
@@ -62,7 +66,7 @@ interface Scan {
 /** Candidates first, then the cursor: a crash in between only means a rescan. */
 async function save(ctx: ServiceContext, scan: Scan): Promise<void> {
   const added = await scan.batch.flush(ctx.db, ctx.now());
-  await writeEventCursor(ctx.db, scan.cursor, ctx.now());
+  await writeFinderCursor(ctx.db, scan.cursor, ctx.now());
   scan.unsaved = false;
   ctx.log.debug({ added, xid: scan.cursor.xid, scanned: scan.scanned }, "event_batch_flushed");
 }
@@ -95,8 +99,8 @@ async function scanPage(
 }
 
 /**
- * Scans archived events once each, in the order they were stored (see core/db/read/event-scan.ts), until
- * caught up, out of time or aborted. Candidates are written before the cursor moves past the
+ * Scans archived events once each, in the order they were stored (see core/db/event-scan.ts),
+ * until caught up, out of time or aborted. Candidates are written before the cursor moves past the
  * events they came from, so a crash rescans a batch (harmless) and never skips one.
  */
 export async function runEventPhase(

@@ -1,3 +1,5 @@
+import { deleteStaleFinderState } from "../../core/db/service-state/finder-state.js";
+import { FINDER } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Resolver } from "../../utils/dns.js";
@@ -5,7 +7,6 @@ import { runApiPhase } from "./api-phase.js";
 import type { FinderConfig } from "./config.js";
 import { FinderCounts } from "./counts.js";
 import { runEventPhase } from "./event-phase.js";
-import { deleteStaleState, FINDER } from "./queries.js";
 
 export { type FinderConfig, finderConfigSchema } from "./config.js";
 
@@ -27,7 +28,7 @@ export function createFinder(
   return {
     name: FINDER,
     cleanup: (ctx: ServiceContext) =>
-      deleteStaleState(
+      deleteStaleFinderState(
         ctx.db,
         config.api.sources.map((s) => s.url),
       ),

@@ -7,12 +7,15 @@
  * throw (the database being away is the cycle's failure, not a relay's).
  */
 import { releaseLeases } from "../../core/db/leases.js";
-import type { DueRelay } from "../../core/db/read/monitor-relays.js";
 import {
   type RecordResult,
   type RelayCheck,
   recordRelayMetadata,
 } from "../../core/db/relay-metadata.js";
+import {
+  type DueRelay,
+  relayCheckpointRow,
+} from "../../core/db/service-state/monitor-checkpoint.js";
 import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";
@@ -45,6 +48,7 @@ export interface WrittenBatch {
 }
 
 export interface HistoryWriterOptions {
+  /** service of the leases released after each write. */
   service: string;
   holder: string;
   checks: MonitorChecks;
@@ -54,7 +58,7 @@ export interface HistoryWriterOptions {
 }
 
 /** History rows of some runs (stored checks only) and the checkpoints that go with them. */
-function historyOf(service: string, checks: MonitorChecks, runs: readonly RelayRun[]) {
+function historyOf(checks: MonitorChecks, runs: readonly RelayRun[]) {
   const rows: RelayCheck[] = [];
   const checkpoints: ServiceState[] = [];
   for (const run of runs) {
@@ -63,12 +67,7 @@ function historyOf(service: string, checks: MonitorChecks, runs: readonly RelayR
       if (!checks[CHECK_OF[type]].store) continue;
       rows.push({ relay, type, data: doc, generatedAt: run.generatedAt });
     }
-    checkpoints.push({
-      serviceName: service,
-      stateType: "checkpoint",
-      stateKey: run.relay.url,
-      stateValue: { timestamp: run.generatedAt },
-    });
+    checkpoints.push(relayCheckpointRow(run.relay.url, run.generatedAt));
   }
   return { rows, checkpoints };
 }
@@ -103,7 +102,7 @@ export class HistoryWriter {
   }
 
   async #write(runs: readonly RelayRun[]): Promise<void> {
-    const { rows, checkpoints } = historyOf(this.#o.service, this.#o.checks, runs);
+    const { rows, checkpoints } = historyOf(this.#o.checks, runs);
     try {
       const recorded = await recordRelayMetadata(this.#ctx.db, rows, {
         checkpoints,

@@ -8,7 +8,10 @@
 
 import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworksConfig } from "../../core/config/schemas.js";
-import { getServiceState, upsertServiceState } from "../../core/db/service-state/rows.js";
+import {
+  readMonitorMark,
+  writeMonitorMark,
+} from "../../core/db/service-state/monitor-checkpoint.js";
 import type { ServiceContext } from "../../core/service.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import { buildProfile } from "../../nips/nip01/profile.js";
@@ -26,8 +29,6 @@ import { monitorMetrics } from "./metrics.js";
 const DISCOVERY_CONCURRENCY = 4;
 
 export interface PublishingDeps {
-  /** service_name of the periodic events' checkpoints. */
-  service: string;
   config: MonitorConfig;
   networks: NetworksConfig;
   allowPrivate: boolean;
@@ -158,24 +159,14 @@ export class MonitorPublishing {
       relay_list: "10002",
       announcement: "10166",
     };
-    const service = this.#d.service;
     for (const [which, s] of settings) {
       if (!s.enabled) continue;
-      // Its own checkpoint only: the service's rows also hold one per relay.
-      const [mark] = await getServiceState(this.#ctx.db, service, "checkpoint", which);
-      const last = Number(mark?.stateValue.timestamp ?? -1);
+      const last = (await readMonitorMark(this.#ctx.db, which)) ?? -1;
       const now = this.#ctx.now();
       if (last > now - s.interval) continue;
       if (!(await this.#send(this.#template(which, now, enabled), kinds[which]))) continue;
       this.report.periodic++;
-      await upsertServiceState(this.#ctx.db, [
-        {
-          serviceName: service,
-          stateType: "checkpoint",
-          stateKey: which,
-          stateValue: { timestamp: now },
-        },
-      ]);
+      await writeMonitorMark(this.#ctx.db, which, now);
     }
   }
 

@@ -2,9 +2,14 @@ import { randomBytes } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
-import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
-import { deleteOrphanCheckpoints } from "../../core/db/service-state/relay-checkpoints.js";
+import {
+  countDueRelays,
+  type DueRelay,
+  deleteOrphanCheckpoints,
+  dueRelays,
+} from "../../core/db/service-state/monitor-checkpoint.js";
+import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { NETWORKS, type Network } from "../../models/index.js";
@@ -17,8 +22,6 @@ import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-write
 import { monitorMetrics } from "./metrics.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
-
-export const MONITOR = "monitor";
 
 /** Checkpoints that name no relay: cleanup keeps them. */
 const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
@@ -84,7 +87,6 @@ async function takeRelays(
   const taken = await acquireLeases(ctx.db, request);
   if (taken.size === 0) return [];
   const still = await dueRelays(ctx.db, {
-    service: MONITOR,
     ...selection,
     holder: rt.holder,
     now: ctx.now(),
@@ -99,7 +101,7 @@ async function takeRelays(
 
 async function reportDue(ctx: ServiceContext, selection: Selection): Promise<number> {
   const m = monitorMetrics(ctx.metrics);
-  const due = await countDueRelays(ctx.db, MONITOR, selection.networks, selection.checkedBefore);
+  const due = await countDueRelays(ctx.db, selection.networks, selection.checkedBefore);
   let total = 0;
   for (const n of selection.networks) {
     m.due.set({ network: n }, due.get(n) ?? 0);
@@ -117,7 +119,6 @@ function startPublishing(rt: Runtime, ctx: ServiceContext): MonitorPublishing | 
     return undefined;
   }
   return new MonitorPublishing(ctx, {
-    service: MONITOR,
     config: rt.config,
     networks: rt.deps.brotr.networks,
     allowPrivate: rt.deps.brotr.allow_private,
@@ -223,7 +224,6 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     while (!ctx.signal.aborted && scheduled < cap && writer.error === undefined) {
       while (running.size >= ahead) await Promise.race(running);
       const page = await dueRelays(ctx.db, {
-        service: MONITOR,
         ...selection,
         now: ctx.now(),
         limit: Math.min(p.chunk_size, cap - scheduled, ahead - running.size),
@@ -282,7 +282,7 @@ export function createMonitor(
      */
     async cleanup(ctx) {
       const leases = await deleteExpiredLeases(ctx.db, ctx.now());
-      const marks = await deleteOrphanCheckpoints(ctx.db, MONITOR, NAMED_CHECKPOINTS);
+      const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
       return leases + marks + (await deleteOrphanMetadata(ctx.db));
     },
     runCycle: (ctx) => runMonitor(rt, ctx),

@@ -1,4 +1,5 @@
 import { ConnectionLost } from "../../core/db/errors.js";
+import { REFRESHER } from "../../core/db/service-state/services.js";
 import { refreshAllViews } from "../../core/db/views.js";
 import type { Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
@@ -15,7 +16,7 @@ export class AllViewsFailedError extends BrotrError {}
  */
 export function createRefresher(_deps: ServiceDeps, config: RefresherConfig): Service {
   return {
-    name: "refresher",
+    name: REFRESHER,
     async runCycle(ctx: ServiceContext) {
       const refreshes = ctx.metrics.counter(
         "brotr_view_refreshes_total",

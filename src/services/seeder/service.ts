@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { insertRelays } from "../../core/db/relays.js";
 import { insertCandidates } from "../../core/db/service-state/candidates.js";
+import { SEEDER } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { BrotrError } from "../../models/errors.js";
@@ -71,7 +72,7 @@ export function createSeeder(deps: ServiceDeps, config: SeederConfig): Service {
   const path = resolve(config.seed.file_path);
   const toValidate = config.seed.to_validate;
   return {
-    name: "seeder",
+    name: SEEDER,
     async runCycle(ctx): Promise<CycleReport> {
       const parsed = parseSeedText(await readSeedFile(path), {
         allowPrivate: deps.brotr.allow_private,

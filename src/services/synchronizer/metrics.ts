@@ -19,7 +19,7 @@ export interface SynchronizerMetrics {
   signaturesSkipped: LabelledCounter;
   /** Labels network, direction (received | sent): WebSocket payload bytes. */
   bytes: LabelledCounter;
-  /** Labels network, path (negentropy | req), reason (path.ts PathReason). */
+  /** Labels network, path (negentropy | req), reason (SyncPath's reason). */
   paths: LabelledCounter;
   /** Label network: NIP-77 messages the relays answered. */
   negRounds: LabelledCounter;

@@ -1,6 +1,6 @@
 /**
  * The synchronizer's NIP-77 path. Our side of each reconciliation is what we have seen on
- * that relay for the filter and window (core/db/read/sighted.ts); a window holding more of
+ * that relay for the filter and window (core/db/sighted.ts); a window holding more of
  * those than `max_records` (or than the relay accepts) is halved. Of the ids the relay has
  * and we lack there, those already archived (seen on another relay) only get a sighting;
  * the rest are fetched by id in batches, checked by the relay client and the verifier, and
@@ -12,8 +12,12 @@ import type { ArchiveItem } from "../../core/db/archive.js";
 import { insertEventRelays } from "../../core/db/event-relays.js";
 import type { Db } from "../../core/db/pool.js";
 import { storedEventIds } from "../../core/db/read/events.js";
-import { sightedRecords } from "../../core/db/read/sighted.js";
-import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
+import {
+  cursorRow,
+  type SyncCandidate,
+  type SyncCursor,
+} from "../../core/db/service-state/sync-cursor.js";
+import { sightedRecords } from "../../core/db/sighted.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { RelayClient, VerifyBatch } from "../../nips/nip01/index.js";
 import {
@@ -22,7 +26,6 @@ import {
   negentropySync,
   RecordSet,
 } from "../../nips/nip77/index.js";
-import { cursorRow, type SyncCursor } from "./cursor.js";
 import type { SightingWriter } from "./writer.js";
 
 export interface NegSettings {

@@ -5,6 +5,7 @@
  * or does not speak it (remembered until `recheck` seconds have passed), or it failed
  * mid-way (REQ for the rest of that cycle, negentropy again on the next).
  */
+import type { SyncPath } from "../../core/db/service-state/sync-cursor.js";
 import { RelayDisconnectedError, RelayTimeoutError } from "../../nips/nip01/index.js";
 import {
   NegClosedError,
@@ -12,27 +13,6 @@ import {
   NegProtocolError,
   NegUnsupportedError,
 } from "../../nips/nip77/index.js";
-
-export type PathReason =
-  /** negentropy: */
-  | "nip11"
-  | "probe"
-  /** req: */
-  | "disabled"
-  | "filter"
-  | "first-fill"
-  | "unsupported"
-  | "refused"
-  | "failed";
-
-export interface SyncPath {
-  path: "negentropy" | "req";
-  reason: PathReason;
-  /** What happened, for people (`bigbrotr status`). */
-  detail: string;
-  /** Unix seconds of the decision. */
-  at: number;
-}
 
 export interface PathInput {
   enabled: boolean;

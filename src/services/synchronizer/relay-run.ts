@@ -1,16 +1,18 @@
 /** What one relay's cycle works with and reports (relay-sync.ts, req-path.ts). */
 import type { ArchiveItem } from "../../core/db/archive.js";
 import type { Db } from "../../core/db/pool.js";
-import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
+import type {
+  Gap,
+  SyncCandidate,
+  SyncCursor,
+  SyncPath,
+} from "../../core/db/service-state/sync-cursor.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { RelayStats, VerifyBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import type { SyncProcessing, SyncTimeouts } from "./config.js";
-import type { SyncCursor } from "./cursor.js";
 import type { NegCounts } from "./negentropy.js";
-import type { SyncPath } from "./path.js";
-import type { Gap } from "./window.js";
 import type { SightingWriter } from "./writer.js";
 
 export interface RelaySyncContext {

@@ -11,12 +11,15 @@
 
 import { proxyOf } from "../../core/config/proxy.js";
 import type { ArchiveItem } from "../../core/db/archive.js";
-import { sightedSupports } from "../../core/db/read/sighted.js";
-import type { SyncCandidate } from "../../core/db/read/sync-relays.js";
+import {
+  cursorRow,
+  parseCursor,
+  type SyncCandidate,
+} from "../../core/db/service-state/sync-cursor.js";
+import { sightedSupports } from "../../core/db/sighted.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
 import type { SyncTimeouts } from "./config.js";
-import { cursorRow, parseCursor } from "./cursor.js";
 import {
   closeGaps,
   emptyNegCounts,

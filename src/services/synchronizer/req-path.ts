@@ -4,8 +4,9 @@
  * events handed to the writer as they arrive, the cursor moved to its end after it.
  */
 import type { ArchiveItem } from "../../core/db/archive.js";
+import { cursorRow, filterKey, type SyncCursor } from "../../core/db/service-state/sync-cursor.js";
 import type { NostrEvent } from "../../models/event-types.js";
-import { cursorRow, filterKey, mergeGaps, nextChunk, type SyncCursor } from "./cursor.js";
+import { mergeGaps, nextChunk } from "./cursor.js";
 import type { RelayPages } from "./relay-pages.js";
 import { GAP_RETRIES, type RelaySyncContext, type RelaySyncReport, type Run } from "./relay-run.js";
 import { fetchWindow } from "./window.js";

@@ -3,7 +3,8 @@ import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { storedEventIds } from "../../core/db/read/events.js";
-import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
+import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
+import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
@@ -12,7 +13,6 @@ import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { SynchronizerConfig } from "./config.js";
-import { SYNCHRONIZER } from "./cursor.js";
 import { synchronizerMetrics } from "./metrics.js";
 import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
 import { batchVerifier } from "./verify-batch.js";
@@ -131,7 +131,6 @@ export function createSynchronizer(
     );
     const networks = NETWORKS.filter((n) => deps.brotr.networks[n].enabled);
     const relays = await relaysToSync(ctx.db, {
-      service: SYNCHRONIZER,
       networks,
       requireReadable: p.require_readable,
       checkedSince: ctx.now() - p.max_metadata_age,

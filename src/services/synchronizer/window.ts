@@ -10,6 +10,7 @@
  * counted (a relay that ignores since/until is detected, not trusted); a relay that answers
  * oldest first is walked upwards instead.
  */
+import type { Gap } from "../../core/db/service-state/sync-cursor.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 
 export interface PageRequest {
@@ -27,14 +28,6 @@ export interface PageRequest {
 export type FetchPage = (
   request: PageRequest,
 ) => Promise<{ events: NostrEvent[]; outside?: number }>;
-
-/** A part of a window that could not be fetched completely. */
-export interface Gap {
-  since: number;
-  until: number;
-  filter: Filter;
-  reason: "second-overflow" | "ignores-bounds";
-}
 
 export interface WindowStats {
   requests: number;

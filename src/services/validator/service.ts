@@ -11,6 +11,7 @@ import {
   fetchDueCandidates,
   type Promotion,
 } from "../../core/db/service-state/candidates.js";
+import { VALIDATOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { NETWORKS, type Network } from "../../models/index.js";
@@ -148,12 +149,12 @@ async function runValidation(rt: Runtime, ctx: ServiceContext): Promise<CycleRep
     for (const c of due) seen.add(c.url);
     // Another validator may be probing some of them: take only what is free.
     const ttl = leaseSeconds(rt, due);
-    const request = { service: "validator", holder: rt.holder, ttl, now: ctx.now() };
+    const request = { service: VALIDATOR, holder: rt.holder, ttl, now: ctx.now() };
     const taken = await acquireLeases(ctx.db, { ...request, items: due.map((c) => c.url) });
     const chunk = due.filter((c) => taken.has(c.url));
     if (chunk.length === 0) continue;
     const outcome = await processChunk(rt, ctx, chunk).finally(() =>
-      releaseLeases(ctx.db, "validator", rt.holder, [...taken]).catch(() => 0),
+      releaseLeases(ctx.db, VALIDATOR, rt.holder, [...taken]).catch(() => 0),
     );
     report.probed += outcome.promoted + outcome.failed;
     report.promoted += outcome.promoted;
@@ -184,7 +185,7 @@ export function createValidator(
     resolver: options.resolver,
   };
   return {
-    name: "validator",
+    name: VALIDATOR,
     async cleanup(ctx) {
       const maxFailures = rt.processing.max_failures;
       const { promoted, exhausted } = await deleteSpentCandidates(ctx.db, maxFailures);

@@ -1,16 +1,17 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findEvents } from "../../../src/core/db/api/event-filter.js";
+import { readRttHistory } from "../../../src/core/db/api/relay-history.js";
+import { latestRelayMetadata } from "../../../src/core/db/api/relay-metadata.js";
+import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
 import { type ArchiveItem, archiveEvents } from "../../../src/core/db/archive.js";
+import { scanEvents } from "../../../src/core/db/event-scan.js";
 import type { Db } from "../../../src/core/db/pool.js";
-import { findEvents } from "../../../src/core/db/read/event-filter.js";
-import { scanEvents } from "../../../src/core/db/read/event-scan.js";
 import { storedEventIds } from "../../../src/core/db/read/events.js";
-import { readRttHistory } from "../../../src/core/db/read/relay-history.js";
-import { latestRelayMetadata } from "../../../src/core/db/read/relay-metadata.js";
-import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
-import { listRelays } from "../../../src/core/db/read/relays.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
+import { readMonitorStatus } from "../../../src/core/db/service-state/monitor-checkpoint.js";
+import { relaysToSync } from "../../../src/core/db/service-state/sync-cursor.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { fakeEvent } from "./helpers.js";
 
@@ -115,7 +116,7 @@ read("relay by URL", "relay_url_key", "SELECT id FROM relay WHERE url = $1", ["w
 /** A storing transaction near the newest (set once the database is filled). */
 const recent = { xid: "0" };
 
-/** Reads of core/db/read, EXPLAINed with the very statements the functions send. */
+/** Reads of core/db, EXPLAINed with the very statements the functions send. */
 const CALLS: {
   name: string;
   index: string;
@@ -150,9 +151,23 @@ const CALLS: {
       }),
   },
   {
-    name: "API: relays of a network, keyset by URL (listRelays)",
-    index: "relay_url_key",
-    call: (db) => listRelays(db, { network: "clearnet", after: "wss://many5.example" }),
+    name: "synchronizer: relays to sync, newest NIP-11 and readable RTT check (relaysToSync)",
+    index: "relay_metadata_latest_idx",
+    call: (db) =>
+      relaysToSync(db, {
+        networks: ["clearnet"],
+        requireReadable: true,
+        checkedSince: 1_700_000_000 + 990 * 3600,
+      }),
+  },
+  {
+    name: "status: the monitor's coverage from each relay's newest RTT check (readMonitorStatus)",
+    index: "relay_metadata_latest_idx",
+    // The capturing handle answers no rows, which `one` refuses after the statement is sent.
+    call: (db) =>
+      readMonitorStatus(db, { now: 1_700_000_000 + 999 * 3600, recentWithin: 3600 }).catch(
+        () => undefined,
+      ),
   },
   {
     name: "API: latest checks of relays (latestRelayMetadata)",

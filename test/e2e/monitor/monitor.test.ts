@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readMonitorStatus } from "../../../src/core/db/read/monitor-status.js";
-import { relaysToSync } from "../../../src/core/db/read/sync-relays.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
+import { readMonitorStatus } from "../../../src/core/db/service-state/monitor-checkpoint.js";
+import { relaysToSync } from "../../../src/core/db/service-state/sync-cursor.js";
 import { runOnce } from "../../../src/core/service.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import { makeUser } from "../../support/fake-user.js";
@@ -166,7 +166,6 @@ describe("monitor", () => {
 
   it("the synchronizer's readable relays are the ones whose read worked", async () => {
     const readable = await relaysToSync(db.pool, {
-      service: "synchronizer",
       networks: ["clearnet"],
       requireReadable: true,
       checkedSince: NOW - 60,

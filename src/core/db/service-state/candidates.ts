@@ -4,6 +4,7 @@ import { insertRelays, relayIdsByUrl } from "../relays.js";
 import { affected, any, one } from "../sql.js";
 import { transaction } from "../transaction.js";
 import { deleteServiceState } from "./rows.js";
+import { VALIDATOR } from "./services.js";
 
 /**
  * Candidates are relay URLs waiting for validation. They live in service_state under
@@ -11,7 +12,6 @@ import { deleteServiceState } from "./rows.js";
  * `{ network, failures, first_seen, last_attempt, next_attempt, reason?, source }`.
  * Seeder and finder add them; the validator promotes or backs them off; status counts them.
  */
-export const CANDIDATE_SERVICE = "validator";
 
 export interface NewCandidate {
   url: string;
@@ -93,7 +93,7 @@ export async function insertCandidates(
     candidates.map((c) => c.url),
     candidates.map((c) => c.network),
     candidates.map((c) => c.source),
-    CANDIDATE_SERVICE,
+    VALIDATOR,
     now,
   ]);
   return n;
@@ -109,7 +109,7 @@ export async function knownUrls(db: Db, urls: readonly string[]): Promise<Set<st
     db,
     `SELECT state_key AS url FROM service_state
      WHERE service_name = $1 AND state_type = 'candidate' AND state_key = ANY($2::text[])`,
-    [CANDIDATE_SERVICE, rest],
+    [VALIDATOR, rest],
   );
   for (const c of candidates) known.add(c.url);
   return known;
@@ -137,7 +137,7 @@ export async function promoteCandidates(db: Db, promoted: readonly Promotion[]):
     await insertRelays(client, relays);
     return deleteServiceState(
       client,
-      CANDIDATE_SERVICE,
+      VALIDATOR,
       "candidate",
       promoted.map((p) => p.url),
     );
@@ -168,7 +168,7 @@ export async function fetchDueCandidates(
               coalesce((s.state_value ->> 'last_attempt')::bigint, 0),
               s.state_key
      LIMIT $4`,
-    [CANDIDATE_SERVICE, networks, now, limit],
+    [VALIDATOR, networks, now, limit],
   );
   return rows.map(toCandidate);
 }
@@ -188,7 +188,20 @@ export async function countDueCandidates(
        AND coalesce((s.state_value ->> 'next_attempt')::bigint, 0) <= $3
        AND NOT EXISTS (SELECT 1 FROM relay r WHERE r.url = s.state_key)
      GROUP BY 1`,
-    [CANDIDATE_SERVICE, networks, now],
+    [VALIDATOR, networks, now],
+  );
+  return new Map(rows.map((r) => [r.network, r.n]));
+}
+
+/** How many candidates wait on each network (due or not), for `bigbrotr status`. */
+export async function countCandidates(db: Db): Promise<Map<string, number>> {
+  const rows = await any<{ network: string; n: number }>(
+    db,
+    `SELECT s.state_value ->> 'network' AS network, count(*)::int AS n
+     FROM service_state s
+     WHERE s.service_name = $1 AND s.state_type = 'candidate'
+     GROUP BY 1`,
+    [VALIDATOR],
   );
   return new Map(rows.map((r) => [r.network, r.n]));
 }
@@ -219,7 +232,7 @@ export async function recordCandidateFailures(
           AS f(url, failures, next_attempt, reason)
      WHERE s.service_name = $1 AND s.state_type = 'candidate' AND s.state_key = f.url`,
     [
-      CANDIDATE_SERVICE,
+      VALIDATOR,
       failed.map((f) => f.url),
       failed.map((f) => f.failures),
       failed.map((f) => f.nextAttempt),
@@ -249,6 +262,6 @@ export async function deleteSpentCandidates(
      SELECT count(*) FILTER (WHERE promoted)::int AS promoted,
             count(*) FILTER (WHERE NOT promoted)::int AS exhausted
      FROM gone`,
-    [CANDIDATE_SERVICE, maxFailures],
+    [VALIDATOR, maxFailures],
   );
 }

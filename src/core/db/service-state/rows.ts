@@ -1,3 +1,4 @@
+import { escapeLiteral } from "pg";
 import type { ServiceState, StateType } from "../../../models/service-state.js";
 import type { Db } from "../pool.js";
 import { affected, any, uniqueBy } from "../sql.js";
@@ -8,6 +9,18 @@ import { affected, any, uniqueBy } from "../sql.js";
  */
 
 type StateValue = ServiceState["stateValue"];
+
+/**
+ * The one tolerant SQL read of an integer field of a saved document (`doc` is a jsonb
+ * expression, `key` one of the document's key constants): the number truncated, as the TS
+ * parsers do, or `fallback` when the key is missing or not a JSON number, so a malformed
+ * document never fails a read.
+ */
+export function documentInt(doc: string, key: string, fallback: number | null): string {
+  const k = escapeLiteral(key);
+  return `CASE WHEN jsonb_typeof(${doc} -> ${k}) = 'number'
+    THEN trunc((${doc} ->> ${k})::float8)::bigint ELSE ${fallback ?? "NULL"} END`;
+}
 
 /** A row as read back: the state plus when it was last written (unix seconds). */
 export type StoredServiceState = ServiceState & { updatedAt: number };

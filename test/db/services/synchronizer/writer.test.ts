@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArchiveItem } from "../../../../src/core/db/archive.js";
 import { DbError } from "../../../../src/core/db/errors.js";
-import { cursorRow, parseCursor } from "../../../../src/services/synchronizer/cursor.js";
+import { cursorRow, parseCursor } from "../../../../src/core/db/service-state/sync-cursor.js";
 import {
   itemBytes,
   SightingWriter,

@@ -1,4 +1,9 @@
 import { describe, expect, it } from "vitest";
+import {
+  cursorRow,
+  parseCursor,
+  type SyncPath,
+} from "../../../../src/core/db/service-state/sync-cursor.js";
 import { RelayDisconnectedError, RelayTimeoutError } from "../../../../src/nips/nip01/index.js";
 import {
   NegBlockedError,
@@ -6,12 +11,10 @@ import {
   NegProtocolError,
   NegUnsupportedError,
 } from "../../../../src/nips/nip77/index.js";
-import { cursorRow, parseCursor } from "../../../../src/services/synchronizer/cursor.js";
 import {
   choosePath,
   failurePath,
   type PathInput,
-  type SyncPath,
 } from "../../../../src/services/synchronizer/path.js";
 
 const NOW = 1_800_000_000;

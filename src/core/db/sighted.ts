@@ -6,9 +6,9 @@
  * value was too long to index is left out: the relay then lists it as one we lack, and the
  * synchronizer finds it archived and records nothing new.
  */
-import type { Filter } from "../../../models/event-types.js";
-import type { Db } from "../pool.js";
-import { any } from "../sql.js";
+import type { Filter } from "../../models/event-types.js";
+import type { Db } from "./pool.js";
+import { any } from "./sql.js";
 
 export interface SightedQuery {
   relayUrl: string;

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSyncStatus } from "../../../../src/core/db/read/sync-status.js";
 import { upsertServiceState } from "../../../../src/core/db/service-state/rows.js";
-import { cursorRow, type SyncCursor } from "../../../../src/services/synchronizer/cursor.js";
-import type { Gap } from "../../../../src/services/synchronizer/window.js";
+import {
+  cursorRow,
+  type Gap,
+  readSyncStatus,
+  type SyncCursor,
+} from "../../../../src/core/db/service-state/sync-cursor.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 
 const NOW = 1_800_000_000;

@@ -1,7 +1,7 @@
 import { escapeIdentifier } from "pg";
 import { NETWORKS } from "../../../models/network.js";
 import type { Db } from "../pool.js";
-import { CANDIDATE_SERVICE } from "../service-state/candidates.js";
+import { countCandidates } from "../service-state/candidates.js";
 import { any, one } from "../sql.js";
 
 export interface NetworkCounts {
@@ -44,9 +44,6 @@ async function countRows(db: Db, table: CountedTable): Promise<{ n: number; exac
 
 const NETWORK_COUNTS = `
   SELECT n.network,
-    (SELECT count(*)::int FROM service_state s
-      WHERE s.service_name = $2 AND s.state_type = 'candidate'
-        AND s.state_value ->> 'network' = n.network) AS candidates,
     (SELECT count(*)::int FROM relay r WHERE r.network = n.network) AS relays,
     (SELECT count(DISTINCT rm.relay_id)::int FROM relay_metadata rm
        JOIN relay r ON r.id = rm.relay_id WHERE r.network = n.network) AS monitored
@@ -63,7 +60,9 @@ export async function readOverview(db: Db): Promise<ArchiveOverview> {
     db,
     "SELECT coalesce(max(version), 0) AS v FROM schema_migrations",
   );
-  const networks = await any<NetworkCounts>(db, NETWORK_COUNTS, [NETWORKS, CANDIDATE_SERVICE]);
+  const candidates = await countCandidates(db);
+  const counts = await any<Omit<NetworkCounts, "candidates">>(db, NETWORK_COUNTS, [NETWORKS]);
+  const networks = counts.map((c) => ({ ...c, candidates: candidates.get(c.network) ?? 0 }));
   const events = await countRows(db, "event");
   const eventRelays = await countRows(db, "event_relay");
   const metadata = await countRows(db, "metadata");

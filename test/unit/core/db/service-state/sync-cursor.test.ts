@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cursorRow, parseCursor } from "../../../../src/services/synchronizer/cursor.js";
+import { cursorRow, parseCursor } from "../../../../../src/core/db/service-state/sync-cursor.js";
 
 const URL = "wss://cursor.example";
 const stored = (value: Record<string, unknown>) =>

@@ -26,19 +26,14 @@ function toSnapshot(r: Row): RelayMetadataWithData {
   };
 }
 
-// One index probe per (relay, type) on relay_metadata_latest_idx (relay_id, metadata_type,
-// generated_at DESC), however long the history; fresh, unlike the relay_metadata_latest view.
+// relay_latest_check (migration 000007): one index probe per (relay, type) on
+// relay_metadata_latest_idx, however long the history; fresh, unlike the relay_metadata_latest
+// view.
 const LATEST = `
-  SELECT r.url AS relay_url, t.type AS metadata_type, l.generated_at, l.metadata_id, m.data
+  SELECT r.url AS relay_url, t.type AS metadata_type, l.generated_at, l.metadata_id, l.data
   FROM relay r
   CROSS JOIN unnest($2::text[]) AS t(type)
-  CROSS JOIN LATERAL (
-    SELECT rm.generated_at, rm.metadata_id FROM relay_metadata rm
-    WHERE rm.relay_id = r.id AND rm.metadata_type = t.type
-    ORDER BY rm.generated_at DESC
-    LIMIT 1
-  ) l
-  JOIN metadata m ON m.id = l.metadata_id AND m.type = t.type
+  CROSS JOIN LATERAL relay_latest_check(r.id, t.type) l
   WHERE r.url = ANY($1::text[])
   ORDER BY r.url, t.type`;
 

@@ -1,5 +1,5 @@
-import type { Db } from "../pool.js";
-import { any } from "../sql.js";
+import type { Db } from "./pool.js";
+import { any } from "./sql.js";
 
 /** A position in the walk of events in storing order: (stored_xid, event id). */
 export interface ScanPosition {

@@ -1,10 +1,11 @@
 /**
  * The relay table as the API and explorer show it: every relay with its newest RTT, NIP-11,
  * geo and net checks, its uptime over 24 h / 7 d / 30 d and its archived event count, in one
- * statement. Each newest check is one probe of relay_metadata_latest_idx (relay_id,
- * metadata_type, generated_at DESC); the uptime windows a range scan of the same index over
- * the last 30 days. "Up" at a check = the nip66_rtt document has a numeric rtt_open (the
- * monitor's contract). Event counts come from relay_stats, as fresh as its last refresh.
+ * statement. Each newest check is relay_latest_check (migration 000007: one probe of
+ * relay_metadata_latest_idx (relay_id, metadata_type, generated_at DESC)); the uptime windows a
+ * range scan of the same index over the last 30 days. "Up" at a check is relay_up (a numeric
+ * rtt_open, the monitor's contract). Event counts come from relay_stats, as fresh as its last
+ * refresh.
  */
 import type { Network } from "../../../models/network.js";
 import type { Db } from "../pool.js";
@@ -54,6 +55,7 @@ interface Row {
   network: Network;
   discovered_at: number;
   checked_at: number | null;
+  up_at_check: boolean;
   rtt: Record<string, unknown> | null;
   nip11: Record<string, unknown> | null;
   geo: Record<string, unknown> | null;
@@ -68,17 +70,12 @@ interface Row {
 }
 
 const latest = (alias: string, type: string) => `
-  LEFT JOIN LATERAL (
-    SELECT rm.generated_at, m.data FROM relay_metadata rm
-    JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-    WHERE rm.relay_id = r.id AND rm.metadata_type = '${type}'
-    ORDER BY rm.generated_at DESC LIMIT 1
-  ) ${alias} ON true`;
+  LEFT JOIN LATERAL relay_latest_check(r.id, '${type}') ${alias} ON true`;
 
 // $1 = now (unix seconds), $2 = only this relay (NULL = all).
 const SUMMARY = `
   SELECT r.url, r.network, r.discovered_at,
-    rtt.generated_at AS checked_at, rtt.data -> 'data' AS rtt,
+    rtt.generated_at AS checked_at, relay_up(rtt.data) AS up_at_check, rtt.data -> 'data' AS rtt,
     nip11.data -> 'data' AS nip11, geo.data -> 'data' AS geo, net.data -> 'data' AS net,
     coalesce(u.checks_24h, 0) AS checks_24h, coalesce(u.up_24h, 0) AS up_24h,
     coalesce(u.checks_7d, 0) AS checks_7d, coalesce(u.up_7d, 0) AS up_7d,
@@ -98,7 +95,7 @@ const SUMMARY = `
       count(*)::int AS checks_30d,
       count(*) FILTER (WHERE w.up)::int AS up_30d
     FROM (
-      SELECT rm.generated_at, jsonb_typeof(m.data -> 'data' -> 'rtt_open') = 'number' AS up
+      SELECT rm.generated_at, relay_up(m.data) AS up
       FROM relay_metadata rm
       JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
       WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip66_rtt'
@@ -140,7 +137,7 @@ function toSummary(r: Row): RelaySummary {
     network: r.network,
     discoveredAt: r.discovered_at,
     checkedAt: r.checked_at,
-    upAtCheck: checked ? num(rtt.rtt_open) !== null : null,
+    upAtCheck: checked ? r.up_at_check : null,
     rttOpen: num(rtt.rtt_open),
     rttRead: num(rtt.rtt_read),
     rttWrite: num(rtt.rtt_write),

@@ -9,8 +9,8 @@
  * values (NIP-01), all of them together.
  */
 import type { Db } from "../pool.js";
+import type { SelectedEvent } from "../read/events.js";
 import { any } from "../sql.js";
-import type { SelectedEvent } from "./events.js";
 
 export const MAX_TAG_FILTERS = 3;
 

@@ -27,13 +27,14 @@ export interface RttHistoryOptions {
 
 interface Row {
   t: number;
+  up: boolean;
   rtt_open: unknown;
   rtt_read: unknown;
   rtt_write: unknown;
 }
 
 const HISTORY = `
-  SELECT rm.generated_at AS t, m.data -> 'data' -> 'rtt_open' AS rtt_open,
+  SELECT rm.generated_at AS t, relay_up(m.data) AS up, m.data -> 'data' -> 'rtt_open' AS rtt_open,
     m.data -> 'data' -> 'rtt_read' AS rtt_read, m.data -> 'data' -> 'rtt_write' AS rtt_write
   FROM relay_metadata rm
   JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
@@ -60,7 +61,7 @@ export async function readRttHistory(
   ]);
   return rows.map((r) => ({
     t: r.t,
-    up: num(r.rtt_open) !== null,
+    up: r.up,
     rttOpen: num(r.rtt_open),
     rttRead: num(r.rtt_read),
     rttWrite: num(r.rtt_write),

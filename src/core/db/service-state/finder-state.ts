@@ -1,21 +1,19 @@
-import type { Db } from "../../core/db/pool.js";
-import {
-  deleteServiceState,
-  getServiceState,
-  upsertServiceState,
-} from "../../core/db/service-state/rows.js";
-
 /**
- * The finder's own state in service_state (through its owner, core/db/service-state):
- * one `cursor` row, the position of the event walk, and one `checkpoint` row per API source
- * URL, its last successful fetch.
+ * The finder's saved state in service_state: one `cursor` row (`events`), its position in the
+ * walk of events in storing order, and one `checkpoint` row per API source URL, its last
+ * successful fetch (the `{ timestamp }` document of monitor-checkpoint.ts). This file is
+ * their one owner: type, keys, tolerant parser, row builder and every statement on them.
  */
-export const FINDER = "finder";
+import type { Db } from "../pool.js";
+import { checkpointRow, parseCheckpoint } from "./monitor-checkpoint.js";
+import { deleteServiceState, getServiceState, upsertServiceState } from "./rows.js";
+import { FINDER } from "./services.js";
+
 /** state_key of the one event cursor (state_type 'cursor'). */
-export const EVENT_CURSOR_KEY = "events";
+const EVENT_CURSOR_KEY = "events";
 
 /** Position in the global walk of events in storing order: (stored_xid, event id). */
-export interface EventCursor {
+export interface FinderCursor {
   /** xid8 of the storing transaction, decimal ("0" before the first event). */
   xid: string;
   /** Lower-case hex; "" before the first event. */
@@ -24,25 +22,37 @@ export interface EventCursor {
   kinds: readonly number[] | null;
 }
 
+/** The stored keys, spelled once: the writer and the parser below use them. */
+const KEY = { xid: "xid", id: "id", kinds: "kinds" } as const satisfies Record<
+  keyof FinderCursor,
+  string
+>;
+
 const isSourceKey = (key: string) => /^https?:\/\//.test(key);
 
 function asKinds(value: unknown): readonly number[] | null {
   return Array.isArray(value) && value.every((k) => Number.isInteger(k)) ? value : null;
 }
 
-/** The stored cursor, or null when there is none (or it is not one of ours). */
-export async function readEventCursor(db: Db): Promise<EventCursor | null> {
-  const [row] = await getServiceState(db, FINDER, "cursor", EVENT_CURSOR_KEY);
-  if (row === undefined) return null;
+/** A stored cursor, or null when it is not one of ours (missing or malformed). */
+function parseFinderCursor(value: Record<string, unknown> | undefined): FinderCursor | null {
+  if (value === undefined) return null;
   // A cursor of the time-ordered walk before schema v2 ({ timestamp }) is not ours: start over.
-  const { xid, id, kinds } = row.stateValue;
+  const xid = value[KEY.xid];
+  const id = value[KEY.id];
   if (typeof xid !== "string" || !/^\d{1,20}$/.test(xid)) return null;
   if (typeof id !== "string" || !/^[0-9a-f]*$/.test(id)) return null;
-  return { xid, id, kinds: asKinds(kinds) };
+  return { xid, id, kinds: asKinds(value[KEY.kinds]) };
 }
 
-export async function writeEventCursor(db: Db, cursor: EventCursor, now: number): Promise<void> {
-  const stateValue = { xid: cursor.xid, id: cursor.id, kinds: cursor.kinds };
+/** The stored cursor, or null when there is none (or it is not one of ours). */
+export async function readFinderCursor(db: Db): Promise<FinderCursor | null> {
+  const [row] = await getServiceState(db, FINDER, "cursor", EVENT_CURSOR_KEY);
+  return parseFinderCursor(row?.stateValue);
+}
+
+export async function writeFinderCursor(db: Db, cursor: FinderCursor, now: number): Promise<void> {
+  const stateValue = { [KEY.xid]: cursor.xid, [KEY.id]: cursor.id, [KEY.kinds]: cursor.kinds };
   await upsertServiceState(
     db,
     [{ serviceName: FINDER, stateType: "cursor", stateKey: EVENT_CURSOR_KEY, stateValue }],
@@ -55,27 +65,14 @@ export async function readSourceCheckpoints(db: Db): Promise<Map<string, number>
   const rows = await getServiceState(db, FINDER, "checkpoint");
   const checkpoints = new Map<string, number>();
   for (const { stateKey, stateValue } of rows) {
-    const { timestamp } = stateValue;
-    if (isSourceKey(stateKey) && typeof timestamp === "number") {
-      checkpoints.set(stateKey, timestamp);
-    }
+    const timestamp = parseCheckpoint(stateValue);
+    if (isSourceKey(stateKey) && timestamp !== null) checkpoints.set(stateKey, timestamp);
   }
   return checkpoints;
 }
 
 export async function writeSourceCheckpoint(db: Db, url: string, now: number): Promise<void> {
-  await upsertServiceState(
-    db,
-    [
-      {
-        serviceName: FINDER,
-        stateType: "checkpoint",
-        stateKey: url,
-        stateValue: { timestamp: now },
-      },
-    ],
-    { now },
-  );
+  await upsertServiceState(db, [checkpointRow(FINDER, url, now)], { now });
 }
 
 /**
@@ -83,7 +80,7 @@ export async function writeSourceCheckpoint(db: Db, url: string, now: number): P
  * other checkpoints, such as the runtime's `last_cycle`, are left alone) and every cursor but
  * the event cursor (e.g. per-relay cursors imported from the original). Returns the count.
  */
-export async function deleteStaleState(
+export async function deleteStaleFinderState(
   db: Db,
   configuredSources: readonly string[],
 ): Promise<number> {

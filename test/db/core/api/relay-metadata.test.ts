@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { latestRelayMetadata } from "../../../../src/core/db/read/relay-metadata.js";
-import { listRelays } from "../../../../src/core/db/read/relays.js";
+import { latestRelayMetadata } from "../../../../src/core/db/api/relay-metadata.js";
 import { type RelayCheck, recordRelayMetadata } from "../../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../../src/core/db/relays.js";
 import { buildMetadata } from "../../../../src/models/metadata.js";
@@ -37,35 +36,6 @@ describe("API reads of relays and their checks", () => {
   });
   afterAll(async () => {
     await db.drop();
-  });
-
-  it("lists relays in URL pages, optionally of one network", async () => {
-    const all = await listRelays(db.pool);
-    expect(all.map((r) => r.url)).toEqual([
-      "ws://d.onion",
-      "ws://e.onion",
-      "wss://a.example",
-      "wss://b.example",
-      "wss://c.example",
-    ]);
-    expect(all[2]).toEqual({ url: "wss://a.example", network: "clearnet", discoveredAt: 7 });
-    const pages: string[][] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await listRelays(db.pool, { limit: 2, ...(after ? { after } : {}) });
-      pages.push(page.map((r) => r.url));
-      if (page.length < 2) break;
-      after = page.at(-1)?.url;
-    }
-    expect(pages).toEqual([
-      ["ws://d.onion", "ws://e.onion"],
-      ["wss://a.example", "wss://b.example"],
-      ["wss://c.example"],
-    ]);
-    const clearnet = await listRelays(db.pool, { network: "clearnet", after: "wss://a.example" });
-    expect(clearnet.map((r) => r.url)).toEqual(["wss://b.example", "wss://c.example"]);
-    expect(await listRelays(db.pool, { network: "i2p" })).toEqual([]);
-    expect(await listRelays(db.pool, { limit: 0 })).toHaveLength(1);
   });
 
   it("reads the newest snapshot of each type of each relay, with its document", async () => {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveEvents } from "../../../../src/core/db/archive.js";
-import { readOverview } from "../../../../src/core/db/read/overview.js";
-import { readLastCycles } from "../../../../src/core/db/read/service-status.js";
 import { recordRelayMetadata } from "../../../../src/core/db/relay-metadata.js";
 import { insertCandidates } from "../../../../src/core/db/service-state/candidates.js";
-import { recordLastCycle } from "../../../../src/core/db/service-state/last-cycle.js";
+import {
+  readLastCycles,
+  recordLastCycle,
+} from "../../../../src/core/db/service-state/last-cycle.js";
 import { getServiceState, upsertServiceState } from "../../../../src/core/db/service-state/rows.js";
+import { readOverview } from "../../../../src/core/db/status/overview.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { fakeEvent } from "../helpers.js";
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { archiveEvents } from "../../../../src/core/db/archive.js";
-import { sightedRecords, sightedSupports } from "../../../../src/core/db/read/sighted.js";
-import type { Filter, NostrEvent } from "../../../../src/models/event-types.js";
-import { matchFilter } from "../../../../src/models/filter.js";
-import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
-import { fakeEvent } from "../helpers.js";
+import { archiveEvents } from "../../../src/core/db/archive.js";
+import { sightedRecords, sightedSupports } from "../../../src/core/db/sighted.js";
+import type { Filter, NostrEvent } from "../../../src/models/event-types.js";
+import { matchFilter } from "../../../src/models/filter.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { fakeEvent } from "./helpers.js";
 
 const A = "wss://a.example.com";
 const B = "wss://b.example.com";
