@@ -1,6 +1,7 @@
 /**
  * `npm run bench:scale [-- --events 10000000 --relays 10000 --days 30 --duration S
- *   --data-dir bench/.cache/scale-pg --fresh --smoke]`: the whole observatory at network scale.
+ *   --data-dir bench/.cache/scale-pg --fresh --old-cycle --smoke]`: the whole observatory at
+ * network scale.
  *
  * Builds, in a bigbrotr database (16 partitions) of an embedded PostgreSQL kept in
  * `--data-dir`, a synthetic archive through the project's own write paths: the relays through
@@ -14,7 +15,8 @@
  *
  * Then measures: ingest rate over the first and last million events (10 % when smaller),
  * disk per event and per check row, today's 13 statistics views refreshed on the same data
- * (support/old-views.sql), every /v1 route at 200 req/s and /v1/online as fast as it goes
+ * (support/old-views.ts; `--old-cycle` also times a CONCURRENTLY refresh, the refresher's
+ * cycle), every /v1 route at 200 req/s and /v1/online as fast as it goes
  * (the API in its own process), `bigbrotr status`, an export of the newest 200,000 events
  * and the finder's event scan. Prints tables and `RESULT {json}`; exits 1 when anything
  * failed (API errors, export, status, scan). `--smoke` = `--events 200000 --relays 500
@@ -37,6 +39,7 @@ export interface ScaleOptions {
   duration: number;
   dataDir: string;
   fresh: boolean;
+  oldCycle: boolean;
 }
 
 function parseArgs(argv: string[]): ScaleOptions {
@@ -52,6 +55,7 @@ function parseArgs(argv: string[]): ScaleOptions {
     duration: num("--duration", events >= 1_000_000 ? 10 : 3),
     dataDir: argValue(argv, "--data-dir") ?? join(here, ".cache", "scale-pg"),
     fresh: argv.includes("--fresh"),
+    oldCycle: argv.includes("--old-cycle"),
   };
 }
 

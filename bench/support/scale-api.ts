@@ -28,7 +28,7 @@ type Route = { name: string; template: string; path: () => string };
 const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)] as T;
 const enc = encodeURIComponent;
 
-/** What the routes draw from: relays, and a sample of about 5,000 stored events. */
+/** What the routes draw from: relays, and about 5,000 stored events (whole pages at random). */
 export async function sampleArchive(pool: pg.Pool, events: number, end: number): Promise<Samples> {
   const relays = (await pool.query<{ url: string }>("SELECT url FROM relay")).rows.map(
     (r) => r.url,
@@ -36,7 +36,7 @@ export async function sampleArchive(pool: pg.Pool, events: number, end: number):
   const pct = Math.min(100, Math.max(0.001, (100 * 5000) / Math.max(1, events)));
   const { rows } = await pool.query<{ id: string; pk: string; kind: number; tags: string[][] }>(
     `SELECT encode(id, 'hex') AS id, encode(pubkey, 'hex') AS pk, kind, tags
-     FROM event TABLESAMPLE BERNOULLI ($1) REPEATABLE (7) LIMIT 5000`,
+     FROM event TABLESAMPLE SYSTEM ($1) REPEATABLE (7) LIMIT 5000`,
     [pct],
   );
   const tagValues = (name: string) =>
@@ -138,6 +138,8 @@ export interface ApiRun {
   rows: Measured[];
   /** /v1 paths of the OpenAPI document that no measured route covers. */
   unmeasured: string[];
+  /** Relays /v1/online listed before the runs (the up share of the dataset, ~60 %). */
+  online: number;
 }
 
 /** Measures every route against the API at `base` (each `duration` seconds). */
@@ -154,6 +156,7 @@ export async function measureApi(
   // Warm the relay snapshot and the caches once.
   await fetch(`${base}/v1/relays`);
   await fetch(`${base}/v1/stats`);
+  const online = ((await (await fetch(`${base}/v1/online`)).json()) as { count: number }).count;
   const rows: Measured[] = [];
   rows.push(await measure(base, "health", () => "/health", { duration }));
   await settle(base);
@@ -164,5 +167,5 @@ export async function measureApi(
     const r = rows.at(-1) as Measured;
     log(`api ${route.name}: p99 ${r.p99} ms, ${r.reqPerS} req/s, ${r.errors} errors`);
   }
-  return { rows, unmeasured };
+  return { rows, unmeasured, online };
 }

@@ -124,6 +124,12 @@ export async function buildArchive(
 ): Promise<Built> {
   const { signal, log } = options;
   const { pool, spec, state } = await openArchive(bench, sizes, options.fresh, log);
+  const age = Date.now() / 1000 - spec.end;
+  if (age > 12 * HOUR) {
+    log(
+      `the kept archive's newest checks are ${Math.round(age / HOUR)} h old: relays read as down or unknown (--fresh rebuilds)`,
+    );
+  }
   if (state === "reused") return { pool, spec, state, complete: true };
   if (state === "resumed") log("resuming the kept archive after its last committed batch");
   const relays = scaleRelays(spec.relays, spec.seed, spec.end);

@@ -6,6 +6,7 @@
  * and the ingest rates cover every run that built the archive.
  */
 import type pg from "pg";
+import { transaction } from "../../src/core/db/transaction.js";
 import type { ScaleSpec } from "./scale-events.js";
 
 /** Bump when the generator changes what it makes: a cached archive is then rebuilt. */
@@ -81,12 +82,20 @@ export interface Unit {
   activeS: number;
 }
 
+/**
+ * Records a committed unit, committing asynchronously like the archive batch it follows (a
+ * synchronous commit here would flush the WAL once a batch, which the synchronizer does not
+ * do; a row lost to a crash only means its unit is done again, harmlessly).
+ */
 export async function recordUnit(pool: pg.Pool, u: Unit): Promise<void> {
-  await pool.query(
-    `INSERT INTO bench_scale.progress (phase, n, items, sightings, active_s)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phase, n) DO NOTHING`,
-    [u.phase, u.n, u.items, u.sightings, u.activeS],
-  );
+  await transaction(pool, async (client) => {
+    await client.query("SET LOCAL synchronous_commit = off");
+    await client.query(
+      `INSERT INTO bench_scale.progress (phase, n, items, sightings, active_s)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phase, n) DO NOTHING`,
+      [u.phase, u.n, u.items, u.sightings, u.activeS],
+    );
+  });
 }
 
 export interface IngestRates {

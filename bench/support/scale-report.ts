@@ -39,12 +39,9 @@ function buildTable(m: Measurements): string {
 function viewsTable(m: Measurements): string {
   if (!m.oldFull) return "old statistics views: failed";
   const cycle = new Map(m.oldCycle?.views ?? []);
-  const rows = m.oldFull.views.map(([name, s]) => [
-    name,
-    round(s, 2),
-    round(cycle.get(name) ?? Number.NaN, 2),
-  ]);
-  rows.push(["total", round(m.oldFull.seconds, 1), round(m.oldCycle?.seconds ?? Number.NaN, 1)]);
+  const cell = (s: number | undefined, d: number) => (s === undefined ? "-" : round(s, d));
+  const rows = m.oldFull.views.map(([name, s]) => [name, round(s, 2), cell(cycle.get(name), 2)]);
+  rows.push(["total", round(m.oldFull.seconds, 1), cell(m.oldCycle?.seconds, 1)]);
   return formatTable(
     ["old statistics view", "full refresh s", "refresher cycle s (CONCURRENTLY)"],
     rows,
@@ -54,7 +51,9 @@ function viewsTable(m: Measurements): string {
 function apiTable(m: Measurements): string {
   const rows = (m.api ?? []).map((r) => [r.route, r.mode, r.reqPerS, r.p50, r.p99, r.errors]);
   const table = formatTable(["route", "load", "req/s", "p50 ms", "p99 ms", "errors"], rows);
-  return m.unmeasured.length > 0 ? `${table}\nnot measured: ${m.unmeasured.join(", ")}` : table;
+  const online = `/v1/online lists ${m.online ?? "?"} relays up now`;
+  const missing = m.unmeasured.length > 0 ? `\nnot measured: ${m.unmeasured.join(", ")}` : "";
+  return `${online}\n${table}${missing}`;
 }
 
 function otherTable(m: Measurements): string {
@@ -90,6 +89,7 @@ function result(built: Built, m: Measurements): Record<string, unknown> {
     bytes_per_check_row: round(d.checkBytes / d.checkRows, 1),
     old_views_full_refresh_s: opt(m.oldFull?.seconds, 1),
     old_views_cycle_s: opt(m.oldCycle?.seconds, 1),
+    online_relays: m.online ?? null,
     ...api,
     online_req_per_s: max("online_max"),
     health_req_per_s: max("health"),

@@ -34,6 +34,8 @@ export interface Machine {
 export interface RunContext {
   events: number;
   duration: number;
+  /** Also time a second, CONCURRENTLY refresh of the old views (the refresher's cycle). */
+  oldCycle: boolean;
   buildS: number;
   machine: Machine;
   log: (line: string) => void;
@@ -47,6 +49,7 @@ export interface Measurements {
   oldCycle?: OldRefresh | undefined;
   api?: Measured[] | undefined;
   unmeasured: string[];
+  online?: number | undefined;
   statusS?: number | undefined;
   cliStartS?: number | undefined;
   exported?: Rate | undefined;
@@ -79,6 +82,7 @@ async function measureApiStep(bench: BenchServer, built: Built, ctx: RunContext,
     child = host.child;
     const run = await measureApi(host.base, samples, ctx.duration, ctx.log);
     m.unmeasured = run.unmeasured;
+    m.online = run.online;
     const errors = run.rows.reduce((n, r) => n + r.errors, 0);
     if (errors > 0) m.failures.push(`api: ${errors} failed requests`);
     return run.rows;
@@ -104,7 +108,11 @@ export async function runMeasurements(
   };
   await step(m, "old statistics views: create", log, () => createOldViews(pool));
   m.oldFull = await step(m, "old views: full refresh", log, () => refreshOldViews(pool, false));
-  m.oldCycle = await step(m, "old views: refresher cycle", log, () => refreshOldViews(pool, true));
+  if (ctx.oldCycle) {
+    m.oldCycle = await step(m, "old views: refresher cycle", log, () =>
+      refreshOldViews(pool, true),
+    );
+  }
   await pool.query("DROP SCHEMA IF EXISTS bench_old_views CASCADE");
   // The statistics /v1/stats reads, brought up to date as the refresher does before serving.
   await step(m, "statistics for the API", log, async () => {
