@@ -9,7 +9,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
-import type pg from "pg";
+import pg from "pg";
 
 const SCHEMA = "bench_old_views";
 
@@ -92,7 +92,7 @@ export async function refreshOldViews(pool: pg.Pool, concurrently: boolean): Pro
     for (const name of OLD_VIEWS) {
       const t = performance.now();
       const mode = concurrently ? "CONCURRENTLY " : "";
-      await client.query(`REFRESH MATERIALIZED VIEW ${mode}${SCHEMA}.${name}`);
+      await client.query(`REFRESH MATERIALIZED VIEW ${mode}${SCHEMA}.${pg.escapeIdentifier(name)}`);
       views.push([name, (performance.now() - t) / 1000]);
     }
     return { seconds: (performance.now() - started) / 1000, views };

@@ -28,17 +28,22 @@ type Route = { name: string; template: string; path: () => string };
 const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)] as T;
 const enc = encodeURIComponent;
 
+const SAMPLE = `
+  SELECT encode(id, 'hex') AS id, encode(pubkey, 'hex') AS pk, kind, tags
+  FROM event TABLESAMPLE SYSTEM ($1) REPEATABLE (7) LIMIT 5000`;
+const FIRST_EVENTS = `
+  SELECT encode(id, 'hex') AS id, encode(pubkey, 'hex') AS pk, kind, tags FROM event LIMIT 5000`;
+
 /** What the routes draw from: relays, and about 5,000 stored events (whole pages at random). */
 export async function sampleArchive(pool: pg.Pool, events: number, end: number): Promise<Samples> {
   const relays = (await pool.query<{ url: string }>("SELECT url FROM relay")).rows.map(
     (r) => r.url,
   );
   const pct = Math.min(100, Math.max(0.001, (100 * 5000) / Math.max(1, events)));
-  const { rows } = await pool.query<{ id: string; pk: string; kind: number; tags: string[][] }>(
-    `SELECT encode(id, 'hex') AS id, encode(pubkey, 'hex') AS pk, kind, tags
-     FROM event TABLESAMPLE SYSTEM ($1) REPEATABLE (7) LIMIT 5000`,
-    [pct],
-  );
+  type Row = { id: string; pk: string; kind: number; tags: string[][] };
+  let { rows } = await pool.query<Row>(SAMPLE, [pct]);
+  // A tiny archive can draw no page: then read the events themselves.
+  if (rows.length < 100) ({ rows } = await pool.query<Row>(FIRST_EVENTS));
   const tagValues = (name: string) =>
     rows.flatMap((r) => r.tags.filter((t) => t[0] === name && t[1]).map((t) => t[1] as string));
   const software = await pool.query<{ s: string }>(
