@@ -8,15 +8,12 @@
  * at a fixed 200 requests a second of a relay's history and of events by author, kind and
  * tag (each request a different random relay, author, kind or topic).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { refreshAllViews } from "../src/core/db/views.js";
 import { AUTHORS, fillBenchDatabase, KINDS, TOPICS } from "./support/api-data.js";
+import { type Measured, measure, startApiHost } from "./support/api-load.js";
 import { startBenchServer } from "./support/server.js";
 
 interface Options {
@@ -36,57 +33,6 @@ function parseArgs(argv: string[]): Options {
     days: value("--days", 30),
     events: value("--events", 1_000_000),
     duration: value("--duration", 10),
-  };
-}
-
-async function startApiHost(dbUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const host = join(dirname(fileURLToPath(import.meta.url)), "support", "api-host.ts");
-  const spec = {
-    url: dbUrl,
-    pool: 10,
-    config: { rate_limit: { enabled: false }, server: { port: 0 } },
-  };
-  const child = spawn(process.execPath, ["--import", "tsx", host, JSON.stringify(spec)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    if (line.startsWith("{")) return { url: (JSON.parse(line) as { url: string }).url, child };
-  }
-  throw new Error("API host exited before listening");
-}
-
-interface Measured {
-  route: string;
-  mode: string;
-  reqPerS: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-/** One autocannon run; `path` gives each request its path (random relay, author…). */
-async function measure(
-  base: string,
-  route: string,
-  path: () => string,
-  options: { duration: number; rate?: number },
-): Promise<Measured> {
-  const result = await autocannon({
-    url: base,
-    connections: options.rate ? 20 : 50,
-    duration: options.duration,
-    ...(options.rate ? { overallRate: options.rate } : {}),
-    requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: path() }) }],
-  });
-  const bad = result.errors + result.timeouts + result.non2xx;
-  return {
-    route,
-    mode: options.rate ? `${options.rate} req/s` : "max",
-    reqPerS: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: bad,
   };
 }
 
@@ -117,7 +63,7 @@ async function main() {
     dbUrl.pathname = "/bench";
     const host = await startApiHost(dbUrl.toString());
     child = host.child;
-    const base = host.url.replace(/\/$/, "");
+    const base = host.base;
     // Warm the relay snapshot and the caches once.
     await fetch(`${base}/v1/relays`);
     const d = options.duration;

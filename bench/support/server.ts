@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -28,6 +28,8 @@ export interface BenchServer {
     /** Last migration to apply (default all): 4 gives the v1 schema. */
     until?: number,
   ): Promise<pg.Pool>;
+  /** A pool on the database freshDatabase created earlier (a kept data folder), or null. */
+  existingDatabase(connections?: number): Promise<pg.Pool | null>;
   /** URL of the database freshDatabase creates (for a service run as its own process). */
   databaseUrl: string;
   close(): Promise<void>;
@@ -43,9 +45,18 @@ async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
   }
 }
 
-/** Starts an embedded PostgreSQL in a temp folder on an ephemeral 127.0.0.1 port. */
-export async function startBenchServer(): Promise<BenchServer> {
-  const dir = await mkdtemp(join(tmpdir(), "bigbrotr-bench-pg-"));
+export interface BenchServerOptions {
+  /** A folder kept after close (a later run finds its database there); default a temp dir. */
+  dataDir?: string;
+}
+
+/**
+ * Starts an embedded PostgreSQL on an ephemeral 127.0.0.1 port, in a temp folder removed on
+ * close, or in `dataDir`, kept (a server left running there by a killed run is adopted).
+ */
+export async function startBenchServer(options: BenchServerOptions = {}): Promise<BenchServer> {
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "bigbrotr-bench-pg-")));
+  if (options.dataDir) await mkdir(dir, { recursive: true });
   const server = await startEmbeddedPostgres({
     dataDir: dir,
     port: await freePort(),
@@ -75,10 +86,20 @@ export async function startBenchServer(): Promise<BenchServer> {
       );
       return pool;
     },
+    async existingDatabase(connections = 1) {
+      const found = await adminQuery(
+        server.adminUrl,
+        "SELECT 1 FROM pg_database WHERE datname = 'bench'",
+      );
+      if (found.rowCount === 0) return null;
+      await pool?.end();
+      pool = createPool({ url: benchUrl.toString(), max: connections, applicationName: "bench" });
+      return pool;
+    },
     async close() {
       await pool?.end();
       await server.stop();
-      await rm(dir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
