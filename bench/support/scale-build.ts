@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import { insertRelays } from "../../src/core/db/relays.js";
 import { upsertServiceState } from "../../src/core/db/service-state/rows.js";
-import { cursorRow, parseCursor } from "../../src/services/synchronizer/cursor.js";
+import { cursorRow, parseCursor } from "../../src/core/db/service-state/sync-cursor.js";
 import { writeCheckHour } from "./scale-checks.js";
 import { HOUR, hashUniform, type ScaleRelay, scaleRelays } from "./scale-data.js";
 import { BATCH_EVENTS, type ScaleSpec } from "./scale-events.js";

@@ -8,9 +8,8 @@
  */
 import type { Db } from "../../src/core/db/pool.js";
 import { type RelayCheck, recordRelayMetadata } from "../../src/core/db/relay-metadata.js";
+import { relayCheckpointRow } from "../../src/core/db/service-state/monitor-checkpoint.js";
 import type { MetadataType } from "../../src/models/metadata-type.js";
-import type { ServiceState } from "../../src/models/service-state.js";
-import { MONITOR } from "../../src/services/monitor/service.js";
 import { ASNS, HOUR, hashUniform, type ScaleRelay } from "./scale-data.js";
 
 /** Runs (one relay at one hour) per transaction: the monitor's largest chunk_size. */
@@ -135,13 +134,8 @@ export async function writeCheckHour(
       next += CHECK_CHUNK;
       const chunk = relays.slice(i, i + CHECK_CHUNK);
       const checks = checksOfHour(chunk, h);
-      const checkpoints: ServiceState[] = [...new Set(checks.map((c) => c.relay.url))].map(
-        (url) => ({
-          serviceName: MONITOR,
-          stateType: "checkpoint",
-          stateKey: url,
-          stateValue: { timestamp: at },
-        }),
+      const checkpoints = [...new Set(checks.map((c) => c.relay.url))].map((url) =>
+        relayCheckpointRow(url, at),
       );
       const result = await recordRelayMetadata(db, checks, { checkpoints, now: at });
       rows += result.relayMetadata;

@@ -9,11 +9,11 @@ import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import { type ScanPosition, scanEvents } from "../../src/core/db/read/event-scan.js";
+import { exportEvents } from "../../src/cli/archive-file/event-export.js";
+import { type ScanPosition, scanEvents } from "../../src/core/db/event-scan.js";
 import { hasValidId } from "../../src/models/event.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
 import { extractUrls, MAX_JSON_BYTES } from "../../src/services/finder/extract.js";
-import { exportEvents } from "../../src/services/shared/event-export.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
