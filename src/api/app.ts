@@ -7,7 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
-import { clientLimit, requestMetrics } from "./middleware.js";
+import { clientLimit, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relay-snapshots.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
@@ -37,6 +37,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     );
   });
   app.use("*", requestMetrics(deps));
+  app.use("*", storableInput());
   app.use(
     "/v1/*",
     cors({
