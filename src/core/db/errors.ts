@@ -98,6 +98,20 @@ export function asConnectionLost(error: unknown): ConnectionLost | undefined {
   return undefined;
 }
 
+const POOL_TIMEOUT = "timeout exceeded when trying to connect";
+
+/**
+ * pg-pool's own error when no connection of the pool came free within its connection
+ * timeout: the pool is full (of statements the server is slow to answer, or that hang on a
+ * stalled server). Not a ConnectionLost: it says nothing certain about the server.
+ */
+export function isPoolTimeout(error: unknown): boolean {
+  for (const e of causes(error)) {
+    if (e instanceof Error && codeOf(e) === undefined && e.message === POOL_TIMEOUT) return true;
+  }
+  return false;
+}
+
 /**
  * What the query path throws: a DbError subclass for an error of the server (SQLSTATE) or of
  * the connection (reset socket, "Connection terminated", a client that lost its connection),
