@@ -12,3 +12,14 @@ export function unstorableTextReason(s: string): string | null {
   if (LONE_SURROGATE.test(s)) return "contains a lone UTF-16 surrogate (not Unicode text)";
   return null;
 }
+
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
+
+/**
+ * `s` with each NUL and lone surrogate replaced by U+FFFD: for free text from outside (a
+ * relay's CLOSED message or close reason) that we keep as a reason, not as data.
+ */
+export function storableText(s: string): string {
+  if (unstorableTextReason(s) === null) return s;
+  return s.replaceAll("\u0000", "\ufffd").replace(LONE_SURROGATES, "\ufffd");
+}
