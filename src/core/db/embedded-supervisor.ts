@@ -7,6 +7,7 @@
  * exit non-zero and an outer supervisor (systemd, Docker, Kubernetes) take over.
  */
 import { setTimeout as delay } from "node:timers/promises";
+import { toError } from "../../models/errors.js";
 import type { Logger } from "../logger.js";
 import type { EmbeddedPostgres } from "./embedded.js";
 
@@ -58,8 +59,7 @@ export function superviseEmbedded(
         return true;
       } catch (error) {
         failures += 1;
-        const reason = error instanceof Error ? error.message : String(error);
-        log.warn({ failures, reason }, "embedded_database_restart_failed");
+        log.warn({ failures, reason: toError(error).message }, "embedded_database_restart_failed");
       }
     }
     log.error({ failures: maxFailures, downMs: Date.now() - since }, "embedded_database_given_up");

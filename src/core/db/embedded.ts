@@ -162,9 +162,18 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 /** The postmaster's pid and port, from the lock file it writes in the data folder. */
-async function lockFile(pgdata: string): Promise<{ pid: number; port: number }> {
-  const lines = (await readFile(join(pgdata, "postmaster.pid"), "utf8")).split("\n");
+function lockFile(pgdata: string): { pid: number; port: number } {
+  const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
   return { pid: Number(lines[0]), port: Number(lines[3]) };
+}
+
+/** The pid in the data folder's lock file, or undefined when there is none. */
+function lockedPid(pgdata: string): number | undefined {
+  try {
+    return lockFile(pgdata).pid;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -216,7 +225,7 @@ export async function startEmbeddedPostgres(
       account,
     );
   if (owned) await start();
-  const lock = await lockFile(pgdata);
+  const lock = lockFile(pgdata);
   let pid = lock.pid;
   const port = owned ? options.port : lock.port;
   const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
@@ -229,11 +238,18 @@ export async function startEmbeddedPostgres(
     adminUrl,
     port,
     owned,
-    running: () => processAlive(pid),
+    running() {
+      if (processAlive(pid)) return true;
+      // Started again by somebody else (pg_ctl by hand): that postmaster is the server now.
+      const now = lockedPid(pgdata);
+      if (now === undefined || now === pid || !processAlive(now)) return false;
+      pid = now;
+      return true;
+    },
     async restart() {
       if (stopped || !owned) return;
       await start();
-      pid = (await lockFile(pgdata)).pid;
+      pid = lockFile(pgdata).pid;
     },
     async stop() {
       if (stopped || !owned) return;

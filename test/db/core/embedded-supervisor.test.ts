@@ -16,6 +16,7 @@ let dir = "";
 let server: EmbeddedPostgres;
 let supervisor: EmbeddedSupervisor | undefined;
 let blocker: Server | undefined;
+let byHand: EmbeddedPostgres | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "bigbrotr-supervise-"));
@@ -25,6 +26,7 @@ afterAll(async () => {
   await supervisor?.stop();
   blocker?.close();
   await server.stop().catch(() => {});
+  await byHand?.stop().catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -107,5 +109,15 @@ describe("superviseEmbedded", () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(gaveUp).toBe(1);
     expect(server.running()).toBe(false);
+  });
+
+  it("counts a server started again by somebody else (pg_ctl by hand) as running", async () => {
+    expect(server.running()).toBe(false);
+    await new Promise((resolve) => blocker?.close(resolve));
+    blocker = undefined;
+    byHand = await startEmbeddedPostgres({ dataDir: dir, port: server.port, database: "sv" });
+    expect(byHand.owned).toBe(true);
+    expect(server.running()).toBe(true);
+    expect(await answers(server.url)).toBe(42);
   });
 });
