@@ -6,8 +6,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
+import { watchDbOutage } from "./db-outage.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
-import { clientLimit, requestMetrics } from "./middleware.js";
+import { clientLimit, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
@@ -23,10 +24,16 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     },
   });
   const rejected = deps.metrics.counter("brotr_api_errors_total", "API error responses", ["code"]);
+  const outage = watchDbOutage(deps.db, deps.log);
   app.onError((error, c) => {
-    const apiError = toApiError(error);
+    // A database outage is logged by `outage` when it starts and ends, not per request.
+    const lost = outage.failed(error);
+    const apiError = toApiError(lost ?? error);
     rejected.inc({ code: apiError.code });
-    if (apiError.status >= 500) deps.log.error({ err: error, path: c.req.path }, "request_failed");
+    if (lost) deps.log.debug({ path: c.req.path, reason: lost.message }, "request_failed");
+    else if (apiError.status >= 500) {
+      deps.log.error({ err: error, path: c.req.path }, "request_failed");
+    }
     return errorResponse(c, apiError);
   });
   app.notFound((c) => {
@@ -37,6 +44,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     );
   });
   app.use("*", requestMetrics(deps));
+  app.use("*", storableInput());
   app.use(
     "/v1/*",
     cors({
@@ -52,7 +60,11 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     deps.db,
     deps.config.cache.relay_snapshot_seconds,
     deps.now,
-    (e) => deps.log.warn({ err: e }, "relay_snapshot_failed"),
+    (e) => {
+      const lost = outage.failed(e);
+      if (lost) deps.log.debug({ reason: lost.message }, "relay_snapshot_failed");
+      else deps.log.warn({ err: e }, "relay_snapshot_failed");
+    },
   );
   registerHealth(app, deps);
   registerRelays(app, deps, snapshots);

@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { ConnectionLost, DbError } from "../core/db/errors.js";
+import { ConnectionLost, DbError, UnstorableText } from "../core/db/errors.js";
 import { BrotrError, NotFoundError } from "../models/errors.js";
 
 export type ApiErrorCode =
@@ -79,6 +79,11 @@ export function toApiError(error: unknown): ApiError {
       headers: { "Retry-After": "5" },
       cause: error,
     });
+  }
+  if (error instanceof UnstorableText) {
+    const message =
+      "the request holds text the database cannot store (a NUL character or invalid Unicode)";
+    return new ApiError(400, "bad_request", message, { cause: error });
   }
   if (error instanceof DbError && error.code === QUERY_CANCELED) {
     return new ApiError(504, "timeout", "the query took too long; narrow the request", {

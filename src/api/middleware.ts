@@ -1,6 +1,10 @@
-/** The API's middleware: request metrics, client identity and rate limit, cache headers. */
+/**
+ * The API's middleware: request metrics, text the database cannot hold, client identity and
+ * rate limit, cache headers.
+ */
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
+import { unstorableTextReason } from "../models/text.js";
 import { createKeyCheck, requestKey } from "./api-keys.js";
 import type { ApiDeps, ApiVariables } from "./context.js";
 import { ApiError } from "./errors.js";
@@ -36,6 +40,44 @@ export function requestMetrics(deps: ApiDeps): Mw {
     const method = c.req.method === "HEAD" ? "GET" : c.req.method;
     requests.inc({ route, method, status: String(c.res.status) });
     latency.observe({ route }, (performance.now() - started) / 1000);
+  };
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, " "));
+  } catch {
+    return text; // not valid percent-encoding: the router keeps it as written, so do we
+  }
+}
+
+/** Each decoded piece of the request URL with where it is: `path`, `query.<name>`. */
+function* urlInputs(url: URL): Generator<[where: string, text: string]> {
+  for (const segment of url.pathname.split("/")) yield ["path", decoded(segment)];
+  for (const pair of url.search.slice(1).split("&")) {
+    const eq = pair.indexOf("=");
+    const name = decoded(eq < 0 ? pair : pair.slice(0, eq));
+    yield ["query", name];
+    if (eq >= 0) yield [`query.${name}`, decoded(pair.slice(eq + 1))];
+  }
+}
+
+/**
+ * Refuses, with a 400 naming where, a request whose path or query holds text PostgreSQL cannot
+ * store or compare (a NUL character, a lone surrogate): every route, present and future, is
+ * covered here before its input can reach a query.
+ */
+export function storableInput(): Mw {
+  return async (c, next) => {
+    for (const [where, text] of urlInputs(new URL(c.req.url))) {
+      const reason = unstorableTextReason(text);
+      if (reason === null) continue;
+      const message = `${reason}, which cannot be stored or searched`;
+      throw new ApiError(400, "bad_request", `invalid ${where}: ${message}`, {
+        issues: [{ path: where, message }],
+      });
+    }
+    await next();
   };
 }
 

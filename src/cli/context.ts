@@ -5,6 +5,7 @@ import type pg from "pg";
 import { parseConfig, readYamlFile } from "../core/config/load.js";
 import { type BrotrConfig, brotrConfigSchema } from "../core/config/schemas.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../core/db/embedded.js";
+import { type EmbeddedSupervisor, superviseEmbedded } from "../core/db/embedded-supervisor.js";
 import { type MigrateResult, migrate } from "../core/db/migrate.js";
 import { createPool } from "../core/db/pool.js";
 import { createLogger, type Logger, type LogLevel, redactUrl } from "../core/logger.js";
@@ -52,7 +53,12 @@ export interface Database {
   /** A pool with brotr.yaml's settings; `statementTimeoutS` overrides its statement timeout. */
   pool(applicationName: string, urlOverride?: string, statementTimeoutS?: number): pg.Pool;
   migrate(): Promise<MigrateResult>;
-  /** Ends every pool, then stops the embedded server if this process started it. */
+  /**
+   * Restarts the embedded server when it dies, if this process started it (see
+   * core/db/embedded-supervisor.ts); `onGiveUp` when it cannot. No-op otherwise.
+   */
+  supervise(onGiveUp: () => void): void;
+  /** Stops supervising, ends every pool, then stops the embedded server if this process started it. */
   close(): Promise<void>;
   /** Last resort on a forced exit: stop the embedded server synchronously. */
   stopNow(): void;
@@ -76,6 +82,7 @@ export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Dat
   }
   const pools: pg.Pool[] = [];
   const poolConfig = brotr.database.pool;
+  let supervisor: EmbeddedSupervisor | undefined;
   return {
     description: redactUrl(url),
     url,
@@ -103,7 +110,12 @@ export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Dat
         await pool.end();
       }
     },
+    supervise(onGiveUp) {
+      if (!embedded?.owned || supervisor) return;
+      supervisor = superviseEmbedded(embedded, { log, onGiveUp });
+    },
     async close() {
+      await supervisor?.stop();
       await Promise.all(pools.splice(0).map((p) => p.end().catch(() => {})));
       if (embedded?.owned) {
         await embedded.stop();

@@ -196,6 +196,25 @@ async function runServer(
   }
 }
 
+/** The metrics server of the run (brotr.yaml's for `up`, the service's own alone), if enabled. */
+async function startMetrics(
+  request: RunRequest,
+  brotr: BrotrConfig,
+  loaded: readonly Loaded[],
+  registry: Registry,
+  log: Logger,
+): Promise<{ close(): Promise<void> } | undefined> {
+  const configured = request.together ? brotr.metrics : loaded[0]?.config.metrics;
+  // Containers bind metrics to all interfaces through this variable; the files default to loopback.
+  const hostOverride = process.env.BIGBROTR_METRICS_HOST;
+  const metricsConfig =
+    configured && hostOverride ? { ...configured, host: hostOverride } : configured;
+  if (request.once || !metricsConfig?.enabled) return undefined;
+  const server = await startMetricsServer(registry, metricsConfig);
+  log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
+  return server;
+}
+
 /** Loads config, opens the database, runs the services, and returns the process exit code. */
 export async function runServices(request: RunRequest, shutdown: Shutdown): Promise<number> {
   const configDir = resolveConfigDir(request.configDir);
@@ -214,17 +233,17 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   shutdown.signal.addEventListener("abort", () => stop.abort(), { once: true });
   const registry = createRegistry();
   let metricsServer: { close(): Promise<void> } | undefined;
+  let databaseGone = false;
   try {
     await db.migrate();
-    const configured = request.together ? brotr.metrics : loaded[0]?.config.metrics;
-    // Containers bind metrics to all interfaces through this variable; the files default to loopback.
-    const hostOverride = process.env.BIGBROTR_METRICS_HOST;
-    const metricsConfig =
-      configured && hostOverride ? { ...configured, host: hostOverride } : configured;
-    if (!request.once && metricsConfig?.enabled) {
-      metricsServer = await startMetricsServer(registry, metricsConfig);
-      log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
+    if (!request.once) {
+      // The embedded server could not be restarted: stop, and exit non-zero for a supervisor.
+      db.supervise(() => {
+        databaseGone = true;
+        stop.abort();
+      });
     }
+    metricsServer = await startMetrics(request, brotr, loaded, registry, log);
     const run = (item: Loaded) => runLoaded(item, { request, db, log, registry, stop });
     // One-shot services (the seeder) go first, so the others' first cycle sees their work.
     const first = await Promise.all(loaded.filter((l) => l.entry.oneShot).map(run));
@@ -232,7 +251,7 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
       ? []
       : await Promise.all(loaded.filter((l) => !l.entry.oneShot).map(run));
     const results = [...first, ...rest];
-    return results.every(Boolean) ? 0 : 1;
+    return results.every(Boolean) && !databaseGone ? 0 : 1;
   } finally {
     progress?.end();
     await metricsServer?.close();

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { toError } from "../models/errors.js";
 import { asConnectionLost } from "./db/errors.js";
+import { databaseAnswers } from "./db/pool.js";
 import { createDbOutage, type DbOutage } from "./db-outage.js";
 import type { Logger } from "./logger.js";
 import type { ServiceMetrics } from "./metrics.js";
@@ -56,6 +57,11 @@ export interface RunForeverOptions {
   intervalSeconds: number;
   /** Stop after this many failed cycles in a row (0 = never stop). */
   maxConsecutiveFailures: number;
+  /**
+   * After a cycle that failed because the database was unreachable, how often (ms) to ask it
+   * whether it is back (default 2000): the next cycle starts as soon as it answers.
+   */
+  reconnectProbeMs?: number;
 }
 
 export type StopReason = "aborted" | "failure-budget";
@@ -112,8 +118,27 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * Sleeps until `until` (epoch ms), asking the database whether it answers again every
+ * `probeMs` from `first` on; returns early when it does (or when the signal aborts).
+ */
+async function untilDatabaseAnswers(
+  ctx: ServiceContext,
+  first: number,
+  until: number,
+  probeMs: number,
+): Promise<void> {
+  await sleep(Math.min(first, until) - Date.now(), ctx.signal);
+  while (!ctx.signal.aborted && Date.now() < until) {
+    if (await databaseAnswers(ctx.db)) return;
+    await sleep(Math.min(probeMs, until - Date.now()), ctx.signal);
+  }
+}
+
+/**
  * Repeats runOnce on a fixed cadence (a cycle starts `intervalSeconds` after the previous one
  * started; a cycle longer than the interval is followed at once by the next), never overlapping.
+ * A cycle that failed because the database was unreachable is followed by the next one as soon
+ * as the database answers again (within `reconnectProbeMs`), not after the whole interval.
  * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row.
  */
 export async function runForever(
@@ -143,7 +168,15 @@ export async function runForever(
       ctx.log.error({ failures }, "failure_budget_exhausted");
       return "failure-budget";
     }
-    await sleep(started + options.intervalSeconds * 1000 - Date.now(), ctx.signal);
+    const next = started + options.intervalSeconds * 1000;
+    if (outcome.ok || !outage.active) await sleep(next - Date.now(), ctx.signal);
+    else {
+      // Doubling after each failure in a row, so a cycle that keeps losing its connection
+      // while the database answers probes does not spin through its failure budget.
+      const probeMs = options.reconnectProbeMs ?? 2000;
+      const first = Date.now() + probeMs * 2 ** Math.min(failures - 1, 16);
+      await untilDatabaseAnswers(ctx, first, next, probeMs);
+    }
   }
   return "aborted";
 }

@@ -23,6 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import type { NostrEvent } from "./event-types.js";
+import { LONE_SURROGATE } from "./text.js";
 
 export type { NostrEvent } from "./event-types.js";
 
@@ -49,7 +50,6 @@ const ESCAPE_MAP: Record<string, string> = {
 // Characters that JSON.stringify escapes but NIP-01 writes verbatim.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const FORMS_DIFFER = /[\u0000-\u0007\u000b\u000e-\u001f\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function isTags(value: unknown): value is string[][] {
   if (!Array.isArray(value)) return false;

@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { BrotrError } from "./errors.js";
 import type { MetadataType } from "./metadata-type.js";
+import { LONE_SURROGATE } from "./text.js";
 
 /** Marks a number as a float, so integral values print like Python floats (`1.0`). */
 export class Float {
@@ -44,7 +45,6 @@ export interface Metadata {
   data: string;
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function childPath(path: string, key: string | number): string {

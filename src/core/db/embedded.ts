@@ -1,5 +1,6 @@
 import { execFile as execFileCb, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
@@ -36,6 +37,13 @@ export interface EmbeddedPostgres {
   readonly port: number;
   /** True when this process started the server (and so stops it). */
   readonly owned: boolean;
+  /** True while the server's postmaster process exists (not killed, crashed or stopped). */
+  running(): boolean;
+  /**
+   * Starts the server again on the same data folder and port after it died (crash recovery
+   * runs as after any crash); rejects when it cannot. Only for a server this process owns.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
   /** Synchronous fast shutdown, for a forced exit where no promise will be awaited. */
   stopSync(): void;
@@ -154,6 +162,40 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+/** The postmaster's pid and port, from the lock file it writes in the data folder. */
+function lockFile(pgdata: string): { pid: number; port: number } {
+  const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
+  return { pid: Number(lines[0]), port: Number(lines[3]) };
+}
+
+/** The pid in the data folder's lock file, or undefined when there is none. */
+function lockedPid(pgdata: string): number | undefined {
+  try {
+    return lockFile(pgdata).pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True while process `pid` exists and is not a zombie (a postmaster killed while we are its
+ * reaper, as PID 1 of a container, stays one). Signal 0 only checks; EPERM means it exists
+ * under another user (the postgres user when we run as root).
+ */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all we know
+  }
+}
+
 /**
  * Starts (initialising on first use) the embedded server, or adopts one already running on
  * the same data folder (another bigbrotr process), which it then leaves running on stop().
@@ -176,17 +218,17 @@ export async function startEmbeddedPostgres(
   const password = (await readFile(passwordFile, "utf8")).trim();
   const status = spawnSync(bins.pg_ctl, ["-D", pgdata, "status"], account ?? {});
   const owned = status.status !== 0;
-  let port = options.port;
-  if (owned) {
-    const flags = serverFlags(options.port, options.settings ?? {});
-    await run(
+  const flags = serverFlags(options.port, options.settings ?? {});
+  const start = () =>
+    run(
       bins.pg_ctl,
       ["-D", pgdata, "-l", logFile, "-w", "-t", "60", "-o", flags, "start"],
       account,
     );
-  } else {
-    port = Number((await readFile(join(pgdata, "postmaster.pid"), "utf8")).split("\n")[3]);
-  }
+  if (owned) await start();
+  const lock = lockFile(pgdata);
+  let pid = lock.pid;
+  const port = owned ? options.port : lock.port;
   const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const database = options.database ?? "bigbrotr";
   const adminUrl = `${base}/postgres`;
@@ -197,9 +239,23 @@ export async function startEmbeddedPostgres(
     adminUrl,
     port,
     owned,
+    running() {
+      if (processAlive(pid)) return true;
+      // Started again by somebody else (pg_ctl by hand): that postmaster is the server now.
+      const now = lockedPid(pgdata);
+      if (now === undefined || now === pid || !processAlive(now)) return false;
+      pid = now;
+      return true;
+    },
+    async restart() {
+      if (stopped || !owned) return;
+      await start();
+      pid = lockFile(pgdata).pid;
+    },
     async stop() {
       if (stopped || !owned) return;
       stopped = true;
+      if (!processAlive(pid)) return; // died, and not started again: nothing to stop
       await run(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "60", "stop"], account);
     },
     stopSync() {

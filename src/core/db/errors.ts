@@ -14,6 +14,11 @@ export class ForeignKeyViolation extends DbError {}
 export class SerializationFailure extends DbError {}
 export class ConnectionLost extends DbError {}
 export class MigrationError extends DbError {}
+/**
+ * Text the server cannot hold: a NUL character (22021, character_not_in_repertoire) or a
+ * `\u0000` escape in jsonb (22P05, untranslatable_character). Bad input, not a fault of ours.
+ */
+export class UnstorableText extends DbError {}
 
 const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"]);
 
@@ -33,6 +38,8 @@ export function classifyDbError(error: unknown): unknown {
   const message = error.message;
   if (code === "23505") return new UniqueViolation(message, code, { cause: error });
   if (code === "23503") return new ForeignKeyViolation(message, code, { cause: error });
+  if (code === "22021" || code === "22P05")
+    return new UnstorableText(message, code, { cause: error });
   if (code === "40001" || code === "40P01")
     return new SerializationFailure(message, code, { cause: error });
   if (code.startsWith("08") || code.startsWith("57P") || NETWORK.has(code))
@@ -89,6 +96,20 @@ export function asConnectionLost(error: unknown): ConnectionLost | undefined {
     }
   }
   return undefined;
+}
+
+const POOL_TIMEOUT = "timeout exceeded when trying to connect";
+
+/**
+ * pg-pool's own error when no connection of the pool came free within its connection
+ * timeout: the pool is full (of statements the server is slow to answer, or that hang on a
+ * stalled server). Not a ConnectionLost: it says nothing certain about the server.
+ */
+export function isPoolTimeout(error: unknown): boolean {
+  for (const e of causes(error)) {
+    if (e instanceof Error && codeOf(e) === undefined && e.message === POOL_TIMEOUT) return true;
+  }
+  return false;
 }
 
 /**

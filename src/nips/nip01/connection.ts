@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type WebSocket from "ws";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
+import { storableText } from "../../models/text.js";
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type OpenedWebSocket,
@@ -100,7 +101,7 @@ export class RelayClient {
         resolve();
       } else {
         this.#ws.once("close", (code, reason) => {
-          this.#onClose(code, reason.toString());
+          this.#onClose(code, storableText(reason.toString()));
           resolve();
         });
       }

@@ -4,6 +4,7 @@
  * (`unknown`): validating them is the subscription's job.
  */
 import type { Filter, NostrEvent } from "../../models/event-types.js";
+import { storableText } from "../../models/text.js";
 
 export type RelayMessage =
   | { type: "EVENT"; subId: string; event: unknown }
@@ -26,6 +27,15 @@ function stringAt(frame: readonly unknown[], index: number): string | undefined 
   return typeof value === "string" ? value : undefined;
 }
 
+/**
+ * A relay's human text (CLOSED, NOTICE, OK, NEG-ERR messages) as we may keep it in a reason:
+ * NUL and lone surrogates, which PostgreSQL cannot store, become U+FFFD.
+ */
+function messageAt(frame: readonly unknown[], index: number): string {
+  const value = stringAt(frame, index);
+  return value === undefined ? "" : storableText(value);
+}
+
 function parseCount(subId: string, payload: unknown): ParseResult {
   if (typeof payload !== "object" || payload === null) return fail("COUNT: payload not an object");
   const count = "count" in payload ? payload.count : undefined;
@@ -43,13 +53,13 @@ function parseOk(frame: readonly unknown[]): ParseResult {
     return fail('OK: expected ["OK", id, bool, message]');
   }
   // NIP-01 requires the message, but some relays omit it: tolerate as "".
-  return ok({ type: "OK", eventId, accepted, message: stringAt(frame, 3) ?? "" });
+  return ok({ type: "OK", eventId, accepted, message: messageAt(frame, 3) });
 }
 
 /** NIP-77: `["NEG-ERR", subId, "reason: text", maxRecords?]`; a bad 4th element is ignored. */
 function parseNegErr(subId: string, frame: readonly unknown[]): ParseResult {
   const max = frame[3];
-  const message = stringAt(frame, 2) ?? "";
+  const message = messageAt(frame, 2);
   return Number.isSafeInteger(max) && (max as number) >= 0
     ? ok({ type: "NEG-ERR", subId, message, maxRecords: max as number })
     : ok({ type: "NEG-ERR", subId, message });
@@ -64,7 +74,7 @@ function parseWithSubId(type: string, frame: readonly unknown[]): ParseResult {
     case "EOSE":
       return ok({ type, subId });
     case "CLOSED":
-      return ok({ type, subId, message: stringAt(frame, 2) ?? "" });
+      return ok({ type, subId, message: messageAt(frame, 2) });
     case "NEG-MSG": {
       const message = stringAt(frame, 2);
       return message === undefined
@@ -89,7 +99,7 @@ function parseFrame(frame: readonly unknown[]): ParseResult {
     case "NEG-ERR":
       return parseWithSubId(type, frame);
     case "NOTICE":
-      return ok({ type, message: stringAt(frame, 1) ?? "" });
+      return ok({ type, message: messageAt(frame, 1) });
     case "OK":
       return parseOk(frame);
     case "AUTH": {

@@ -5,6 +5,7 @@
  * relays still send. Field names stay as on the wire (snake_case). Never throws.
  */
 import { z } from "zod";
+import { unstorableTextReason } from "../../models/text.js";
 import type {
   Nip11Document,
   Nip11Fee,
@@ -20,8 +21,10 @@ export const MAX_LIST_LENGTH = 1024;
 
 type Raw = Record<string, unknown>;
 
-const text = z.string().max(MAX_STRING_LENGTH);
-const short = z.string().max(256);
+// Text PostgreSQL cannot store (NUL, lone surrogates) is dropped like a wrong type.
+const storable = (s: string) => unstorableTextReason(s) === null;
+const text = z.string().max(MAX_STRING_LENGTH).refine(storable);
+const short = z.string().max(256).refine(storable);
 const hex64 = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/)

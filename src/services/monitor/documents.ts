@@ -7,6 +7,7 @@
  * open failed is stored (uptime is computed from it).
  */
 import type { MetadataType } from "../../models/metadata-type.js";
+import { storableText } from "../../models/text.js";
 import type { CheckResult } from "../../nips/check-result.js";
 import type { Nip11Document } from "../../nips/nip11/index.js";
 import type { Nip66Results } from "../../nips/nip66/checks.js";
@@ -143,6 +144,18 @@ const netFields = (n: Nip66Net) => ({
 
 const httpFields = (h: Nip66Http) => ({ http_server: h.server, http_powered_by: h.poweredBy });
 
+/**
+ * The document with every string PostgreSQL cannot store (NUL, lone surrogates) made storable:
+ * the relay chose most of these words (certificate names, headers, messages), and one such
+ * string would fail the write of every relay checked with it. (undefined values go, as they
+ * would from the stored JSON.)
+ */
+function storable(doc: StoredDocument): StoredDocument {
+  return JSON.parse(JSON.stringify(doc), (_key, value: unknown) =>
+    typeof value === "string" ? storableText(value) : value,
+  );
+}
+
 /** The documents to store for one relay's run, by metadata type (skipped checks absent). */
 export function storedDocuments(results: RelayResults): Map<MetadataType, StoredDocument> {
   const dns = plain(results.dns, dnsFields);
@@ -159,5 +172,7 @@ export function storedDocuments(results: RelayResults): Map<MetadataType, Stored
     ["nip66_net", plain(results.net, netFields)],
     ["nip66_http", plain(results.http, httpFields)],
   ];
-  return new Map(docs.filter((d): d is [MetadataType, StoredDocument] => d[1] !== null));
+  return new Map(
+    docs.flatMap(([type, doc]) => (doc === null ? [] : [[type, storable(doc)] as const])),
+  );
 }

@@ -2,8 +2,13 @@ import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toApiError } from "../../../src/api/errors.js";
+import { findEvents } from "../../../src/core/db/api/event-filter.js";
+import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
+import { UnstorableText } from "../../../src/core/db/errors.js";
 import { createPool } from "../../../src/core/db/pool.js";
 import { createLoginRoles } from "../../../src/core/db/roles.js";
+import { any } from "../../../src/core/db/sql.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { metricValue } from "../../support/service-context.js";
@@ -190,5 +195,66 @@ describe("read-only", () => {
       blocker.release();
     }
     expect((await a.get("/v1/relays")).status).toBe(200);
+  });
+});
+
+const NUL_URL = "wss%3A%2F%2Fa%00b";
+
+describe("text PostgreSQL cannot hold, in a request", () => {
+  let a: TestApi;
+  beforeAll(async () => {
+    a = await api();
+  });
+
+  it.each([
+    ["/v1/events?%23t=%00nul", "query.#t"],
+    ["/v1/events?%23t=ok,a%00", "query.#t"],
+    ["/v1/events?%23t=ok&%23t=a%00", "query.#t"],
+    [`/v1/relays/${NUL_URL}`, "path"],
+    [`/v1/relays/${NUL_URL}/history`, "path"],
+    ["/v1/relays?q=a%00", "query.q"],
+    ["/v1/relays?software=%00", "query.software"],
+    ["/v1/events?cursor=%00", "query.cursor"],
+    ["/v1/online?a%00=1", "query"],
+  ])("GET %s is a 400 naming %s", async (path, where) => {
+    const before = a.logs.length;
+    const r = await a.get(path);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({
+      status: 400,
+      code: "bad_request",
+      message: `invalid ${where}: contains a NUL character (U+0000), which cannot be stored or searched`,
+      issues: [{ path: where, message: expect.stringContaining("NUL") }],
+    });
+    expect(a.logs.slice(before).filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it("still answers the same routes without the NUL", async () => {
+    expect((await a.get("/v1/events?%23t=nul")).status).toBe(200);
+    expect((await a.get("/v1/relays/wss%3A%2F%2Fab")).status).toBe(404);
+    expect((await a.get("/v1/relays?q=a")).status).toBe(200);
+  });
+});
+
+describe("the database's own refusal (the second line of defence)", () => {
+  it("maps 22021 and 22P05 to UnstorableText, which the API answers with 400", async () => {
+    const errors = await Promise.all([
+      findEvents(db.pool, { tags: [{ name: "t", values: ["\u0000nul"] }] }, { limit: 1 }).catch(
+        (e: unknown) => e,
+      ),
+      readRelaySummaries(db.pool, NOW, "wss://a\u0000b").catch((e: unknown) => e),
+      any(db.pool, "SELECT $1::jsonb AS j", ['{"a": "\\u0000"}']).catch((e: unknown) => e),
+    ]);
+    expect(errors.map((e) => [e instanceof UnstorableText, (e as UnstorableText).code])).toEqual([
+      [true, "22021"],
+      [true, "22021"],
+      [true, "22P05"],
+    ]);
+    const answer = toApiError(errors[0]);
+    expect([answer.status, answer.code, answer.message]).toEqual([
+      400,
+      "bad_request",
+      "the request holds text the database cannot store (a NUL character or invalid Unicode)",
+    ]);
   });
 });

@@ -193,3 +193,70 @@ describe("a database outage under runForever", () => {
     expect(state.rows[0]?.state_value).toMatchObject({ ok: true, at: 4 });
   });
 });
+
+describe("recovery after an outage", () => {
+  it("runs the next cycle within seconds of the database answering again, not after its interval", async () => {
+    proxy = await startTcpProxy(Number(new URL(db.url).port));
+    await proxy.stop();
+    const pool = poolOn(proxy.port);
+    const t = createTestContext(pool, { service: "refresher" });
+    const outcomes: { ok: boolean; at: number }[] = [];
+    let backAt = 0;
+    const guard = setTimeout(() => t.abort(), 20_000);
+    const reason = await runForever(
+      refresher(),
+      t.ctx,
+      { intervalSeconds: 3600, maxConsecutiveFailures: 0, reconnectProbeMs: 500 },
+      async (outcome) => {
+        outcomes.push({ ok: outcome.ok, at: Date.now() });
+        if (outcomes.length === 1) {
+          // The database comes back a while after the failed cycle.
+          setTimeout(() => {
+            backAt = Date.now();
+            void proxy?.start();
+          }, 1500);
+        } else t.abort();
+      },
+    );
+    clearTimeout(guard);
+    expect(reason).toBe("aborted");
+    expect(outcomes.map((o) => o.ok)).toEqual([false, true]);
+    // One probe period (and the cycle itself) after the database came back, not 3600 s.
+    expect((outcomes[1]?.at ?? 0) - backAt).toBeLessThan(3000);
+    expect(notDebug(t.logs).map((l) => l.msg)).toEqual([
+      "cycle_started",
+      "database_unavailable",
+      "cycle_started",
+      "database_available",
+      "cycle_completed",
+    ]);
+  });
+
+  it("waits longer after each failure in a row while the database answers probes", async () => {
+    // A cycle that loses its connection every time although the server is up (it terminates
+    // its own backend): two failures are 1 + 2 probe periods apart, not one each.
+    const pool = poolOn(Number(new URL(db.url).port));
+    const t = createTestContext(pool, { service: "t" });
+    const starts: number[] = [];
+    const service = {
+      name: "t",
+      async runCycle() {
+        starts.push(Date.now());
+        await pool.query("SELECT pg_terminate_backend(pg_backend_pid())");
+        return {};
+      },
+    };
+    await runForever(
+      service,
+      t.ctx,
+      { intervalSeconds: 3600, maxConsecutiveFailures: 3, reconnectProbeMs: 400 },
+      async () => {},
+    );
+    expect(starts).toHaveLength(3);
+    const gaps = [starts[1]! - starts[0]!, starts[2]! - starts[1]!];
+    expect(gaps[0]).toBeGreaterThanOrEqual(400);
+    expect(gaps[0]).toBeLessThan(1500);
+    expect(gaps[1]).toBeGreaterThanOrEqual(800);
+    expect(gaps[1]).toBeLessThan(2500);
+  });
+});

@@ -60,6 +60,8 @@ export const TRICKY: Pick<NostrEvent, "tags" | "content">[] = [
     ],
   },
   { content: "x".repeat(5000), tags: [["alt", "multi-letter"], ["e"], ["🤙", "emoji name"]] },
+  // The six characters \u0000 are ordinary text (only the character U+0000 is refused).
+  { content: "escaped \\u0000 stays", tags: [["t", "\\u0000"]] },
 ];
 
 /** Every stored column of every event, as text, ordered by id (for comparing databases). */

@@ -66,6 +66,10 @@ const accepted: Accept[] = [
   ok("wss://relay.example.com/%E2%82%AC", "wss://relay.example.com"),
   ok("wss://relay.example.com/a\\b", "wss://relay.example.com"),
   ok("wss://relay.example.com/~user", "wss://relay.example.com"),
+  // text PostgreSQL cannot hold never reaches the canonical URL
+  ok("wss://relay.example.com/%00", "wss://relay.example.com"),
+  ok("wss://relay.example.com/a%00b", "wss://relay.example.com"),
+  ok("wss://relay.example.com/\ud800", "wss://relay.example.com"),
   // query and fragment dropped
   ok("wss://relay.example.com/inbox?x=1", "wss://relay.example.com/inbox"),
   ok("wss://relay.example.com/inbox#frag", "wss://relay.example.com/inbox"),
@@ -161,6 +165,10 @@ const rejected: Reject[] = [
   no("wss://relay .com", "whitespace or control"),
   no("wss://relay.com/a b", "whitespace or control"),
   no("wss://relay.com\u0000", "whitespace or control"),
+  no("wss://rel\u0000ay.com", "whitespace or control"),
+  no("wss://rel%00ay.com", "invalid character in host"),
+  no("wss://rel%01ay.com", "invalid character in host"),
+  no("wss://rel\ud800ay.com", "invalid international domain name"),
   no("wss://rel\u0007ay.com", "whitespace or control"),
   no("wss://relay\u00a0.com", "whitespace or control"),
   no("wss://relay\u200b.com", "whitespace or control"),

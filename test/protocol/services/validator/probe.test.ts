@@ -1,4 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { type ProbeResult, probeRelay } from "../../../../src/services/validator/probe.js";
 import {
   type FakeRelay,
@@ -60,5 +62,29 @@ describe("probeRelay: what counts as an answer", () => {
     });
     expect(result.durationMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
     expect(reqs(relay)).toHaveLength(1);
+  });
+});
+
+describe("probeRelay: a relay's own words in the reason", () => {
+  it("keeps a close reason's NUL as U+FFFD, so the candidate's reason can be stored", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    wss.on("connection", (ws) => ws.on("message", () => ws.close(1008, "go\u0000away")));
+    try {
+      const result = await probeRelay(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, {
+        network: "clearnet",
+        timeoutMs: TIMEOUT_MS,
+        allowPrivate: true,
+        allowInsecure: false,
+        signal: new AbortController().signal,
+      });
+      expect(result).toMatchObject({
+        status: "invalid",
+        reason: "protocol",
+        detail: "closed by relay (code 1008: go\ufffdaway) before answering",
+      });
+    } finally {
+      await new Promise((resolve) => wss.close(resolve));
+    }
   });
 });

@@ -28,6 +28,14 @@ describe("parseRelayMessage", () => {
       { type: "NEG-ERR", subId: "s", message: "blocked: too big", maxRecords: 1000 },
     ],
     ['["NEG-ERR","s","blocked",-3]', { type: "NEG-ERR", subId: "s", message: "blocked" }],
+    // A relay's words become storable: NUL and lone surrogates are U+FFFD.
+    ['["CLOSED","s","a\\u0000b"]', { type: "CLOSED", subId: "s", message: "a\ufffdb" }],
+    ['["NOTICE","x\\ud800"]', { type: "NOTICE", message: "x\ufffd" }],
+    [
+      '["OK","ab",false,"\\u0000"]',
+      { type: "OK", eventId: "ab", accepted: false, message: "\ufffd" },
+    ],
+    ['["NEG-ERR","s","\\udc00!"]', { type: "NEG-ERR", subId: "s", message: "\ufffd!" }],
   ])("parses %s", (text, message) => {
     expect(parseRelayMessage(text)).toEqual({ ok: true, message });
   });

@@ -81,6 +81,23 @@ describe("parseNip11", () => {
     expect(notes).toEqual(["name: expected string, dropped", "tags: more than 1024 items, cut"]);
   });
 
+  it("drops text PostgreSQL cannot store (NUL, lone surrogates) like a wrong type", () => {
+    const { data, notes } = parseNip11({
+      name: "a\u0000b",
+      description: "lone \ud800",
+      software: "ok",
+      relay_countries: ["DE", "U\u0000S"],
+      fees: { admission: [{ amount: 1, unit: "sat\u0000" }] },
+    });
+    expect(data).toEqual({ software: "ok", relay_countries: ["DE"], fees: { admission: [] } });
+    expect(notes).toEqual([
+      "name: expected string, dropped",
+      "description: expected string, dropped",
+      "fees.admission: 1 invalid item(s) dropped",
+      "relay_countries: 1 invalid item(s) dropped",
+    ]);
+  });
+
   it("survives nested garbage", () => {
     const deep: Record<string, unknown> = {};
     let cursor = deep;

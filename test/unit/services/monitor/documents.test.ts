@@ -142,3 +142,21 @@ describe("storedDocuments", () => {
     });
   });
 });
+
+describe("storedDocuments: words a relay chose", () => {
+  it("replaces NUL and lone surrogates, so every document can be stored", () => {
+    const docs = storedDocuments({
+      ...base,
+      rtt: checkError("closed by relay (code 1008: a\u0000b)", 3),
+      http: checkOk({ server: "evil\u0000/1.0", poweredBy: "x\ud800" }, 2),
+      dns: checkError("dns: \udc00", 1),
+    });
+    for (const [type, doc] of docs) expect(() => buildMetadata(type, doc)).not.toThrow();
+    expect(docs.get("nip66_http")?.data).toEqual({
+      http_server: "evil\ufffd/1.0",
+      http_powered_by: "x\ufffd",
+    });
+    expect(docs.get("nip66_rtt")?.logs.open_reason).toBe("closed by relay (code 1008: a\ufffdb)");
+    expect(docs.get("nip66_dns")?.logs).toEqual({ success: false, reason: "dns: \ufffd" });
+  });
+});

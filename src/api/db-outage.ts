@@ -1,0 +1,52 @@
+/**
+ * The API's side of a database outage. A request that fails because the database cannot be
+ * reached, or because no connection of the pool came free in time (a hung database holds them
+ * all), is a 503 with Retry-After (errors.ts); the outage itself is logged once when it starts
+ * (`database_unavailable`, warn) and once when it ends (`database_available`), as the services
+ * do (core/db-outage.ts), not with a stack trace per request. It ends at the first statement
+ * that succeeds after it: the pool then emits "release" without an error.
+ */
+import { asConnectionLost, ConnectionLost, isPoolTimeout } from "../core/db/errors.js";
+import { type Db, isPool } from "../core/db/pool.js";
+import { createDbOutage } from "../core/db-outage.js";
+import type { Logger } from "../core/logger.js";
+
+export interface ApiOutage {
+  /** The error as a ConnectionLost when the database was unavailable (logged once per outage). */
+  failed(error: unknown): ConnectionLost | undefined;
+}
+
+/** The database was unavailable to this request: unreachable, or no connection came free. */
+function unavailable(error: unknown): ConnectionLost | undefined {
+  const lost = asConnectionLost(error);
+  if (lost !== undefined || !isPoolTimeout(error)) return lost;
+  return new ConnectionLost(
+    "no database connection came free within the connection timeout",
+    undefined,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Watches `db` for the end of an outage only while one lasts (no listener otherwise). */
+export function watchDbOutage(db: Db, log: Logger): ApiOutage {
+  const outage = createDbOutage(log);
+  let watching = false;
+  const onRelease = (error?: unknown) => {
+    if (error || !isPool(db)) return;
+    outage.succeeded();
+    db.off("release", onRelease);
+    watching = false;
+  };
+  return {
+    failed(error) {
+      const lost = outage.failed(unavailable(error) ?? error);
+      if (lost !== undefined && !watching && isPool(db)) {
+        db.on("release", onRelease);
+        watching = true;
+      }
+      return lost;
+    },
+  };
+}
