@@ -6,6 +6,8 @@
  * buffered or in flight and nothing else. A failed write is kept as `error` for the cycle to
  * throw (the database being away is the cycle's failure, not a relay's).
  */
+
+import type { Heartbeat } from "../../core/db/lease-heartbeat.js";
 import { releaseLeases } from "../../core/db/leases.js";
 import type { DueRelay } from "../../core/db/read/monitor-relays.js";
 import {
@@ -16,7 +18,6 @@ import {
 import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";
-import type { Heartbeat } from "../shared/lease-heartbeat.js";
 import type { CheckName, MonitorChecks } from "./config.js";
 import { type RelayResults, storedDocuments } from "./documents.js";
 import { monitorMetrics } from "./metrics.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pLimit, { type LimitFunction } from "p-limit";
+import { startHeartbeat } from "../../core/db/lease-heartbeat.js";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { countDueRelays, type DueRelay, dueRelays } from "../../core/db/read/monitor-relays.js";
@@ -10,7 +11,6 @@ import { NETWORKS, type Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
 import type { ServiceDeps } from "../shared/deps.js";
-import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
+import { startHeartbeat } from "../../core/db/lease-heartbeat.js";
 import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
@@ -10,7 +11,6 @@ import { NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import type { ServiceDeps } from "../shared/deps.js";
-import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { SynchronizerConfig } from "./config.js";
 import { SYNCHRONIZER } from "./cursor.js";
 import { synchronizerMetrics } from "./metrics.js";

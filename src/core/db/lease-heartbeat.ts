@@ -5,8 +5,8 @@
  * renewal that fails (database away) is retried at the next beat; items found lost (expired
  * and taken by another process) are reported once.
  */
-import { renewLeases } from "../../core/db/leases.js";
-import type { Db } from "../../core/db/pool.js";
+import { renewLeases } from "./leases.js";
+import type { Db } from "./pool.js";
 
 export interface HeartbeatOptions {
   service: string;
