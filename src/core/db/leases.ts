@@ -7,6 +7,8 @@
  * the first one's transaction and then sees it held (ON CONFLICT DO UPDATE re-checks its WHERE
  * on the newest row version), so an item is never handed to two holders.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Db } from "./pool.js";
 import { affected, any } from "./sql.js";
 
@@ -77,7 +79,19 @@ export async function releaseLeases(
   );
 }
 
-/** Deletes leases that expired before `now` (housekeeping; expired rows are harmless). */
-export async function deleteExpiredLeases(db: Db, now: number): Promise<number> {
-  return affected(db, "DELETE FROM lease WHERE expires_at <= $1", [now]);
+/**
+ * Deletes leases that expired before `now`, of one service or of all (housekeeping; expired
+ * rows are harmless).
+ */
+export async function deleteExpiredLeases(db: Db, now: number, service?: string): Promise<number> {
+  return affected(
+    db,
+    "DELETE FROM lease WHERE expires_at <= $1 AND ($2::text IS NULL OR service = $2)",
+    [now, service ?? null],
+  );
+}
+
+/** A process's lease holder name: `host:pid:random` (random: a restarted pid is another holder). */
+export function leaseHolder(host = hostname()): string {
+  return `${host}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
