@@ -1,13 +1,10 @@
-import { randomBytes } from "node:crypto";
-import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
-import { startHeartbeat } from "../../core/db/lease-heartbeat.js";
-import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
+import { leasedWork } from "../../core/db/leased-work.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/read/sync-relays.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import { toError } from "../../models/errors.js";
-import { NETWORKS, type Network } from "../../models/index.js";
+import type { Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import type { ServiceDeps } from "../shared/deps.js";
@@ -120,16 +117,20 @@ export function createSynchronizer(
   options: SynchronizerOptions = {},
 ): Service {
   const p = config.processing;
-  const holder = options.holder ?? deps.instanceId ?? randomBytes(8).toString("hex");
+  const leases = leasedWork({
+    service: SYNCHRONIZER,
+    holder: options.holder ?? deps.instanceId,
+    networks: deps.brotr.networks,
+    ttl: LEASE_TTL_SECONDS,
+  });
   let verifier: Verifier | undefined;
-  const limits = new Map(NETWORKS.map((n) => [n, pLimit(deps.brotr.networks[n].max_tasks)]));
 
   async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
     const m = synchronizerMetrics(ctx.metrics);
     verifier ??= await createVerifier(
       options.verifierThreads === undefined ? {} : { threads: options.verifierThreads },
     );
-    const networks = NETWORKS.filter((n) => deps.brotr.networks[n].enabled);
+    const networks = leases.networks;
     const relays = await relaysToSync(ctx.db, {
       service: SYNCHRONIZER,
       networks,
@@ -195,30 +196,7 @@ export function createSynchronizer(
       signal: ctx.signal,
     });
     const gapsByNetwork = new Map<Network, number>();
-    const held: string[] = [];
-    const heartbeat = startHeartbeat(ctx.db, {
-      service: SYNCHRONIZER,
-      holder,
-      ttl: LEASE_TTL_SECONDS,
-      now: ctx.now,
-      onLost: (lost) => ctx.log.warn({ relays: lost.length }, "synchronizer_leases_lost"),
-    });
     const one = async (relay: SyncCandidate) => {
-      if (ctx.signal.aborted) return;
-      const taken = await acquireLeases(ctx.db, {
-        service: SYNCHRONIZER,
-        holder,
-        items: [relay.url],
-        ttl: LEASE_TTL_SECONDS,
-        now: ctx.now(),
-      });
-      if (!taken.has(relay.url)) {
-        report.leased_elsewhere++;
-        progress();
-        return;
-      }
-      held.push(relay.url);
-      heartbeat.add([relay.url]);
       try {
         const r = await syncRelay(
           {
@@ -265,15 +243,25 @@ export function createSynchronizer(
       }
       progress();
     };
-    try {
-      await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
-      await writer.flush();
-      progress();
-    } finally {
-      heartbeat.stop();
+    const queue = [...relays];
+    await leases.run(ctx, {
+      key: (relay) => relay.url,
+      list: async (max) => queue.splice(0, max),
+      // A relay is leased when its network has a free slot, not while it waits for one.
+      take: "each",
+      work: one,
       // Released only once the cursors are written: whoever takes a relay next starts there.
-      if (held.length > 0) await releaseLeases(ctx.db, SYNCHRONIZER, holder, held).catch(() => 0);
-    }
+      holdToEnd: true,
+      drain: async () => {
+        await writer.flush();
+        progress();
+      },
+      onLeasedElsewhere: (items) => {
+        report.leased_elsewhere += items.length;
+        progress();
+      },
+      onLost: (lost) => ctx.log.warn({ relays: lost.length }, "synchronizer_leases_lost"),
+    });
     for (const n of networks) m.gaps.set({ network: n }, gapsByNetwork.get(n) ?? 0);
     m.queue.set({ stage: "queued" }, 0);
     return report;
@@ -282,7 +270,7 @@ export function createSynchronizer(
   return {
     name: SYNCHRONIZER,
     /** Drops leases that ran out (a crashed process's); they are free either way. */
-    cleanup: (ctx) => deleteExpiredLeases(ctx.db, ctx.now()),
+    cleanup: (ctx) => leases.cleanup(ctx),
     runCycle,
     async close() {
       await verifier?.close();
