@@ -1,26 +1,24 @@
 /**
  * The leased-work loop of every service that several processes may run (validator, monitor,
- * synchronizer, and the jobs to come). A cycle lists the service's due items, takes their
- * leases (leases.ts), works on each within its network's concurrency limit, keeps the leases
- * alive while it works (lease-heartbeat.ts) and gives each back once its outcome is durable,
- * whether the work succeeded or failed.
+ * synchronizer, the jobs to come). A cycle lists due items, takes their leases (leases.ts),
+ * works on each within its network's concurrency limit, keeps the leases alive meanwhile
+ * (lease-heartbeat.ts) and gives each back once its outcome is durable, whether the work
+ * succeeded or failed. Before it lists (and before each single take) it expires the leases of
+ * this host's dead processes: a restarted process takes its predecessor's items at once.
  *
- * A service gives its name, a TTL, how to list due items and the work on one item; a few
- * options say when leases are taken and given back:
- * - a page of items taken at once, and given back item by item after the work, or when
- *   `settled` says the item's result is durable (the monitor: its batch committed);
- * - `finishPage`: a page's results handled together (the validator: one transaction per
- *   chunk), the page's leases given back after it, pages one after another;
- * - `take: "each"`: each item taken only when its network has a free slot, so a long queue
- *   holds no leases while it waits, and `holdToEnd`: every lease kept until `drain` has run
- *   at the end of the cycle (the synchronizer: until its writer committed the cursors).
+ * A service gives its name, a TTL, how to list due items and the work on one. By default a
+ * page is taken at once and each lease goes back after the work, or once `settled` (the
+ * monitor: its batch committed). `finishPage`: a page's results handled together, then its
+ * leases go back (the validator: one transaction per chunk). `take: "each"` takes an item
+ * only when its network has a free slot, and `holdToEnd` keeps every lease until `drain` ran
+ * (the synchronizer: until its writer committed the cursors).
  */
 import pLimit, { type LimitFunction } from "p-limit";
 import { BrotrError } from "../../models/errors.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { NetworksConfig } from "../config/schemas.js";
 import { HeldLeases } from "./lease-heartbeat.js";
-import { acquireLeases, deleteExpiredLeases, leaseHolder } from "./leases.js";
+import { acquireLeases, deleteExpiredLeases, expireDeadHolders, leaseHolder } from "./leases.js";
 import type { Db } from "./pool.js";
 
 /** Something worked on under a lease: it runs within its network's limit. */
@@ -85,6 +83,8 @@ export interface LeasedCycleCounts {
   taken: number;
   /** Items listed that another process held. */
   leasedElsewhere: number;
+  /** Leases of this host's dead processes expired so that they could be taken. */
+  reclaimed: number;
 }
 
 export interface LeasedWork {
@@ -126,7 +126,7 @@ export function leasedWork(options: LeasedWorkOptions): LeasedWork {
   };
 }
 
-/** One result: the work's, or none when the item was not worked on. */
+/** The work's result, or none when the item was not worked on. */
 type Outcome<R> = { result: R } | undefined;
 
 class LeaseCycle<T extends LeasedItem, R> {
@@ -137,7 +137,7 @@ class LeaseCycle<T extends LeasedItem, R> {
   readonly #running = new Set<Promise<Outcome<R>>>();
   readonly #settling = new Set<Promise<void>>();
   #failure: { error: unknown } | undefined;
-  readonly counts: LeasedCycleCounts = { taken: 0, leasedElsewhere: 0 };
+  readonly counts: LeasedCycleCounts = { taken: 0, leasedElsewhere: 0, reclaimed: 0 };
 
   constructor(shared: Shared, ctx: LeaseCycleContext, cycle: LeasedCycle<T, R>) {
     this.#s = shared;
@@ -176,6 +176,7 @@ class LeaseCycle<T extends LeasedItem, R> {
     let scheduled = 0;
     while (!this.#stopped && scheduled < cap) {
       while (this.#running.size >= ahead) await Promise.race(this.#running);
+      await this.#reclaim();
       const page = await c.list(Math.min(pageSize, cap - scheduled, ahead - this.#running.size));
       if (page.length === 0) break;
       if (c.take === "each") {
@@ -191,15 +192,18 @@ class LeaseCycle<T extends LeasedItem, R> {
     }
   }
 
+  /** Expires the leases of this host's dead processes, so that they can be taken now. */
+  async #reclaim(): Promise<void> {
+    const { service, holder } = this.#s;
+    const now = this.#ctx.now();
+    const expired = await expireDeadHolders(this.#ctx.db, service, holder, now);
+    this.counts.reclaimed += expired;
+  }
+
   async #take(keys: string[]): Promise<Set<string>> {
     const { service, holder, ttl } = this.#s;
-    const taken = await acquireLeases(this.#ctx.db, {
-      service,
-      holder,
-      ttl,
-      now: this.#ctx.now(),
-      items: keys,
-    });
+    const request = { service, holder, ttl, now: this.#ctx.now(), items: keys };
+    const taken = await acquireLeases(this.#ctx.db, request);
     this.#leases.hold(taken);
     return taken;
   }
@@ -226,6 +230,7 @@ class LeaseCycle<T extends LeasedItem, R> {
   }
 
   async #takeOne(item: T): Promise<boolean> {
+    await this.#reclaim();
     const taken = await this.#take([this.#c.key(item)]);
     if (taken.size === 0) this.#elsewhere([item]);
     else this.counts.taken++;

@@ -1,8 +1,11 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { hostname } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { type LeasedCycle, leasedWork } from "../../../src/core/db/leased-work.js";
-import { acquireLeases } from "../../../src/core/db/leases.js";
+import { acquireLeases, leaseHolder } from "../../../src/core/db/leases.js";
 import type { Network } from "../../../src/models/index.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
@@ -59,7 +62,7 @@ function peaks() {
       running.set(item.network, n);
       peak.set(item.network, Math.max(peak.get(item.network) ?? 0, n));
       await sleep(ms);
-      running.set(item.network, n - 1);
+      running.set(item.network, (running.get(item.network) ?? 1) - 1);
     },
   };
 }
@@ -214,4 +217,83 @@ describe("leasedWork", () => {
     expect(await lw.cleanup({ db: db.pool, now })).toBe(2);
     expect((await held("other")).size).toBe(1);
   });
+});
+
+/** A node process that exits at once: its pid names no process afterwards. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+  await once(child, "exit");
+  return child.pid as number;
+}
+
+describe("leasedWork after a restart on the same host", () => {
+  let live: ChildProcess;
+  beforeAll(() => {
+    live = spawn(process.execPath, ["-e", "setTimeout(() => {}, 120000)"], { stdio: "ignore" });
+  });
+  afterAll(() => {
+    live.kill();
+  });
+
+  // Due items, as the monitor lists them: those leased (by anyone) are not due, nor those
+  // already done.
+  const unleased = (all: readonly Item[], done: readonly string[]) => async (max: number) => {
+    const { rows } = await db.pool.query<{ item: string }>(
+      "SELECT item FROM lease WHERE service = 'svc' AND expires_at > $1",
+      [now()],
+    );
+    const leased = new Set([...rows.map((r) => r.item), ...done]);
+    return all.filter((i) => !leased.has(i.url)).slice(0, max);
+  };
+
+  it.each([
+    ["page", false],
+    ["each", true],
+  ])(
+    "takes a dead process's leases at once, never a live one's or another host's (%s)",
+    async (_, each) => {
+      const host = hostname();
+      const dead = await deadPid();
+      const holders = {
+        "wss://dead": `${host}:${dead}:aaaaaa`,
+        "wss://live-child": `${host}:${live.pid}:bbbbbb`,
+        // This very process (alive) under another holder name: a sibling instance in it.
+        "wss://live-self": `${host}:${process.pid}:cccccc`,
+        // The same dead pid on another host means nothing here.
+        "wss://other-host": `elsewhere.invalid:${dead}:dddddd`,
+      };
+      for (const [url, holder] of Object.entries(holders)) {
+        await acquireLeases(db.pool, {
+          service: "svc",
+          holder,
+          items: [url],
+          ttl: 600,
+          now: now(),
+        });
+      }
+      const all = Object.keys(holders).map((url) => ({ url, network: "clearnet" as const }));
+      const lw = leasedWork({ service: "svc", holder: leaseHolder(host), networks, ttl: 60 });
+      const worked: string[] = [];
+      const counts = await lw.run(
+        ctx(),
+        cycle(all, {
+          // The page path lists as the monitor does (leased items hidden), the each path all.
+          list: each ? pages(all) : unleased(all, worked),
+          ...(each ? { take: "each" as const } : {}),
+          work: async (i) => {
+            worked.push(i.url);
+            return i.url;
+          },
+        }),
+      );
+      expect(worked).toEqual(["wss://dead"]);
+      expect(counts.reclaimed).toBe(1);
+      const left = await held();
+      expect([...left.keys()].sort()).toEqual([
+        "wss://live-child",
+        "wss://live-self",
+        "wss://other-host",
+      ]);
+    },
+  );
 });
