@@ -93,7 +93,7 @@ export interface LeasedWork {
   readonly networks: readonly Network[];
   /** Items that can run at once over all enabled networks. */
   readonly slots: number;
-  run<T extends LeasedItem, R>(
+  runCycle<T extends LeasedItem, R>(
     ctx: LeaseCycleContext,
     cycle: LeasedCycle<T, R>,
   ): Promise<LeasedCycleCounts>;
@@ -121,7 +121,7 @@ export function leasedWork(options: LeasedWorkOptions): LeasedWork {
     holder: shared.holder,
     networks,
     slots: networks.reduce((sum, n) => sum + options.networks[n].max_tasks, 0),
-    run: (ctx, cycle) => new LeaseCycle(shared, ctx, cycle).run(),
+    runCycle: (ctx, cycle) => new LeaseCycle(shared, ctx, cycle).run(),
     cleanup: (ctx) => deleteExpiredLeases(ctx.db, ctx.now(), shared.service),
   };
 }

@@ -222,7 +222,7 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   });
   const timer = setInterval(() => void writer.flush(), FLUSH_MS);
   try {
-    await rt.leases.run(ctx, relayCycle(rt, ctx, selection, writer));
+    await rt.leases.runCycle(ctx, relayCycle(rt, ctx, selection, writer));
   } finally {
     clearInterval(timer);
     await publishing?.close();

@@ -136,7 +136,7 @@ async function runValidation(rt: Runtime, ctx: ServiceContext): Promise<CycleRep
   const seen = new Set<string>();
   let stopped = false;
   const cap = rt.processing.max_candidates;
-  await rt.leases.run(ctx, {
+  await rt.leases.runCycle(ctx, {
     key: (c: Candidate) => c.url,
     pageSize: rt.processing.chunk_size,
     ...(cap === undefined ? {} : { cap }),

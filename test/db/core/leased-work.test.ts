@@ -94,7 +94,7 @@ describe("leasedWork", () => {
     const p = peaks();
     const done: string[] = [];
     const elsewhere: string[] = [];
-    const counts = await lw.run(
+    const counts = await lw.runCycle(
       ctx(),
       cycle(all, {
         pageSize: 4,
@@ -123,7 +123,7 @@ describe("leasedWork", () => {
     const committed = new Promise<void>((r) => {
       commit = r;
     });
-    const running = lw.run(ctx(), cycle(items(2), { settled: () => committed }));
+    const running = lw.runCycle(ctx(), cycle(items(2), { settled: () => committed }));
     await sleep(300);
     const first = await held();
     expect([...first.keys()].sort()).toEqual(["wss://clearnet-0", "wss://clearnet-1"]);
@@ -139,7 +139,7 @@ describe("leasedWork", () => {
   it("hands a page's results to finishPage while the page is held, pages one after another", async () => {
     const lw = leasedWork({ service: "svc", networks, ttl: 60 });
     const seen: { page: string[]; results: (string | undefined)[]; held: number }[] = [];
-    await lw.run(
+    await lw.runCycle(
       ctx(),
       cycle(items(5), {
         pageSize: 2,
@@ -165,7 +165,7 @@ describe("leasedWork", () => {
     const lw = leasedWork({ service: "svc", networks, ttl: 60 });
     const heldWhenStarted: number[] = [];
     let heldAtDrain = 0;
-    const counts = await lw.run(
+    const counts = await lw.runCycle(
       ctx(),
       cycle(items(5), {
         take: "each",
@@ -191,7 +191,7 @@ describe("leasedWork", () => {
   it("a failing work ends the cycle: nothing more starts, the error is thrown, every lease goes back", async () => {
     const lw = leasedWork({ service: "svc", networks, ttl: 60 });
     const started: string[] = [];
-    const failing = lw.run(
+    const failing = lw.runCycle(
       ctx(),
       cycle(items(8), {
         take: "each",
@@ -274,7 +274,7 @@ describe("leasedWork after a restart on the same host", () => {
       const all = Object.keys(holders).map((url) => ({ url, network: "clearnet" as const }));
       const lw = leasedWork({ service: "svc", holder: leaseHolder(host), networks, ttl: 60 });
       const worked: string[] = [];
-      const counts = await lw.run(
+      const counts = await lw.runCycle(
         ctx(),
         cycle(all, {
           // The page path lists as the monitor does (leased items hidden), the each path all.
