@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
+import { leaseHolder } from "../core/db/leases.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import { MONITOR } from "../core/db/service-state/services.js";
 import type { Logger } from "../core/logger.js";
@@ -112,7 +111,7 @@ async function buildDeps(
   log: Logger,
 ): Promise<ServiceDeps> {
   // host:pid:random names this process among the replicas of a service (lease holder).
-  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const instanceId = leaseHolder();
   const envName = brotr.nostr.private_key_env;
   const secretKey = request.entries.some((e) => e.name === MONITOR)
     ? (

@@ -5,8 +5,12 @@
  * of a process that died are taken over once their leases run out. Taking is one upsert: a
  * row held by someone else is updated only when it has expired, and a racing taker waits for
  * the first one's transaction and then sees it held (ON CONFLICT DO UPDATE re-checks its WHERE
- * on the newest row version), so an item is never handed to two holders.
+ * on the newest row version), so an item is never handed to two holders. A holder names its
+ * host and pid (leaseHolder), so a process restarted on the same host can tell its dead
+ * predecessor's leases from a live neighbour's and take them at once (expireDeadHolders).
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Db } from "./pool.js";
 import { affected, any } from "./sql.js";
 
@@ -77,7 +81,70 @@ export async function releaseLeases(
   );
 }
 
-/** Deletes leases that expired before `now` (housekeeping; expired rows are harmless). */
-export async function deleteExpiredLeases(db: Db, now: number): Promise<number> {
-  return affected(db, "DELETE FROM lease WHERE expires_at <= $1", [now]);
+/**
+ * Deletes leases that expired before `now`, of one service or of all (housekeeping; expired
+ * rows are harmless).
+ */
+export async function deleteExpiredLeases(db: Db, now: number, service?: string): Promise<number> {
+  return affected(
+    db,
+    "DELETE FROM lease WHERE expires_at <= $1 AND ($2::text IS NULL OR service = $2)",
+    [now, service ?? null],
+  );
+}
+
+/** A process's lease holder name: `host:pid:random` (random: a restarted pid is another holder). */
+export function leaseHolder(host = hostname()): string {
+  return `${host}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+/** The host and pid a holder name carries, or null for a name not made by leaseHolder. */
+function holderProcess(holder: string): { host: string; pid: number } | null {
+  const m = /^(.+):(\d+):[^:]+$/.exec(holder);
+  const pid = Number(m?.[2]);
+  return m?.[1] !== undefined && pid > 0 ? { host: m[1], pid } : null;
+}
+
+/** Whether a process of this host runs with that pid (one we may not signal runs too). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Expires the leases of `service` whose holder names this host (the host of `holder`) and a
+ * process that no longer runs here: a restarted process takes its dead predecessor's items at
+ * once instead of waiting for their TTL. Leases of live processes and of other hosts (whose
+ * pids mean nothing here) are left alone. Returns how many leases were expired.
+ */
+export async function expireDeadHolders(
+  db: Db,
+  service: string,
+  holder: string,
+  now: number,
+): Promise<number> {
+  const me = holderProcess(holder);
+  if (me === null) return 0;
+  const rows = await any<{ holder: string }>(
+    db,
+    `SELECT DISTINCT holder FROM lease
+     WHERE service = $1 AND starts_with(holder, $2) AND expires_at > $3`,
+    [service, `${me.host}:`, now],
+  );
+  const dead = rows
+    .map((r) => r.holder)
+    .filter((h) => {
+      const other = h === holder ? null : holderProcess(h);
+      return other !== null && other.host === me.host && !pidAlive(other.pid);
+    });
+  if (dead.length === 0) return 0;
+  return affected(
+    db,
+    "UPDATE lease SET expires_at = $3 WHERE service = $1 AND holder = ANY($2::text[]) AND expires_at > $3",
+    [service, dead, now],
+  );
 }

@@ -1,12 +1,12 @@
 /**
  * Where finished relay runs go: a buffer written as history plus checkpoints in ONE
  * transaction when it holds `chunkSize` runs or when `flush` is called (the service's timer,
- * the end of a cycle). Writes are serialised; each written relay's lease is released after its
- * commit, so whoever takes the relay next sees the checkpoint. A crash loses the runs still
- * buffered or in flight and nothing else. A failed write is kept as `error` for the cycle to
- * throw (the database being away is the cycle's failure, not a relay's).
+ * the end of a cycle). Writes are serialised; `add` resolves once its run's batch is written
+ * (or dropped), and only then does the relay's lease go back, so whoever takes the relay next
+ * sees the checkpoint. A crash loses the runs still buffered or in flight and nothing else. A
+ * failed write is kept as `error` for the cycle to throw (the database being away is the
+ * cycle's failure, not a relay's).
  */
-import { releaseLeases } from "../../core/db/leases.js";
 import {
   type RecordResult,
   type RelayCheck,
@@ -19,7 +19,6 @@ import {
 import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";
-import type { Heartbeat } from "../shared/lease-heartbeat.js";
 import type { CheckName, MonitorChecks } from "./config.js";
 import { type RelayResults, storedDocuments } from "./documents.js";
 import { monitorMetrics } from "./metrics.js";
@@ -50,11 +49,15 @@ export interface WrittenBatch {
 export interface HistoryWriterOptions {
   /** service of the leases released after each write. */
   service: string;
-  holder: string;
   checks: MonitorChecks;
   chunkSize: number;
-  heartbeat: Heartbeat;
   onWritten: (batch: WrittenBatch) => void;
+}
+
+/** A run waiting to be written, and what to call once its batch is written or dropped. */
+interface Pending {
+  run: RelayRun;
+  done: () => void;
 }
 
 /** History rows of some runs (stored checks only) and the checkpoints that go with them. */
@@ -75,7 +78,7 @@ function historyOf(checks: MonitorChecks, runs: readonly RelayRun[]) {
 export class HistoryWriter {
   readonly #ctx: ServiceContext;
   readonly #o: HistoryWriterOptions;
-  #buffer: RelayRun[] = [];
+  #buffer: Pending[] = [];
   #chain: Promise<void> = Promise.resolve();
   /** The first write that failed; later runs are not written. */
   error: unknown;
@@ -85,18 +88,22 @@ export class HistoryWriter {
     this.#o = options;
   }
 
-  add(run: RelayRun): void {
-    this.#buffer.push(run);
-    if (this.#buffer.length >= this.#o.chunkSize) void this.flush();
+  /** Buffers a run; resolves once its batch is written, or dropped after a failed write. */
+  add(run: RelayRun): Promise<void> {
+    return new Promise((done) => {
+      this.#buffer.push({ run, done });
+      if (this.#buffer.length >= this.#o.chunkSize) void this.flush();
+    });
   }
 
   /** Writes what is buffered; resolves when every write so far has finished. */
   flush(): Promise<void> {
-    const runs = this.#buffer.splice(0);
-    if (runs.length > 0) {
-      this.#chain = this.#chain.then(() =>
-        this.error === undefined ? this.#write(runs) : undefined,
-      );
+    const pending = this.#buffer.splice(0);
+    if (pending.length > 0) {
+      this.#chain = this.#chain.then(async () => {
+        if (this.error === undefined) await this.#write(pending.map((p) => p.run));
+        for (const p of pending) p.done();
+      });
     }
     return this.#chain;
   }
@@ -111,9 +118,6 @@ export class HistoryWriter {
       const m = monitorMetrics(this.#ctx.metrics);
       m.documents.inc({ result: "written" }, recorded.metadata);
       m.documents.inc({ result: "deduplicated" }, rows.length - recorded.metadata);
-      const urls = runs.map((r) => r.relay.url);
-      this.#o.heartbeat.remove(urls);
-      await releaseLeases(this.#ctx.db, this.#o.service, this.#o.holder, urls).catch(() => 0);
       this.#o.onWritten({ runs, documents: rows.length, recorded });
     } catch (error) {
       this.error = error;

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
-import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
+import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import {
@@ -12,10 +10,9 @@ import {
 import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
-import { NETWORKS, type Network } from "../../models/index.js";
+import type { Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import { startHeartbeat } from "../shared/lease-heartbeat.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
@@ -48,8 +45,7 @@ export interface MonitorOptions {
 interface Runtime {
   deps: ServiceDeps;
   config: MonitorConfig;
-  holder: string;
-  limits: Map<Network, LimitFunction>;
+  leases: LeasedWork;
   options: MonitorOptions;
   geo: GeoData | undefined;
 }
@@ -72,31 +68,6 @@ function checkRuntime(rt: Runtime): CheckRuntime {
 interface Selection {
   networks: Network[];
   checkedBefore: number;
-}
-
-/** Takes leases on due relays; keeps those still due (another process may have just checked them). */
-async function takeRelays(
-  rt: Runtime,
-  ctx: ServiceContext,
-  candidates: readonly DueRelay[],
-  selection: Selection,
-): Promise<DueRelay[]> {
-  const items = candidates.map((c) => c.url);
-  const ttl = rt.config.processing.lease_ttl;
-  const request = { service: MONITOR, holder: rt.holder, ttl, items, now: ctx.now() };
-  const taken = await acquireLeases(ctx.db, request);
-  if (taken.size === 0) return [];
-  const still = await dueRelays(ctx.db, {
-    ...selection,
-    holder: rt.holder,
-    now: ctx.now(),
-    limit: taken.size,
-    urls: [...taken],
-  });
-  const keep = new Set(still.map((r) => r.url));
-  const late = [...taken].filter((u) => !keep.has(u));
-  if (late.length > 0) await releaseLeases(ctx.db, MONITOR, rt.holder, late);
-  return still;
 }
 
 async function reportDue(ctx: ServiceContext, selection: Selection): Promise<number> {
@@ -139,15 +110,98 @@ function counted(ctx: ServiceContext, run: RelayRun): "up" | "down" | "unknown" 
   return outcome;
 }
 
+/** The cycle report's counts (a type, not an interface: a CycleReport takes it as it is). */
+type MonitorReport = {
+  due: number;
+  checked: number;
+  up: number;
+  down: number;
+  documents: number;
+  written: number;
+};
+
+/** A written batch into the cycle report, the metrics and the publisher. */
+function countBatch(
+  ctx: ServiceContext,
+  report: MonitorReport,
+  batch: WrittenBatch,
+  publishing: MonitorPublishing | undefined,
+): void {
+  let up = 0;
+  for (const run of batch.runs) {
+    if (counted(ctx, run) === "up") up++;
+    publishing?.relayChecked(run);
+  }
+  const checked = batch.runs.length;
+  const written = batch.recorded.metadata;
+  report.checked += checked;
+  report.up += up;
+  report.down += checked - up;
+  report.documents += batch.documents;
+  report.written += written;
+  ctx.log.info({ checked, up, documents: batch.documents, written }, "chunk_monitored");
+}
+
+/** Checks one relay; a run cut short by shutdown is incomplete: none (its relay stays due). */
+async function checkRelay(
+  check: CheckRuntime,
+  ctx: ServiceContext,
+  relay: DueRelay,
+): Promise<RelayRun | undefined> {
+  const generatedAt = ctx.now();
+  const started = performance.now();
+  const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
+  const ms = Math.round(performance.now() - started);
+  ctx.log.debug({ relay: relay.url, ms, rtt: results.rtt.status }, "relay_checked");
+  return ctx.signal.aborted ? undefined : { relay, generatedAt, results };
+}
+
 /**
- * One cycle. Relays flow through continuously: due relays are leased a page at a time and
- * checked under the per-network limits, with enough taken ahead to keep every limit busy, so
- * a silent relay holds one slot for its timeout and nothing else; finished runs are written
- * in batches (history-writer.ts). Ends when nothing is due, at the cap, or at shutdown.
+ * The relays of one cycle as leased work: due relays leased a page at a time, enough taken
+ * ahead to keep every network's slots busy (a silent relay holds one slot for its timeout and
+ * nothing else), each re-checked as still due once taken, its lease given back once its run
+ * is written (history-writer.ts).
+ */
+function relayCycle(
+  rt: Runtime,
+  ctx: ServiceContext,
+  selection: Selection,
+  writer: HistoryWriter,
+): LeasedCycle<DueRelay, RelayRun | undefined> {
+  const p = rt.config.processing;
+  const only = rt.options.relayUrl;
+  const check = checkRuntime(rt);
+  let listed = false;
+  const due = (limit: number, among?: { urls: string[]; holder?: string }) =>
+    dueRelays(ctx.db, { ...selection, now: ctx.now(), limit, ...among });
+  return {
+    key: (relay) => relay.url,
+    pageSize: p.chunk_size,
+    ahead: Math.max(p.chunk_size, 2 * rt.leases.slots),
+    ...(p.max_relays === undefined ? {} : { cap: p.max_relays }),
+    // --relay checks that one relay, once.
+    list: async (max) => {
+      if (writer.error !== undefined || (only && listed)) return [];
+      listed = true;
+      return due(max, only ? { urls: [only] } : undefined);
+    },
+    // Another process may have just checked them.
+    recheck: (taken) =>
+      due(taken.length, { urls: taken.map((r) => r.url), holder: rt.leases.holder }),
+    work: (relay) => checkRelay(check, ctx, relay),
+    settled: (_relay, run) => (run ? writer.add(run) : undefined),
+    drain: () => writer.flush(),
+    onLost: (lost) => ctx.log.warn({ relays: lost.length }, "monitor_leases_lost"),
+  };
+}
+
+/**
+ * One cycle. Relays flow through continuously (relayCycle); finished runs are written in
+ * batches (history-writer.ts). Ends when nothing is due, at the cap, or at shutdown.
  */
 async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
-  const networks = NETWORKS.filter((n) => rt.deps.brotr.networks[n].enabled);
-  const report = { due: 0, checked: 0, up: 0, down: 0, documents: 0, written: 0 };
+  const networks = [...rt.leases.networks];
+  const report: MonitorReport = { due: 0, checked: 0, up: 0, down: 0, documents: 0, written: 0 };
   if (networks.length === 0) {
     ctx.log.warn("no_network_enabled");
     return report;
@@ -160,93 +214,20 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     : ctx.now() - p.recheck_interval;
   const selection: Selection = { networks, checkedBefore };
   report.due = await reportDue(ctx, selection);
-  const cap = p.max_relays ?? Number.POSITIVE_INFINITY;
-  const slots = networks.reduce((n, net) => n + rt.deps.brotr.networks[net].max_tasks, 0);
-  const ahead = Math.max(p.chunk_size, 2 * slots);
-  const heartbeat = startHeartbeat(ctx.db, {
-    service: MONITOR,
-    holder: rt.holder,
-    ttl: p.lease_ttl,
-    now: ctx.now,
-    onLost: (lost) => ctx.log.warn({ relays: lost.length }, "monitor_leases_lost"),
-  });
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);
-  const onWritten = (batch: WrittenBatch) => {
-    let up = 0;
-    for (const run of batch.runs) {
-      if (counted(ctx, run) === "up") up++;
-      publishing?.relayChecked(run);
-    }
-    report.checked += batch.runs.length;
-    report.up += up;
-    report.down += batch.runs.length - up;
-    report.documents += batch.documents;
-    report.written += batch.recorded.metadata;
-    ctx.log.info(
-      {
-        checked: batch.runs.length,
-        up,
-        documents: batch.documents,
-        written: batch.recorded.metadata,
-      },
-      "chunk_monitored",
-    );
-  };
   const writer = new HistoryWriter(ctx, {
     service: MONITOR,
-    holder: rt.holder,
     checks: p.checks,
     chunkSize: p.chunk_size,
-    heartbeat,
-    onWritten,
+    onWritten: (batch) => countBatch(ctx, report, batch, publishing),
   });
   const timer = setInterval(() => void writer.flush(), FLUSH_MS);
-  const check = checkRuntime(rt);
-  const running = new Set<Promise<void>>();
-  const taken: string[] = [];
-  const start = (relay: DueRelay) => {
-    const limit = rt.limits.get(relay.network) ?? pLimit(1);
-    const task = limit(async () => {
-      const generatedAt = ctx.now();
-      const started = performance.now();
-      const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
-      const ms = Math.round(performance.now() - started);
-      ctx.log.debug({ relay: relay.url, ms, rtt: results.rtt.status }, "relay_checked");
-      // A run cut short by shutdown is incomplete: not written (its relay stays due).
-      if (!ctx.signal.aborted) writer.add({ relay, generatedAt, results });
-    });
-    running.add(task);
-    void task.finally(() => running.delete(task));
-  };
   try {
-    let scheduled = 0;
-    while (!ctx.signal.aborted && scheduled < cap && writer.error === undefined) {
-      while (running.size >= ahead) await Promise.race(running);
-      const page = await dueRelays(ctx.db, {
-        ...selection,
-        now: ctx.now(),
-        limit: Math.min(p.chunk_size, cap - scheduled, ahead - running.size),
-        ...(rt.options.relayUrl ? { urls: [rt.options.relayUrl] } : {}),
-      });
-      if (page.length === 0) break;
-      const relays = await takeRelays(rt, ctx, page, selection);
-      heartbeat.add(relays.map((r) => r.url));
-      for (const relay of relays) {
-        taken.push(relay.url);
-        start(relay);
-      }
-      scheduled += relays.length;
-      if (rt.options.relayUrl) break;
-    }
-    await Promise.all(running);
+    await rt.leases.runCycle(ctx, relayCycle(rt, ctx, selection, writer));
   } finally {
     clearInterval(timer);
-    await writer.flush();
-    heartbeat.stop();
     await publishing?.close();
-    // Leases of runs not written (shutdown, or the database failing) go back at once.
-    if (taken.length > 0) await releaseLeases(ctx.db, MONITOR, rt.holder, taken).catch(() => 0);
   }
   if (writer.error !== undefined) throw writer.error;
   if (publishing === undefined) return report;
@@ -265,12 +246,15 @@ export function createMonitor(
   config: MonitorConfig,
   options: MonitorOptions = {},
 ): Service {
-  const { networks } = deps.brotr;
   const rt: Runtime = {
     deps,
     config,
-    holder: options.holder ?? deps.instanceId ?? randomBytes(8).toString("hex"),
-    limits: new Map(NETWORKS.map((n) => [n, pLimit(networks[n].max_tasks)])),
+    leases: leasedWork({
+      service: MONITOR,
+      holder: options.holder ?? deps.instanceId,
+      networks: deps.brotr.networks,
+      ttl: config.processing.lease_ttl,
+    }),
     options,
     geo: undefined,
   };
@@ -281,7 +265,7 @@ export function createMonitor(
      * checkpoints and history documents of relays that were deleted.
      */
     async cleanup(ctx) {
-      const leases = await deleteExpiredLeases(ctx.db, ctx.now());
+      const leases = await rt.leases.cleanup(ctx);
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
       return leases + marks + (await deleteOrphanMetadata(ctx.db));
     },

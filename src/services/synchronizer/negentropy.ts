@@ -8,25 +8,19 @@
  * the cursor moves to its end (committed after its data, as on the REQ path); recorded gaps
  * in it are dropped only when everything the relay listed was obtained.
  */
-import type { ArchiveItem } from "../../core/db/archive.js";
 import { insertEventRelays } from "../../core/db/event-relays.js";
-import type { Db } from "../../core/db/pool.js";
 import { storedEventIds } from "../../core/db/read/events.js";
-import {
-  cursorRow,
-  type SyncCandidate,
-  type SyncCursor,
-} from "../../core/db/service-state/sync-cursor.js";
+import { cursorRow } from "../../core/db/service-state/sync-cursor.js";
 import { sightedRecords } from "../../core/db/sighted.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
-import type { RelayClient, VerifyBatch } from "../../nips/nip01/index.js";
+import type { RelayClient } from "../../nips/nip01/index.js";
 import {
   type NegSyncResult,
   NegTooManyRecordsError,
   negentropySync,
   RecordSet,
 } from "../../nips/nip77/index.js";
-import type { SightingWriter } from "./writer.js";
+import type { RelayRun } from "./relay-run.js";
 
 export interface NegSettings {
   /** Our records per session; a window holding more is halved. */
@@ -42,64 +36,53 @@ export interface NegSettings {
   firstFill: "req" | "negentropy";
 }
 
-/** What the NIP-77 path did for one relay (added to the relay's report). */
-export interface NegCounts {
-  sessions: number;
-  rounds: number;
-  /** Ids we hold as seen on the relay that it lacks. */
-  relayLacks: number;
-  /** Ids the relay has and we lacked there. */
-  needed: number;
-  /** …of which already archived: only a sighting was written. */
-  sightedOnly: number;
-  /** …fetched by id and handed to the writer. */
-  fetched: number;
-  /** …that the relay did not deliver when asked by id (or that failed the checks). */
-  unfetched: number;
-  /** REQs sent to fetch by id. */
-  requests: number;
-}
-
-export const emptyNegCounts = (): NegCounts => ({
-  sessions: 0,
-  rounds: 0,
-  relayLacks: 0,
-  needed: 0,
-  sightedOnly: 0,
-  fetched: 0,
-  unfetched: 0,
-  requests: 0,
-});
-
-export interface NegContext {
-  db: Db;
+/** A relay run's NIP-77 part: its connection and settings, on top of the run itself. */
+export interface NegSession {
+  run: RelayRun;
   client: RelayClient;
-  relay: SyncCandidate;
-  writer: SightingWriter;
-  verify: VerifyBatch;
   settings: NegSettings;
-  toItem: (event: NostrEvent) => ArchiveItem;
-  now: () => number;
-  signal: AbortSignal;
-  counts: NegCounts;
   /** True until the relay first answered: the first session waits only the probe timeout. */
   probing: boolean;
+}
+
+/** Room left in a relay's max_message_length for the NEG-MSG envelope around the hex. */
+const NEG_ENVELOPE = 200;
+
+/** The run's NIP-77 session on `client`. */
+export function negSession(run: RelayRun, client: RelayClient): NegSession {
+  const n = run.cycle.processing.negentropy;
+  // The relay's frame limit, when its NIP-11 gives one: hex doubles our bytes.
+  const max = run.relay.nip11MaxMessage;
+  const fits = max !== null && max > 0 ? Math.floor((max - NEG_ENVELOPE) / 2) : n.frame_size;
+  const page = run.cursor.pageSize;
+  const settings: NegSettings = {
+    maxRecords: n.max_records,
+    // (negentropySync raises a limit below the protocol's 4,096 to it)
+    frameSize: Math.min(n.frame_size, fits),
+    // No more ids per request than the relay was seen to return at once.
+    idsPerRequest: page > 0 ? Math.min(n.ids_per_request, page) : n.ids_per_request,
+    probeTimeoutMs: n.probe_timeout * 1000,
+    timeoutMs: run.settings.timeouts.idle * 1000,
+    firstFill: n.first_fill,
+  };
+  return { run, client, settings, probing: run.choice.probe };
 }
 
 /** Ids checked against the archive per query. */
 const LOOKUP_BATCH = 1000;
 
 /** Gets what we lack: a sighting for archived ids, a fetch by id for the rest. */
-async function obtain(n: NegContext, window: Filter, ids: readonly string[]): Promise<number> {
+async function obtain(n: NegSession, window: Filter, ids: readonly string[]): Promise<number> {
+  const { cycle, relay, report } = n.run;
   let obtained = 0;
   for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
     const chunk = ids.slice(i, i + LOOKUP_BATCH);
-    const stored = await storedEventIds(n.db, chunk);
+    const stored = await storedEventIds(cycle.db, chunk);
     if (stored.size > 0) {
-      const seenAt = n.now();
-      const rows = [...stored].map((eventId) => ({ eventId, relayUrl: n.relay.url, seenAt }));
-      await insertEventRelays(n.db, rows);
-      n.counts.sightedOnly += stored.size;
+      const seenAt = cycle.now();
+      const rows = [...stored].map((eventId) => ({ eventId, relayUrl: relay.url, seenAt }));
+      await insertEventRelays(cycle.db, rows);
+      report.negentropy.sightedOnly += stored.size;
       obtained += stored.size;
     }
     const missing = chunk.filter((id) => !stored.has(id));
@@ -114,23 +97,21 @@ async function obtain(n: NegContext, window: Filter, ids: readonly string[]): Pr
  * REQs for `ids` within the window's filter until all came or one brings nothing new (a
  * relay clamps its answers to its own page size); returns how many distinct ids came.
  */
-async function fetchByIds(n: NegContext, window: Filter, ids: string[]): Promise<number> {
+async function fetchByIds(n: NegSession, window: Filter, ids: string[]): Promise<number> {
+  const { cycle, report, signal, toItem } = n.run;
   const wanted = new Set(ids);
   let delivered = 0;
   while (wanted.size > 0) {
     const events: NostrEvent[] = [];
-    n.counts.requests++;
-    const req = n.client.req([{ ...window, ids: [...wanted] }], {
-      verify: n.verify,
-      signal: n.signal,
-    });
+    report.negentropy.requests++;
+    const req = n.client.req([{ ...window, ids: [...wanted] }], { verify: cycle.verify, signal });
     for await (const event of req) if (wanted.delete(event.id)) events.push(event);
     if (events.length === 0) break;
-    await n.writer.add(events.map(n.toItem));
+    await cycle.writer.add(events.map(toItem));
     delivered += events.length;
   }
-  n.counts.fetched += delivered;
-  n.counts.unfetched += wanted.size;
+  report.negentropy.fetched += delivered;
+  report.negentropy.unfetched += wanted.size;
   return delivered;
 }
 
@@ -141,7 +122,7 @@ export interface WindowOutcome extends NegSyncResult {
 
 /** Reconciles one window given our records of it. */
 async function reconcile(
-  n: NegContext,
+  n: NegSession,
   filter: Filter,
   since: number,
   until: number,
@@ -157,24 +138,25 @@ async function reconcile(
     frameSizeLimit: n.settings.frameSize,
     openTimeoutMs: n.probing ? n.settings.probeTimeoutMs : n.settings.timeoutMs,
     timeoutMs: n.settings.timeoutMs,
-    signal: n.signal,
+    signal: n.run.signal,
     onDiff: async (diff) => {
       obtained += await obtain(n, window, diff.need);
     },
   });
   n.probing = false;
-  n.counts.sessions++;
-  n.counts.rounds += result.rounds;
-  if (tally) n.counts.relayLacks += result.have;
-  n.counts.needed += result.need;
+  const counts = n.run.report.negentropy;
+  counts.sessions++;
+  counts.rounds += result.rounds;
+  if (tally) counts.relayLacks += result.have;
+  counts.needed += result.need;
   return { ...result, complete: obtained === result.need };
 }
 
 /** Our records of the relay in [since, until], or null when there are more than `max`. */
-async function localRecords(n: NegContext, filter: Filter, since: number, until: number) {
+async function localRecords(n: NegSession, filter: Filter, since: number, until: number) {
   const max = n.settings.maxRecords;
-  const rows = await sightedRecords(n.db, {
-    relayUrl: n.relay.url,
+  const rows = await sightedRecords(n.run.cycle.db, {
+    relayUrl: n.run.relay.url,
     since,
     until,
     filter,
@@ -196,19 +178,19 @@ export interface NegWalk {
  * caller whose walk failed knows where the REQ path must start.
  */
 export async function walkNegentropy(
-  n: NegContext,
-  cursor: SyncCursor,
-  filter: Filter,
-  range: { low: number; end: number; deadline: number },
+  n: NegSession,
+  range: { low: number; end: number },
   progress: { low: number },
 ): Promise<NegWalk> {
-  const { end, deadline } = range;
+  const { cursor, deadline, relay, signal, cycle } = n.run;
+  const filter = n.run.settings.filter;
+  const { end } = range;
   progress.low = range.low;
   // Seconds a window may span beyond its start; shrinks when the relay refuses a window.
   let width = Number.POSITIVE_INFINITY;
   let lacks = 0;
   let first = true;
-  while (progress.low <= end && Date.now() < deadline && !n.signal.aborted) {
+  while (progress.low <= end && Date.now() < deadline && !signal.aborted) {
     const low = progress.low;
     let high = Math.min(end, low + width);
     let records = await localRecords(n, filter, low, high);
@@ -237,7 +219,7 @@ export async function walkNegentropy(
     }
     cursor.until = Math.max(cursor.until, high);
     cursor.relayLacks = lacks;
-    n.writer.setCursor(cursorRow(n.relay.url, cursor));
+    cycle.writer.setCursor(cursorRow(relay.url, cursor));
     progress.low = high + 1;
   }
   return { low: progress.low, firstFill: false };
@@ -248,7 +230,8 @@ export async function walkNegentropy(
  * lack is obtained, written, and the gap is dropped when a second reconciliation finds
  * nothing more (the relay has no event there that we lack).
  */
-export async function closeGaps(n: NegContext, cursor: SyncCursor, max: number): Promise<number> {
+export async function closeGaps(n: NegSession, max: number): Promise<number> {
+  const cursor = n.run.cursor;
   let closed = 0;
   const kept = cursor.gaps.slice(max);
   for (const gap of cursor.gaps.slice(0, max)) {
@@ -260,7 +243,7 @@ export async function closeGaps(n: NegContext, cursor: SyncCursor, max: number):
     const outcome = await reconcile(n, gap.filter, gap.since, gap.until, records);
     let confirmed = outcome.need === 0;
     if (!confirmed && outcome.complete) {
-      await n.writer.flush();
+      await n.run.cycle.writer.flush();
       const after = await localRecords(n, gap.filter, gap.since, gap.until);
       if (after !== null) {
         const check = await reconcile(n, gap.filter, gap.since, gap.until, after, false);

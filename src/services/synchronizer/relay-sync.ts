@@ -8,56 +8,39 @@
  * writer as they arrive. The cursor moves to a window's end only after it is complete and
  * is committed with (never before) the window's last sighting.
  */
-
 import { proxyOf } from "../../core/config/proxy.js";
-import type { ArchiveItem } from "../../core/db/archive.js";
-import {
-  cursorRow,
-  parseCursor,
-  type SyncCandidate,
-} from "../../core/db/service-state/sync-cursor.js";
-import { sightedSupports } from "../../core/db/sighted.js";
-import type { NostrEvent } from "../../models/event-types.js";
+import { cursorRow, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
-import type { SyncTimeouts } from "./config.js";
-import {
-  closeGaps,
-  emptyNegCounts,
-  type NegContext,
-  type NegSettings,
-  walkNegentropy,
-} from "./negentropy.js";
-import { choosePath, failurePath } from "./path.js";
+import { closeGaps, negSession, walkNegentropy } from "./negentropy.js";
+import { failurePath } from "./path.js";
 import { relayPages } from "./relay-pages.js";
 import {
   GAP_RETRIES,
-  type RelaySyncContext,
+  type RelayBudget,
+  type RelayRun,
   type RelaySyncReport,
-  type Run,
-  settingsFor,
+  relayBudget,
+  type SyncCycle,
+  startRun,
 } from "./relay-run.js";
 import { retryGaps, walkRequests } from "./req-path.js";
 
-export type { RelaySyncContext, RelaySyncReport } from "./relay-run.js";
-
-async function connect(
-  ctx: RelaySyncContext,
-  relay: SyncCandidate,
-  timeouts: SyncTimeouts,
-  signal: AbortSignal,
-) {
-  const net = ctx.deps.brotr.networks[relay.network];
+/** A connection to the relay within its budget (its timeouts, its signal). */
+async function connect(cycle: SyncCycle, relay: SyncCandidate, budget: RelayBudget) {
+  const { deps, processing } = cycle;
+  const { timeouts } = budget.settings;
+  const net = deps.brotr.networks[relay.network];
   return connectRelay(relay.url, {
     network: relay.network,
     timeoutMs: net.timeout * 1000,
-    allowPrivate: ctx.deps.brotr.allow_private,
-    allowInsecure: ctx.processing.allow_insecure,
+    allowPrivate: deps.brotr.allow_private,
+    allowInsecure: processing.allow_insecure,
     idleTimeoutMs: timeouts.idle * 1000,
     eoseTimeoutMs: timeouts.eose * 1000,
-    signal,
-    ...proxyOf(ctx.deps.brotr.networks, relay.network),
-    ...(ctx.resolver ? { resolver: ctx.resolver } : {}),
-    ...(ctx.deps.secretKey ? { auth: { secretKey: ctx.deps.secretKey } } : {}),
+    signal: budget.signal,
+    ...proxyOf(deps.brotr.networks, relay.network),
+    ...(cycle.resolver ? { resolver: cycle.resolver } : {}),
+    ...(deps.secretKey ? { auth: { secretKey: deps.secretKey } } : {}),
   });
 }
 
@@ -72,75 +55,35 @@ function sumStats(all: readonly RelayStats[]): RelayStats {
   return out;
 }
 
-/** Room left in a relay's max_message_length for the NEG-MSG envelope around the hex. */
-const NEG_ENVELOPE = 200;
-
-function negSettings(run: Run, timeouts: SyncTimeouts, page: number): NegSettings {
-  const n = run.ctx.processing.negentropy;
-  // The relay's frame limit, when its NIP-11 gives one: hex doubles our bytes.
-  const max = run.relay.nip11MaxMessage;
-  const fits = max !== null && max > 0 ? Math.floor((max - NEG_ENVELOPE) / 2) : n.frame_size;
-  return {
-    maxRecords: n.max_records,
-    // (negentropySync raises a limit below the protocol's 4,096 to it)
-    frameSize: Math.min(n.frame_size, fits),
-    // No more ids per request than the relay was seen to return at once.
-    idsPerRequest: page > 0 ? Math.min(n.ids_per_request, page) : n.ids_per_request,
-    probeTimeoutMs: n.probe_timeout * 1000,
-    timeoutMs: timeouts.idle * 1000,
-    firstFill: n.first_fill,
-  };
-}
-
 /**
  * The NIP-77 part of a relay's cycle; returns where REQ windows take over, and whether the
  * recorded gaps were handled. A failure that says something about the path (errors of the
  * relay, not of the database) is recorded and ends it: REQ windows go on from the cursor.
  */
 async function negentropyPart(
-  run: Run,
+  run: RelayRun,
   client: RelayClient,
-  choice: ReturnType<typeof choosePath>,
   range: { low: number; end: number },
 ): Promise<{ low: number; gapsDone: boolean }> {
-  const { ctx, cursor, report } = run;
-  const timeouts = settingsFor(ctx, run.relay.url).timeouts;
-  const n: NegContext = {
-    db: ctx.db,
-    client,
-    relay: run.relay,
-    writer: ctx.writer,
-    verify: ctx.verify,
-    settings: negSettings(run, timeouts, cursor.pageSize),
-    toItem: run.toItem,
-    now: ctx.now,
-    signal: run.signal,
-    counts: report.negentropy,
-    probing: choice.probe,
-  };
+  const { cycle, cursor, report, choice } = run;
+  const n = negSession(run, client);
   const progress = { low: range.low };
   let gapsDone = false;
   try {
-    report.gapsClosed = await closeGaps(n, cursor, GAP_RETRIES);
+    report.gapsClosed = await closeGaps(n, GAP_RETRIES);
     gapsDone = true;
-    const walked = await walkNegentropy(
-      n,
-      cursor,
-      run.filter,
-      { ...range, deadline: run.deadline },
-      progress,
-    );
-    const at = ctx.now();
+    const walked = await walkNegentropy(n, range, progress);
+    const at = cycle.now();
     if (walked.firstFill) {
       cursor.path = { path: "req", reason: "first-fill", detail: "nothing of it archived yet", at };
-    } else if (n.counts.sessions > 0) {
+    } else if (report.negentropy.sessions > 0) {
       // Only a reconciliation that ran says the relay speaks NIP-77.
       const detail = choice.probe ? "the relay answered a NIP-77 probe" : choice.detail;
       cursor.path = { path: "negentropy", reason: choice.reason, detail, at };
     }
     return { low: walked.low, gapsDone };
   } catch (error) {
-    const failed = failurePath(error, ctx.now());
+    const failed = failurePath(error, cycle.now());
     if (failed === null) throw error;
     cursor.path = failed;
     report.fellBack = true;
@@ -148,69 +91,37 @@ async function negentropyPart(
   }
 }
 
+/** Where this cycle's walk of the relay starts and ends: cursor less lookback, to now − end_lag. */
+function rangeOf(run: RelayRun): { low: number; end: number } {
+  const p = run.cycle.processing;
+  const end = Math.min(p.until ?? Number.POSITIVE_INFINITY, run.cycle.now() - p.end_lag);
+  const until = run.cursor.until;
+  return { low: until < 0 ? p.since : Math.max(p.since, until + 1 - p.lookback), end };
+}
+
 /** Syncs one relay; connection and relay errors are thrown (the caller records them). */
-export async function syncRelay(
-  ctx: RelaySyncContext,
-  relay: SyncCandidate,
-): Promise<RelaySyncReport> {
-  const { filter, timeouts, limit } = settingsFor(ctx, relay.url);
-  const deadline = Date.now() + timeouts.relay * 1000;
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeouts.relay * 1000)]);
-  let client = await connect(ctx, relay, timeouts, signal);
+export async function syncRelay(cycle: SyncCycle, relay: SyncCandidate): Promise<RelaySyncReport> {
+  const budget = relayBudget(cycle, relay.url);
+  let client = await connect(cycle, relay, budget);
   const connections = [client.stats];
-  const cursor = parseCursor(relay.cursor, filter);
-  const choice = choosePath({
-    enabled: ctx.processing.negentropy.enabled,
-    filterSupported: sightedSupports(filter),
-    nip11Lists77: relay.nip11Lists77,
-    remembered: cursor.path,
-    now: ctx.now(),
-    recheck: ctx.processing.negentropy.recheck,
-  });
-  const { probe: _probe, ...chosen } = choice;
-  const report: RelaySyncReport = {
-    url: relay.url,
-    events: 0,
-    requests: 0,
-    windows: 0,
-    gaps: [],
-    gapsClosed: 0,
-    outOfBounds: 0,
-    stats: client.stats,
-    caughtUp: false,
-    path: chosen,
-    fellBack: false,
-    negentropy: emptyNegCounts(),
-  };
+  const run = startRun(cycle, relay, budget, client.stats);
+  const { cursor, report, choice } = run;
   try {
-    const end = Math.min(
-      ctx.processing.until ?? Number.POSITIVE_INFINITY,
-      ctx.now() - ctx.processing.end_lag,
-    );
-    const since = ctx.processing.since;
-    let low =
-      cursor.until < 0 ? since : Math.max(since, cursor.until + 1 - ctx.processing.lookback);
-    const toItem = (event: NostrEvent): ArchiveItem => ({
-      event,
-      relayUrl: relay.url,
-      network: relay.network,
-      seenAt: ctx.now(),
-    });
-    const run: Run = { ctx, relay, filter, cursor, report, toItem, signal, deadline };
+    let { low, end } = rangeOf(run);
     let gapsDone = false;
     if (choice.path === "negentropy") {
-      ({ low, gapsDone } = await negentropyPart(run, client, choice, { low, end }));
+      ({ low, gapsDone } = await negentropyPart(run, client, { low, end }));
       if (client.isClosed) {
-        client = await connect(ctx, relay, timeouts, signal);
+        client = await connect(cycle, relay, budget);
         connections.push(client.stats);
       }
-    } else cursor.path = chosen;
-    report.path = cursor.path ?? chosen;
-    const pages = relayPages(client, { verify: ctx.verify, signal });
-    if (!gapsDone) await retryGaps(cursor, pages, limit, signal, ctx, toItem, report);
-    low = await walkRequests(run, pages, limit, low, end);
+    } else cursor.path = report.path;
+    report.path = cursor.path ?? report.path;
+    const pages = relayPages(client, { verify: cycle.verify, signal: run.signal });
+    if (!gapsDone) await retryGaps(run, pages);
+    low = await walkRequests(run, pages, { from: low, end });
     // Whatever ran, the path and the counts go with the next batch.
-    ctx.writer.setCursor(cursorRow(relay.url, cursor));
+    cycle.writer.setCursor(cursorRow(relay.url, cursor));
     report.caughtUp = low > end;
     return report;
   } finally {

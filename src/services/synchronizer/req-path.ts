@@ -3,34 +3,25 @@
  * they are cheap and shrink while they are busy, each walked completely (window.ts), its
  * events handed to the writer as they arrive, the cursor moved to its end after it.
  */
-import type { ArchiveItem } from "../../core/db/archive.js";
-import { cursorRow, filterKey, type SyncCursor } from "../../core/db/service-state/sync-cursor.js";
-import type { NostrEvent } from "../../models/event-types.js";
+import { cursorRow, filterKey } from "../../core/db/service-state/sync-cursor.js";
 import { mergeGaps, nextChunk } from "./cursor.js";
 import type { RelayPages } from "./relay-pages.js";
-import { GAP_RETRIES, type RelaySyncContext, type RelaySyncReport, type Run } from "./relay-run.js";
+import { GAP_RETRIES, type RelayRun } from "./relay-run.js";
 import { fetchWindow } from "./window.js";
 
 /** Walks the recorded gaps again; a gap that does not recur is cleared. */
-export async function retryGaps(
-  cursor: SyncCursor,
-  pages: RelayPages,
-  limit: number,
-  signal: AbortSignal,
-  ctx: RelaySyncContext,
-  toItem: (event: NostrEvent) => ArchiveItem,
-  report: RelaySyncReport,
-): Promise<void> {
+export async function retryGaps(run: RelayRun, pages: RelayPages): Promise<void> {
+  const { cursor, cycle, report, signal, toItem } = run;
   const retried = cursor.gaps.slice(0, GAP_RETRIES);
   const kept = cursor.gaps.slice(GAP_RETRIES);
   for (const gap of retried) {
     const walked = await fetchWindow(pages.fetch, gap.filter, gap.since, gap.until, {
-      limit,
+      limit: run.settings.limit,
       pageSize: cursor.pageSize,
       ascending: cursor.ascending,
       count: pages.count,
       signal,
-      onEvents: (events) => ctx.writer.add(events.map(toItem)),
+      onEvents: (events) => cycle.writer.add(events.map(toItem)),
     });
     report.events += walked.events;
     report.requests += walked.stats.requests;
@@ -45,13 +36,13 @@ export async function retryGaps(
  * each step of a window is recorded as the new open window with the writer's next batch.
  */
 export async function walkRequests(
-  run: Run,
+  run: RelayRun,
   pages: RelayPages,
-  limit: number,
-  from: number,
-  end: number,
+  range: { from: number; end: number },
 ): Promise<number> {
-  const { ctx, cursor, report, filter, signal } = run;
+  const { cycle, cursor, report, signal } = run;
+  const { filter, limit } = run.settings;
+  const { from, end } = range;
   const resumed = cursor.open;
   const open = resumed !== null && resumed.since >= from && resumed.until <= end ? resumed : null;
   cursor.open = null;
@@ -74,10 +65,12 @@ export async function walkRequests(
         ascending: cursor.ascending,
         count: pages.count,
         signal,
-        onEvents: (events) => ctx.writer.add(events.map(run.toItem)),
+        onEvents: (events) => cycle.writer.add(events.map(run.toItem)),
         onProgress: (left) => {
           cursor.open = { since, until: high, ...left, gaps: [...carried, ...left.gaps] };
-          ctx.writer.setCursor(cursorRow(run.relay.url, { ...cursor, filter: filterKey(filter) }));
+          cycle.writer.setCursor(
+            cursorRow(run.relay.url, { ...cursor, filter: filterKey(filter) }),
+          );
         },
       },
     );
@@ -97,7 +90,7 @@ export async function walkRequests(
       cursor.chunk = nextChunk(cursor.chunk, walked.stats.requests);
     }
     cursor.filter = filterKey(filter);
-    ctx.writer.setCursor(cursorRow(run.relay.url, cursor));
+    cycle.writer.setCursor(cursorRow(run.relay.url, cursor));
     low = high + 1;
   }
   return low;

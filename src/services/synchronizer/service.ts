@@ -1,38 +1,22 @@
-import { randomBytes } from "node:crypto";
-import pLimit from "p-limit";
 import { DbError } from "../../core/db/errors.js";
-import { acquireLeases, deleteExpiredLeases, releaseLeases } from "../../core/db/leases.js";
+import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
-import { NETWORKS, type Network } from "../../models/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
-import { startHeartbeat } from "../shared/lease-heartbeat.js";
-import type { SynchronizerConfig } from "./config.js";
+import type { SynchronizerConfig, SyncProcessing } from "./config.js";
 import { synchronizerMetrics } from "./metrics.js";
-import { type RelaySyncReport, syncRelay } from "./relay-sync.js";
+import { relaySettings, type SyncCycle } from "./relay-run.js";
+import { syncRelay } from "./relay-sync.js";
+import { type SyncProgress, SyncTally } from "./tally.js";
 import { batchVerifier } from "./verify-batch.js";
 import { SightingWriter } from "./writer.js";
 
-/** A cycle's progress so far (SynchronizerOptions.onProgress). */
-export interface SyncProgress {
-  /** Relays selected this cycle. */
-  relays: number;
-  /** Relays finished (synced, failed, or leased by another process). */
-  done: number;
-  /** Distinct events fetched, per relay. */
-  events: number;
-  /** New events stored. */
-  stored: number;
-  invalid: number;
-  gaps: number;
-  /** Sightings waiting for the writer. */
-  queued: number;
-}
+export type { SyncProgress } from "./tally.js";
 
 export interface SynchronizerOptions {
   /** This process's lease holder name (default: random); tests name their instances. */
@@ -54,59 +38,103 @@ export interface SynchronizerOptions {
  */
 const LEASE_TTL_SECONDS = 90;
 
-interface NegTally {
-  requests: number;
-  gaps_closed: number;
-  negentropy_relays: number;
-  fallbacks: number;
-  neg_rounds: number;
-  sightings_without_download: number;
-  fetched_by_id: number;
-  relay_lacks: number;
-  bytes_received: number;
-  bytes_sent: number;
-  events: number;
-}
-
-/** The path, NIP-77 and byte counts of one relay into the cycle report and the metrics. */
-function tally(ctx: ServiceContext, network: Network, r: RelaySyncReport, report: NegTally) {
-  const m = synchronizerMetrics(ctx.metrics);
-  const n = r.negentropy;
-  report.requests += r.requests + n.requests;
-  report.gaps_closed += r.gapsClosed;
-  if (r.path.path === "negentropy") report.negentropy_relays++;
-  if (r.fellBack) report.fallbacks++;
-  report.neg_rounds += n.rounds;
-  report.sightings_without_download += n.sightedOnly;
-  report.fetched_by_id += n.fetched;
-  report.relay_lacks += n.relayLacks;
-  report.bytes_received += r.stats.bytesReceived;
-  report.bytes_sent += r.stats.bytesSent;
-  report.events += n.fetched;
-  m.bytes.inc({ network, direction: "received" }, r.stats.bytesReceived);
-  m.bytes.inc({ network, direction: "sent" }, r.stats.bytesSent);
-  m.paths.inc({ network, path: r.path.path, reason: r.path.reason });
-  m.negRounds.inc({ network }, n.rounds);
-  m.negNeeded.inc({ network, outcome: "sighted" }, n.sightedOnly);
-  m.negNeeded.inc({ network, outcome: "fetched" }, n.fetched);
-  m.negNeeded.inc({ network, outcome: "unfetched" }, n.unfetched);
-  m.relayLacks.inc({ network }, n.relayLacks);
-}
-
-function countInvalid(ctx: ServiceContext, network: Network, r: RelaySyncReport): number {
-  const m = synchronizerMetrics(ctx.metrics);
-  const reasons: [string, number][] = [
-    ["bad-id", r.stats.badId],
-    ["bad-sig", r.stats.badSig],
-    ["invalid", r.stats.invalid],
-    ["out-of-bounds", r.outOfBounds],
-  ];
-  let total = 0;
-  for (const [reason, n] of reasons) {
-    if (n > 0) m.invalid.inc({ network, reason }, n);
-    total += n;
+/** One relay synced and counted; a relay's failure is counted, the database's is thrown. */
+async function syncOne(
+  cycle: SyncCycle,
+  tally: SyncTally,
+  ctx: ServiceContext,
+  relay: SyncCandidate,
+) {
+  try {
+    const r = await syncRelay(cycle, relay);
+    tally.relaySynced(relay.network, r);
+    ctx.log.info(
+      {
+        relay: relay.url,
+        events: r.events,
+        requests: r.requests,
+        windows: r.windows,
+        gaps: r.gaps.length,
+        caughtUp: r.caughtUp,
+        path: r.path.path,
+        pathReason: r.path.reason,
+        ...(r.path.path === "negentropy" || r.fellBack ? { negentropy: r.negentropy } : {}),
+      },
+      "relay_synced",
+    );
+  } catch (error) {
+    // The database failing is the cycle's failure, not the relay's.
+    if (error instanceof DbError) throw error;
+    tally.relayFailed(relay.network);
+    ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
   }
-  return total;
+}
+
+/** The process's one writer for a cycle: the tally counts its batches, then `progress`. */
+function startWriter(
+  ctx: ServiceContext,
+  deps: ServiceDeps,
+  p: SyncProcessing,
+  tally: SyncTally,
+  progress: () => void,
+): SightingWriter {
+  const writer: SightingWriter = new SightingWriter(ctx.db, {
+    profile: deps.brotr.profile,
+    batchSize: p.batch_size,
+    flushMs: p.flush_ms,
+    maxQueue: p.max_queue,
+    maxQueueBytes: p.max_queue_mb * 2 ** 20,
+    onBatch: (result) => {
+      tally.batchWritten(result, writer.queued);
+      progress();
+    },
+  });
+  return writer;
+}
+
+/** The cycle's signature checks: ids stored or verified before are not checked again. */
+function startVerify(ctx: ServiceContext, verifier: Verifier, writer: SightingWriter) {
+  return batchVerifier({
+    verifier,
+    lookupStored: (ids) => storedEventIds(ctx.db, ids),
+    onStored: (ids) => writer.markStored(ids),
+    onSkipped: (n) => synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, n),
+    signal: ctx.signal,
+  });
+}
+
+/**
+ * The cycle's relays as leased work: each leased when its network has a free slot (not while
+ * it waits for one), every lease kept until the writer's last batch has committed the cursors,
+ * so whoever takes a relay next starts where this cycle left it.
+ */
+function relayWork(
+  ctx: ServiceContext,
+  cycle: SyncCycle,
+  tally: SyncTally,
+  relays: readonly SyncCandidate[],
+  progress: () => void,
+): LeasedCycle<SyncCandidate, void> {
+  const queue = [...relays];
+  return {
+    key: (relay) => relay.url,
+    list: async (max) => queue.splice(0, max),
+    take: "each",
+    work: async (relay) => {
+      await syncOne(cycle, tally, ctx, relay);
+      progress();
+    },
+    holdToEnd: true,
+    drain: async () => {
+      await cycle.writer.flush();
+      progress();
+    },
+    onLeasedElsewhere: (items) => {
+      tally.leasedElsewhere(items.length);
+      progress();
+    },
+    onLost: (lost) => ctx.log.warn({ relays: lost.length }, "synchronizer_leases_lost"),
+  };
 }
 
 /**
@@ -120,168 +148,44 @@ export function createSynchronizer(
   options: SynchronizerOptions = {},
 ): Service {
   const p = config.processing;
-  const holder = options.holder ?? deps.instanceId ?? randomBytes(8).toString("hex");
+  const leases = leasedWork({
+    service: SYNCHRONIZER,
+    holder: options.holder ?? deps.instanceId,
+    networks: deps.brotr.networks,
+    ttl: LEASE_TTL_SECONDS,
+  });
+  const resolver = options.resolver ? { resolver: options.resolver } : {};
+  const settingsOf = relaySettings(p);
   let verifier: Verifier | undefined;
-  const limits = new Map(NETWORKS.map((n) => [n, pLimit(deps.brotr.networks[n].max_tasks)]));
 
   async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
-    const m = synchronizerMetrics(ctx.metrics);
     verifier ??= await createVerifier(
       options.verifierThreads === undefined ? {} : { threads: options.verifierThreads },
     );
-    const networks = NETWORKS.filter((n) => deps.brotr.networks[n].enabled);
     const relays = await relaysToSync(ctx.db, {
-      networks,
+      networks: leases.networks,
       requireReadable: p.require_readable,
       checkedSince: ctx.now() - p.max_metadata_age,
       ...(options.relayUrl ? { url: options.relayUrl } : {}),
     });
-    const report = {
-      relays: relays.length,
-      leased_elsewhere: 0,
-      synced: 0,
-      failed: 0,
-      events: 0,
-      stored: 0,
-      sightings: 0,
-      invalid: 0,
-      gaps: 0,
-      gaps_closed: 0,
-      requests: 0,
-      negentropy_relays: 0,
-      fallbacks: 0,
-      neg_rounds: 0,
-      sightings_without_download: 0,
-      fetched_by_id: 0,
-      relay_lacks: 0,
-      bytes_received: 0,
-      bytes_sent: 0,
+    const tally = new SyncTally(ctx.metrics, relays.length);
+    const progress = () => options.onProgress?.(tally.progress(writer.queued));
+    const writer = startWriter(ctx, deps, p, tally, progress);
+    const verify = startVerify(ctx, verifier, writer);
+    const { db, now, signal } = ctx;
+    const cycle: SyncCycle = {
+      ...{ db, deps, processing: p, settingsOf, writer, verify, now, signal },
+      ...resolver,
     };
-    const progress = () =>
-      options.onProgress?.({
-        relays: report.relays,
-        done: report.synced + report.failed + report.leased_elsewhere,
-        events: report.events,
-        stored: report.stored,
-        invalid: report.invalid,
-        gaps: report.gaps,
-        queued: writer.queued,
-      });
-    const writer = new SightingWriter(ctx.db, {
-      profile: deps.brotr.profile,
-      batchSize: p.batch_size,
-      flushMs: p.flush_ms,
-      maxQueue: p.max_queue,
-      maxQueueBytes: p.max_queue_mb * 2 ** 20,
-      onBatch: (result) => {
-        report.stored += result.events;
-        report.sightings += result.eventRelays;
-        m.stored.inc({ table: "event" }, result.events);
-        m.stored.inc({ table: "event_relay" }, result.eventRelays);
-        if (result.rejected.length > 0) {
-          report.invalid += result.rejected.length;
-          m.invalid.inc({ network: "any", reason: "unstorable" }, result.rejected.length);
-        }
-        m.queue.set({ stage: "queued" }, writer.queued);
-        progress();
-      },
-    });
-    const verify = batchVerifier({
-      verifier,
-      lookupStored: (ids) => storedEventIds(ctx.db, ids),
-      onStored: (ids) => writer.markStored(ids),
-      onSkipped: (n) => m.signaturesSkipped.inc({}, n),
-      signal: ctx.signal,
-    });
-    const gapsByNetwork = new Map<Network, number>();
-    const held: string[] = [];
-    const heartbeat = startHeartbeat(ctx.db, {
-      service: SYNCHRONIZER,
-      holder,
-      ttl: LEASE_TTL_SECONDS,
-      now: ctx.now,
-      onLost: (lost) => ctx.log.warn({ relays: lost.length }, "synchronizer_leases_lost"),
-    });
-    const one = async (relay: SyncCandidate) => {
-      if (ctx.signal.aborted) return;
-      const taken = await acquireLeases(ctx.db, {
-        service: SYNCHRONIZER,
-        holder,
-        items: [relay.url],
-        ttl: LEASE_TTL_SECONDS,
-        now: ctx.now(),
-      });
-      if (!taken.has(relay.url)) {
-        report.leased_elsewhere++;
-        progress();
-        return;
-      }
-      held.push(relay.url);
-      heartbeat.add([relay.url]);
-      try {
-        const r = await syncRelay(
-          {
-            db: ctx.db,
-            deps,
-            processing: p,
-            writer,
-            verify,
-            now: ctx.now,
-            signal: ctx.signal,
-            ...(options.resolver ? { resolver: options.resolver } : {}),
-          },
-          relay,
-        );
-        report.synced++;
-        tally(ctx, relay.network, r, report);
-        report.events += r.events;
-        report.invalid += countInvalid(ctx, relay.network, r);
-        report.gaps += r.gaps.length;
-        gapsByNetwork.set(relay.network, (gapsByNetwork.get(relay.network) ?? 0) + r.gaps.length);
-        m.fetched.inc({ network: relay.network }, r.events + r.negentropy.fetched);
-        m.requests.inc({ network: relay.network }, r.requests + r.negentropy.requests);
-        m.relays.inc({ network: relay.network, outcome: r.caughtUp ? "caught-up" : "partial" });
-        ctx.log.info(
-          {
-            relay: relay.url,
-            events: r.events,
-            requests: r.requests,
-            windows: r.windows,
-            gaps: r.gaps.length,
-            caughtUp: r.caughtUp,
-            path: r.path.path,
-            pathReason: r.path.reason,
-            ...(r.path.path === "negentropy" || r.fellBack ? { negentropy: r.negentropy } : {}),
-          },
-          "relay_synced",
-        );
-      } catch (error) {
-        // The database failing is the cycle's failure, not the relay's.
-        if (error instanceof DbError) throw error;
-        report.failed++;
-        m.relays.inc({ network: relay.network, outcome: "failed" });
-        ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
-      }
-      progress();
-    };
-    try {
-      await Promise.all(relays.map((r) => (limits.get(r.network) ?? pLimit(1))(() => one(r))));
-      await writer.flush();
-      progress();
-    } finally {
-      heartbeat.stop();
-      // Released only once the cursors are written: whoever takes a relay next starts there.
-      if (held.length > 0) await releaseLeases(ctx.db, SYNCHRONIZER, holder, held).catch(() => 0);
-    }
-    for (const n of networks) m.gaps.set({ network: n }, gapsByNetwork.get(n) ?? 0);
-    m.queue.set({ stage: "queued" }, 0);
-    return report;
+    await leases.runCycle(ctx, relayWork(ctx, cycle, tally, relays, progress));
+    tally.close(leases.networks);
+    return tally.report;
   }
 
   return {
     name: SYNCHRONIZER,
     /** Drops leases that ran out (a crashed process's); they are free either way. */
-    cleanup: (ctx) => deleteExpiredLeases(ctx.db, ctx.now()),
+    cleanup: (ctx) => leases.cleanup(ctx),
     runCycle,
     async close() {
       await verifier?.close();

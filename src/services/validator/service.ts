@@ -1,8 +1,6 @@
-import { randomBytes } from "node:crypto";
-import pLimit, { type LimitFunction } from "p-limit";
 import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworksConfig } from "../../core/config/schemas.js";
-import { acquireLeases, releaseLeases } from "../../core/db/leases.js";
+import { type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import {
   type Candidate,
   type CandidateFailure,
@@ -30,47 +28,40 @@ export interface ValidatorOptions {
 /** Longest reason text stored with a candidate. */
 const MAX_REASON_LENGTH = 300;
 
-function enabledNetworks(networks: NetworksConfig): Network[] {
-  return NETWORKS.filter((n) => networks[n].enabled);
-}
-
 interface ChunkOutcome {
   promoted: number;
   failed: number;
   aborted: number;
 }
 
-/** What every step of a cycle needs: settings, per-network limits, the resolver. */
+/** What every step of a cycle needs: settings, the leased-work loop, the resolver. */
 interface Runtime {
   deps: ServiceDeps;
-  /** This process's lease holder name: replicas never probe the same candidate at once. */
-  holder: string;
   processing: ProcessingConfig;
-  limits: Map<Network, LimitFunction>;
+  /** Replicas never probe the same candidate at once: a chunk is probed under its leases. */
+  leases: LeasedWork;
   resolver: Resolver | undefined;
 }
 
-/** A chunk's lease: long enough for every probe of it to time out, with a margin. */
-function leaseSeconds(rt: Runtime, chunk: readonly Candidate[]): number {
-  const slowest = Math.max(...chunk.map((c) => rt.deps.brotr.networks[c.network].timeout));
-  return Math.ceil(slowest * rt.processing.probe_timeout_factor * 2) + 60;
+/** A chunk's lease: long enough for a probe on the slowest enabled network to time out. */
+function leaseSeconds(networks: NetworksConfig, processing: ProcessingConfig): number {
+  const enabled = NETWORKS.filter((n) => networks[n].enabled);
+  const slowest = Math.max(0, ...enabled.map((n) => networks[n].timeout));
+  return Math.ceil(slowest * processing.probe_timeout_factor * 2) + 60;
 }
 
-/** Probes one candidate within its network's concurrency limit and deadline. */
+/** Probes one candidate within its deadline. */
 function probeCandidate(rt: Runtime, candidate: Candidate, signal: AbortSignal) {
   const net = rt.deps.brotr.networks[candidate.network];
-  const run = () =>
-    probeRelay(candidate.url, {
-      network: candidate.network,
-      timeoutMs: Math.round(net.timeout * rt.processing.probe_timeout_factor * 1000),
-      allowPrivate: rt.deps.brotr.allow_private,
-      allowInsecure: rt.processing.allow_insecure,
-      signal,
-      ...proxyOf(rt.deps.brotr.networks, candidate.network),
-      ...(rt.resolver ? { resolver: rt.resolver } : {}),
-    });
-  const limit = rt.limits.get(candidate.network);
-  return limit ? limit(run) : run();
+  return probeRelay(candidate.url, {
+    network: candidate.network,
+    timeoutMs: Math.round(net.timeout * rt.processing.probe_timeout_factor * 1000),
+    allowPrivate: rt.deps.brotr.allow_private,
+    allowInsecure: rt.processing.allow_insecure,
+    signal,
+    ...proxyOf(rt.deps.brotr.networks, candidate.network),
+    ...(rt.resolver ? { resolver: rt.resolver } : {}),
+  });
 }
 
 /** Splits probe results into promotions and failures (with their backoff); counts metrics. */
@@ -78,7 +69,7 @@ function sortResults(
   rt: Runtime,
   ctx: ServiceContext,
   chunk: readonly Candidate[],
-  results: readonly ProbeResult[],
+  results: readonly (ProbeResult | undefined)[],
   now: number,
 ): { valid: Promotion[]; failed: CandidateFailure[] } {
   const m = validatorMetrics(ctx.metrics);
@@ -104,13 +95,13 @@ function sortResults(
   return { valid, failed };
 }
 
-/** Probes a chunk, then promotes and records failures in ONE transaction. */
-async function processChunk(
+/** A probed chunk: promotions and failures recorded in ONE transaction. */
+async function recordChunk(
   rt: Runtime,
   ctx: ServiceContext,
   chunk: readonly Candidate[],
+  results: readonly (ProbeResult | undefined)[],
 ): Promise<ChunkOutcome> {
-  const results = await Promise.all(chunk.map((c) => probeCandidate(rt, c, ctx.signal)));
   const now = ctx.now();
   const { valid, failed } = sortResults(rt, ctx, chunk, results, now);
   await recordProbeResults(ctx.db, valid, failed, now);
@@ -131,37 +122,43 @@ async function reportDue(ctx: ServiceContext, enabled: readonly Network[]): Prom
   return total;
 }
 
-/** One cycle: chunk after chunk until none is due, the cap is reached or the signal aborts. */
+/**
+ * One cycle: chunk after chunk (each probed under its leases, then recorded) until none is
+ * due, the cap is reached or the signal aborts.
+ */
 async function runValidation(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
-  const enabled = enabledNetworks(rt.deps.brotr.networks);
+  const enabled = rt.leases.networks;
   const report = { due: 0, probed: 0, promoted: 0, failed: 0 };
   if (enabled.length === 0) {
     ctx.log.warn("no_network_enabled");
     return report;
   }
   report.due = await reportDue(ctx, enabled);
-  const cap = rt.processing.max_candidates ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
-  while (!ctx.signal.aborted && report.probed < cap) {
-    const size = Math.min(rt.processing.chunk_size, cap - report.probed);
-    const due = await fetchDueCandidates(ctx.db, enabled, ctx.now(), size);
-    if (due.length === 0 || due.some((c) => seen.has(c.url))) break;
-    for (const c of due) seen.add(c.url);
-    // Another validator may be probing some of them: take only what is free.
-    const ttl = leaseSeconds(rt, due);
-    const request = { service: VALIDATOR, holder: rt.holder, ttl, now: ctx.now() };
-    const taken = await acquireLeases(ctx.db, { ...request, items: due.map((c) => c.url) });
-    const chunk = due.filter((c) => taken.has(c.url));
-    if (chunk.length === 0) continue;
-    const outcome = await processChunk(rt, ctx, chunk).finally(() =>
-      releaseLeases(ctx.db, VALIDATOR, rt.holder, [...taken]).catch(() => 0),
-    );
-    report.probed += outcome.promoted + outcome.failed;
-    report.promoted += outcome.promoted;
-    report.failed += outcome.failed;
-    ctx.log.info({ ...outcome, size: chunk.length }, "chunk_validated");
-    if (outcome.aborted > 0) break;
-  }
+  let stopped = false;
+  const cap = rt.processing.max_candidates;
+  await rt.leases.runCycle(ctx, {
+    key: (c: Candidate) => c.url,
+    pageSize: rt.processing.chunk_size,
+    ...(cap === undefined ? {} : { cap }),
+    list: async (max) => {
+      if (stopped) return [];
+      const due = await fetchDueCandidates(ctx.db, enabled, ctx.now(), max);
+      // A candidate listed before: the rest are leased by another validator.
+      if (due.some((c) => seen.has(c.url))) return [];
+      for (const c of due) seen.add(c.url);
+      return due;
+    },
+    work: (c) => probeCandidate(rt, c, ctx.signal),
+    finishPage: async (chunk, results) => {
+      const outcome = await recordChunk(rt, ctx, chunk, results);
+      report.probed += outcome.promoted + outcome.failed;
+      report.promoted += outcome.promoted;
+      report.failed += outcome.failed;
+      ctx.log.info({ ...outcome, size: chunk.length }, "chunk_validated");
+      if (outcome.aborted > 0) stopped = true;
+    },
+  });
   return report;
 }
 
@@ -179,18 +176,23 @@ export function createValidator(
   const { networks } = deps.brotr;
   const rt: Runtime = {
     deps,
-    holder: deps.instanceId ?? randomBytes(8).toString("hex"),
     processing: config.processing,
-    limits: new Map(NETWORKS.map((n) => [n, pLimit(networks[n].max_tasks)])),
+    leases: leasedWork({
+      service: VALIDATOR,
+      holder: deps.instanceId,
+      networks,
+      ttl: leaseSeconds(networks, config.processing),
+    }),
     resolver: options.resolver,
   };
   return {
     name: VALIDATOR,
+    /** Drops spent candidates, and leases that ran out (a crashed validator's). */
     async cleanup(ctx) {
       const maxFailures = rt.processing.max_failures;
       const { promoted, exhausted } = await deleteSpentCandidates(ctx.db, maxFailures);
       if (promoted + exhausted > 0) ctx.log.info({ promoted, exhausted }, "candidates_cleaned");
-      return promoted + exhausted;
+      return promoted + exhausted + (await rt.leases.cleanup(ctx));
     },
     runCycle: (ctx) => runValidation(rt, ctx),
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acquireLeases } from "../../../../src/core/db/leases.js";
-import { startHeartbeat } from "../../../../src/services/shared/lease-heartbeat.js";
-import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
+import { startHeartbeat } from "../../../src/core/db/lease-heartbeat.js";
+import { acquireLeases } from "../../../src/core/db/leases.js";
+import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 let db: TestDatabase;
 beforeAll(async () => {

@@ -5,8 +5,8 @@
  * renewal that fails (database away) is retried at the next beat; items found lost (expired
  * and taken by another process) are reported once.
  */
-import { renewLeases } from "../../core/db/leases.js";
-import type { Db } from "../../core/db/pool.js";
+import { releaseLeases, renewLeases } from "./leases.js";
+import type { Db } from "./pool.js";
 
 export interface HeartbeatOptions {
   service: string;
@@ -16,7 +16,7 @@ export interface HeartbeatOptions {
   /** Unix seconds. */
   now: () => number;
   /** Items another process holds now: stop working on them. */
-  onLost?: (items: string[]) => void;
+  onLost?: ((items: string[]) => void) | undefined;
 }
 
 export interface Heartbeat {
@@ -56,4 +56,53 @@ export function startHeartbeat(db: Db, options: HeartbeatOptions): Heartbeat {
     },
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * The leases one cycle holds: renewed by a heartbeat while held, given back in batches (keys
+ * released in the same turn, such as the runs of one committed batch, go in one statement).
+ */
+export class HeldLeases {
+  readonly #db: Db;
+  readonly #o: HeartbeatOptions;
+  readonly #heartbeat: Heartbeat;
+  readonly #held = new Set<string>();
+  #queued: string[] = [];
+  #releasing: Promise<void> = Promise.resolve();
+
+  constructor(db: Db, options: HeartbeatOptions) {
+    this.#db = db;
+    this.#o = options;
+    this.#heartbeat = startHeartbeat(db, options);
+  }
+
+  hold(keys: Iterable<string>): void {
+    for (const k of keys) this.#held.add(k);
+    this.#heartbeat.add(keys);
+  }
+
+  /** Gives these leases back (those not held are ignored); resolves once they are. */
+  release(keys: readonly string[]): Promise<void> {
+    const mine = keys.filter((k) => this.#held.delete(k));
+    if (mine.length > 0) {
+      this.#heartbeat.remove(mine);
+      if (this.#queued.length === 0) this.#releasing = this.#releasing.then(() => this.#flush());
+      this.#queued.push(...mine);
+    }
+    return this.#releasing;
+  }
+
+  /** Stops renewing, gives back every lease still held; resolves once every release is done. */
+  releaseAll(): Promise<void> {
+    this.#heartbeat.stop();
+    return this.release([...this.#held]);
+  }
+
+  async #flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const keys = this.#queued.splice(0);
+    const { service, holder } = this.#o;
+    // A release that fails leaves leases that run out within their TTL.
+    await releaseLeases(this.#db, service, holder, keys).catch(() => 0);
+  }
 }
