@@ -68,11 +68,11 @@ module.exports = {
       name: "no-service-imports-another",
       severity: "error",
       comment:
-        "What two services share goes down a layer: a table's SQL or a lease to core/db, a reading of the config to core/config, what they are handed to core/service-deps.ts, a probe to nips. services/shared keeps only the lease heartbeat until it joins core/db/leases.ts.",
+        "What two services share goes down a layer: a table's SQL or a lease to core/db, a reading of the config to core/config, what they are handed to core/service-deps.ts, a probe to nips.",
       from: { path: "^src/services/([^/]+)/" },
       to: {
         path: "^src/services/([^/]+)/",
-        pathNot: ["^src/services/$1/", "^src/services/shared/"],
+        pathNot: ["^src/services/$1/"],
       },
     },
     {

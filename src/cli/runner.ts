@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
@@ -100,6 +102,20 @@ function onceProgress(request: RunRequest) {
 }
 
 /**
+ * This process's host as lease holders name it: the host name and, on Linux, the pid
+ * namespace, so two containers that share a host name (network_mode: host) but not their
+ * pids never take each other's leases for a dead predecessor's (core/db/leases.ts).
+ */
+function processHost(): string {
+  try {
+    const ns = /\[(\d+)\]/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
+    return ns === undefined ? hostname() : `${hostname()}/pidns-${ns}`;
+  } catch {
+    return hostname();
+  }
+}
+
+/**
  * What every service gets besides its config. The Nostr key: from the variable named by
  * `nostr.private_key_env` when it is set (a malformed one is a ConfigError naming the
  * variable, never the value); when it is not and the monitor runs, the monitor's own key,
@@ -111,7 +127,7 @@ async function buildDeps(
   log: Logger,
 ): Promise<ServiceDeps> {
   // host:pid:random names this process among the replicas of a service (lease holder).
-  const instanceId = leaseHolder();
+  const instanceId = leaseHolder(processHost());
   const envName = brotr.nostr.private_key_env;
   const secretKey = request.entries.some((e) => e.name === MONITOR)
     ? (
