@@ -28,6 +28,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { argValue } from "./support/args.js";
 import { buildArchive } from "./support/scale-build.js";
+import { printReport } from "./support/scale-report.js";
 import { runMeasurements } from "./support/scale-run.js";
 import { startBenchServer } from "./support/server.js";
 
@@ -105,7 +106,10 @@ async function main(): Promise<number> {
       postgres: bench.version,
       loadAtStart,
     };
-    const failures = await runMeasurements(bench, built, { ...options, buildS, machine, log });
+    const ctx = { ...options, buildS, machine, log };
+    const measured = await runMeasurements(bench, built, ctx);
+    printReport(built, ctx, measured);
+    const failures = measured.failures.length;
     log(`bench:scale done in ${Math.round((performance.now() - started) / 1000)} s`);
     return failures > 0 ? 1 : 0;
   } finally {

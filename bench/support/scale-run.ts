@@ -20,7 +20,6 @@ import {
   timeCli,
 } from "./scale-measure.js";
 import { type IngestRates, ingestRates } from "./scale-progress.js";
-import { printReport } from "./scale-report.js";
 import type { BenchServer } from "./server.js";
 
 export interface Machine {
@@ -95,7 +94,7 @@ export async function runMeasurements(
   bench: BenchServer,
   built: Built,
   ctx: RunContext,
-): Promise<number> {
+): Promise<Measurements> {
   const { pool, spec } = built;
   const { log } = ctx;
   const window = Math.min(1_000_000, Math.max(1, Math.floor(spec.events / 10)));
@@ -127,6 +126,5 @@ export async function runMeasurements(
   const scan = Math.min(spec.events, 1_000_000);
   m.scanned = await step(m, "finder scan", log, () => measureFinderScan(pool, scan));
   m.loadAtEnd = loadavg();
-  printReport(built, ctx, m);
-  return m.failures.length;
+  return m;
 }
