@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { toError } from "../models/errors.js";
 import { asConnectionLost } from "./db/errors.js";
-import { databaseAnswers } from "./db/pool.js";
+import { databaseAnswers } from "./db/sql.js";
 import { createDbOutage, type DbOutage } from "./db-outage.js";
 import type { Logger } from "./logger.js";
 import type { ServiceMetrics } from "./metrics.js";

@@ -51,11 +51,3 @@ export function createPool(options: PoolOptions): pg.Pool {
   pool.on("connect", (client) => client.on("error", ignore));
   return pool;
 }
-
-/** True when the server answers a statement (a probe; never throws). */
-export async function databaseAnswers(db: Db): Promise<boolean> {
-  return db.query("SELECT 1").then(
-    () => true,
-    () => false,
-  );
-}

@@ -124,3 +124,11 @@ export function uniqueBy<T>(
   }
   return [...byKey.values()];
 }
+
+/** True when the server answers a statement (a probe; never throws). */
+export async function databaseAnswers(db: Db): Promise<boolean> {
+  return exec(db, "SELECT 1").then(
+    () => true,
+    () => false,
+  );
+}
