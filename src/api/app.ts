@@ -9,6 +9,7 @@ import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, requestMetrics } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
+import { registerCandidates } from "./routes/candidates.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";
@@ -56,6 +57,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   );
   registerHealth(app, deps);
   registerRelays(app, deps, snapshots);
+  registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
   registerDocs(app);
