@@ -1,5 +1,6 @@
 /** Shared OpenAPI schemas: the error body, JSON GET routes and the query parameter helpers. */
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { NETWORKS } from "../models/network.js";
 
 export const errorSchema = z
   .object({
@@ -99,6 +100,10 @@ export function enumParam<const T extends readonly [string, ...string[]]>(values
     error: (iss) => `${quoted(iss.input)} is not one of ${values.join(", ")}`,
   });
 }
+
+/** `network`: any of the networks listed. */
+export const networksParam = () =>
+  listParam(enumParam(NETWORKS), NETWORKS.length, "Networks (any of them)");
 
 /**
  * An integer query parameter from `min` to `max` (decimal digits only); anything else is

@@ -6,7 +6,7 @@ import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
-import { enumParam, jsonRoute, listParam, pageParams } from "../schemas.js";
+import { jsonRoute, networksParam, pageParams } from "../schemas.js";
 
 const candidateSchema = z
   .object({
@@ -31,7 +31,7 @@ function listRoute(deps: ApiDeps) {
       "Relay URLs not yet validated (found, never answering as a relay so far), in URL order, in keyset pages",
     request: {
       query: z.strictObject({
-        network: listParam(enumParam(NETWORKS), NETWORKS.length, "Networks (any of them)"),
+        network: networksParam(),
         ...pageParams(deps.config.limits),
       }),
     },

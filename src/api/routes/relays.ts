@@ -1,6 +1,5 @@
 /** /v1/relays, /v1/relays/{url}, /v1/relays/{url}/history and /v1/online. */
 import { z } from "@hono/zod-openapi";
-import { NETWORKS } from "../../models/network.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { jsonWithEtag, prepareJson, sendJson } from "../json-response.js";
@@ -18,6 +17,7 @@ import {
   intParam,
   jsonRoute,
   listParam,
+  networksParam,
   pageParams,
   quoted,
   timeParam,
@@ -46,7 +46,7 @@ function listRoute(deps: ApiDeps) {
     summary: "Relays, filtered and sorted, in keyset pages",
     request: {
       query: z.strictObject({
-        network: listParam(enumParam(NETWORKS), NETWORKS.length, "Networks (any of them)"),
+        network: networksParam(),
         status: listParam(enumParam(RELAY_STATUSES), 3, "Statuses (any of them)"),
         nips: listParam(nip, 50, "Supported NIPs (all of them)"),
         software: listParam(
@@ -158,7 +158,7 @@ const onlineRoute = jsonRoute({
     "The URLs of the relays up now (small and cacheable), optionally of some NIPs or a network",
   request: {
     query: z.strictObject({
-      network: listParam(enumParam(NETWORKS), NETWORKS.length, "Networks (any of them)"),
+      network: networksParam(),
       nips: listParam(nip, 50, "Supported NIPs (all of them)"),
     }),
   },
