@@ -16,10 +16,11 @@ export function widenRange(lo, hi, minSpan) {
  * A time x scale of at least `minSpan`. uPlot gives one point a range of 86,400,000 units (a
  * day in ms, on a scale in seconds: years), so one point is ranged from the point itself.
  */
-function xScale(minSpan) {
+function xScale(minSpan, pad = 0) {
   const range = (u, lo, hi) => {
     const xs = u.data[0];
-    return xs.length === 1 ? widenRange(xs[0], xs[0], minSpan) : widenRange(lo, hi, minSpan);
+    const [a, b] = xs.length === 1 ? [xs[0], xs[0]] : [lo, hi];
+    return widenRange(a - pad, b + pad, minSpan);
   };
   return { time: true, range };
 }
@@ -61,7 +62,8 @@ export function lineChart(target, opts) {
     width: widthOf(target),
     height,
     tzDate,
-    scales: { x: xScale(minSpan) },
+    // Bars are a day wide: the range reaches the outer edges of the first and last.
+    scales: { x: xScale(minSpan, bars ? DAY / 2 : 0) },
     axes: [bars ? dayAxis : {}, { label: yLabel }],
     hooks: { setScale: [recordRange(target)] },
     series: [

@@ -20,7 +20,8 @@ export function dailySeries(daily, today) {
   const past = all.filter((d) => d.t <= today);
   const notes = [];
   if (future.length > 0) {
-    notes.push(`${plural(sum(future), "event")} dated after today are not drawn.`);
+    const n = sum(future);
+    notes.push(`${plural(n, "event")} dated after today ${n === 1 ? "is" : "are"} not drawn.`);
   }
   if (past.length === 0) return { xs: [], values: [], notes };
   const newest = past.at(-1).t;
@@ -29,7 +30,7 @@ export function dailySeries(daily, today) {
     first = newest - (SHOWN - 1) * DAY;
     const older = past.filter((d) => d.t < first);
     notes.push(
-      `The ${SHOWN} days to ${iso(newest)}; ${plural(sum(older), "older event")} on ${plural(older.length, "day")} from ${iso(older[0].t)} are not drawn.`,
+      `The ${SHOWN} days to ${iso(newest)}; ${plural(sum(older), "older event")} on ${plural(older.length, "day")} from ${iso(older[0].t)} ${sum(older) === 1 ? "is" : "are"} not drawn.`,
     );
   }
   const byDay = new Map(past.map((d) => [d.t, d.events]));

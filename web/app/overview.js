@@ -144,12 +144,16 @@ function tables(s) {
 function dailySection(s, today) {
   const box = h("div", { id: "chart-daily" });
   const { xs, values, notes } = dailySeries(s.daily, today);
-  const section = h("section", {}, h("h2", {}, "Events a day"), box);
-  section.append(...notes.map((n) => h("p", { className: "muted daily-note" }, n)));
+  const section = h(
+    "section",
+    {},
+    h("h2", {}, "Events a day"),
+    ...notes.map((n) => h("p", { className: "muted daily-note" }, n)),
+    box,
+  );
   if (xs.length === 0) {
-    box.append(
-      h("p", { className: "muted empty", id: "daily-empty" }, "No data yet: no event archived."),
-    );
+    const why = s.events === null ? "the statistics are not computed yet" : "no event archived";
+    box.append(h("p", { className: "muted empty", id: "daily-empty" }, `No data yet: ${why}.`));
     return { section, draw: () => {} };
   }
   const draw = () =>
