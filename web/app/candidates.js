@@ -27,13 +27,16 @@ function row(c, now) {
     c.reason
       ? [
           h("span", { className: "reason" }, c.reason),
-          h("div", { className: "muted" }, fmtTime(c.last_attempt)),
+          h("div", { className: "muted time" }, fmtTime(c.last_attempt)),
         ]
       : c.last_attempt === null
         ? "not tried yet"
         : "—",
-    [fromNow(c.next_attempt, now), h("div", { className: "muted" }, fmtTime(c.next_attempt))],
-    fmtTime(c.first_seen),
+    [
+      fromNow(c.next_attempt, now),
+      c.next_attempt > now ? h("div", { className: "muted time" }, fmtTime(c.next_attempt)) : null,
+    ],
+    h("span", { className: "time" }, fmtTime(c.first_seen)),
     c.source,
   ];
   return h(
