@@ -83,13 +83,19 @@ function repost(e) {
   ];
 }
 
+/** A reaction: a like ("+" or empty), a dislike ("-"), or an emoji or word, and its target. */
 function reaction(e) {
   const target = tagValues(e, "e").at(-1);
-  const what = e.content === "+" || e.content === "" ? "👍" : e.content === "-" ? "👎" : e.content;
+  const what =
+    e.content === "+" || e.content === ""
+      ? "Like of "
+      : e.content === "-"
+        ? "Dislike of "
+        : `Reaction “${e.content.slice(0, 40)}” to `;
   return h(
     "div",
     { className: "lead" },
-    `Reaction ${what} to `,
+    what,
     target ? eventLink(target) : "an event it does not name",
   );
 }

@@ -33,7 +33,7 @@ function filterForm() {
     "form",
     { className: "filters", id: "event-filter" },
     ...FIELDS.map(([name, label, placeholder]) =>
-      h("label", {}, label, h("input", { name, type: "text", size: 14, placeholder })),
+      h("label", {}, label, h("input", { name, type: "text", size: 20, placeholder })),
     ),
     ...DATES.map(([name, label]) =>
       h("label", {}, label, h("input", { name, type: "datetime-local" })),
