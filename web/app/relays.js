@@ -24,7 +24,24 @@ function field([name, label, kind, placeholder]) {
   const input = Array.isArray(kind)
     ? h("select", { name }, ...kind.map((v) => h("option", { value: v }, v === "" ? "any" : v)))
     : h("input", { name, type: "text", placeholder, size: 8 });
-  return h("label", {}, label, input);
+  return h("label", { className: "optional" }, label, input);
+}
+
+/** On a phone the filters past the search fold behind this button (style.css). */
+function filterToggle(form) {
+  const button = h("button", { type: "button", className: "filter-toggle" });
+  const label = () => {
+    const active = FIELDS.filter(([name]) => form.elements[name]?.value && name !== "sort").length;
+    const open = form.classList.contains("open");
+    button.textContent = open ? "Hide filters" : active ? `Filters (${active} set)` : "Filters";
+    button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", () => {
+    form.classList.toggle("open");
+    label();
+  });
+  form.addEventListener("change", label);
+  return { button, label };
 }
 
 const COLUMNS = [
@@ -74,6 +91,8 @@ export function renderRelays(main, query = new URLSearchParams()) {
     ),
     ...FIELDS.map(field),
   );
+  const toggle = filterToggle(form);
+  form.prepend(toggle.button);
   const count = h("p", { className: "muted", id: "relay-count" });
   const body = h("tbody");
   const more = h("button", { type: "button", id: "more-relays", hidden: true }, "More");
@@ -93,6 +112,7 @@ export function renderRelays(main, query = new URLSearchParams()) {
   );
 
   fillForm(form, query);
+  toggle.label();
   let cursor = null;
   let generation = 0;
   /** The filters as the URL keeps them (the default sort left out). */

@@ -14,7 +14,8 @@ export function currentRoute() {
 
 /** The hash the router last rendered or a view last wrote: a change to it needs no render. */
 let shown = null;
-let lastWrite = 0;
+/** When the last write made while typing was (0: the last write was not typing). */
+let lastTyping = 0;
 
 export function isShown(hash) {
   return hash === shown;
@@ -37,16 +38,16 @@ export function hashWith(params) {
 
 /**
  * Puts the view's filters in the URL as a new history entry; with `typing`, the same entry while
- * the person is still typing (within a second of the previous change), so one edit is one step
- * back.
+ * the person is still typing (within a second of the previous keystroke's write), so one edit is
+ * one step back.
  */
 export function writeQuery(params, { typing = false } = {}) {
   const hash = hashWith(params);
   if (hash === (location.hash || "#/")) return;
   const now = Date.now();
-  if (typing && now - lastWrite < 1000) history.replaceState(null, "", hash);
+  if (typing && now - lastTyping < 1000) history.replaceState(null, "", hash);
   else history.pushState(null, "", hash);
-  lastWrite = now;
+  lastTyping = typing ? now : 0;
   shown = hash;
 }
 
