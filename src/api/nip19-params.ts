@@ -20,7 +20,7 @@ function decoded(value: string): Decoded | undefined {
 }
 
 /** The hex public key `value` names (hex, npub or nprofile), or undefined. */
-export function pubkeyOf(value: string): string | undefined {
+function pubkeyOf(value: string): string | undefined {
   if (HEX64.test(value)) return value;
   const d = decoded(value);
   if (d?.type === "npub") return d.data;
@@ -29,7 +29,7 @@ export function pubkeyOf(value: string): string | undefined {
 }
 
 /** The hex event id `value` names (hex, note or nevent), or undefined. */
-export function eventIdOf(value: string): string | undefined {
+function eventIdOf(value: string): string | undefined {
   if (HEX64.test(value)) return value;
   const d = decoded(value);
   if (d?.type === "note") return d.data;

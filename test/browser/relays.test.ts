@@ -70,9 +70,9 @@ describe.skipIf(skipWithout(CHROMIUM))("relay list and phone layout in headless 
       ["relays", "#/"],
     ]) {
       await x.open(hashOf as string, view as string);
-      const overflow = await x.page.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      );
+      const overflow = await x.page
+        .locator("html")
+        .evaluate((el) => el.scrollWidth - el.clientWidth);
       expect(overflow, view).toBe(0);
       if (view === "overview" || view === "relay") await x.shot(`${view}-phone`);
     }

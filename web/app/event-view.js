@@ -14,7 +14,7 @@ const tagValues = (e, name) => (e.tags ?? []).filter((t) => t[0] === name && t[1
 const eventLink = (id, text) =>
   h("a", { href: `#/events?ids=${id}`, className: "event-ref" }, text ?? `${id.slice(0, 12)}…`);
 
-export const authorLink = (pubkey) =>
+const authorLink = (pubkey) =>
   h("a", { href: `#/events?authors=${pubkey}` }, h("code", {}, `${pubkey.slice(0, 12)}…`));
 
 function text(content, max = 500) {

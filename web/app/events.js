@@ -15,6 +15,7 @@ const FIELDS = [
   ["#t", "Hashtags (#t)", "e.g. nostr"],
   ["#p", "Mentions (#p)", "hex, npub or nprofile"],
   ["#e", "Replies to (#e)", "hex, note or nevent"],
+  ["#a", "Refers to (#a)", "naddr or kind:pubkey:d"],
 ];
 const DATES = [
   ["since", "Since (UTC)"],

@@ -26,7 +26,7 @@ export function markShown(hash) {
 }
 
 /** `#/path?query` of the current view with `params` (empty values left out). */
-export function hashWith(params) {
+function hashWith(params) {
   const path = location.hash.replace(/\?.*$/, "") || "#/";
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
