@@ -47,6 +47,12 @@ describe.skipIf(skipWithout(CHROMIUM))("relay list and phone layout in headless 
     await expect.poll(shown).toEqual([C]);
   });
 
+  it("fits the relay table in a 1280 px window", async () => {
+    await x.open("#/", "relays");
+    await expect.poll(() => rows().count()).toBe(6);
+    expect(await x.page.locator("html").evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+  });
+
   it("fits a 390 px phone: relays as cards, no view scrolling sideways", async () => {
     await x.page.setViewportSize({ width: 390, height: 844 });
     await x.open("#/", "relays");
