@@ -10,6 +10,7 @@ import { watchDbOutage } from "./db-outage.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
+import { registerCandidates } from "./routes/candidates.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";
@@ -68,6 +69,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   );
   registerHealth(app, deps);
   registerRelays(app, deps, snapshots);
+  registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
   registerDocs(app);

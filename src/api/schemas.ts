@@ -1,5 +1,6 @@
 /** Shared OpenAPI schemas: the error body, JSON GET routes and the query parameter helpers. */
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { NETWORKS } from "../models/network.js";
 
 export const errorSchema = z
   .object({
@@ -84,11 +85,38 @@ export function listParam<T extends z.ZodType>(item: T, max: number, description
       z.array(item).min(1).max(max),
     )
     .optional()
-    .openapi({ type: "string", description: `${description} (comma-separated, at most ${max})` });
+    .openapi({
+      type: "string",
+      description: `${description} (comma-separated and/or repeated, at most ${max})`,
+    });
 }
 
-/** A non-negative integer query parameter. */
-export const intParam = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** What a query parameter was given, quoted, for an error message. */
+export const quoted = (input: unknown) => JSON.stringify(String(input));
+
+/** One of `values`; anything else is refused naming the value and the allowed ones. */
+export function enumParam<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (iss) => `${quoted(iss.input)} is not one of ${values.join(", ")}`,
+  });
+}
+
+/** `network`: any of the networks listed. */
+export const networksParam = () =>
+  listParam(enumParam(NETWORKS), NETWORKS.length, "Networks (any of them)");
+
+/**
+ * An integer query parameter from `min` to `max` (decimal digits only); anything else is
+ * refused naming the value and the range expected.
+ */
+export const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .refine((v) => /^\d{1,16}$/.test(v) && Number(v) >= min && Number(v) <= max, {
+      error: (iss) => `${quoted(iss.input)} is not an integer from ${min} to ${max}`,
+    })
+    .transform(Number)
+    .openapi({ type: "integer", minimum: min, maximum: max });
 
 /** An optional unix-seconds query parameter. */
 export const timeParam = (description: string) =>

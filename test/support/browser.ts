@@ -1,7 +1,9 @@
 import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { startTestApi, type TestApi } from "./api.js";
 import { findTool, toolPath } from "./external-tool.js";
+import { createTestDatabase, type TestDatabase } from "./pg.js";
 
 /** Debian's chromium, driven by playwright-core (which downloads no browser of its own). */
 export const CHROMIUM = findTool(
@@ -60,4 +62,64 @@ export async function watchedPage(browser: Browser, origin: string): Promise<Wat
     return route.abort();
   });
   return { page, problems, foreign };
+}
+
+/** An explorer over its own database, in a watched Chromium page (see startExplorer). */
+export interface ExplorerSession extends WatchedPage {
+  db: TestDatabase;
+  api: TestApi;
+  browser: Browser;
+  /** Opens `hash` (e.g. "#/events?kinds=1") and waits until `view` has rendered. */
+  open(hash: string, view: string): Promise<void>;
+  /** Waits until `view` has rendered (after a click or a history move). */
+  ready(view: string): Promise<void>;
+  /** A full-page screenshot in ARTIFACTS/<name>.png. */
+  shot(name: string): Promise<void>;
+  /** Takes `pattern`'s console errors (a refused fetch the page shows) off the problems: how many. */
+  expectProblems(pattern: RegExp): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A database filled by `fill`, the API with the explorer over it (clock at `now`) and a watched
+ * Chromium page of `viewport` (default 1280×900).
+ */
+export async function startExplorer(
+  fill: (db: TestDatabase) => Promise<unknown>,
+  options: { now?: number; viewport?: { width: number; height: number } } = {},
+): Promise<ExplorerSession> {
+  const db = await createTestDatabase();
+  await fill(db);
+  const api = await startTestApi(db.pool, {}, { explorer: true, ...options });
+  const browser = await launchBrowser();
+  const origin = api.url.replace(/\/$/, "");
+  const w = await watchedPage(browser, origin);
+  if (options.viewport) await w.page.setViewportSize(options.viewport);
+  const ready = async (view: string) => {
+    await w.page.waitForSelector(`body[data-ready="${view}"]`);
+  };
+  return {
+    ...w,
+    db,
+    api,
+    browser,
+    ready,
+    async open(hash, view) {
+      await w.page.goto(`${origin}/${hash}`);
+      await ready(view);
+    },
+    async shot(name) {
+      await w.page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    },
+    expectProblems(pattern) {
+      const matching = w.problems.filter((p) => pattern.test(p));
+      for (const p of matching) w.problems.splice(w.problems.indexOf(p), 1);
+      return matching.length;
+    },
+    async close() {
+      await browser.close();
+      await api.close();
+      await db.drop();
+    },
+  };
 }

@@ -24,10 +24,11 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** A date and time in UTC, to the minute ("2026-09-20 14:05 UTC"). */
 export function fmtTime(unix) {
   return unix === null || unix === undefined
     ? "—"
-    : new Date(unix * 1000).toISOString().replace("T", " ").slice(0, 19);
+    : `${new Date(unix * 1000).toISOString().replace("T", " ").slice(0, 16)} UTC`;
 }
 
 export function fmtPct(fraction) {

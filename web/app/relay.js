@@ -1,5 +1,8 @@
-/** One relay: its state, uptime and RTT charts from /history, NIP-11, checks, and a map. */
-import { getJson } from "./api.js";
+/**
+ * One relay: its state, uptime and RTT charts from /history, NIP-11, checks, and a map; a relay
+ * the archive does not know gets a 404 message and the ways back.
+ */
+import { ApiFailure, getJson } from "./api.js";
 import { lineChart, upDownChart } from "./charts.js";
 import { fmtNum, fmtPct, fmtTime, h, statusDot } from "./dom.js";
 import { worldMap } from "./map.js";
@@ -63,10 +66,47 @@ function checksTable(checks) {
   );
 }
 
+/** The charts' heading: what span they really show. */
+function historyHeading(xs) {
+  const first = xs[0];
+  const newest = xs.at(-1);
+  if (xs.length === 0) return "Up / down, the 30 days to the newest check";
+  if (xs.length === 1) return `Up / down: one check, ${fmtTime(first)}`;
+  if (newest - first >= 29 * DAY) {
+    return `Up / down, the 30 days to the newest check (${fmtTime(newest)})`;
+  }
+  return `Up / down, ${fmtNum(xs.length)} checks from ${fmtTime(first)} to ${fmtTime(newest)}`;
+}
+
+function notFound(main, url) {
+  main.replaceChildren(
+    h("h1", {}, "Relay not found"),
+    h(
+      "p",
+      { id: "relay-not-found" },
+      "This archive knows no relay ",
+      h("code", {}, url),
+      ". It may be waiting for validation among the ",
+      h("a", { href: "#/candidates" }, "candidates"),
+      ", or be spelled differently.",
+    ),
+    h("p", {}, h("a", { href: "#/" }, "← all relays")),
+  );
+}
+
 export async function renderRelay(main, url) {
   main.replaceChildren(h("p", { className: "muted" }, "Loading…"));
-  const relay = await getJson(`/v1/relays/${encodeURIComponent(url)}`);
+  let relay;
+  try {
+    relay = await getJson(`/v1/relays/${encodeURIComponent(url)}`);
+  } catch (error) {
+    if (error instanceof ApiFailure && (error.status === 404 || error.status === 400)) {
+      return notFound(main, url);
+    }
+    throw error;
+  }
   const series = await history(url, relay.checked_at);
+  const xs = series.points.map((p) => p.t);
   const uptime = h(
     "div",
     { className: "cards", id: "uptime-cards" },
@@ -87,7 +127,7 @@ export async function renderRelay(main, url) {
       h("section", {}, h("h2", {}, "Facts"), facts(relay)),
       h("section", {}, h("h2", {}, "Location"), mapBox),
     ),
-    h("h2", {}, "Up / down, the 30 days to the newest check"),
+    h("h2", { id: "history-heading" }, historyHeading(xs)),
     upChart,
     h("h2", {}, "Round-trip times (ms)"),
     rttChart,
@@ -100,7 +140,6 @@ export async function renderRelay(main, url) {
     h("h2", {}, "Newest result of every check"),
     checksTable(relay.checks),
   );
-  const xs = series.points.map((p) => p.t);
   if (xs.length > 0) {
     upDownChart(
       upChart,
@@ -110,6 +149,8 @@ export async function renderRelay(main, url) {
     lineChart(rttChart, {
       xs,
       yLabel: "ms",
+      minSpan: 2 * 3600,
+      points: xs.length <= 100,
       series: [
         { label: "open", values: series.points.map((p) => p.rtt_open), color: "#3b5bdb" },
         { label: "read", values: series.points.map((p) => p.rtt_read), color: "#1f9d55" },

@@ -1,13 +1,17 @@
-/** The relay table: the API's filters as form fields, live search, and "more" by cursor. */
+/**
+ * The relay table: the API's filters as form fields kept in the URL, live search, and "more" by
+ * cursor. On a phone each relay is a card (style.css; each cell is labelled by data-label).
+ */
 import { getJson } from "./api.js";
 import { fmtNum, fmtPct, h, relayLink, statusDot } from "./dom.js";
+import { fillForm, formValues, writeQuery } from "./url-state.js";
 
 const FIELDS = [
   ["network", "Network", ["", "clearnet", "tor", "i2p", "loki"]],
   ["status", "Status", ["", "up", "down", "unknown"]],
   ["nips", "NIPs (all of)", "text", "e.g. 1,42"],
   ["software", "Software", "text", ""],
-  ["country", "Country", "text", "e.g. DE"],
+  ["country", "Country", "text", "e.g. DE,FR"],
   ["asn", "ASN", "text", ""],
   ["max_rtt", "Max RTT (ms)", "text", ""],
   ["auth_required", "Auth required", ["", "true", "false"]],
@@ -20,27 +24,63 @@ function field([name, label, kind, placeholder]) {
   const input = Array.isArray(kind)
     ? h("select", { name }, ...kind.map((v) => h("option", { value: v }, v === "" ? "any" : v)))
     : h("input", { name, type: "text", placeholder, size: 8 });
-  return h("label", {}, label, input);
+  return h("label", { className: "optional" }, label, input);
 }
 
+/** On a phone the filters past the search fold behind this button (style.css). */
+function filterToggle(form) {
+  const button = h("button", { type: "button", className: "filter-toggle" });
+  const label = () => {
+    const active = FIELDS.filter(([name]) => form.elements[name]?.value && name !== "sort").length;
+    const open = form.classList.contains("open");
+    button.textContent = open ? "Hide filters" : active ? `Filters (${active} set)` : "Filters";
+    button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", () => {
+    form.classList.toggle("open");
+    label();
+  });
+  form.addEventListener("change", label);
+  return { button, label };
+}
+
+const COLUMNS = [
+  ["", ""],
+  ["Relay", ""],
+  ["Network", ""],
+  ["Software", ""],
+  ["RTT", "num"],
+  ["Uptime 7 d", "num"],
+  ["Uptime 30 d", "num"],
+  ["NIPs", ""],
+  ["Country", ""],
+  ["Events", "num"],
+];
+
 function row(r) {
+  const cells = [
+    statusDot(r.status),
+    [relayLink(r.url), r.name ? h("div", { className: "muted" }, r.name) : null],
+    r.network,
+    r.software ?? "—",
+    r.rtt.open === null ? "—" : `${r.rtt.open} ms`,
+    fmtPct(r.uptime["7d"]),
+    fmtPct(r.uptime["30d"]),
+    r.supported_nips.length ? r.supported_nips.join(", ") : "—",
+    r.country ?? "—",
+    fmtNum(r.events_archived),
+  ];
   return h(
     "tr",
     { "data-url": r.url },
-    h("td", {}, statusDot(r.status)),
-    h("td", {}, relayLink(r.url), r.name ? h("div", { className: "muted" }, r.name) : null),
-    h("td", {}, r.network),
-    h("td", {}, r.software ?? "—"),
-    h("td", { className: "num" }, r.rtt.open === null ? "—" : `${r.rtt.open} ms`),
-    h("td", { className: "num" }, fmtPct(r.uptime["7d"])),
-    h("td", { className: "num" }, fmtPct(r.uptime["30d"])),
-    h("td", {}, r.supported_nips.length ? r.supported_nips.join(", ") : "—"),
-    h("td", {}, r.country ?? "—"),
-    h("td", { className: "num" }, fmtNum(r.events_archived)),
+    ...cells.map((c, i) => {
+      const [label, className] = COLUMNS[i];
+      return h("td", { className: className || undefined, "data-label": label || undefined }, c);
+    }),
   );
 }
 
-export function renderRelays(main) {
+export function renderRelays(main, query = new URLSearchParams()) {
   const form = h("form", { className: "filters", onsubmit: (e) => e.preventDefault() });
   form.append(
     h(
@@ -51,32 +91,15 @@ export function renderRelays(main) {
     ),
     ...FIELDS.map(field),
   );
+  const toggle = filterToggle(form);
+  form.prepend(toggle.button);
   const count = h("p", { className: "muted", id: "relay-count" });
   const body = h("tbody");
   const more = h("button", { type: "button", id: "more-relays", hidden: true }, "More");
   const table = h(
     "table",
-    { id: "relay-table" },
-    h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        ...[
-          "",
-          "Relay",
-          "Network",
-          "Software",
-          "RTT",
-          "Uptime 7 d",
-          "Uptime 30 d",
-          "NIPs",
-          "Country",
-          "Events",
-        ].map((t, i) => h("th", { className: i >= 4 && i <= 6 ? "num" : i === 9 ? "num" : "" }, t)),
-      ),
-    ),
+    { id: "relay-table", className: "cards-on-phone" },
+    h("thead", {}, h("tr", {}, ...COLUMNS.map(([t, className]) => h("th", { className }, t)))),
     body,
   );
   main.replaceChildren(
@@ -88,13 +111,17 @@ export function renderRelays(main) {
     h("p", { className: "muted" }, "Countries by IP geolocation from DB-IP (CC BY 4.0)."),
   );
 
+  fillForm(form, query);
+  toggle.label();
   let cursor = null;
   let generation = 0;
-  const params = () => {
-    const out = { limit: 100 };
-    for (const [k, v] of new FormData(form)) if (String(v).trim() !== "") out[k] = String(v).trim();
-    return out;
+  /** The filters as the URL keeps them (the default sort left out). */
+  const filters = () => {
+    const values = formValues(form);
+    if (values.sort === "url") delete values.sort;
+    return values;
   };
+  const params = () => ({ limit: 100, ...filters() });
   async function load(reset) {
     const mine = reset ? ++generation : generation;
     const query = params();
@@ -115,12 +142,19 @@ export function renderRelays(main) {
       count.className = "error";
     }
   }
+  const apply = (typing) => {
+    writeQuery(filters(), { typing });
+    load(true);
+  };
   let timer;
   form.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => load(true), 250);
+    timer = setTimeout(() => apply(true), 250);
   });
-  form.addEventListener("change", () => load(true));
+  form.addEventListener("change", () => {
+    clearTimeout(timer);
+    apply(false);
+  });
   more.addEventListener("click", () => load(false));
   return load(true);
 }

@@ -10,13 +10,16 @@ import { type RelayStatus, relayStatus } from "./status.js";
 export const RELAY_SORTS = ["url", "rtt", "uptime", "events"] as const;
 export type RelaySort = (typeof RELAY_SORTS)[number];
 
+/** Each field narrows the listing; a list field matches any of its values (but `nips`: all). */
 export interface RelayFilter {
-  network?: Network;
-  status?: RelayStatus;
+  network?: readonly Network[];
+  status?: readonly RelayStatus[];
   /** Relays supporting every one of these. */
   nips?: readonly number[];
-  software?: string;
-  country?: string;
+  /** Case-insensitive. */
+  software?: readonly string[];
+  /** ISO 3166-1 alpha-2, either case. */
+  country?: readonly string[];
   asn?: number;
   /** rtt_open at most (ms). */
   maxRtt?: number;
@@ -68,12 +71,17 @@ export function isSortKey(sort: RelaySort) {
         typeof p[2] === "string";
 }
 
+/** Whether `value` is one of `wanted`, both compared through `norm`. */
+function anyOf(wanted: readonly string[], value: string | null, norm: (s: string) => string) {
+  return value !== null && wanted.some((w) => norm(w) === norm(value));
+}
+
 function matches(r: RelaySummary, f: RelayFilter, status: () => RelayStatus): boolean {
-  if (f.network !== undefined && r.network !== f.network) return false;
+  if (f.network !== undefined && !f.network.includes(r.network)) return false;
   if (f.nips !== undefined && !f.nips.every((n) => r.nips.includes(n))) return false;
-  if (f.software !== undefined && r.software?.toLowerCase() !== f.software.toLowerCase())
+  if (f.software !== undefined && !anyOf(f.software, r.software, (s) => s.toLowerCase()))
     return false;
-  if (f.country !== undefined && r.country !== f.country.toUpperCase()) return false;
+  if (f.country !== undefined && !anyOf(f.country, r.country, (c) => c.toUpperCase())) return false;
   if (f.asn !== undefined && r.asn !== f.asn) return false;
   if (f.maxRtt !== undefined && (r.rttOpen === null || r.rttOpen > f.maxRtt)) return false;
   if (f.authRequired !== undefined && (r.authRequired ?? false) !== f.authRequired) return false;
@@ -84,7 +92,7 @@ function matches(r: RelaySummary, f: RelayFilter, status: () => RelayStatus): bo
     const q = f.q.toLowerCase();
     if (!r.url.toLowerCase().includes(q) && !(r.name ?? "").toLowerCase().includes(q)) return false;
   }
-  if (f.status !== undefined && status() !== f.status) return false;
+  if (f.status !== undefined && !f.status.includes(status())) return false;
   return true;
 }
 

@@ -4,7 +4,8 @@ import type { Network } from "../../models/network.js";
 import { relayStatus } from "./status.js";
 
 export interface OnlineFilter {
-  network?: Network | undefined;
+  /** Any of these networks. */
+  network?: readonly Network[] | undefined;
   /** Relays supporting every one of these. */
   nips?: readonly number[] | undefined;
 }
@@ -20,7 +21,7 @@ export function onlineUrls(
   return relays
     .filter(
       (r) =>
-        (network === undefined || r.network === network) &&
+        (network === undefined || network.includes(r.network)) &&
         (nips === undefined || nips.every((n) => r.nips.includes(n))) &&
         relayStatus(r, now, maxCheckAge) === "up",
     )

@@ -11,16 +11,16 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
 import { ApiError } from "../errors.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
+import { eventIdParam, pubkeyParam, tagValueParam } from "../nip19-params.js";
 import { intParam, jsonRoute, listParam, pageParams, timeParam } from "../schemas.js";
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters");
 const LETTERS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"];
 const COMMON_TAGS: Record<string, string> = {
-  e: "events referred to",
-  p: "pubkeys referred to",
+  e: "events referred to (hex, note or nevent)",
+  p: "public keys referred to (hex, npub or nprofile)",
   t: "hashtags",
   d: "identifiers of addressable events",
-  a: "addresses (kind:pubkey:d)",
+  a: "addresses (kind:pubkey:d or naddr)",
   r: "references (URLs)",
 };
 
@@ -60,17 +60,13 @@ function filterQuery(deps: ApiDeps) {
   const tags = Object.fromEntries(
     LETTERS.map((l) => [
       `#${l}`,
-      listParam(
-        z.string().min(1).max(1024),
-        n,
-        `Tag ${l}${COMMON_TAGS[l] ? `: ${COMMON_TAGS[l]}` : ""}`,
-      ),
+      listParam(tagValueParam(l), n, `Tag ${l}${COMMON_TAGS[l] ? `: ${COMMON_TAGS[l]}` : ""}`),
     ]),
   );
   return z
     .strictObject({
-      ids: listParam(hex64, n, "Event ids"),
-      authors: listParam(hex64, n, "Author pubkeys (hex)"),
+      ids: listParam(eventIdParam, n, "Event ids (hex, note or nevent)"),
+      authors: listParam(pubkeyParam, n, "Author public keys (hex, npub or nprofile)"),
       kinds: listParam(intParam(0, 65_535), n, "Kinds"),
       since: timeParam("created_at at least (unix s)"),
       until: timeParam("created_at at most (unix s)"),
@@ -109,7 +105,14 @@ const oneRoute = jsonRoute({
   path: "/v1/events/{id}",
   tags: ["events"],
   summary: "One archived event and the relays it was seen on",
-  request: { params: z.object({ id: hex64.openapi({ param: { name: "id", in: "path" } }) }) },
+  request: {
+    params: z.object({
+      id: eventIdParam.openapi({
+        param: { name: "id", in: "path" },
+        description: "The event id: hex, note or nevent",
+      }),
+    }),
+  },
   ok: ["The event", eventSchema],
   errors: [400, 401, 404, 429, 503, 504],
 });

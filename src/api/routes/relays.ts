@@ -1,6 +1,5 @@
 /** /v1/relays, /v1/relays/{url}, /v1/relays/{url}/history and /v1/online. */
 import { z } from "@hono/zod-openapi";
-import { NETWORKS } from "../../models/network.js";
 import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { jsonWithEtag, prepareJson, sendJson } from "../json-response.js";
@@ -12,14 +11,22 @@ import { isSortKey, queryRelays, RELAY_SORTS, type RelayFilter } from "../relays
 import { canonicalUrl, findRelay } from "../relays/lookup.js";
 import { onlineUrls } from "../relays/online.js";
 import { memoized, memoKey, type RelaySnapshots } from "../relays/snapshots.js";
-import { relayStatus } from "../relays/status.js";
-import { intParam, jsonRoute, listParam, pageParams, timeParam } from "../schemas.js";
+import { RELAY_STATUSES, relayStatus } from "../relays/status.js";
+import {
+  enumParam,
+  intParam,
+  jsonRoute,
+  listParam,
+  networksParam,
+  pageParams,
+  quoted,
+  timeParam,
+} from "../schemas.js";
 
-const boolParam = z
-  .enum(["true", "false"])
+const boolParam = enumParam(["true", "false"])
   .transform((v) => v === "true")
   .optional();
-const nip = z.coerce.number().int().min(0).max(999_999_999);
+const nip = intParam(0, 999_999_999);
 
 const urlParams = z.object({
   url: z
@@ -39,14 +46,21 @@ function listRoute(deps: ApiDeps) {
     summary: "Relays, filtered and sorted, in keyset pages",
     request: {
       query: z.strictObject({
-        network: z.enum(NETWORKS).optional(),
-        status: z.enum(["up", "down", "unknown"]).optional(),
+        network: networksParam(),
+        status: listParam(enumParam(RELAY_STATUSES), 3, "Statuses (any of them)"),
         nips: listParam(nip, 50, "Supported NIPs (all of them)"),
-        software: z.string().min(1).max(256).optional(),
-        country: z
-          .string()
-          .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166-1 alpha-2 code")
-          .optional(),
+        software: listParam(
+          z.string().min(1).max(256),
+          20,
+          "Software names, case-insensitive (any of them)",
+        ),
+        country: listParam(
+          z.string().regex(/^[A-Za-z]{2}$/, {
+            error: (iss) => `${quoted(iss.input)} is not an ISO 3166-1 alpha-2 country code`,
+          }),
+          50,
+          "ISO 3166-1 alpha-2 country codes of the relays' IP geolocation (any of them)",
+        ),
         asn: intParam(0, 4_294_967_295).optional(),
         max_rtt: intParam(0, 600_000).optional().openapi({ description: "Most rtt_open (ms)" }),
         auth_required: boolParam,
@@ -58,7 +72,7 @@ function listRoute(deps: ApiDeps) {
           .max(200)
           .optional()
           .openapi({ description: "Substring of the URL or name" }),
-        sort: z.enum(RELAY_SORTS).default("url").openapi({
+        sort: enumParam(RELAY_SORTS).default("url").openapi({
           description: "url; rtt (fastest first); uptime (30 d, most first); events (most first)",
         }),
         ...pageParams(deps.config.limits),
@@ -144,7 +158,7 @@ const onlineRoute = jsonRoute({
     "The URLs of the relays up now (small and cacheable), optionally of some NIPs or a network",
   request: {
     query: z.strictObject({
-      network: z.enum(NETWORKS).optional(),
+      network: networksParam(),
       nips: listParam(nip, 50, "Supported NIPs (all of them)"),
     }),
   },

@@ -265,3 +265,39 @@ export async function deleteSpentCandidates(
     [VALIDATOR, maxFailures],
   );
 }
+
+/** A page of the candidate list: `after` the URL the previous page ended with. */
+export interface CandidateListing {
+  /** Any of these networks (all when absent). */
+  networks?: readonly Network[];
+  after?: string;
+  limit: number;
+}
+
+const LISTED = `
+  FROM service_state s
+  WHERE s.service_name = $1 AND s.state_type = 'candidate'
+    AND ($2::text[] IS NULL OR s.state_value ->> 'network' = ANY($2::text[]))
+    AND NOT EXISTS (SELECT 1 FROM relay r WHERE r.url = s.state_key)`;
+
+/**
+ * Candidates in URL order (keyset: the page after `after`), with how many match in all; for the
+ * API's list of URLs that are waiting for, or failing, validation.
+ */
+export async function listCandidates(
+  db: Db,
+  listing: CandidateListing,
+): Promise<{ candidates: Candidate[]; total: number }> {
+  const networks = listing.networks ?? null;
+  const [rows, count] = await Promise.all([
+    any<CandidateRow>(
+      db,
+      `SELECT s.state_key AS url, s.state_value AS value, s.updated_at ${LISTED}
+         AND ($3::text IS NULL OR s.state_key > $3::text)
+       ORDER BY s.state_key LIMIT $4`,
+      [VALIDATOR, networks, listing.after ?? null, listing.limit],
+    ),
+    one<{ n: number }>(db, `SELECT count(*)::int AS n ${LISTED}`, [VALIDATOR, networks]),
+  ]);
+  return { candidates: rows.map(toCandidate), total: count.n };
+}

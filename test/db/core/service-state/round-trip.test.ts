@@ -7,6 +7,7 @@ import {
   countDueCandidates,
   fetchDueCandidates,
   insertCandidates,
+  listCandidates,
   recordCandidateFailures,
 } from "../../../../src/core/db/service-state/candidates.js";
 import {
@@ -200,6 +201,8 @@ describe("saved documents round-trip through every reader", () => {
     expect((await fetchDueCandidates(db.pool, ["tor"], NOW - 2, 10)).length).toBe(0);
     expect((await countDueCandidates(db.pool, ["tor"], NOW)).get("tor")).toBe(1);
     expect((await countCandidates(db.pool)).get("tor")).toBe(1);
+    const listed = await listCandidates(db.pool, { networks: ["tor"], limit: 10 });
+    expect(listed).toEqual({ candidates: [due], total: 1 });
     const overview = await readOverview(db.pool);
     expect(overview.networks.find((n) => n.network === "tor")?.candidates).toBe(1);
   });

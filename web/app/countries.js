@@ -1,0 +1,33 @@
+/**
+ * ISO 3166-1 alpha-2 codes (what the relays' geo checks give) of the countries the world-atlas
+ * 110m map draws, by the map's numeric ISO 3166-1 ids. Kosovo (XK) has no numeric code: the map
+ * names it. Countries too small for that map (Singapore, Hong Kong…) are listed beside it.
+ */
+const CODES = `FJ242 TZ834 EH732 CA124 US840 KZ398 UZ860 PG598 ID360 AR032 CL152 CD180 SO706 KE404
+SD729 TD148 HT332 DO214 RU643 BS044 FK238 NO578 GL304 TF260 TL626 ZA710 LS426 MX484 UY858 BR076
+BO068 PE604 CO170 PA591 CR188 NI558 HN340 SV222 GT320 BZ084 VE862 GY328 SR740 FR250 EC218 PR630
+JM388 CU192 ZW716 BW072 NA516 SN686 ML466 MR478 BJ204 NE562 NG566 CM120 TG768 GH288 CI384 GN324
+GW624 LR430 SL694 BF854 CF140 CG178 GA266 GQ226 ZM894 MW454 MZ508 SZ748 AO024 BI108 IL376 LB422
+MG450 PS275 GM270 TN788 DZ012 JO400 AE784 QA634 KW414 IQ368 OM512 VU548 KH116 TH764 LA418 MM104
+VN704 KP408 KR410 MN496 IN356 BD050 BT064 NP524 PK586 AF004 TJ762 KG417 TM795 IR364 SY760 AM051
+SE752 BY112 UA804 PL616 AT040 HU348 MD498 RO642 LT440 LV428 EE233 DE276 BG100 GR300 TR792 AL008
+HR191 CH756 LU442 BE056 NL528 PT620 ES724 IE372 NC540 SB090 NZ554 AU036 LK144 CN156 TW158 IT380
+DK208 GB826 IS352 AZ031 GE268 PH608 MY458 BN096 SI705 FI246 SK703 CZ203 ER232 JP392 PY600 YE887
+SA682 AQ010 CY196 MA504 EG818 LY434 ET231 DJ262 UG800 RW646 BA070 MK807 RS688 ME499 TT780 SS728`;
+
+/** The map feature's key (its numeric id, or its name when it has none) -> alpha-2. */
+export const ALPHA2_OF_FEATURE = new Map([
+  ...CODES.split(/\s+/).map((c) => [c.slice(2), c.slice(0, 2)]),
+  ["Kosovo", "XK"],
+]);
+
+const names = new Intl.DisplayNames(["en"], { type: "region" });
+
+/** "Germany" for "DE"; the code itself when the browser has no name for it. */
+export function countryName(code) {
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
