@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { refreshAllViews } from "../src/core/db/views.js";
+import { refreshStatistics } from "../src/core/db/statistics/refresh.js";
 import { AUTHORS, fillBenchDatabase, KINDS, TOPICS } from "./support/api-data.js";
 import { startBenchServer } from "./support/server.js";
 
@@ -102,7 +102,7 @@ async function main() {
     const end = Math.floor(Date.now() / 1000) - 60;
     const loadStart = performance.now();
     await fillBenchDatabase(pool, { ...options, end }, log);
-    await refreshAllViews(pool);
+    await refreshStatistics(pool);
     const loadS = (performance.now() - loadStart) / 1000;
     const relays = (await pool.query<{ url: string }>("SELECT url FROM relay")).rows.map(
       (r) => r.url,

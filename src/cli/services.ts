@@ -143,7 +143,7 @@ export const SERVICES: readonly ServiceEntry[] = [
   }),
   defineService({
     name: "refresher",
-    description: "refresh the statistics views in dependency order",
+    description: "bring the statistics up to date; delete orphan events and old check history",
     schema: refresherConfigSchema,
     create: createRefresher,
   }),

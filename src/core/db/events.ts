@@ -6,7 +6,7 @@ import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
-import { affected } from "./sql.js";
+import { affected, exec } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /**
@@ -252,12 +252,33 @@ const ORPHAN_EVENTS: OrphanBatch = {
 };
 
 /**
- * Deletes events no relay row references, batchSize per transaction; returns the count.
- * @planned synchronizer cleanup (events left without sightings by a relay delete)
+ * Deletes events no relay row references, batchSize per transaction; returns the count. A full
+ * sweep of the archive: the refresher deletes only the candidates its statistics point at
+ * (statistics/orphans.ts, through deleteUnsightedEvents).
+ * @public tests and manual repair
  */
 export async function deleteOrphanEvents(
   pool: pg.Pool,
   options: CleanupOptions = {},
 ): Promise<number> {
   return deleteInBatches(pool, ORPHAN_EVENTS, options);
+}
+
+/**
+ * Deletes those of `ids` that no sighting refers to; returns how many. `client` must be inside
+ * a transaction: the sightings lock is taken exclusively first, as ORPHAN_EVENTS does, so the
+ * statement sees every sighting committed by writers in flight.
+ */
+export async function deleteUnsightedEvents(
+  client: pg.ClientBase,
+  ids: readonly Buffer[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  await exec(client, `SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`);
+  return affected(
+    client,
+    `DELETE FROM event e WHERE e.id = ANY($1::bytea[])
+     AND NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)`,
+    [ids],
+  );
 }

@@ -27,7 +27,7 @@ function toSnapshot(r: Row): RelayMetadataWithData {
 }
 
 // One index probe per (relay, type) on relay_metadata_latest_idx (relay_id, metadata_type,
-// generated_at DESC), however long the history; fresh, unlike the relay_metadata_latest view.
+// generated_at DESC), however long the history (as the relay_metadata_latest view reads).
 const LATEST = `
   SELECT r.url AS relay_url, t.type AS metadata_type, l.generated_at, l.metadata_id, m.data
   FROM relay r
