@@ -10,8 +10,8 @@
 --   below it is counted, none at or above it. It moves in the transaction that adds the rows
 --   it passes, so a crash never counts a row twice or skips one.
 -- * Distinct counts stay exact under deletions because each set is kept with a count per
---   member (stats_kind_pubkey, stats_relay_pubkey_kind, ...); pubkeys are small integers
---   (stats_pubkey).
+--   member (stats_kind_pubkey, stats_relay_pubkey_kind, ...; pubkeys as small integers of
+--   stats_pubkey), or looked up (whether a relay still has a pubkey, an event a network).
 -- * The reader-facing names of the views survive as plain views over the tables (section 5),
 --   with the same columns and meaning.
 -- * statistics_rebuild() fills every table from scratch; this migration calls it once.
@@ -192,21 +192,15 @@ CREATE TABLE stats_relay_kind (
   PRIMARY KEY (relay_id, kind)
 ) WITH (fillfactor = 90);
 
-CREATE TABLE stats_relay_pubkey (
-  relay_id integer NOT NULL,
-  pubkey_id integer NOT NULL,
-  event_count bigint NOT NULL CHECK (event_count >= 0),
-  unique_kinds bigint NOT NULL CHECK (unique_kinds >= 0),
-  first_event_at bigint,
-  last_event_at bigint,
-  PRIMARY KEY (relay_id, pubkey_id)
-) WITH (fillfactor = 90);
-
+-- The relay's (pubkey, kind) set: a pubkey is on the relay while it has a row here (its
+-- pubkey_counts_by_relay row is the sum of its rows).
 CREATE TABLE stats_relay_pubkey_kind (
   relay_id integer NOT NULL,
   pubkey_id integer NOT NULL,
   kind integer NOT NULL,
   event_count bigint NOT NULL CHECK (event_count >= 0),
+  first_event_at bigint,
+  last_event_at bigint,
   PRIMARY KEY (relay_id, pubkey_id, kind)
 ) WITH (fillfactor = 90);
 
@@ -222,20 +216,14 @@ CREATE TABLE stats_relay_check (
   nips integer[] NOT NULL
 );
 
--- An event counts once per network, however many of the network's relays carry it.
+-- An event counts once per network, however many of the network's relays carry it (whether
+-- it has a counted sighting on the network is looked up in event_relay).
 CREATE TABLE stats_network (
   network text PRIMARY KEY,
   event_count bigint NOT NULL CHECK (event_count >= 0),
   unique_pubkeys bigint NOT NULL CHECK (unique_pubkeys >= 0),
   unique_kinds bigint NOT NULL CHECK (unique_kinds >= 0)
 );
-
-CREATE TABLE stats_network_event (
-  event_id bytea NOT NULL,
-  network text NOT NULL,
-  relay_count bigint NOT NULL CHECK (relay_count >= 0),
-  PRIMARY KEY (event_id, network)
-) WITH (fillfactor = 90);
 
 CREATE TABLE stats_network_pubkey (
   network text NOT NULL,
@@ -279,12 +267,14 @@ CREATE TABLE stats_gone_relay (
   network text NOT NULL
 );
 
+-- Drained event by event: all of an event's deleted sightings in one transaction.
 CREATE TABLE stats_gone_sighting (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   event_id bytea NOT NULL,
   relay_id integer NOT NULL,
   stored_xid xid8 NOT NULL
 );
+CREATE INDEX stats_gone_sighting_event_idx ON stats_gone_sighting (event_id);
 
 -- Relays whose check history lost rows (their stats_relay_check is computed again).
 CREATE TABLE stats_touched_relay (
@@ -388,14 +378,17 @@ CREATE VIEW pubkey_counts AS
 SELECT encode(pubkey, 'hex') AS pubkey, event_count, unique_kinds, first_event_at, last_event_at
 FROM stats_pubkey WHERE event_count > 0;
 
--- Only pairs with at least two events, as before (the table keeps every pair).
+-- Only pairs with at least two events, as before.
 CREATE VIEW pubkey_counts_by_relay AS
 SELECT encode(p.pubkey, 'hex') AS pubkey, r.url AS relay_url, s.event_count, s.unique_kinds,
   s.first_event_at, s.last_event_at
-FROM stats_relay_pubkey s
+FROM (
+  SELECT relay_id, pubkey_id, sum(event_count)::bigint AS event_count, count(*) AS unique_kinds,
+    min(first_event_at) AS first_event_at, max(last_event_at) AS last_event_at
+  FROM stats_relay_pubkey_kind GROUP BY relay_id, pubkey_id HAVING sum(event_count) >= 2
+) s
 JOIN stats_pubkey p ON p.id = s.pubkey_id
-JOIN relay r ON r.id = s.relay_id
-WHERE s.event_count >= 2;
+JOIN relay r ON r.id = s.relay_id;
 
 CREATE VIEW event_daily_counts AS
 SELECT date '1970-01-01' + day AS day, event_count, unique_pubkeys FROM stats_day;
@@ -444,14 +437,13 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(7425146731800191322);
   PERFORM set_config('work_mem', '256MB', true);
   -- A TRUNCATE of several archive tables runs this once per table, in one transaction.
-  DROP TABLE IF EXISTS stats_fill_event, stats_fill_pubkey, stats_fill_rpk;
+  DROP TABLE IF EXISTS stats_fill_event, stats_fill_pubkey, stats_fill_rpk, stats_fill_network;
   w := pg_snapshot_xmin(pg_current_snapshot());
   TRUNCATE stats_progress, stats_event, stats_pubkey, stats_kind, stats_kind_pubkey, stats_day,
     stats_day_pubkey, stats_hour, events_replaceable_latest, events_addressable_latest,
-    stats_relay, stats_relay_kind, stats_relay_pubkey, stats_relay_pubkey_kind,
-    stats_relay_check, stats_network, stats_network_event, stats_network_pubkey,
-    stats_network_kind, stats_gone_event, stats_gone_relay, stats_gone_sighting,
-    stats_touched_relay;
+    stats_relay, stats_relay_kind, stats_relay_pubkey_kind, stats_relay_check, stats_network,
+    stats_network_pubkey, stats_network_kind, stats_gone_event, stats_gone_relay,
+    stats_gone_sighting, stats_touched_relay;
 
   -- Counted events, and the events of counted sightings not counted themselves (a sighting
   -- stored by an older transaction than its event's).
@@ -509,11 +501,9 @@ BEGIN
   FROM event_relay er JOIN stats_fill_pubkey f ON f.id = er.event_id
   WHERE er.stored_xid < w
   GROUP BY 1, 2, 3;
-  INSERT INTO stats_relay_pubkey_kind (relay_id, pubkey_id, kind, event_count)
-  SELECT relay_id, pubkey_id, kind, n FROM stats_fill_rpk;
-  INSERT INTO stats_relay_pubkey (relay_id, pubkey_id, event_count, unique_kinds, first_event_at,
+  INSERT INTO stats_relay_pubkey_kind (relay_id, pubkey_id, kind, event_count, first_event_at,
     last_event_at)
-  SELECT relay_id, pubkey_id, sum(n), count(*), min(lo), max(hi) FROM stats_fill_rpk GROUP BY 1, 2;
+  SELECT relay_id, pubkey_id, kind, n, lo, hi FROM stats_fill_rpk;
   INSERT INTO stats_relay_kind (relay_id, kind, event_count, unique_pubkeys)
   SELECT relay_id, kind, sum(n), count(*) FROM stats_fill_rpk GROUP BY 1, 2;
   INSERT INTO stats_relay (relay_id, event_count, unique_pubkeys, unique_kinds, first_event_at,
@@ -521,21 +511,21 @@ BEGIN
   SELECT relay_id, sum(n), count(DISTINCT pubkey_id), count(DISTINCT kind), min(lo), max(hi)
   FROM stats_fill_rpk GROUP BY 1;
 
-  -- Network level: distinct events per network, then their pubkeys and kinds.
-  INSERT INTO stats_network_event (event_id, network, relay_count)
-  SELECT er.event_id, r.network, count(*) FROM event_relay er JOIN relay r ON r.id = er.relay_id
-  WHERE er.stored_xid < w GROUP BY 1, 2;
+  -- Network level: the distinct events of each network, then their pubkeys and kinds.
+  CREATE TEMP TABLE stats_fill_network ON COMMIT DROP AS
+  SELECT DISTINCT er.event_id, r.network FROM event_relay er JOIN relay r ON r.id = er.relay_id
+  WHERE er.stored_xid < w;
   INSERT INTO stats_network_pubkey (network, pubkey_id, event_count)
   SELECT ne.network, f.pubkey_id, count(*)
-  FROM stats_network_event ne JOIN stats_fill_pubkey f ON f.id = ne.event_id GROUP BY 1, 2;
+  FROM stats_fill_network ne JOIN stats_fill_pubkey f ON f.id = ne.event_id GROUP BY 1, 2;
   INSERT INTO stats_network_kind (network, kind, event_count)
   SELECT ne.network, f.kind, count(*)
-  FROM stats_network_event ne JOIN stats_fill_pubkey f ON f.id = ne.event_id GROUP BY 1, 2;
+  FROM stats_fill_network ne JOIN stats_fill_pubkey f ON f.id = ne.event_id GROUP BY 1, 2;
   INSERT INTO stats_network (network, event_count, unique_pubkeys, unique_kinds)
   SELECT network, count(*),
     (SELECT count(*) FROM stats_network_pubkey p WHERE p.network = ne.network),
     (SELECT count(*) FROM stats_network_kind k WHERE k.network = ne.network)
-  FROM stats_network_event ne GROUP BY network;
+  FROM stats_fill_network ne GROUP BY network;
 
   -- Checks of every relay that has some.
   INSERT INTO stats_relay_check (relay_id, avg_rtt_open, avg_rtt_read, avg_rtt_write, nip11_name,
@@ -574,9 +564,9 @@ BEGIN
   FOREACH t IN ARRAY ARRAY[
     'stats_progress', 'stats_event', 'stats_pubkey', 'stats_kind', 'stats_kind_pubkey',
     'stats_day', 'stats_day_pubkey', 'stats_hour', 'events_replaceable_latest',
-    'events_addressable_latest', 'stats_relay', 'stats_relay_kind', 'stats_relay_pubkey',
-    'stats_relay_pubkey_kind', 'stats_relay_check', 'stats_network', 'stats_network_event',
-    'stats_network_pubkey', 'stats_network_kind', 'stats_orphan_candidate', 'stats_gone_event',
+    'events_addressable_latest', 'stats_relay', 'stats_relay_kind', 'stats_relay_pubkey_kind',
+    'stats_relay_check', 'stats_network', 'stats_network_pubkey', 'stats_network_kind',
+    'stats_orphan_candidate', 'stats_gone_event',
     'stats_gone_relay', 'stats_gone_sighting', 'stats_touched_relay'
   ] LOOP
     EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON %I FROM bigbrotr_writer', t);

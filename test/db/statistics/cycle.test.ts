@@ -162,6 +162,22 @@ describe("a backlog", () => {
   });
 });
 
+describe("deletions", () => {
+  it("are subtracted event by event, however small the chunks", async () => {
+    const a = new RandomArchive("bigbrotr", 7, NOW);
+    await a.archive(db.pool, 30, 30); // events seen on several relays of one network
+    await refresh();
+    // Each event's sightings are logged together; the drain must not split them.
+    const doomed = a.events.slice(0, 6).map((e) => Buffer.from(e.id, "hex"));
+    await db.pool.query("DELETE FROM event_relay WHERE event_id = ANY($1)", [doomed.slice(0, 3)]);
+    await db.pool.query("DELETE FROM event WHERE id = ANY($1)", [doomed.slice(3)]);
+    await db.pool.query("DELETE FROM relay WHERE url = $1", [a.relays[0]?.url]);
+    const report = await refresh({ chunkRows: 1 });
+    expect(report.deletedSightings).toBeGreaterThan(report.chunks / 2);
+    await expectStatisticsExact(db.pool);
+  });
+});
+
 describe("rebuildStatistics", () => {
   it("fills the tables from scratch to the same statistics, as a TRUNCATE does", async () => {
     const a = new RandomArchive("lilbrotr", 6, NOW);

@@ -1,5 +1,5 @@
 import type { Db } from "../pool.js";
-import { affected, exec } from "../sql.js";
+import { affected, exec, one } from "../sql.js";
 
 /**
  * The rows a chunk counts (+1) or uncounts (−1), gathered into two temp tables that the
@@ -68,21 +68,24 @@ export async function stageStored(
   return { events, sightings: walked };
 }
 
-// $1 = most rows taken. A logged row was counted when the
-// transaction that stored it is below the watermark (migration 000008, section 4).
 const GONE_STAGE = `
   CREATE TEMP TABLE stats_w_gone ON COMMIT DROP AS
   SELECT event_id, relay_id, stored_xid FROM stats_gone_sighting WITH NO DATA`;
+// Every logged sighting of up to $1 events (an event's are taken together: whether it is left
+// on a network is decided once all of them are subtracted). A logged row was counted when the
+// transaction that stored it is below the watermark (migration 000008, section 4).
 const DRAIN_SIGHTINGS = `
-  WITH taken AS (
-    DELETE FROM stats_gone_sighting WHERE seq IN (
-      SELECT seq FROM stats_gone_sighting ORDER BY seq LIMIT $1)
-    RETURNING event_id, relay_id, stored_xid
+  WITH picked AS (
+    SELECT DISTINCT event_id FROM stats_gone_sighting ORDER BY event_id LIMIT $1
+  ), taken AS (
+    DELETE FROM stats_gone_sighting g USING picked p WHERE g.event_id = p.event_id
+    RETURNING g.event_id, g.relay_id, g.stored_xid
   )
   INSERT INTO stats_w_gone SELECT * FROM taken`;
 
 // The event and relay of a deleted sighting may be deleted too: then their logs say what
-// they were ($1 = watermark, xid8 text). A row left without them fails the NOT NULL of stats_x_sighting (a bug, loudly).
+// they were ($1 = watermark, xid8 text). A row left without them fails the NOT NULL of
+// stats_x_sighting (a bug, loudly).
 const GONE_SIGHTINGS = `
   INSERT INTO stats_x_sighting
   SELECT g.event_id, g.relay_id, coalesce(r.network, gr.network), coalesce(e.pubkey, ge.pubkey),
@@ -123,9 +126,9 @@ export const PENDING_DELETIONS = `
     AS pending`;
 
 /**
- * Stages up to `limit` logged sighting deletions, then (once those are all taken) up to
- * `limit` logged event deletions, of which the counted ones are subtracted. Returns how
- * many log rows were taken.
+ * Stages the logged sighting deletions of up to `limit` events, then (once none is left) up
+ * to `limit` logged event deletions; the counted ones are subtracted. Returns how many log
+ * rows were taken.
  */
 export async function stageDeleted(
   db: Db,
@@ -138,7 +141,11 @@ export async function stageDeleted(
   if (sightings > 0) {
     await exec(db, GONE_SIGHTINGS, [watermark]);
     await exec(db, GONE_ORPHANS);
-    if (sightings >= limit) return { events: 0, sightings };
+    const { left } = await one<{ left: boolean }>(
+      db,
+      "SELECT EXISTS (SELECT 1 FROM stats_gone_sighting) AS left",
+    );
+    if (left) return { events: 0, sightings };
   }
   const events = await affected(db, DRAIN_EVENTS, [watermark, limit]);
   if (events < limit) await exec(db, "DELETE FROM stats_gone_relay");

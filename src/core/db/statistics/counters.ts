@@ -102,7 +102,8 @@ async function addCounts(db: Db, t: CounterTable, subtract: boolean): Promise<vo
      FROM up JOIN delta d ON ${match}
      WHERE (up.n = 0) <> (up.n = d.${size})`,
   );
-  if (t.dictionary) return;
+  // Adding never empties a row.
+  if (t.dictionary || !subtract) return;
   const gone = t.keys.map((k) => `t.${ident(k)} = c.${ident(k)}`).join(" AND ");
   await exec(
     db,

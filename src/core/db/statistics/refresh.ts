@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { lockSightingsShared } from "../event-relays.js";
 import type { Db } from "../pool.js";
-import { one } from "../sql.js";
+import { exec, one } from "../sql.js";
 import { transaction } from "../transaction.js";
 import { PENDING_DELETIONS, resolvePubkeys, stageDeleted, stageStored } from "./changes.js";
 import { applyEventChanges, repairEventExtremes } from "./event-summaries.js";
@@ -104,7 +104,7 @@ async function walk(db: Db, from: string, upTo: string, limit: number) {
   });
   if (events + sightings > 0) {
     await timed(steps, "events", () => applyEventChanges(db, false));
-    await timed(steps, "relays", () => applySightingChanges(db, false));
+    await timed(steps, "relays", () => applySightingChanges(db, from, false));
   }
   const checks = await timed(steps, "checks", () => refreshStoredChecks(db, from, to));
   await setWatermark(db, to);
@@ -119,7 +119,7 @@ async function drain(db: Db, watermark: string, limit: number) {
     return staged;
   });
   await timed(steps, "events", () => applyEventChanges(db, true));
-  await timed(steps, "relays", () => applySightingChanges(db, true));
+  await timed(steps, "relays", () => applySightingChanges(db, watermark, true));
   await timed(steps, "repair", async () => {
     await repairSightingExtremes(db, watermark);
     await repairEventExtremes(db, watermark);
@@ -137,6 +137,8 @@ async function finish(db: Db, watermark: string, now: number) {
 async function step(db: Db, target: string | undefined, limit: number, now: number): Promise<Step> {
   if (!(await tryLockStatistics(db))) return "busy";
   await lockSightingsShared(db);
+  // The chunk's aggregates and joins stay in memory.
+  await exec(db, "SET LOCAL work_mem = '64MB'");
   const watermark = await lockWatermark(db);
   const upTo = target ?? (await oldestRunning(db));
   const { pending } = await one<{ pending: boolean }>(db, PENDING_DELETIONS);
