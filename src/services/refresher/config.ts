@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { serviceBaseShape } from "../../core/config/schemas.js";
 
-const DAY = 86_400;
-
 export const refresherConfigSchema = z.strictObject({
   ...serviceBaseShape,
   /** Hourly by default; a cycle costs what changed since the last one, so shorter is fine. */
@@ -47,6 +45,3 @@ export const refresherConfigSchema = z.strictObject({
     .prefault({}),
 });
 export type RefresherConfig = z.output<typeof refresherConfigSchema>;
-
-/** Seconds of history a `keep_days` keeps whole. */
-export const keptSeconds = (days: number) => days * DAY;

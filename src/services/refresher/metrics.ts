@@ -20,11 +20,9 @@ export function refresherMetrics(metrics: ServiceMetrics): RefresherMetrics {
       "Archive rows the statistics took in, by source",
       ["source"],
     ),
-    chunks: metrics.counter(
-      "brotr_statistics_chunks_total",
-      "Statistics transactions by phase",
-      ["phase"],
-    ),
+    chunks: metrics.counter("brotr_statistics_chunks_total", "Statistics transactions by phase", [
+      "phase",
+    ]),
     steps: metrics.counter(
       "brotr_statistics_step_seconds_total",
       "Time spent in each step of the statistics transactions",

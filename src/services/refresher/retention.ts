@@ -1,4 +1,4 @@
-import type pg from "pg";
+import type { Db } from "../../core/db/pool.js";
 import { type HistoryPolicy, thinRelayMetadata } from "../../core/db/relay-metadata.js";
 import { historyKeptUntil, setHistoryKeptUntil } from "../../core/db/statistics/progress.js";
 
@@ -17,21 +17,21 @@ export interface HistoryRetention {
  * at most one snapshot per relay and type once dropped. Returns the rows deleted.
  */
 export async function applyHistoryRetention(
-  pool: pg.Pool,
+  db: Db,
   retention: HistoryRetention,
   now: number,
   signal: AbortSignal,
 ): Promise<number> {
   const before = Math.floor((now - retention.keepDays * DAY) / DAY) * DAY;
-  const from = retention.policy === "drop" ? 0 : ((await historyKeptUntil(pool)) ?? 0);
+  const from = retention.policy === "drop" ? 0 : ((await historyKeptUntil(db)) ?? 0);
   if (from >= before) return 0;
-  const deleted = await thinRelayMetadata(pool, {
+  const deleted = await thinRelayMetadata(db, {
     policy: retention.policy,
     from,
     before,
     batchSize: retention.batchSize,
     signal,
   });
-  if (!signal.aborted) await setHistoryKeptUntil(pool, before);
+  if (!signal.aborted) await setHistoryKeptUntil(db, before);
   return deleted;
 }

@@ -1,6 +1,6 @@
-import { type Chunk, refreshStatistics } from "../../core/db/statistics/refresh.js";
 import { deleteOrphanCandidates } from "../../core/db/statistics/orphans.js";
 import { statisticsLag } from "../../core/db/statistics/progress.js";
+import { type Chunk, refreshStatistics } from "../../core/db/statistics/refresh.js";
 import type { Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../shared/deps.js";
 import type { RefresherConfig } from "./config.js";

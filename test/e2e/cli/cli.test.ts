@@ -148,8 +148,10 @@ describe("bigbrotr CLI", () => {
       expect.objectContaining({ service: "refresher", ok: true, consecutiveFailures: 0 }),
     ]);
     expect(parsed.synchronizer).toMatchObject({ relays: 0, gaps: 0, gapRelays: [] });
+    expect(parsed.statistics).toMatchObject({ pendingRows: 0, refreshedAt: expect.any(Number) });
     const text = await run(["status"], configDir);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("synchronizer: no relay has a cursor yet");
+    expect(text.stdout).toMatch(/statistics: refreshed .* ago, 0 archive rows not counted yet/);
   });
 });

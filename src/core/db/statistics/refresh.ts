@@ -197,7 +197,8 @@ export async function refreshStatistics(
 /**
  * Fills every summary table from scratch (statistics_rebuild(), migration 000008) and measures
  * the windows, in one transaction (waiting for a refresher cycle in progress). Returns the
- * watermark. For repairs and benchmarks: the refresher never needs it.
+ * watermark. The refresher never needs it.
+ * @public repairs, and bench:scale's full-rebuild figure
  */
 export async function rebuildStatistics(pool: pg.Pool, now = Math.floor(Date.now() / 1000)) {
   return transaction(pool, async (client) => {
