@@ -6,7 +6,7 @@ import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
 import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
-import { affected, exec } from "./sql.js";
+import { affected } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 /**
@@ -266,15 +266,15 @@ export async function deleteOrphanEvents(
 
 /**
  * Deletes those of `ids` that no sighting refers to; returns how many. `client` must be inside
- * a transaction: the sightings lock is taken exclusively first, as ORPHAN_EVENTS does, so the
- * statement sees every sighting committed by writers in flight.
+ * a transaction that holds the sightings lock exclusively (lockSightingsExclusive), taken
+ * before anything that chose `ids`, as ORPHAN_EVENTS does: the statement then sees every
+ * sighting committed by writers that were in flight.
  */
 export async function deleteUnsightedEvents(
   client: pg.ClientBase,
   ids: readonly Buffer[],
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  await exec(client, `SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`);
   return affected(
     client,
     `DELETE FROM event e WHERE e.id = ANY($1::bytea[])

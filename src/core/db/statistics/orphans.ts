@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { CleanupOptions } from "../batched-delete.js";
+import { lockSightingsExclusive } from "../event-relays.js";
 import { deleteUnsightedEvents } from "../events.js";
 import { any } from "../sql.js";
 import { transaction } from "../transaction.js";
@@ -26,6 +27,9 @@ export async function deleteOrphanCandidates(
   let total = 0;
   while (!options.signal?.aborted) {
     const { taken, deleted } = await transaction(pool, async (client) => {
+      // First, so that no refresher chunk (which holds it shared, and may note a candidate
+      // this transaction takes) waits on this one while it waits for the chunk.
+      await lockSightingsExclusive(client);
       const rows = await any<{ event_id: Buffer }>(client, TAKE, [size]);
       const ids = rows.map((r) => r.event_id);
       return { taken: ids.length, deleted: await deleteUnsightedEvents(client, ids) };
