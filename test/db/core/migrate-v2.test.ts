@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { migrate, type Profile } from "../../../src/core/db/migrate.js";
 import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createEmptyDatabase, type TestDatabase } from "../../support/pg.js";
-import { expectStatisticsExact, STATISTICS } from "../../support/statistics-recount.js";
+import { expectStatisticsExact } from "../../support/statistics-exact.js";
+import { STATISTICS } from "../../support/statistics-recount.js";
 import { hex } from "./helpers.js";
 
 let db: TestDatabase | undefined;

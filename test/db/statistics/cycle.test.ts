@@ -11,7 +11,7 @@ import {
 } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { RandomArchive } from "../../support/random-archive.js";
-import { expectStatisticsExact } from "../../support/statistics-recount.js";
+import { expectStatisticsExact } from "../../support/statistics-exact.js";
 
 const NOW = 1_790_000_000;
 let db: TestDatabase;

@@ -3,7 +3,8 @@ import { migrate } from "../../../src/core/db/migrate.js";
 import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createEmptyDatabase, type TestDatabase } from "../../support/pg.js";
 import { RandomArchive } from "../../support/random-archive.js";
-import { expectStatisticsExact, STATISTICS } from "../../support/statistics-recount.js";
+import { expectStatisticsExact } from "../../support/statistics-exact.js";
+import { STATISTICS } from "../../support/statistics-recount.js";
 
 const NOW = 1_790_000_000;
 let db: TestDatabase | undefined;

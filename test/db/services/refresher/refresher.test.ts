@@ -6,7 +6,7 @@ import { createRefresher } from "../../../../src/services/refresher/service.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { RandomArchive } from "../../../support/random-archive.js";
 import { createTestContext } from "../../../support/service-context.js";
-import { expectStatisticsExact } from "../../../support/statistics-recount.js";
+import { expectStatisticsExact } from "../../../support/statistics-exact.js";
 
 let db: TestDatabase;
 beforeEach(async () => {
