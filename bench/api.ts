@@ -11,7 +11,7 @@
 import type { ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { refreshAllViews } from "../src/core/db/views.js";
+import { refreshStatistics } from "../src/core/db/statistics/refresh.js";
 import { AUTHORS, fillBenchDatabase, KINDS, TOPICS } from "./support/api-data.js";
 import { type Measured, measure, startApiHost } from "./support/api-load.js";
 import { startBenchServer } from "./support/server.js";
@@ -48,7 +48,7 @@ async function main() {
     const end = Math.floor(Date.now() / 1000) - 60;
     const loadStart = performance.now();
     await fillBenchDatabase(pool, { ...options, end }, log);
-    await refreshAllViews(pool);
+    await refreshStatistics(pool);
     const loadS = (performance.now() - loadStart) / 1000;
     const relays = (await pool.query<{ url: string }>("SELECT url FROM relay")).rows.map(
       (r) => r.url,

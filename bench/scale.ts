@@ -16,10 +16,13 @@
  * Then measures: ingest rate over the first and last million events (10 % when smaller),
  * disk per event and per check row, today's 13 statistics views refreshed on the same data
  * (support/old-views.ts; `--old-cycle` also times a CONCURRENTLY refresh, the refresher's
- * cycle), every /v1 route at 200 req/s and /v1/online as fast as it goes
- * (the API in its own process), `bigbrotr status`, an export of the newest 200,000 events
- * and the finder's event scan. Prints tables and `RESULT {json}`; exits 1 when anything
- * failed (API errors, export, status, scan). `--smoke` = `--events 200000 --relays 500
+ * cycle), the incremental statistics rebuilt from scratch, every /v1 route at 200 req/s and
+ * /v1/online as fast as it goes (the API in its own process), `bigbrotr status`, an export of
+ * the newest 200,000 events and the finder's event scan; last, `--delta` (100,000) new
+ * events and an hour of checks, one refresher cycle timed, and every statistic compared with
+ * a recount (support/scale-stats.ts; a kept archive grows by `--delta` each run). Prints
+ * tables and `RESULT {json}`; exits 1 when anything failed (API errors, export, status, scan,
+ * a statistic that differs from its recount). `--smoke` = `--events 200000 --relays 500
  * --duration 3` (CI).
  */
 import { cpus, loadavg } from "node:os";
@@ -41,6 +44,7 @@ export interface ScaleOptions {
   dataDir: string;
   fresh: boolean;
   oldCycle: boolean;
+  delta: number;
 }
 
 function parseArgs(argv: string[]): ScaleOptions {
@@ -57,6 +61,7 @@ function parseArgs(argv: string[]): ScaleOptions {
     dataDir: argValue(argv, "--data-dir") ?? join(here, ".cache", "scale-pg"),
     fresh: argv.includes("--fresh"),
     oldCycle: argv.includes("--old-cycle"),
+    delta: num("--delta", 100_000),
   };
 }
 

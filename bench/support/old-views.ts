@@ -4,7 +4,7 @@
  * the views it redefined over sightings by relay id; migrations never change, so this stays
  * the old definition after a later migration drops the views), created unpopulated in their
  * own schema, bench_old_views, and refreshed one after another in dependency order the way
- * the refresher did (src/core/db/views.ts refreshAllViews: a plain REFRESH while a view is
+ * the refresher did before migration 000008 (refreshAllViews: a plain REFRESH while a view is
  * unpopulated, CONCURRENTLY afterwards, so readers are never blocked).
  */
 import { readFile } from "node:fs/promises";

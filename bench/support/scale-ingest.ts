@@ -80,20 +80,27 @@ export interface IngestProgress {
   sightings: number;
 }
 
+/** Which progress units a run records, and the first batch it archives. */
+export interface IngestPart {
+  phase: "events" | "delta";
+  first: number;
+}
+
 /** Archives every batch not yet committed; `onBatch` after each commit. Stops at abort. */
 export async function ingestEvents(
   pool: pg.Pool,
   spec: ScaleSpec,
   signal: AbortSignal,
   onBatch: (p: IngestProgress) => void,
+  part: IngestPart = { phase: "events", first: 0 },
 ): Promise<void> {
-  const done = await doneUnits(pool, "events");
+  const done = await doneUnits(pool, part.phase);
   const total = batchCount(spec);
-  let from = 0;
+  let from = part.first;
   while (from < total && done.has(from)) from++;
   if (from >= total) return;
   const relays = scaleRelays(spec.relays, spec.seed, spec.end);
-  const base = await activeSeconds(pool, "events");
+  const base = await activeSeconds(pool, part.phase);
   const inbox = new BatchInbox(startGenerator(spec, from));
   // The clock starts when the generator thread is up (loading it is not ingest).
   await inbox.ready;
@@ -125,7 +132,7 @@ export async function ingestEvents(
         asyncCommit: true,
       });
       const activeS = base + (performance.now() - started) / 1000;
-      const unit = { phase: "events" as const, n: k, items: batch.fresh, sightings: items.length };
+      const unit = { phase: part.phase, n: k, items: batch.fresh, sightings: items.length };
       await recordUnit(pool, { ...unit, activeS });
       onBatch({ events: batch.fresh, sightings: items.length });
     }

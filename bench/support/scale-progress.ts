@@ -24,7 +24,7 @@ const SCHEMA = `
     PRIMARY KEY (phase, n)
   )`;
 
-export type Phase = "checks" | "events" | "finish";
+export type Phase = "checks" | "events" | "delta" | "finish";
 
 export interface StoredSpec extends ScaleSpec {
   version: number;

@@ -61,6 +61,19 @@ function otherTable(m: Measurements): string {
   return formatTable(
     ["measure", "value"],
     [
+      ["statistics: full rebuild (s)", fmt(m.statsRebuildS, 1)],
+      [
+        `statistics: refresher cycle after ${m.stats?.deltaEvents ?? "?"} new events, ${m.stats?.deltaSightings ?? "?"} sightings, ${m.stats?.deltaCheckRows ?? "?"} check rows (s)`,
+        fmt(m.stats?.cycleS, 2),
+      ],
+      [
+        "statistics: every one equals its recount",
+        m.stats === undefined
+          ? "failed"
+          : m.stats.mismatched.length === 0
+            ? "yes"
+            : `NO: ${m.stats.mismatched.join(", ")}`,
+      ],
       ["bigbrotr status (s, a child process)", fmt(m.statusS, 2)],
       ["bigbrotr --help (s, the CLI's start alone)", fmt(m.cliStartS, 2)],
       [`export, newest ${m.exported?.count ?? "?"} events (events/s)`, fmt(m.exported?.perSecond)],
@@ -89,6 +102,12 @@ function result(built: Built, m: Measurements): Record<string, unknown> {
     bytes_per_check_row: round(d.checkBytes / d.checkRows, 1),
     old_views_full_refresh_s: opt(m.oldFull?.seconds, 1),
     old_views_cycle_s: opt(m.oldCycle?.seconds, 1),
+    stats_full_rebuild_s: opt(m.statsRebuildS, 1),
+    stats_cycle_s_after_100k: opt(m.stats?.cycleS, 2),
+    stats_cycle_new_events: m.stats?.deltaEvents ?? null,
+    stats_cycle_new_sightings: m.stats?.deltaSightings ?? null,
+    stats_cycle_new_check_rows: m.stats?.deltaCheckRows ?? null,
+    stats_exact: m.stats === undefined ? null : m.stats.mismatched.length === 0,
     online_relays: m.online ?? null,
     ...api,
     online_req_per_s: max("online_max"),

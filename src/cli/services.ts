@@ -152,7 +152,7 @@ export const SERVICES: readonly ServiceEntry[] = [
   }),
   defineService({
     name: REFRESHER,
-    description: "refresh the statistics views in dependency order",
+    description: "bring the statistics up to date; delete orphan events and old check history",
     schema: refresherConfigSchema,
     create: createRefresher,
   }),

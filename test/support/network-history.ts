@@ -10,7 +10,7 @@ import type { Profile } from "../../src/core/db/migrate.js";
 import type { RelayCheck } from "../../src/core/db/relay-metadata.js";
 import { recordRelayMetadata } from "../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../src/core/db/relays.js";
-import { refreshAllViews } from "../../src/core/db/views.js";
+import { refreshStatistics as refreshSummaries } from "../../src/core/db/statistics/refresh.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
 import type { Network } from "../../src/models/network.js";
 import { type EventTemplate, makeUser } from "./fake-user.js";
@@ -142,9 +142,8 @@ export async function archiveSignedEvents(
   return events;
 }
 
-/** Refreshes the statistics views (what the refresher would do). */
+/** Brings the statistics up to date (what a refresher cycle does). */
 export async function refreshStatistics(pool: pg.Pool): Promise<void> {
-  const failed = (await refreshAllViews(pool)).filter((r) => !r.ok);
-  if (failed.length > 0)
-    throw new Error(`view refresh failed: ${failed.map((f) => f.name).join(", ")}`);
+  const report = await refreshSummaries(pool);
+  if (!report.complete) throw new Error("the statistics cycle did not complete");
 }

@@ -6,6 +6,7 @@ import {
   readMonitorStatus,
 } from "../../core/db/service-state/monitor-checkpoint.js";
 import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-cursor.js";
+import { type StatisticsLag, statisticsLag } from "../../core/db/statistics/progress.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { ago, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
@@ -14,11 +15,20 @@ import { formatTable } from "../table.js";
 /** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
 const CAUGHT_UP_WITHIN = 3600;
 
+/** When the statistics were last brought up to date, and what they have not counted yet. */
+function renderStatistics(lag: StatisticsLag, now: number): string {
+  if (lag.refreshedAt === null)
+    return "statistics: not refreshed yet (the refresher's first cycle)";
+  const pending = lag.pendingRows.toLocaleString("en-US");
+  return `statistics: refreshed ${ago(now - lag.refreshedAt)}, ${pending} archive rows not counted yet`;
+}
+
 function render(
   overview: ArchiveOverview,
   cycles: LastCycle[],
   sync: SyncStatus,
   monitor: MonitorStatus,
+  lag: StatisticsLag,
   now: number,
 ): string {
   const net = formatTable(
@@ -44,6 +54,7 @@ function render(
     `events archived: ${overview.events.toLocaleString("en-US")}${approx}`,
     `event-relay observations: ${overview.eventRelays.toLocaleString("en-US")}`,
     `check documents: ${overview.metadata.toLocaleString("en-US")}`,
+    renderStatistics(lag, now),
     "",
     cycles.length > 0 ? svc : "no service has completed a cycle yet",
     "",
@@ -73,16 +84,17 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const now = Math.floor(Date.now() / 1000);
-        const [overview, cycles, sync, monitor] = await Promise.all([
+        const [overview, cycles, sync, monitor, statistics] = await Promise.all([
           readOverview(pool),
           readLastCycles(pool),
           readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
           readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
+          statisticsLag(pool),
         ]);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync }, null, 2)}\n`
-            : render(overview, cycles, sync, monitor, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync, statistics }, null, 2)}\n`
+            : render(overview, cycles, sync, monitor, statistics, now),
         );
       } finally {
         await db.close();

@@ -23,6 +23,15 @@ export async function lockSightingsShared(client: Db): Promise<void> {
 }
 
 /**
+ * Takes the sightings lock exclusively until the end of the client's transaction, as deletes
+ * of events, relays and sightings do (their triggers take it too, but only once the statement
+ * has its snapshot: a delete whose condition reads the sightings takes it first).
+ */
+export async function lockSightingsExclusive(client: Db): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`);
+}
+
+/**
  * Batches of at least this many rows go through COPY into a temp table. Sightings are small,
  * so unnest costs no more CPU than COPY up to about 5,000 rows (BENCHMARKS.md "Database");
  * above that COPY streams instead of building one huge parameter message.

@@ -253,13 +253,33 @@ const ORPHAN_EVENTS: OrphanBatch = {
 };
 
 /**
- * Deletes events no relay row references, batchSize per transaction; returns the count.
- * @planned the retention and cleanup service of issue B (#19, item 3) runs it: events left
- * without sightings when a relay is deleted. Tested in test/db/core/cleanup.test.ts.
+ * Deletes events no relay row references, batchSize per transaction; returns the count. A full
+ * sweep of the archive: the refresher deletes only the candidates its statistics point at
+ * (statistics/orphans.ts, through deleteUnsightedEvents).
+ * @public tests and manual repair
  */
 export async function deleteOrphanEvents(
   pool: pg.Pool,
   options: CleanupOptions = {},
 ): Promise<number> {
   return deleteInBatches(pool, ORPHAN_EVENTS, options);
+}
+
+/**
+ * Deletes those of `ids` that no sighting refers to; returns how many. `client` must be inside
+ * a transaction that holds the sightings lock exclusively (lockSightingsExclusive), taken
+ * before anything that chose `ids`, as ORPHAN_EVENTS does: the statement then sees every
+ * sighting committed by writers that were in flight.
+ */
+export async function deleteUnsightedEvents(
+  client: pg.ClientBase,
+  ids: readonly Buffer[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  return affected(
+    client,
+    `DELETE FROM event e WHERE e.id = ANY($1::bytea[])
+     AND NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)`,
+    [ids],
+  );
 }

@@ -3,6 +3,7 @@ import type { MetadataType } from "../../models/metadata-type.js";
 import type { Relay } from "../../models/relay.js";
 import type { RelayMetadata } from "../../models/relay-metadata.js";
 import type { ServiceState } from "../../models/service-state.js";
+import type { CleanupOptions } from "./batched-delete.js";
 import { insertMetadataRows } from "./metadata.js";
 import type { Db } from "./pool.js";
 import { relayIdsByUrl, upsertRelayIds } from "./relays.js";
@@ -105,4 +106,62 @@ export async function recordRelayMetadata(
     }
     return { relays: relays.inserted, metadata, relayMetadata };
   });
+}
+
+/**
+ * What retention keeps of check history older than its horizon: `downsample` the newest
+ * snapshot of each relay, type and UTC day; `drop` only each relay's newest of each type.
+ * Both always keep the newest snapshot of each relay and type.
+ */
+export type HistoryPolicy = "downsample" | "drop";
+
+// $1..$2 = [from, before) in unix seconds, $3 = most rows. Relay by relay through
+// relay_metadata_pkey (relay_id, generated_at, metadata_type); the newest of a type through
+// relay_metadata_latest_idx.
+const DOOMED: Record<HistoryPolicy, string> = {
+  downsample: `
+    SELECT x.relay_id, x.generated_at, x.metadata_type FROM relay r CROSS JOIN LATERAL (
+      SELECT y.relay_id, y.generated_at, y.metadata_type,
+        row_number() OVER (PARTITION BY y.metadata_type, y.generated_at / 86400
+                           ORDER BY y.generated_at DESC) AS n
+      FROM relay_metadata y
+      WHERE y.relay_id = r.id AND y.generated_at >= $1 AND y.generated_at < $2
+    ) x
+    WHERE x.n > 1`,
+  drop: `
+    SELECT y.relay_id, y.generated_at, y.metadata_type FROM relay r CROSS JOIN LATERAL (
+      SELECT y.relay_id, y.generated_at, y.metadata_type FROM relay_metadata y
+      WHERE y.relay_id = r.id AND y.generated_at >= $1 AND y.generated_at < $2
+        AND EXISTS (SELECT 1 FROM relay_metadata z WHERE z.relay_id = y.relay_id
+                    AND z.metadata_type = y.metadata_type AND z.generated_at > y.generated_at)
+    ) y`,
+};
+
+const thinning = (policy: HistoryPolicy) => `
+  DELETE FROM relay_metadata rm USING (${DOOMED[policy]} LIMIT $3) d
+  WHERE rm.relay_id = d.relay_id AND rm.generated_at = d.generated_at
+    AND rm.metadata_type = d.metadata_type`;
+
+export interface ThinOptions extends CleanupOptions {
+  policy: HistoryPolicy;
+  /** The snapshots generated in [from, before) (unix seconds) are thinned. */
+  from: number;
+  before: number;
+}
+
+/**
+ * Deletes old check snapshots by `policy`, batchSize (default 10,000) per statement, until a
+ * batch finds fewer; returns how many. The documents left without snapshots are the monitor's
+ * orphan-metadata cleanup's to delete.
+ */
+export async function thinRelayMetadata(db: Db, options: ThinOptions): Promise<number> {
+  const size = options.batchSize ?? 10_000;
+  const sql = thinning(options.policy);
+  let total = 0;
+  while (!options.signal?.aborted) {
+    const deleted = await affected(db, sql, [options.from, options.before, size]);
+    total += deleted;
+    if (deleted < size) break;
+  }
+  return total;
 }

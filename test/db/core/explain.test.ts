@@ -112,9 +112,26 @@ read(
   [Buffer.alloc(32, 1)],
 );
 read("relay by URL", "relay_url_key", "SELECT id FROM relay WHERE url = $1", ["wss://r3.example"]);
+// The statistics walk (core/db/statistics): what the newest transactions stored.
+read(
+  "sightings stored in a range of transactions (statistics)",
+  "event_relay_stored_xid_idx",
+  `SELECT event_id, relay_id FROM event_relay
+   WHERE stored_xid >= $1::text::xid8 AND stored_xid < $2::text::xid8`,
+  ["XID:event_relay", "XID:end"],
+);
+read(
+  "check snapshots stored in a range of transactions (statistics)",
+  "relay_metadata_stored_xid_idx",
+  `SELECT DISTINCT relay_id FROM relay_metadata
+   WHERE stored_xid >= $1::text::xid8 AND stored_xid < $2::text::xid8`,
+  ["XID:relay_metadata", "XID:end"],
+);
 
 /** A storing transaction near the newest (set once the database is filled). */
 const recent = { xid: "0" };
+/** The newest storing transaction of each table, and one above every transaction. */
+const newest = new Map<string, string>();
 
 /** Reads of core/db, EXPLAINed with the very statements the functions send. */
 const CALLS: {
@@ -344,6 +361,11 @@ describe("reads and their indexes", () => {
       "SELECT stored_xid::text AS xid FROM event ORDER BY stored_xid DESC OFFSET 3 LIMIT 1",
     );
     recent.xid = rows[0].xid;
+    for (const table of ["event_relay", "relay_metadata"]) {
+      const max = await db.pool.query(`SELECT max(stored_xid)::text AS x FROM ${table}`);
+      newest.set(`XID:${table}`, max.rows[0].x);
+    }
+    newest.set("XID:end", "999999999999");
   }, 120_000);
   afterAll(async () => {
     await db.drop();
@@ -362,7 +384,9 @@ describe("reads and their indexes", () => {
               ? fakeEvent(AUTHOR).pubkey
               : typeof p === "string" && p.startsWith("RELAY:")
                 ? relayId(p.slice(6))
-                : p,
+                : typeof p === "string" && p.startsWith("XID:")
+                  ? newest.get(p)
+                  : p,
       ),
     );
     const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${r.sql}`, params);

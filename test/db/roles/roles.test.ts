@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLoginRoles, GROUP_ROLES, type RoleKind } from "../../../src/core/db/roles.js";
-import { refreshAllViews } from "../../../src/core/db/views.js";
+import { deleteOrphanCandidates } from "../../../src/core/db/statistics/orphans.js";
+import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 // Roles are cluster-wide and the test server is shared: every login name is unique to this run.
@@ -36,13 +37,19 @@ async function connect(user: string, password: string): Promise<pg.Client> {
   return client;
 }
 const as = (kind: RoleKind) => connect(users[kind], passwords[kind]);
+function loginUrl(kind: RoleKind): string {
+  const url = new URL(db.url);
+  url.username = users[kind];
+  url.password = passwords[kind];
+  return url.toString();
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await db.pool.query(
     "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://r.example', 'clearnet', 1)",
   );
-  await refreshAllViews(db.pool);
+  await refreshStatistics(db.pool);
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.end()));
@@ -114,11 +121,13 @@ describe("createLoginRoles", () => {
 });
 
 describe("group role privileges", () => {
-  it("reader: reads tables and views, writes nothing", async () => {
+  it("reader: reads tables, views and statistics, writes nothing", async () => {
     const reader = await as("reader");
     expect((await reader.query("SELECT url FROM relay")).rows).toHaveLength(1);
     await reader.query("SELECT * FROM event");
     expect((await reader.query("SELECT * FROM network_stats")).rows).toHaveLength(1);
+    expect((await reader.query("SELECT * FROM event_stats")).rows).toHaveLength(1);
+    await reader.query("SELECT * FROM stats_relay_pubkey_kind");
     expect((await reader.query("SELECT event_kind_class(1) AS c")).rows).toEqual([
       { c: "regular" },
     ]);
@@ -127,7 +136,9 @@ describe("group role privileges", () => {
       "UPDATE relay SET discovered_at = 2",
       "DELETE FROM relay",
       "INSERT INTO service_state (service_name, state_type, state_key) VALUES ('a', 'cursor', 'b')",
-      "REFRESH MATERIALIZED VIEW kind_counts",
+      "UPDATE stats_kind SET event_count = 0",
+      "UPDATE stats_progress SET watermark = '1'",
+      "SELECT statistics_rebuild()",
       "CREATE TABLE reader_table (x int)",
     ]);
   });
@@ -153,9 +164,16 @@ describe("group role privileges", () => {
       1,
     );
     await writer.query("SELECT * FROM kind_counts");
+    // The relay delete logged its sightings for the refresher; the statistics stay its own.
+    expect((await writer.query("SELECT count(*)::int AS n FROM stats_gone_sighting")).rows).toEqual(
+      [{ n: 1 }],
+    );
     await expectDenied(writer, [
       "CREATE TABLE writer_table (x int)",
-      "REFRESH MATERIALIZED VIEW kind_counts",
+      "UPDATE stats_kind SET event_count = 0",
+      "UPDATE kind_counts SET event_count = 0",
+      "DELETE FROM stats_gone_sighting",
+      "UPDATE stats_progress SET watermark = '1'",
       "TRUNCATE relay",
       "DELETE FROM schema_migrations",
       "UPDATE brotr_settings SET value = 'lilbrotr'",
@@ -163,13 +181,34 @@ describe("group role privileges", () => {
     ]);
   });
 
-  it("refresher: refreshes every statistics view, writes no table", async () => {
+  it("refresher: keeps the statistics and deletes old history and orphans, writes no archive row", async () => {
     const refresher = await as("refresher");
-    const results = await refreshAllViews(refresher);
-    expect(results.filter((r) => !r.ok)).toEqual([]);
+    // The refresher's pool: the cycle's chunks each open their own transaction.
+    const pool = new pg.Pool({ connectionString: loginUrl("refresher"), max: 2 });
+    try {
+      expect((await refreshStatistics(pool)).complete).toBe(true);
+      const orphan = Buffer.alloc(32, 9);
+      await db.pool.query(
+        `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+         VALUES ($1, $1, 1, 1, '{}', '[]', '', $2)`,
+        [orphan, Buffer.alloc(64)],
+      );
+      expect((await refreshStatistics(pool)).complete).toBe(true);
+      // This one, and the writer's event whose relay it deleted.
+      expect(await deleteOrphanCandidates(pool)).toBe(2);
+      expect((await refreshStatistics(pool)).deletedEvents).toBe(2);
+      await refresher.query("DELETE FROM relay_metadata WHERE generated_at < 0");
+      await refresher.query("SELECT statistics_rebuild()");
+    } finally {
+      await pool.end();
+    }
     await expectDenied(refresher, [
       "INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig) VALUES ('\\x00', '\\x00', 1, 1, '{}', '[]', '', '\\x00')",
+      "INSERT INTO event_relay (event_id, relay_id, seen_at) VALUES ('\\x00', 1, 1)",
+      "INSERT INTO relay_metadata (relay_id, metadata_id, metadata_type, generated_at) VALUES (1, '\\x00', 'nip11_info', 1)",
+      "UPDATE event SET kind = 2",
       "DELETE FROM relay",
+      "DELETE FROM metadata",
       "CREATE TABLE refresher_table (x int)",
     ]);
   });

@@ -94,12 +94,12 @@ describe("bigbrotr CLI", () => {
     await writeFile(join(bad, "brotr.yaml"), "log: { format: json }\n");
     await writeFile(
       join(bad, "services", "refresher.yaml"),
-      "interval: 5\nrefresh: { views: [nope] }\n",
+      "interval: 5\nretention: { relay_metadata: { keep_days: 7 } }\n",
     );
     const svc = await run(["refresher", "--once"], bad);
     expect(svc.code).toBe(2);
     expect(svc.stderr).toMatch(/- interval: /);
-    expect(svc.stderr).toMatch(/- refresh\.views\[0\]: unknown view/);
+    expect(svc.stderr).toMatch(/- retention\.relay_metadata\.keep_days: /);
   });
 
   it("migrates the embedded database, runs, stops on SIGTERM and reports status", async () => {
@@ -131,9 +131,7 @@ describe("bigbrotr CLI", () => {
         .split("\n")
         .find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
     expect(series("brotr_cycles_total", 'service="refresher"', 'outcome="success"')).toMatch(/ 1$/);
-    expect(series("brotr_view_refreshes_total", 'view="event_stats"', 'outcome="success"')).toMatch(
-      / 1$/,
-    );
+    expect(series("brotr_statistics_chunks_total", 'phase="finish"')).toMatch(/ 1$/);
     expect(series("brotr_consecutive_failures", 'service="refresher"')).toMatch(/ 0$/);
     expect(metrics).toContain("brotr_process_cpu_user_seconds_total");
     expect(result.code, result.stderr).toBe(0);
@@ -150,8 +148,10 @@ describe("bigbrotr CLI", () => {
       expect.objectContaining({ service: "refresher", ok: true, consecutiveFailures: 0 }),
     ]);
     expect(parsed.synchronizer).toMatchObject({ relays: 0, gaps: 0, gapRelays: [] });
+    expect(parsed.statistics).toMatchObject({ pendingRows: 0, refreshedAt: expect.any(Number) });
     const text = await run(["status"], configDir);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("synchronizer: no relay has a cursor yet");
+    expect(text.stdout).toMatch(/statistics: refreshed .* ago, 0 archive rows not counted yet/);
   });
 });

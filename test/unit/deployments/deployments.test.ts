@@ -285,7 +285,7 @@ describe("monitoring", () => {
         "StaleService",
         "DatabaseConnectionsHigh",
         "CacheHitRatioLow",
-        "RefresherViewsFailing",
+        "StatisticsBehind",
         "ValidatorAllProbesFailing",
         "SynchronizerArchivingStalled",
         "SynchronizerRelaysFailing",

@@ -27,8 +27,8 @@ function toSnapshot(r: Row): RelayMetadataWithData {
 }
 
 // relay_latest_check (migration 000007): one index probe per (relay, type) on
-// relay_metadata_latest_idx, however long the history; fresh, unlike the relay_metadata_latest
-// view.
+// relay_metadata_latest_idx, however long the history (the relay_metadata_latest view reads the
+// same).
 const LATEST = `
   SELECT r.url AS relay_url, t.type AS metadata_type, l.generated_at, l.metadata_id, l.data
   FROM relay r

@@ -4,8 +4,8 @@
  * statement. Each newest check is relay_latest_check (migration 000007: one probe of
  * relay_metadata_latest_idx (relay_id, metadata_type, generated_at DESC)); the uptime windows a
  * range scan of the same index over the last 30 days. "Up" at a check is relay_up (a numeric
- * rtt_open, the monitor's contract). Event counts come from relay_stats, as fresh as its last
- * refresh.
+ * rtt_open, the monitor's contract). Event counts come from stats_relay, as of the refresher's last
+ * cycle.
  */
 import type { Network } from "../../../models/network.js";
 import type { Db } from "../pool.js";
@@ -46,7 +46,7 @@ export interface RelaySummary {
   asn: number | null;
   asnOrg: string | null;
   uptime: UptimeWindows;
-  /** Events archived as seen on this relay (relay_stats, as of its last refresh). */
+  /** Events archived as seen on this relay (stats_relay, as of the refresher's last cycle). */
   events: number;
 }
 
@@ -80,7 +80,7 @@ const SUMMARY = `
     coalesce(u.checks_24h, 0) AS checks_24h, coalesce(u.up_24h, 0) AS up_24h,
     coalesce(u.checks_7d, 0) AS checks_7d, coalesce(u.up_7d, 0) AS up_7d,
     coalesce(u.checks_30d, 0) AS checks_30d, coalesce(u.up_30d, 0) AS up_30d,
-    coalesce((SELECT s.event_count FROM relay_stats s WHERE s.relay_url = r.url), 0) AS events
+    coalesce((SELECT s.event_count FROM stats_relay s WHERE s.relay_id = r.id), 0) AS events
   FROM relay r
   ${latest("rtt", "nip66_rtt")}
   ${latest("nip11", "nip11_info")}

@@ -1,13 +1,13 @@
 /**
- * The network statistics the API serves, from the statistics views (as fresh as their last
- * refresh, which event_stats.refreshed_at tells). A view not yet populated (the refresher has
- * not run) reads as empty instead of failing (SQLSTATE 55000 otherwise).
+ * The network statistics the API serves, from the summary tables the refresher keeps
+ * (src/core/db/statistics/, through the views of migration 000008): as fresh as its last
+ * cycle, which event_stats.refreshed_at tells. Before the first cycle `events` is null.
  */
 import type { Db } from "../pool.js";
 import { any } from "../sql.js";
 
 export interface Statistics {
-  /** event_stats (one row), null before the first refresh. */
+  /** event_stats (one row), null before the refresher's first cycle. */
   events: Record<string, number | null> | null;
   kinds: { kind: number; events: number; pubkeys: number; category: string }[];
   software: { software: string; version: string; relays: number }[];
@@ -24,48 +24,29 @@ export interface StatisticsOptions {
   days: number;
 }
 
-const VIEWS = [
-  "event_stats",
-  "kind_counts",
-  "relay_software_counts",
-  "supported_nip_counts",
-  "network_stats",
-  "event_daily_counts",
-] as const;
-
-const POPULATED = `
-  SELECT c.relname AS name FROM pg_class c
-  WHERE c.relname = ANY ($1::text[]) AND c.relkind = 'm' AND c.relispopulated
-    AND c.relnamespace = current_schema()::regnamespace`;
-
 const QUERIES = {
-  event_stats: `SELECT refreshed_at, event_count, unique_pubkeys, unique_kinds, earliest_created_at,
+  events: `SELECT refreshed_at, event_count, unique_pubkeys, unique_kinds, earliest_created_at,
       latest_created_at, count_1h, count_24h, count_7d, count_30d, events_per_day
     FROM event_stats`,
-  kind_counts: `SELECT kind, event_count AS events, unique_pubkeys AS pubkeys, category
+  kinds: `SELECT kind, event_count AS events, unique_pubkeys AS pubkeys, category
     FROM kind_counts ORDER BY event_count DESC, kind LIMIT $1`,
-  relay_software_counts: `SELECT software, version, relay_count AS relays
+  software: `SELECT software, version, relay_count AS relays
     FROM relay_software_counts ORDER BY relay_count DESC, software, version LIMIT $1`,
-  supported_nip_counts: "SELECT nip, relay_count AS relays FROM supported_nip_counts ORDER BY nip",
-  network_stats: `SELECT network, relay_count AS relays, event_count AS events,
+  nips: "SELECT nip, relay_count AS relays FROM supported_nip_counts ORDER BY nip",
+  networks: `SELECT network, relay_count AS relays, event_count AS events,
       unique_pubkeys AS pubkeys FROM network_stats ORDER BY network`,
-  event_daily_counts: `SELECT to_char(day, 'YYYY-MM-DD') AS day, event_count AS events,
+  daily: `SELECT to_char(day, 'YYYY-MM-DD') AS day, event_count AS events,
       unique_pubkeys AS pubkeys FROM event_daily_counts ORDER BY day DESC LIMIT $1`,
 } as const;
 
 export async function readStatistics(db: Db, options: StatisticsOptions): Promise<Statistics> {
-  const populated = new Set(
-    (await any<{ name: string }>(db, POPULATED, [VIEWS])).map((r) => r.name),
-  );
-  const read = <R extends object>(view: (typeof VIEWS)[number], params: unknown[] = []) =>
-    populated.has(view) ? any<R>(db, QUERIES[view], params) : Promise.resolve([] as R[]);
   const [events, kinds, software, nips, networks, daily] = await Promise.all([
-    read<Record<string, number | null>>("event_stats"),
-    read<Statistics["kinds"][number]>("kind_counts", [options.top]),
-    read<Statistics["software"][number]>("relay_software_counts", [options.top]),
-    read<Statistics["nips"][number]>("supported_nip_counts"),
-    read<Statistics["networks"][number]>("network_stats"),
-    read<Statistics["daily"][number]>("event_daily_counts", [options.days]),
+    any<Record<string, number | null>>(db, QUERIES.events),
+    any<Statistics["kinds"][number]>(db, QUERIES.kinds, [options.top]),
+    any<Statistics["software"][number]>(db, QUERIES.software, [options.top]),
+    any<Statistics["nips"][number]>(db, QUERIES.nips),
+    any<Statistics["networks"][number]>(db, QUERIES.networks),
+    any<Statistics["daily"][number]>(db, QUERIES.daily, [options.days]),
   ]);
   return { events: events[0] ?? null, kinds, software, nips, networks, daily };
 }

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { STATISTICS_VIEWS } from "../../../../src/core/db/views.js";
+import { recordRelayMetadata } from "../../../../src/core/db/relay-metadata.js";
 import { runOnce } from "../../../../src/core/service.js";
 import { refresherConfigSchema } from "../../../../src/services/refresher/config.js";
 import { createRefresher } from "../../../../src/services/refresher/service.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
+import { RandomArchive } from "../../../support/random-archive.js";
 import { createTestContext } from "../../../support/service-context.js";
+import { expectStatisticsExact } from "../../../support/statistics-exact.js";
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -14,84 +16,149 @@ afterEach(async () => {
   await db.drop();
 });
 
-const hex = (c: string) => Buffer.from(c.repeat(64), "hex");
+const NOW = 1_790_000_000;
+const DAY = 86_400;
 const deps = { brotr: {} as never };
-
-async function seedEvents(): Promise<void> {
-  await db.pool.query(
-    "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://a.example', 'clearnet', 1), ('wss://b.example', 'clearnet', 1)",
-  );
-  await db.pool.query(
-    `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
-     VALUES ($1, $2, 1000, 1, '{}', '[]', 'x', $3), ($4, $2, 2000, 7, '{}', '[]', '+', $3)`,
-    [hex("1"), hex("a"), Buffer.alloc(64, 1), hex("2")],
-  );
-  await db.pool.query(
-    `INSERT INTO event_relay (event_id, relay_id, seen_at)
-     SELECT v.event_id, r.id, v.seen_at
-     FROM (VALUES ($1::bytea, 'wss://a.example', 5), ($1, 'wss://b.example', 6),
-                  ($2, 'wss://a.example', 7)) AS v(event_id, url, seen_at)
-     JOIN relay r ON r.url = v.url`,
-    [hex("1"), hex("2")],
-  );
-}
+const refresher = (config: unknown = {}) =>
+  createRefresher(deps, refresherConfigSchema.parse(config));
+const kinds = async () =>
+  (await db.pool.query("SELECT kind FROM kind_counts ORDER BY kind")).rows.map((r) => r.kind);
 
 describe("refresher", () => {
-  it("populates every view, in order, and reports per-view metrics", async () => {
-    await seedEvents();
-    const t = createTestContext(db.pool, { service: "refresher" });
-    const service = createRefresher(deps, refresherConfigSchema.parse({}));
+  it("brings the statistics up to date each cycle and counts what it took in", async () => {
+    const a = new RandomArchive("bigbrotr", 21, NOW);
+    await a.archive(db.pool, 30, 5);
+    await a.checks(db.pool, 6);
+    const t = createTestContext(db.pool, { service: "refresher", now: NOW });
+    const service = refresher({ statistics: { chunk_rows: 1000 } });
     const outcome = await runOnce(service, t.ctx);
     expect(outcome.ok).toBe(true);
-    expect(outcome.report).toMatchObject({ views: 13, refreshed: 13, failed: 0 });
-    const kinds = await db.pool.query("SELECT kind FROM kind_counts ORDER BY kind");
-    expect(kinds.rows.map((r) => r.kind)).toEqual([1, 7]);
-    for (const { name } of STATISTICS_VIEWS) {
-      expect(await t.metric("brotr_view_refreshes_total", { view: name, outcome: "success" })).toBe(
-        1,
-      );
-      expect(
-        await t.metric("brotr_view_refresh_duration_seconds", { view: name }),
-      ).toBeGreaterThanOrEqual(0);
+    expect(outcome.report).toMatchObject({ busy: false, events: 30, pending_rows: 0 });
+    await expectStatisticsExact(db.pool);
+    expect(await t.metric("brotr_statistics_rows_total", { source: "events" })).toBe(30);
+    expect(await t.metric("brotr_statistics_chunks_total", { phase: "finish" })).toBe(1);
+    expect(await t.metric("brotr_statistics_step_seconds_total", { step: "events" })).toBeDefined();
+    expect(await t.metric("brotr_statistics_pending_rows")).toBe(0);
+    // Deletions are subtracted by the next cycle.
+    const before = await kinds();
+    const doomed = await db.pool.query("DELETE FROM event WHERE kind = $1", [before[0]]);
+    const second = await runOnce(service, t.ctx);
+    expect(second.report).toMatchObject({ deleted_events: doomed.rowCount });
+    expect(await kinds()).toEqual(before.slice(1));
+    expect(await t.metric("brotr_statistics_rows_total", { source: "deleted_events" })).toBe(
+      doomed.rowCount,
+    );
+    await expectStatisticsExact(db.pool);
+  });
+
+  it("skips the cycle while another refresher works", async () => {
+    const holder = await db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(7425146731800191323)");
+      const t = createTestContext(db.pool, { service: "refresher", now: NOW });
+      const outcome = await runOnce(refresher(), t.ctx);
+      expect(outcome).toMatchObject({ ok: true, report: { busy: true, chunks: 0 } });
+      expect(t.logs.some((l) => l.msg === "statistics_busy")).toBe(true);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
     }
-    // A second cycle refreshes concurrently (the views are populated now).
-    await db.pool.query("DELETE FROM event WHERE kind = 7");
-    expect((await runOnce(service, t.ctx)).ok).toBe(true);
-    const after = await db.pool.query("SELECT kind FROM kind_counts ORDER BY kind");
-    expect(after.rows.map((r) => r.kind)).toEqual([1]);
   });
 
-  it("keeps refreshing the other views when one fails, and counts the failure", async () => {
-    await db.pool.query("DROP MATERIALIZED VIEW kind_counts");
-    const t = createTestContext(db.pool, { service: "refresher" });
-    const outcome = await runOnce(createRefresher(deps, refresherConfigSchema.parse({})), t.ctx);
-    expect(outcome.ok).toBe(true);
-    expect(outcome.report).toMatchObject({ refreshed: 12, failed: 1 });
-    expect(
-      await t.metric("brotr_view_refreshes_total", { view: "kind_counts", outcome: "failure" }),
-    ).toBe(1);
-    expect(await t.metric("brotr_views_failed")).toBe(1);
-    expect(t.logs.some((l) => l.msg === "view_refresh_failed" && l.view === "kind_counts")).toBe(
-      true,
+  it("deletes orphan events in its cleanup and keeps the statistics exact", async () => {
+    const a = new RandomArchive("bigbrotr", 22, NOW);
+    await a.archive(db.pool, 40, 10);
+    const t = createTestContext(db.pool, { service: "refresher", now: NOW });
+    const service = refresher({ cleanup: { orphan_events: { batch_size: 3 } } });
+    await runOnce(service, t.ctx);
+    const gone = a.relays.slice(0, 2).map((r) => r.url);
+    await db.pool.query("DELETE FROM relay WHERE url = ANY($1)", [gone]);
+    const orphans = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM event e
+       WHERE NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)`,
     );
-    const pop = await db.pool.query(
-      "SELECT relispopulated FROM pg_class WHERE relname = 'kind_counts_by_relay'",
+    expect(orphans.rows[0]?.n).toBeGreaterThan(0);
+    // The first cycle subtracts the relays' sightings and notes the events that lost them;
+    // the next cleanup deletes those left without any, and its cycle subtracts them.
+    await runOnce(service, t.ctx);
+    const second = await runOnce(service, t.ctx);
+    expect(second.report).toMatchObject({ cleaned: orphans.rows[0]?.n });
+    expect(await t.metric("brotr_cleanup_deleted_total", { what: "orphan_events" })).toBe(
+      orphans.rows[0]?.n,
     );
-    expect(pop.rows[0].relispopulated).toBe(true);
+    const left = await db.pool.query(
+      "SELECT count(*)::int AS n FROM event e WHERE NOT EXISTS (SELECT 1 FROM event_relay er WHERE er.event_id = e.id)",
+    );
+    expect(left.rows[0].n).toBe(0);
+    await expectStatisticsExact(db.pool);
   });
 
-  it("fails the cycle when every view fails", async () => {
-    const t = createTestContext(db.pool, { service: "refresher" });
-    const config = refresherConfigSchema.parse({ refresh: { views: ["event_stats"] } });
-    await db.pool.query("DROP MATERIALIZED VIEW event_stats");
-    const outcome = await runOnce(createRefresher(deps, config), t.ctx);
-    expect(outcome.ok).toBe(false);
-    expect(outcome.error?.name).toBe("AllViewsFailedError");
+  it("downsamples or drops old check history when retention is set", async () => {
+    const a = new RandomArchive("bigbrotr", 23, NOW);
+    await a.archive(db.pool, 5);
+    const relay = { ...(a.relays[0] as (typeof a.relays)[number]), discoveredAt: 1 };
+    const checks = [];
+    // Every 6 hours for 90 days: 4 a day.
+    for (let at = NOW - 90 * DAY; at < NOW; at += 6 * 3600) {
+      checks.push({
+        relay,
+        type: "nip66_rtt" as const,
+        data: { rtt_open: at % 97 },
+        generatedAt: at,
+      });
+    }
+    await recordRelayMetadata(db.pool, checks);
+    const count = async () =>
+      (await db.pool.query("SELECT count(*)::int AS n FROM relay_metadata")).rows[0].n as number;
+    const t = createTestContext(db.pool, { service: "refresher", now: NOW });
+    await runOnce(refresher(), t.ctx);
+    expect(await count()).toBe(360); // default: keep everything
+    const horizon = Math.floor((NOW - 40 * DAY) / DAY) * DAY;
+    const perOldDay = async () =>
+      (
+        await db.pool.query<{ n: number; newest: number }>(
+          `SELECT count(*)::int AS n, max(generated_at) AS newest FROM relay_metadata
+           WHERE generated_at < $1 GROUP BY generated_at / 86400 ORDER BY 2`,
+          [horizon],
+        )
+      ).rows;
+    const before = await perOldDay();
+    const downsample = refresher({ retention: { relay_metadata: { keep_days: 40 } } });
+    await runOnce(downsample, t.ctx);
+    // The newest of each UTC day before the horizon, and everything after it.
+    expect(await perOldDay()).toEqual(before.map((d) => ({ n: 1, newest: d.newest })));
+    expect(await count()).toBe(360 - before.reduce((n, d) => n + d.n - 1, 0));
+    const progress = await db.pool.query("SELECT history_kept_until AS t FROM stats_progress");
+    expect(progress.rows[0].t).toBe(horizon);
+    await expectStatisticsExact(db.pool);
+    // A second run reads only what aged past the horizon since.
+    expect((await runOnce(downsample, t.ctx)).report?.cleaned).toBeUndefined();
+    const drop = refresher({ retention: { relay_metadata: { keep_days: 40, policy: "drop" } } });
+    await runOnce(drop, t.ctx);
+    const kept = await db.pool.query(
+      "SELECT count(*)::int AS n FROM relay_metadata WHERE generated_at < $1",
+      [horizon],
+    );
+    expect(kept.rows[0].n).toBe(0); // the newest check is within the horizon
+    expect(await t.metric("brotr_cleanup_deleted_total", { what: "relay_metadata" })).toBe(
+      360 - (await count()),
+    );
+    await expectStatisticsExact(db.pool);
   });
 
-  it("rejects unknown view names in its config", () => {
-    const result = refresherConfigSchema.safeParse({ refresh: { views: ["event_stats", "nope"] } });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(["refresh", "views", 1]);
+  it("validates its configuration: unknown keys, a horizon under 31 days", () => {
+    expect(refresherConfigSchema.parse({}).retention.relay_metadata.keep_days).toBeNull();
+    expect(refresherConfigSchema.safeParse({ refresh: { views: ["event_stats"] } }).success).toBe(
+      false,
+    );
+    const short = refresherConfigSchema.safeParse({
+      retention: { relay_metadata: { keep_days: 7 } },
+    });
+    expect(short.error?.issues[0]?.path).toEqual(["retention", "relay_metadata", "keep_days"]);
+    const policy = refresherConfigSchema.safeParse({
+      retention: { relay_metadata: { keep_days: 60, policy: "shred" } },
+    });
+    expect(policy.success).toBe(false);
   });
 });

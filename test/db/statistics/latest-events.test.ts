@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Profile } from "../../../src/core/db/migrate.js";
-import { refreshAllViews, STATISTICS_VIEWS } from "../../../src/core/db/views.js";
+import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { STATISTICS } from "../../support/statistics-recount.js";
 import { id, loadDataset, pk, rows, T0 } from "./dataset.js";
 
 const dbs = new Map<Profile, TestDatabase>();
@@ -12,8 +13,8 @@ beforeAll(async () => {
     const db = await createTestDatabase({ profile });
     dbs.set(profile, db);
     await loadDataset(db.pool, profile, now);
-    const results = await refreshAllViews(db.pool);
-    expect(results.filter((r) => !r.ok)).toEqual([]);
+    const report = await refreshStatistics(db.pool);
+    expect(report.complete).toBe(true);
   }
 });
 afterAll(async () => {
@@ -68,7 +69,7 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("latest events (%s)", (profile)
 });
 
 describe("both profiles", () => {
-  it("give the same contents in every view except events_addressable_latest", async () => {
+  it("give the same contents in every statistic except events_addressable_latest", async () => {
     const dump = async (profile: Profile, view: string) =>
       (
         await rows<{ j: string }>(
@@ -76,7 +77,7 @@ describe("both profiles", () => {
           `SELECT (to_jsonb(v) - 'refreshed_at')::text AS j FROM ${view} v ORDER BY 1`,
         )
       ).map((r) => r.j);
-    for (const { name } of STATISTICS_VIEWS) {
+    for (const name of STATISTICS) {
       if (name === "events_addressable_latest") continue;
       const big = await dump("bigbrotr", name);
       expect(big.length, name).toBeGreaterThan(0);

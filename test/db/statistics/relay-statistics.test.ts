@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refreshAllViews } from "../../../src/core/db/views.js";
+import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { A, B, D, DAY, FAR_FUTURE, loadDataset, rows, snapshots, T0, TOR } from "./dataset.js";
 
@@ -10,8 +10,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   now = Math.floor(Date.now() / 1000);
   await loadDataset(db.pool, "bigbrotr", now);
-  const results = await refreshAllViews(db.pool);
-  expect(results.filter((r) => !r.ok)).toEqual([]);
+  const report = await refreshStatistics(db.pool);
+  expect(report.complete).toBe(true);
 });
 afterAll(async () => {
   await db?.drop();
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const strfryGit = "git+https://github.com/hoytech/strfry.git";
 
-describe("relay statistics views", () => {
+describe("relay statistics", () => {
   it("relay_metadata_latest: the newest snapshot per relay and type, with its document", async () => {
     const got = await rows<{ relay_url: string; metadata_type: string; generated_at: number }>(
       db.pool,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refreshAllViews } from "../../../src/core/db/views.js";
+import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { A, B, DAY, events, FAR_FUTURE, loadDataset, pk, rows, T0, TOR } from "./dataset.js";
 
@@ -12,15 +12,15 @@ beforeAll(async () => {
   now = Math.floor(Date.now() / 1000);
   await loadDataset(db.pool, "bigbrotr", now);
   const before = Math.floor(Date.now() / 1000);
-  const results = await refreshAllViews(db.pool);
+  const report = await refreshStatistics(db.pool);
   refreshedBetween = [before, Math.ceil(Date.now() / 1000)];
-  expect(results.filter((r) => !r.ok)).toEqual([]);
+  expect(report.complete).toBe(true);
 });
 afterAll(async () => {
   await db?.drop();
 });
 
-describe("event statistics views", () => {
+describe("event statistics", () => {
   it("event_stats: totals, NIP-01 classes and rolling windows measured at refresh time", async () => {
     const [stats] = await rows(db.pool, "SELECT * FROM event_stats");
     const { refreshed_at, ...rest } = stats as { refreshed_at: number };
