@@ -123,6 +123,9 @@ function eventRoutes(s: Samples): Route[] {
     }),
     events("recent", () => ""),
     { name: "stats", template: "/v1/stats", path: () => "/v1/stats" },
+    // The archive has no candidates (every relay went in through the relay owner): the route's
+    // own cost on an empty queue.
+    { name: "candidates", template: "/v1/candidates", path: () => "/v1/candidates?limit=50" },
   ];
 }
 
