@@ -132,3 +132,13 @@ export async function databaseAnswers(db: Db): Promise<boolean> {
     () => false,
   );
 }
+
+/** Counts by key: a statement returning rows (`key`, `n`), as a map (bigint counts as numbers). */
+export async function countsBy<K extends string>(
+  db: Db,
+  text: string,
+  params: Params = [],
+): Promise<Map<K, number>> {
+  const rows = await any<{ key: K; n: number | string }>(db, text, params);
+  return new Map(rows.map((r) => [r.key, Number(r.n)]));
+}

@@ -1,7 +1,7 @@
 import type { Network } from "../../../models/network.js";
 import type { Db } from "../pool.js";
 import { insertRelays, relayIdsByUrl } from "../relays.js";
-import { affected, any, one } from "../sql.js";
+import { affected, any, countsBy, one } from "../sql.js";
 import { transaction } from "../transaction.js";
 import { deleteServiceState } from "./rows.js";
 import { VALIDATOR } from "./services.js";
@@ -179,9 +179,9 @@ export async function countDueCandidates(
   networks: readonly Network[],
   now: number,
 ): Promise<Map<Network, number>> {
-  const rows = await any<{ network: Network; n: number }>(
+  return countsBy<Network>(
     db,
-    `SELECT s.state_value ->> 'network' AS network, count(*)::int AS n
+    `SELECT s.state_value ->> 'network' AS key, count(*)::int AS n
      FROM service_state s
      WHERE s.service_name = $1 AND s.state_type = 'candidate'
        AND s.state_value ->> 'network' = ANY($2::text[])
@@ -190,20 +190,18 @@ export async function countDueCandidates(
      GROUP BY 1`,
     [VALIDATOR, networks, now],
   );
-  return new Map(rows.map((r) => [r.network, r.n]));
 }
 
 /** How many candidates wait on each network (due or not), for `bigbrotr status`. */
 export async function countCandidates(db: Db): Promise<Map<string, number>> {
-  const rows = await any<{ network: string; n: number }>(
+  return countsBy(
     db,
-    `SELECT s.state_value ->> 'network' AS network, count(*)::int AS n
+    `SELECT s.state_value ->> 'network' AS key, count(*)::int AS n
      FROM service_state s
      WHERE s.service_name = $1 AND s.state_type = 'candidate'
      GROUP BY 1`,
     [VALIDATOR],
   );
-  return new Map(rows.map((r) => [r.network, r.n]));
 }
 
 export interface CandidateFailure {

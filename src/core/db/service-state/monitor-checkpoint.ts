@@ -9,7 +9,7 @@
 import type { Network } from "../../../models/network.js";
 import type { ServiceState } from "../../../models/service-state.js";
 import type { Db } from "../pool.js";
-import { affected, any, one } from "../sql.js";
+import { affected, any, countsBy, one } from "../sql.js";
 import { documentInt, getServiceState, upsertServiceState } from "./rows.js";
 import { MONITOR } from "./services.js";
 
@@ -115,16 +115,15 @@ export async function countDueRelays(
   networks: readonly Network[],
   checkedBefore: number,
 ): Promise<Map<Network, number>> {
-  const rows = await any<{ network: Network; n: string }>(
+  return countsBy<Network>(
     db,
-    `SELECT r.network, count(*) AS n
+    `SELECT r.network AS key, count(*) AS n
      FROM relay r
      LEFT JOIN ${CHECKPOINT_OF_R}
      WHERE r.network = ANY($2::text[]) AND coalesce(${CHECKED_AT}, -1) <= $3
      GROUP BY r.network`,
     [MONITOR, networks, checkedBefore],
   );
-  return new Map(rows.map((r) => [r.network, Number(r.n)]));
 }
 
 /**

@@ -46,6 +46,25 @@ export function counterTable(
   return { table, keys, counters, changes, source, ...more };
 }
 
+/**
+ * A table that counts events per key: `event_count` is the sum of `delta` over the rows of
+ * `source`, grouped by the keys (a column, or `[name, expression]`), those matching `where`.
+ */
+export function eventCounter(
+  table: string,
+  keys: readonly (string | readonly [string, string])[],
+  source: string,
+  options: { delta?: "sign" | "change"; where?: string } = {},
+): CounterTable {
+  const names = keys.map((k) => (typeof k === "string" ? k : k[0]));
+  const columns = keys.map((k) => (typeof k === "string" ? k : `${k[1]} AS ${k[0]}`));
+  const groups = keys.map((_, i) => String(i + 1)).join(", ");
+  const where = options.where ? ` WHERE ${options.where}` : "";
+  const select = `SELECT ${columns.join(", ")}, sum(${options.delta ?? "sign"})::bigint AS event_count
+    FROM ${source}${where} GROUP BY ${groups}`;
+  return counterTable(table, names, ["event_count"], select);
+}
+
 const list = (names: readonly string[], prefix = "") =>
   names.map((n) => `${prefix}${ident(n)}`).join(", ");
 

@@ -1,6 +1,6 @@
 import type { Db } from "../pool.js";
 import { exec } from "../sql.js";
-import { ADDED_SPAN, addAllCounts, counterTable } from "./counters.js";
+import { ADDED_SPAN, addAllCounts, counterTable, eventCounter } from "./counters.js";
 
 /**
  * The statistics of events (not of where they were seen), from stats_d_event: sets per kind
@@ -11,19 +11,12 @@ import { ADDED_SPAN, addAllCounts, counterTable } from "./counters.js";
 // created_at within years 1970..9999 has a UTC day.
 const DAYS = "created_at BETWEEN 0 AND 253402300799";
 
-const KIND_PUBKEY = counterTable(
-  "stats_kind_pubkey",
-  ["kind", "pubkey_id"],
-  ["event_count"],
-  `SELECT kind, pubkey_id, sum(sign)::bigint AS event_count
-    FROM stats_d_event GROUP BY 1, 2`,
-);
-const DAY_PUBKEY = counterTable(
+const KIND_PUBKEY = eventCounter("stats_kind_pubkey", ["kind", "pubkey_id"], "stats_d_event");
+const DAY_PUBKEY = eventCounter(
   "stats_day_pubkey",
-  ["day", "pubkey_id"],
-  ["event_count"],
-  `SELECT (created_at / 86400)::integer AS day, pubkey_id,
-    sum(sign)::bigint AS event_count FROM stats_d_event WHERE ${DAYS} GROUP BY 1, 2`,
+  [["day", "(created_at / 86400)::integer"], "pubkey_id"],
+  "stats_d_event",
+  { where: DAYS },
 );
 const PUBKEY = counterTable(
   "stats_pubkey",
@@ -58,13 +51,7 @@ const DAY = counterTable(
     LEFT JOIN (SELECT day, sum(change)::bigint AS pubkeys FROM stats_c_day_pubkey GROUP BY 1) p
       USING (day)`,
 );
-const HOUR = counterTable(
-  "stats_hour",
-  ["hour"],
-  ["event_count"],
-  `SELECT created_at / 3600 AS hour, sum(sign)::bigint AS event_count
-    FROM stats_d_event GROUP BY 1`,
-);
+const HOUR = eventCounter("stats_hour", [["hour", "created_at / 3600"]], "stats_d_event");
 
 const TOTALS = `
   UPDATE stats_event SET

@@ -1,6 +1,6 @@
 import type { Db } from "../pool.js";
 import { exec } from "../sql.js";
-import { ADDED_SPAN, addAllCounts, counterTable } from "./counters.js";
+import { ADDED_SPAN, addAllCounts, counterTable, eventCounter } from "./counters.js";
 
 /**
  * The statistics of sightings, from stats_d_sighting: per relay the set of (pubkey, kind)
@@ -45,19 +45,17 @@ const RELAY = counterTable(
     LEFT JOIN ${changed("stats_c_relay_kind", "relay_id", "kinds")} k USING (relay_id)`,
   { span: ["first_event_at", "last_event_at"] },
 );
-const NETWORK_PUBKEY = counterTable(
+const NETWORK_PUBKEY = eventCounter(
   "stats_network_pubkey",
   ["network", "pubkey_id"],
-  ["event_count"],
-  `SELECT network, pubkey_id, sum(change)::bigint AS event_count
-    FROM stats_c_network_event GROUP BY 1, 2`,
+  "stats_c_network_event",
+  { delta: "change" },
 );
-const NETWORK_KIND = counterTable(
+const NETWORK_KIND = eventCounter(
   "stats_network_kind",
   ["network", "kind"],
-  ["event_count"],
-  `SELECT network, kind, sum(change)::bigint AS event_count
-    FROM stats_c_network_event GROUP BY 1, 2`,
+  "stats_c_network_event",
+  { delta: "change" },
 );
 const NETWORK = counterTable(
   "stats_network",
