@@ -28,7 +28,7 @@ export async function lockSightingsShared(client: Db): Promise<void> {
  * has its snapshot: a delete whose condition reads the sightings takes it first).
  */
 export async function lockSightingsExclusive(client: Db): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`);
+  await exec(client, `SELECT pg_advisory_xact_lock(${SIGHTINGS_LOCK_KEY})`);
 }
 
 /**
