@@ -78,12 +78,17 @@ class Sink {
     if (this.out.destroyed) throw new Error("output closed");
   }
 
-  /** Resolves once everything written so far has been handed on (or throws its error). */
-  async flush(): Promise<void> {
+  /**
+   * Writes `text` and resolves once it (and everything before it) has been handed on, or
+   * throws the stream's error: the page boundary, where a reader that went away is seen
+   * before the next page is read.
+   */
+  async writeAndSettle(text: string): Promise<void> {
     if (this.#failure) throw this.#failure;
     await new Promise<void>((resolve, reject) => {
-      this.out.write("", (error) => (error ? reject(error) : resolve()));
+      this.out.write(text, (error) => (error ? reject(error) : resolve()));
     });
+    if (this.#failure) throw this.#failure;
   }
 
   close(): void {
@@ -127,10 +132,11 @@ export async function exportEvents(
         ...(after ? { after } : {}),
       });
       let bytes = 0;
-      for (const item of page.events) {
+      const last = page.events.length - 1;
+      for (const [i, item] of page.events.entries()) {
         const line = exportLine(item);
         bytes += line.length;
-        await sink.write(line);
+        await (i === last ? sink.writeAndSettle(line) : sink.write(line));
       }
       events += page.events.length;
       options.onProgress?.(events);
@@ -138,7 +144,6 @@ export async function exportEvents(
       after = page.next;
       limit = nextLimit(limit, bytes, target, max);
     }
-    await sink.flush();
     return { events, complete: true };
   } finally {
     sink.close();
