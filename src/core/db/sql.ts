@@ -6,16 +6,34 @@ import type { Db } from "./pool.js";
 type Params = readonly unknown[];
 
 /**
+ * A statement the server prepares once per connection under `name` and then runs without
+ * parsing or planning it again (after its first five runs PostgreSQL keeps one generic plan
+ * when that plan costs no more than the ones made for the values). For hot reads whose best
+ * plan does not depend on the values: planning a statement over the 16 event partitions costs
+ * more than running it. Protocol-level prepared statements work through PgBouncer 1.21+ in
+ * transaction mode (max_prepared_statements). Every other statement is sent unnamed and
+ * planned for its values, which is what NULL-folded optional filters need.
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export type Statement = string | NamedStatement;
+
+/**
  * Every statement goes through here: driver errors leave as DbErrors. The whole result (rows
  * and rowCount), for a caller that needs both; the helpers below say what they expect.
  */
 export async function query<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params = [],
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await db.query<R>(text, params as unknown[]);
+    return typeof text === "string"
+      ? await db.query<R>(text, params as unknown[])
+      : await db.query<R>({ name: text.name, text: text.text, values: params as unknown[] });
   } catch (error) {
     throw toDbError(error);
   }
@@ -23,7 +41,7 @@ export async function query<R extends pg.QueryResultRow>(
 
 async function rows<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params,
 ): Promise<R[]> {
   return (await query<R>(db, text, params)).rows;
@@ -82,7 +100,7 @@ export async function many<R extends pg.QueryResultRow>(
  */
 export async function any<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params = [],
 ): Promise<R[]> {
   return rows<R>(db, text, params);
