@@ -73,13 +73,20 @@ async function sizes(pool: pg.Pool): Promise<Sizes> {
     return rows[0]?.bytes ?? 0;
   };
   // The ordered tag index (event_tag, migration 000010) is part of what an event costs.
-  const tagIndex = async () =>
-    (await pool.query("SELECT to_regclass('event_tag') AS t")).rows[0]?.t ? total("event_tag") : 0;
+  const tagIndex = async () => {
+    const { rows } = await pool.query<{ bytes: number | null }>(
+      "SELECT pg_total_relation_size(to_regclass('event_tag'))::bigint AS bytes",
+    );
+    return rows[0]?.bytes ?? 0;
+  };
   const { rows } = await pool.query<{ name: string; bytes: number }>(
     `SELECT p.relname AS name, sum(pg_relation_size(t.relid))::bigint AS bytes
      FROM pg_class p CROSS JOIN LATERAL pg_partition_tree(p.oid) t
-     WHERE p.relkind IN ('I', 'i') AND p.relname LIKE 'event%' AND p.relispartition = false
-     GROUP BY p.relname ORDER BY 1`,
+     WHERE p.relkind = 'I' AND p.relname LIKE 'event%' AND p.relispartition = false
+     GROUP BY p.relname
+     UNION ALL
+     SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = 'event_tag_pkey'
+     ORDER BY 1`,
   );
   const indexes = new Map(rows.map((r) => [r.name, r.bytes]));
   const event = (await total("event")) + (await tagIndex());
