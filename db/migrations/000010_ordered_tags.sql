@@ -16,6 +16,10 @@
 --   transition table as the sightings), and truncated with it.
 -- * It replaces the GIN index, which no read uses any more.
 
+-- Writers of an older version still running would add events without their rows: they wait
+-- until this transaction has filled the table from every event.
+LOCK TABLE event IN SHARE MODE;
+
 CREATE TABLE event_tag (
   tag bigint NOT NULL,
   created_at bigint NOT NULL,

@@ -94,13 +94,15 @@ export function prepareEvents(events: readonly NostrEvent[]): {
 
 // Every insert of events also writes their ordered tag rows (event_tag, migration 000010) in
 // the same statement: one row per tagvalues entry, keyed by its hash, from the rows actually
-// inserted (an event already stored has its rows). Each statement returns the new ids.
+// inserted. An event's rows are deleted with it, so a new event has none yet: a plain INSERT
+// (DISTINCT for two values of one event sharing a hash), cheaper than ON CONFLICT's
+// speculative insertion. Each statement returns the new ids.
 const WITH_TAGS = (insert: string) => `
   WITH added AS (${insert} ON CONFLICT (id) DO NOTHING RETURNING id, created_at, tagvalues),
   tagged AS (
     INSERT INTO event_tag (tag, created_at, event_id)
-    SELECT hashtextextended(v, 0), a.created_at, a.id FROM added a CROSS JOIN unnest(a.tagvalues) AS v
-    ON CONFLICT DO NOTHING)
+    SELECT DISTINCT hashtextextended(v, 0), a.created_at, a.id
+    FROM added a CROSS JOIN unnest(a.tagvalues) AS v)
   SELECT id FROM added`;
 
 const UNNEST_FULL = WITH_TAGS(`
