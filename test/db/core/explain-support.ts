@@ -104,22 +104,28 @@ export async function statementsOf(call: (db: Db) => Promise<unknown>): Promise<
  * after its first runs; explain.test.ts checks that it does), else the plan for its values.
  * With `analyze`, run it and count the rows each node returned.
  */
-export async function explain(db: TestDatabase, s: Sent, analyze = false): Promise<unknown> {
-  const options = analyze ? "ANALYZE, FORMAT JSON" : "FORMAT JSON";
-  if (s.name === undefined) {
-    const { rows } = await db.pool.query(`EXPLAIN (${options}) ${s.text}`, s.values);
-    return rows[0]["QUERY PLAN"];
-  }
+export async function explain(
+  db: TestDatabase,
+  s: Sent,
+  options: { analyze?: boolean; settings?: string } = {},
+): Promise<unknown> {
+  const how = options.analyze ? "ANALYZE, FORMAT JSON" : "FORMAT JSON";
   const client = await db.pool.connect();
   try {
+    // Planner settings for this plan only (SET LOCAL needs a transaction: use SET and RESET).
+    if (options.settings) await client.query(options.settings);
+    if (s.name === undefined) {
+      const { rows } = await client.query(`EXPLAIN (${how}) ${s.text}`, s.values);
+      return rows[0]["QUERY PLAN"];
+    }
     await client.query("SET plan_cache_mode = force_generic_plan");
     await client.query(`PREPARE explained AS ${s.text}`);
     // A utility statement takes no parameters: the values go in as literals.
     const args = s.values.map((v) => literal(client, v)).join(", ");
-    const { rows } = await client.query(`EXPLAIN (${options}) EXECUTE explained(${args})`);
+    const { rows } = await client.query(`EXPLAIN (${how}) EXECUTE explained(${args})`);
     return rows[0]["QUERY PLAN"];
   } finally {
-    await client.query("DEALLOCATE explained; RESET plan_cache_mode");
+    await client.query("DEALLOCATE ALL; RESET ALL");
     client.release();
   }
 }
@@ -186,4 +192,11 @@ export async function rowsReadThrough(
     total += Number(node["Actual Rows"] ?? 0) * Number(node["Actual Loops"] ?? 1);
   }
   return total;
+}
+
+/** Rows the plan read from `relation` (an EXPLAIN ANALYZE plan), over all loops of every scan. */
+export function rowsReadFrom(plan: unknown, relation: string): number {
+  return planNodes(plan, "Relation Name")
+    .filter((n) => n.value === relation)
+    .reduce((sum, { node }) => sum + Number(node["Actual Rows"]) * Number(node["Actual Loops"]), 0);
 }

@@ -31,12 +31,21 @@ const CONDITIONS = `
 
 const COLUMNS = "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig";
 
-/** The page of `candidates` (rows of event, at least the page's), with each event's relays. */
+/**
+ * The page of `candidates` (rows of event, at least the page's), with each event's relays:
+ * its sightings (event_relay_pkey, pruned to one partition) and each one's URL by relay_pkey.
+ * A scalar subquery, so that the generic plan cannot pick a join reading the whole relay
+ * table for every event (it estimates ~100 sightings an event: 0.23 ms an event at 2,000
+ * relays, most of a page's time); OFFSET 0 keeps it computed once per sighting, not once
+ * more for the sort.
+ */
 const page = (candidates: string, limit: string) => `
   SELECT encode(e.id, 'hex') AS id, encode(e.pubkey, 'hex') AS pubkey, e.created_at, e.kind,
     e.tags, e.content, encode(e.sig, 'hex') AS sig,
-    ARRAY(SELECT r.url FROM event_relay er JOIN relay r ON r.id = er.relay_id
-          WHERE er.event_id = e.id ORDER BY r.url COLLATE "C") AS relays
+    ARRAY(SELECT s.url FROM (
+            SELECT (SELECT r.url FROM relay r WHERE r.id = er.relay_id) AS url
+            FROM event_relay er WHERE er.event_id = e.id OFFSET 0) AS s
+          ORDER BY s.url COLLATE "C") AS relays
   FROM (${candidates}) AS e
   ORDER BY e.created_at DESC, e.id DESC
   LIMIT ${limit}`;
