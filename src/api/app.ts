@@ -4,10 +4,9 @@
  * failure leaves through errorResponse with the one error body.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { cors } from "hono/cors";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
-import { clientLimit, requestMetrics } from "./middleware.js";
+import { clientLimit, crossOrigin, requestMetrics } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
@@ -37,16 +36,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     );
   });
   app.use("*", requestMetrics(deps));
-  app.use(
-    "/v1/*",
-    cors({
-      origin: deps.config.cors.origins.includes("*") ? "*" : [...deps.config.cors.origins],
-      allowMethods: ["GET", "HEAD", "OPTIONS"],
-      allowHeaders: ["X-API-Key", "Authorization", "If-None-Match"],
-      exposeHeaders: ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"],
-      maxAge: 86_400,
-    }),
-  );
+  app.use("/v1/*", crossOrigin(deps.config.cors.origins));
   app.use("/v1/*", clientLimit(deps));
   const snapshots = new RelaySnapshots(
     deps.db,

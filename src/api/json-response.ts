@@ -84,7 +84,7 @@ export function sendJson<T>(
   const coding = options.compress ? codingFor(c.req.header("accept-encoding"), prepared) : null;
   const etag = coding === null ? prepared.etag : `${prepared.etag.slice(0, -1)}-${coding}"`;
   c.header("ETag", etag);
-  if (options.compress) c.header("Vary", "Accept-Encoding");
+  if (options.compress) c.header("Vary", "Accept-Encoding", { append: true });
   const held = c.req.header("if-none-match");
   const base = etagBase(prepared.etag);
   if (held?.split(",").some((t) => etagBase(t) === base)) {
