@@ -64,7 +64,7 @@ interface Sizes {
 }
 
 async function sizes(pool: pg.Pool): Promise<Sizes> {
-  await pool.query("VACUUM ANALYZE event, event_relay");
+  await pool.query("VACUUM ANALYZE");
   const total = async (table: string) => {
     const { rows } = await pool.query<{ bytes: number }>(
       "SELECT sum(pg_total_relation_size(relid))::bigint AS bytes FROM pg_partition_tree($1)",
@@ -72,14 +72,25 @@ async function sizes(pool: pg.Pool): Promise<Sizes> {
     );
     return rows[0]?.bytes ?? 0;
   };
+  // The ordered tag index (event_tag, migration 000009) is part of what an event costs.
+  const tagIndex = async () => {
+    const { rows } = await pool.query<{ bytes: number | null }>(
+      "SELECT pg_total_relation_size(to_regclass('event_tag'))::bigint AS bytes",
+    );
+    return rows[0]?.bytes ?? 0;
+  };
   const { rows } = await pool.query<{ name: string; bytes: number }>(
     `SELECT p.relname AS name, sum(pg_relation_size(t.relid))::bigint AS bytes
      FROM pg_class p CROSS JOIN LATERAL pg_partition_tree(p.oid) t
      WHERE p.relkind = 'I' AND p.relname LIKE 'event%' AND p.relispartition = false
-     GROUP BY p.relname ORDER BY 1`,
+     GROUP BY p.relname
+     UNION ALL
+     SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relname = 'event_tag_pkey'
+     ORDER BY 1`,
   );
   const indexes = new Map(rows.map((r) => [r.name, r.bytes]));
-  return { event: await total("event"), eventRelay: await total("event_relay"), indexes };
+  const event = (await total("event")) + (await tagIndex());
+  return { event, eventRelay: await total("event_relay"), indexes };
 }
 
 interface RunResult {

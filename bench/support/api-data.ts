@@ -96,6 +96,12 @@ const EVENTS = `
     FROM generate_series($1::bigint, $2::bigint - 1) AS i
   ) s`;
 
+// The ordered tag rows the event writer adds with each event (src/core/db/events.ts).
+const EVENT_TAGS = `
+  INSERT INTO event_tag (tag, created_at, event_id)
+  SELECT DISTINCT hashtextextended(v, 0), e.created_at, e.id
+  FROM event e CROSS JOIN unnest(e.tagvalues) AS v`;
+
 // Each event on 1 to 3 relays; the lower-numbered relays carry more (as big relays do).
 const SIGHTINGS = `
   INSERT INTO event_relay (event_id, relay_id, seen_at)
@@ -132,6 +138,7 @@ export async function fillBenchDatabase(pool: pg.Pool, d: BenchData, log: (s: st
     for (let lo = 0; lo < d.events; lo += chunk) {
       await client.query(EVENTS, [lo, Math.min(d.events, lo + chunk), d.end, span, d.events]);
     }
+    await client.query(EVENT_TAGS);
     log(`events: ${d.events}`);
     for (let day = 0; day < d.days + 1; day += 5) {
       const hi = d.end + 1 - day * 86_400;

@@ -7,6 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
+import { migrate } from "../../src/core/db/migrate.js";
 import { insertRelays } from "../../src/core/db/relays.js";
 import { upsertServiceState } from "../../src/core/db/service-state/rows.js";
 import { cursorRow, parseCursor } from "../../src/core/db/service-state/sync-cursor.js";
@@ -68,6 +69,9 @@ async function openArchive(bench: BenchServer, sizes: Sizes, fresh: boolean, log
   const kept = fresh ? null : await bench.existingDatabase(CONNECTIONS);
   const spec = kept ? await readSpec(kept) : null;
   if (kept && spec && sameSizes(spec, sizes) && spec.version === GENERATOR_VERSION) {
+    // A kept archive is brought up to the code's schema, as a service starting on it would.
+    const { applied } = await migrate(kept, { profile: "bigbrotr", partitions: PARTITIONS });
+    if (applied.length > 0) log(`kept archive migrated: ${applied.join(", ")}`);
     const complete = (await doneUnits(kept, "finish")).size > 0;
     return { pool: kept, spec, state: complete ? ("reused" as const) : ("resumed" as const) };
   }

@@ -4,11 +4,10 @@
  * failure leaves through errorResponse with the one error body.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { cors } from "hono/cors";
 import type { ApiApp, ApiDeps, ApiVariables } from "./context.js";
 import { watchDbOutage } from "./db-outage.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
-import { clientLimit, requestMetrics, storableInput } from "./middleware.js";
+import { clientLimit, crossOrigin, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerCandidates } from "./routes/candidates.js";
 import { registerDocs } from "./routes/docs.js";
@@ -46,16 +45,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   });
   app.use("*", requestMetrics(deps));
   app.use("*", storableInput());
-  app.use(
-    "/v1/*",
-    cors({
-      origin: deps.config.cors.origins.includes("*") ? "*" : [...deps.config.cors.origins],
-      allowMethods: ["GET", "HEAD", "OPTIONS"],
-      allowHeaders: ["X-API-Key", "Authorization", "If-None-Match"],
-      exposeHeaders: ["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"],
-      maxAge: 86_400,
-    }),
-  );
+  app.use("/v1/*", crossOrigin(deps.config.cors.origins));
   app.use("/v1/*", clientLimit(deps));
   const snapshots = new RelaySnapshots(
     deps.db,

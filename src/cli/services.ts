@@ -16,7 +16,7 @@ import {
 } from "../core/db/service-state/services.js";
 import type { LongRunningService, Service } from "../core/service.js";
 import type { ServiceDeps } from "../core/service-deps.js";
-import { ConfigError } from "../models/errors.js";
+import { BrotrError, ConfigError } from "../models/errors.js";
 import { parseRelayUrl } from "../models/relay-url.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { monitorConfigSchema } from "../services/monitor/config.js";
@@ -34,16 +34,8 @@ import {
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
 import { PACKAGE_ROOT } from "./context.js";
+import { SERVICE_COMMANDS, type ServiceCommand } from "./service-catalog.js";
 import { formatSyncProgress } from "./sync-progress.js";
-
-/** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
-export interface ServiceFlag {
-  /** Commander syntax, e.g. "--relay <url>". */
-  readonly flags: string;
-  readonly description: string;
-  /** The key commander gives it (camelCase of the long name). */
-  readonly key: string;
-}
 
 /**
  * Where a service reports progress on a single-service `--once` run on a terminal
@@ -51,13 +43,8 @@ export interface ServiceFlag {
  */
 export type ProgressSink = (line: string, count: number) => void;
 
-/** One runnable service: how to validate its config and build it. */
-export interface ServiceEntry {
-  readonly name: string;
-  readonly description: string;
-  /** Runs a single cycle even under `bigbrotr up` (the seeder). */
-  readonly oneShot: boolean;
-  readonly flags: readonly ServiceFlag[];
+/** One runnable service (its command, service-catalog.ts): how to validate its config and build it. */
+export interface ServiceEntry extends ServiceCommand {
   /** Validates the raw YAML (throws ConfigError) and builds the service. */
   load(
     deps: ServiceDeps,
@@ -70,9 +57,8 @@ export interface ServiceEntry {
   validate(raw: unknown, source: string): ServiceBaseConfig;
 }
 
-export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
+function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
   name: string;
-  description: string;
   schema: S;
   create: (
     deps: ServiceDeps,
@@ -80,14 +66,11 @@ export function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
     flags: Readonly<Record<string, string>>,
     progress?: ProgressSink,
   ) => Service | LongRunningService;
-  oneShot?: boolean;
-  flags?: readonly ServiceFlag[];
 }): ServiceEntry {
+  const command = SERVICE_COMMANDS.find((c) => c.name === options.name);
+  if (command === undefined) throw new BrotrError(`no command for service ${options.name}`);
   return {
-    name: options.name,
-    description: options.description,
-    oneShot: options.oneShot ?? false,
-    flags: options.flags ?? [],
+    ...command,
     load(deps, raw, source, flags = {}, progress) {
       const config = parseConfig(options.schema, raw, source);
       return { service: options.create(deps, config, flags, progress), config };
@@ -103,32 +86,26 @@ function relayFlag(deps: ServiceDeps, raw: string): string {
   return parsed.url;
 }
 
-/** Every service, in pipeline order. */
+/** Every service, in the catalog's (pipeline) order. */
 export const SERVICES: readonly ServiceEntry[] = [
   defineService({
     name: SEEDER,
-    description: "add the relays of a seed file as candidates (one-shot)",
     schema: seederConfigSchema,
     create: createSeeder,
-    oneShot: true,
   }),
   defineService({
     name: FINDER,
-    description: "find relay URLs in archived events and HTTP JSON sources; add them as candidates",
     schema: finderConfigSchema,
     create: createFinder,
   }),
   defineService({
     name: VALIDATOR,
-    description: "probe candidates and promote those that answer like a Nostr relay",
     schema: validatorConfigSchema,
     create: (deps, config) => createValidator(deps, config),
   }),
   defineService({
     name: MONITOR,
-    description: "check every relay (NIP-11, NIP-66), keep the results as history, publish NIP-66",
     schema: monitorConfigSchema,
-    flags: [{ flags: "--relay <url>", description: "check only this relay, now", key: "relay" }],
     create: (deps, config, flags) => {
       if (flags.relay === undefined) return createMonitor(deps, config);
       return createMonitor(deps, config, { relayUrl: relayFlag(deps, flags.relay) });
@@ -136,9 +113,7 @@ export const SERVICES: readonly ServiceEntry[] = [
   }),
   defineService({
     name: SYNCHRONIZER,
-    description: "archive the events of every relay, resumably, from a per-relay cursor",
     schema: synchronizerConfigSchema,
-    flags: [{ flags: "--relay <url>", description: "sync only this relay", key: "relay" }],
     create: (deps, config, flags, progress) => {
       const options: SynchronizerOptions = progress
         ? { onProgress: (p: SyncProgress) => progress(formatSyncProgress(p), p.events) }
@@ -152,13 +127,11 @@ export const SERVICES: readonly ServiceEntry[] = [
   }),
   defineService({
     name: REFRESHER,
-    description: "bring the statistics up to date; delete orphan events and old check history",
     schema: refresherConfigSchema,
     create: createRefresher,
   }),
   defineService({
     name: API,
-    description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
     schema: apiConfigSchema,
     create: (_deps, loaded) => {
       const keys = loaded.api_keys_env ? parseApiKeys(process.env[loaded.api_keys_env]) : [];

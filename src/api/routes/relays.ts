@@ -222,7 +222,7 @@ function serveList(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapshots): void 
         next: page.next ? encodeCursor(`relays:${q.sort}`, page.next) : null,
       });
     };
-    return sendJson(c, memoized(snapshot, memoKey("relays", q, now), build));
+    return sendJson(c, memoized(snapshot, memoKey("relays", q, now), build), { compress: true });
   });
 }
 
@@ -258,6 +258,6 @@ function serveOnline(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapshots): voi
       const relays = onlineUrls(snapshot.relays, q, now, maxAge);
       return prepareJson({ relays, count: relays.length, checked_within: maxAge });
     };
-    return sendJson(c, memoized(snapshot, memoKey("online", q, now), build));
+    return sendJson(c, memoized(snapshot, memoKey("online", q, now), build), { compress: true });
   });
 }

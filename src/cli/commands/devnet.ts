@@ -1,14 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import {
-  type CoreRelayHandle,
-  CoreRelayUnavailableError,
-  startCoreRelay,
-} from "../../devnet/core-relay.js";
-import { type FakeNetwork, startFakeNetwork } from "../../devnet/fake-network.js";
-import { loadNegentropyServer } from "../../devnet/negentropy.js";
-import { createTestChain, type TestCertificate } from "../../devnet/tls-cert.js";
+// The devnet's modules are imported when it starts, not when the CLI does (other commands and
+// --help would load the fake relays, keys and TLS code for nothing).
+import type { CoreRelayHandle } from "../../devnet/core-relay.js";
+import type { FakeNetwork } from "../../devnet/fake-network.js";
+import type { TestCertificate } from "../../devnet/tls-cert.js";
 import { parseNonNegativeInt } from "../options.js";
 import { formatTable } from "../table.js";
 
@@ -46,6 +43,7 @@ function parseFraction(value: string): number {
 
 async function startCore(opts: DevnetOptions): Promise<CoreRelayHandle | null> {
   if (!opts.withCore) return null;
+  const { startCoreRelay, CoreRelayUnavailableError } = await import("../../devnet/core-relay.js");
   try {
     const port = opts.portBase ? opts.portBase + opts.relays : 0;
     return await startCoreRelay({ port });
@@ -96,6 +94,7 @@ function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
 /** With --tls: a throwaway CA (its certificate written to `caFile`) and the relays' leaf. */
 async function tlsSetup(opts: DevnetOptions): Promise<TestCertificate | undefined> {
   if (!opts.tls) return undefined;
+  const { createTestChain } = await import("../../devnet/tls-cert.js");
   const { ca, leaf } = createTestChain({
     commonName: "localhost",
     altNames: ["localhost", "127.0.0.1", "::1"],
@@ -109,7 +108,8 @@ async function tlsSetup(opts: DevnetOptions): Promise<TestCertificate | undefine
 async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): Promise<void> {
   const tls = await tlsSetup(opts);
   // Fails here, with the install hint, rather than at the first NEG-OPEN.
-  if (opts.negentropy) await loadNegentropyServer();
+  if (opts.negentropy) await (await import("../../devnet/negentropy.js")).loadNegentropyServer();
+  const { startFakeNetwork } = await import("../../devnet/fake-network.js");
   const net = await startFakeNetwork({
     relays: opts.relays,
     events: opts.events,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { logLevelOption } from "../options.js";
-import { runServices, type Shutdown } from "../runner.js";
-import { SERVICES } from "../services.js";
+import type { RunRequest, Shutdown } from "../runner.js";
+import { SERVICE_COMMANDS } from "../service-catalog.js";
 
 interface RunFlags {
   once?: boolean;
@@ -27,6 +27,23 @@ function globals(flags: RunFlags) {
   };
 }
 
+/**
+ * Runs the named services: the services and the runner are imported only here, when a service
+ * is to run, so that the CLI's other commands start without loading them.
+ */
+async function run(
+  names: readonly string[],
+  request: Omit<RunRequest, "entries">,
+  shutdown: Shutdown,
+): Promise<number> {
+  const [{ SERVICES }, { runServices }] = await Promise.all([
+    import("../services.js"),
+    import("../runner.js"),
+  ]);
+  const entries = SERVICES.filter((s) => names.includes(s.name));
+  return runServices({ ...request, entries }, shutdown);
+}
+
 /** `bigbrotr up` and one `bigbrotr <service>` command per service. */
 export function registerServiceCommands(program: Command, shutdown: Shutdown): void {
   common(
@@ -37,18 +54,19 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
       .option("--only <names>", "comma-separated subset of services"),
   ).action(async (flags: RunFlags) => {
     const wanted = flags.only?.split(",").map((s) => s.trim());
-    const unknown = wanted?.filter((n) => !SERVICES.some((s) => s.name === n)) ?? [];
+    const unknown = wanted?.filter((n) => !SERVICE_COMMANDS.some((s) => s.name === n)) ?? [];
     if (unknown.length > 0) {
       program.error(`unknown service(s): ${unknown.join(", ")}`, { exitCode: 2 });
     }
-    const entries = wanted ? SERVICES.filter((s) => wanted.includes(s.name)) : SERVICES;
-    process.exitCode = await runServices(
-      { ...globals(flags), entries, once: flags.once ?? false, together: true },
+    const names = wanted ?? SERVICE_COMMANDS.map((s) => s.name);
+    process.exitCode = await run(
+      names,
+      { ...globals(flags), once: flags.once ?? false, together: true },
       shutdown,
     );
   });
 
-  for (const entry of SERVICES) {
+  for (const entry of SERVICE_COMMANDS) {
     const command = common(
       program
         .command(entry.name)
@@ -66,12 +84,12 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
         const value = flags[f.key];
         if (typeof value === "string") serviceFlags[f.key] = value;
       }
-      process.exitCode = await runServices(
+      process.exitCode = await run(
+        [entry.name],
         {
           ...globals(flags),
           ...(flags.config ? { configPath: flags.config } : {}),
           serviceFlags,
-          entries: [entry],
           once: flags.once ?? false,
           together: false,
         },

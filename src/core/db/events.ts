@@ -92,21 +92,32 @@ export function prepareEvents(events: readonly NostrEvent[]): {
   return { rows, rejected };
 }
 
-const UNNEST_FULL = `
+// Every insert of events also writes their ordered tag rows (event_tag, migration 000009) in
+// the same statement: one row per tagvalues entry, keyed by its hash, from the rows actually
+// inserted. An event's rows are deleted with it, so a new event has none yet: a plain INSERT
+// (DISTINCT for two values of one event sharing a hash), cheaper than ON CONFLICT's
+// speculative insertion. Each statement returns the new ids.
+const WITH_TAGS = (insert: string) => `
+  WITH added AS (${insert} ON CONFLICT (id) DO NOTHING RETURNING id, created_at, tagvalues),
+  tagged AS (
+    INSERT INTO event_tag (tag, created_at, event_id)
+    SELECT DISTINCT hashtextextended(v, 0), a.created_at, a.id
+    FROM added a CROSS JOIN unnest(a.tagvalues) AS v)
+  SELECT id FROM added`;
+
+const UNNEST_FULL = WITH_TAGS(`
   INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
   SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind,
          u.tagvalues::text[], u.tags::jsonb, u.content, decode(u.sig, 'hex')
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[],
               $7::text[], $8::text[])
-       AS u(id, pubkey, created_at, kind, tagvalues, tags, content, sig)
-  ON CONFLICT (id) DO NOTHING`;
+       AS u(id, pubkey, created_at, kind, tagvalues, tags, content, sig)`);
 
-const UNNEST_LIL = `
+const UNNEST_LIL = WITH_TAGS(`
   INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
   SELECT decode(u.id, 'hex'), decode(u.pubkey, 'hex'), u.created_at, u.kind, u.tagvalues::text[]
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[])
-       AS u(id, pubkey, created_at, kind, tagvalues)
-  ON CONFLICT (id) DO NOTHING`;
+       AS u(id, pubkey, created_at, kind, tagvalues)`);
 
 function unnestParams(rows: readonly EventRow[], profile: Profile): unknown[] {
   const params: unknown[] = [
@@ -141,17 +152,15 @@ const STAGE = {
   bigbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
       tagvalues text[], tags jsonb, content text, sig bytea) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
-      SELECT id, pubkey, created_at, kind, tagvalues, tags, content, sig
-      FROM event_stage
-      ON CONFLICT (id) DO NOTHING`,
+    insert:
+      WITH_TAGS(`INSERT INTO event (id, pubkey, created_at, kind, tagvalues, tags, content, sig)
+      SELECT id, pubkey, created_at, kind, tagvalues, tags, content, sig FROM event_stage`),
   },
   lilbrotr: {
     create: `CREATE TEMP TABLE event_stage (id bytea, pubkey bytea, created_at bigint, kind int,
       tagvalues text[]) ON COMMIT DROP`,
-    insert: `INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
-      SELECT id, pubkey, created_at, kind, tagvalues FROM event_stage
-      ON CONFLICT (id) DO NOTHING`,
+    insert: WITH_TAGS(`INSERT INTO event (id, pubkey, created_at, kind, tagvalues)
+      SELECT id, pubkey, created_at, kind, tagvalues FROM event_stage`),
   },
 } as const;
 
@@ -179,19 +188,18 @@ export async function copyEvents(
   profile: Profile,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  return (await copyEventsReturning(client, rows, profile, "")).rowCount ?? 0;
+  return (await copyEventsReturning(client, rows, profile)).rowCount ?? 0;
 }
 
 async function copyEventsReturning(
   client: pg.ClientBase,
   rows: readonly EventRow[],
   profile: Profile,
-  returning: string,
 ): Promise<pg.QueryResult<{ id: Buffer }>> {
   const stage = STAGE[profile];
   await exec(client, stage.create);
   await copyLines(client, "COPY event_stage FROM STDIN", copyLinesOf(rows, profile));
-  const result = await query<{ id: Buffer }>(client, `${stage.insert} ${returning}`);
+  const result = await query<{ id: Buffer }>(client, stage.insert);
   await exec(client, "DROP TABLE event_stage");
   return result;
 }
@@ -210,12 +218,8 @@ export async function writeEventsReturningNew(
   if (rows.length === 0) return new Set();
   const result =
     rows.length >= copyThreshold
-      ? await copyEventsReturning(client, rows, profile, "RETURNING id")
-      : await query<{ id: Buffer }>(
-          client,
-          `${UNNEST[profile]} RETURNING id`,
-          unnestParams(rows, profile),
-        );
+      ? await copyEventsReturning(client, rows, profile)
+      : await query<{ id: Buffer }>(client, UNNEST[profile], unnestParams(rows, profile));
   return new Set(result.rows.map((r) => r.id.toString("hex")));
 }
 

@@ -1,9 +1,51 @@
 import type pg from "pg";
 import { NotFoundError } from "../../models/errors.js";
 import { DataIntegrityError, toDbError } from "./errors.js";
-import type { Db } from "./pool.js";
+import { type Db, isPool } from "./pool.js";
 
 type Params = readonly unknown[];
+
+/**
+ * A statement the server prepares once per connection under `name` and then runs without
+ * parsing or planning it again (after its first five runs PostgreSQL keeps one generic plan
+ * when that plan costs no more than the ones made for the values). For hot reads whose best
+ * plan does not depend on the values: planning a statement over the 16 event partitions costs
+ * more than running it. Every other statement is sent unnamed and planned for its values,
+ * which is what NULL-folded optional filters need.
+ *
+ * Protocol-level prepared statements pass PgBouncer in transaction mode from 1.21 on
+ * (max_prepared_statements > 0). Before that, a connection may find its statement missing on
+ * the server it is handed (26000) or another client's there (42P05): a pool that answers so
+ * once sends its statements unnamed from then on (planned each time, as before).
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export type Statement = string | NamedStatement;
+
+/** Pools whose server side refused a named statement (see NamedStatement). */
+const UNNAMED_ONLY = new WeakSet<Db>();
+const NAME_REFUSED = new Set(["26000", "42P05"]);
+
+async function send<R extends pg.QueryResultRow>(
+  db: Db,
+  text: Statement,
+  params: Params,
+): Promise<pg.QueryResult<R>> {
+  const values = params as unknown[];
+  if (typeof text === "string") return db.query<R>(text, values);
+  if (UNNAMED_ONLY.has(db)) return db.query<R>(text.text, values);
+  try {
+    return await db.query<R>({ name: text.name, text: text.text, values });
+  } catch (error) {
+    // Only a pool can send it again: on one connection a transaction may be aborted by now.
+    if (!isPool(db) || !NAME_REFUSED.has((error as { code?: string }).code ?? "")) throw error;
+    UNNAMED_ONLY.add(db);
+    return db.query<R>(text.text, values);
+  }
+}
 
 /**
  * Every statement goes through here: driver errors leave as DbErrors. The whole result (rows
@@ -11,11 +53,11 @@ type Params = readonly unknown[];
  */
 export async function query<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params = [],
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await db.query<R>(text, params as unknown[]);
+    return await send<R>(db, text, params);
   } catch (error) {
     throw toDbError(error);
   }
@@ -23,7 +65,7 @@ export async function query<R extends pg.QueryResultRow>(
 
 async function rows<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params,
 ): Promise<R[]> {
   return (await query<R>(db, text, params)).rows;
@@ -82,7 +124,7 @@ export async function many<R extends pg.QueryResultRow>(
  */
 export async function any<R extends pg.QueryResultRow>(
   db: Db,
-  text: string,
+  text: Statement,
   params: Params = [],
 ): Promise<R[]> {
   return rows<R>(db, text, params);

@@ -1,6 +1,7 @@
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataIntegrityError } from "../../../src/core/db/errors.js";
-import { many, maybeOne, one } from "../../../src/core/db/sql.js";
+import { any, many, maybeOne, one } from "../../../src/core/db/sql.js";
 import { transaction } from "../../../src/core/db/transaction.js";
 import { NotFoundError } from "../../../src/models/errors.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -53,6 +54,44 @@ describe("cardinality helpers", () => {
       await expect(transaction(client, async () => 1)).rejects.toThrow(/transaction block/);
     } finally {
       client.release();
+    }
+  });
+});
+
+describe("named statements", () => {
+  const NAMED = { name: "bigbrotr_test_rows", text: ROWS };
+  const prepared = async (pool: pg.Pool) =>
+    (await pool.query("SELECT name FROM pg_prepared_statements")).rows.map((r) => r.name);
+
+  it("are prepared once per connection and run again by name", async () => {
+    const db = await createTestDatabase({ poolSize: 1 });
+    try {
+      for (let n = 1; n <= 7; n++) expect(await any(db.pool, NAMED, [n])).toHaveLength(n);
+      expect(await prepared(db.pool)).toEqual([NAMED.name]);
+      const { rows } = await db.pool.query(
+        "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements",
+      );
+      expect(Number(rows[0].runs)).toBe(7);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it.each([
+    ["missing on the server (26000)", "DEALLOCATE ALL", 1],
+    ["another client's there (42P05)", `PREPARE ${NAMED.name} AS SELECT 1`, 0],
+  ])("are sent unnamed from then on by a pool whose server has them %s", async (_, sql, warm) => {
+    // As PgBouncer before 1.21 in transaction mode hands a connection another server.
+    const db = await createTestDatabase({ poolSize: 1 });
+    try {
+      if (warm) await any(db.pool, NAMED, [1]);
+      await db.pool.query(sql);
+      expect(await any(db.pool, NAMED, [3])).toHaveLength(3);
+      await db.pool.query("DEALLOCATE ALL");
+      expect(await any(db.pool, NAMED, [2])).toHaveLength(2);
+      expect(await prepared(db.pool)).toEqual([]);
+    } finally {
+      await db.drop();
     }
   });
 });

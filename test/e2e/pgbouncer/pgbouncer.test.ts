@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findEvents } from "../../../src/core/db/api/event-filter.js";
 import { archiveEvents } from "../../../src/core/db/archive.js";
 import { migrate } from "../../../src/core/db/migrate.js";
 import { createPool } from "../../../src/core/db/pool.js";
@@ -149,5 +150,18 @@ describe.skipIf(skipWithout(PGBOUNCER))("through PgBouncer in transaction mode",
     );
     expect(added).toBe(1);
     expect(await readCandidates(viaBouncer, ["wss://c.example"])).toHaveLength(1);
+  });
+
+  it("serves event pages to concurrent clients (named statements, or unnamed where refused)", async () => {
+    // Debian's PgBouncer 1.18 does not carry prepared statements to the server connection a
+    // client is handed: the pool falls back to unnamed statements. 1.21+ keeps them.
+    const filters = [{}, { kinds: [1] }];
+    for (const filter of filters) {
+      const direct = await findEvents(db.pool, filter, { limit: 20 });
+      const pages = await Promise.all(
+        Array.from({ length: 6 }, () => findEvents(viaBouncer, filter, { limit: 20 })),
+      );
+      for (const page of pages) expect(page.events).toEqual(direct.events);
+    }
   });
 });

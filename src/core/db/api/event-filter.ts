@@ -1,16 +1,20 @@
 /**
  * Archived events matching a NIP-01 filter, newest first, in keyset pages on (created_at, id),
- * each with the relays it was seen on. The statement is fixed text: an absent condition is a
- * NULL parameter, which the server folds away when it plans the unnamed statement with its
- * values, so each filter is served by its index (ids: event_pkey; authors:
- * event_pubkey_created_at_idx; kinds: event_kind_created_at_idx; a #tag: event_tagvalues_idx;
- * none: event_created_at_idx); a single author or kind is sent as an equality, which the
- * planner estimates far better than `= ANY` of a one-element array. Up to MAX_TAG_FILTERS tag conditions, each matching any of its
- * values (NIP-01), all of them together.
+ * each with the relays it was seen on. Up to MAX_TAG_FILTERS tag conditions, each matching any
+ * of its values (NIP-01), all of them together.
+ *
+ * A page is read in the order of one index, chosen by the filter (the driver, event-pages.ts):
+ * ids probe event_pkey; authors (with kinds: each pair) their (pubkey[, kind], created_at)
+ * index; else the first tag condition the ordered tag index event_tag; else kinds their
+ * (kind, created_at) index; else the time index. Each value's newest events are read until
+ * the page is full, whatever else the filter says; the other conditions are checked on them.
+ * An author's list is the most selective (an author writes a bounded share of the archive),
+ * then a tag value, then a kind.
  */
 import type { Db } from "../pool.js";
 import type { SelectedEvent } from "../read/events.js";
 import { any } from "../sql.js";
+import { type Driver, PAGE_STATEMENTS } from "./event-pages.js";
 
 export const MAX_TAG_FILTERS = 3;
 
@@ -39,29 +43,68 @@ export interface FoundPage {
   next: NewestCursor | null;
 }
 
-const FIND = `
-  SELECT encode(e.id, 'hex') AS id, encode(e.pubkey, 'hex') AS pubkey, e.created_at, e.kind,
-    e.tags, e.content, encode(e.sig, 'hex') AS sig,
-    ARRAY(SELECT r.url FROM event_relay er JOIN relay r ON r.id = er.relay_id
-          WHERE er.event_id = e.id ORDER BY r.url COLLATE "C") AS relays
-  FROM event e
-  WHERE ($1::bytea[] IS NULL OR e.id = ANY ($1::bytea[]))
-    AND ($2::bytea[] IS NULL OR e.pubkey = ANY ($2::bytea[]))
-    AND ($12::bytea IS NULL OR e.pubkey = $12::bytea)
-    AND ($3::int[] IS NULL OR e.kind = ANY ($3::int[]))
-    AND ($13::int IS NULL OR e.kind = $13::int)
-    AND ($4::text[] IS NULL OR e.tagvalues && $4::text[])
-    AND ($5::text[] IS NULL OR e.tagvalues && $5::text[])
-    AND ($6::text[] IS NULL OR e.tagvalues && $6::text[])
-    AND ($7::bigint IS NULL OR e.created_at >= $7::bigint)
-    AND ($8::bigint IS NULL OR e.created_at <= $8::bigint)
-    AND ($9::bigint IS NULL OR e.created_at <= $9::bigint)
-    AND ($9::bigint IS NULL OR (e.created_at, e.id) < ($9::bigint, decode($10::text, 'hex')))
-  ORDER BY e.created_at DESC, e.id DESC
-  LIMIT $11::int`;
+/** A bound above every stored (created_at, id): 33 bytes sort after any 32-byte id. */
+const ABOVE_EVERY_ID = Buffer.alloc(33, 0xff);
+const LATEST = Number.MAX_SAFE_INTEGER;
+/** Most (author, kind) pairs read pair by pair; more are read author by author. */
+const MAX_PAIRS = 100;
 
-const bytes = (hex: readonly string[] | undefined) =>
-  hex === undefined ? null : hex.map((h) => Buffer.from(h, "hex"));
+const bytes = (hex: readonly string[]) => [...new Set(hex)].map((h) => Buffer.from(h, "hex"));
+
+/** The keyset bound (exclusive) of the page: the cursor, or just after `until`. */
+function upperBound(
+  filter: EventFilter,
+  before: NewestCursor | undefined,
+): { at: number; id: Buffer } {
+  const until = filter.until ?? LATEST;
+  if (before !== undefined && before.createdAt <= until) {
+    return { at: before.createdAt, id: Buffer.from(before.id, "hex") };
+  }
+  return { at: until, id: ABOVE_EVERY_ID };
+}
+
+/** The index a page is read in: the filter's most selective list (docs/database.md). */
+function driverOf(filter: EventFilter): Driver {
+  const { ids, authors, kinds, tags } = filter;
+  if (ids !== undefined) return "ids";
+  if (authors !== undefined && kinds !== undefined) {
+    return authors.length * kinds.length <= MAX_PAIRS ? "authorKinds" : "authors";
+  }
+  if (authors !== undefined) return "authors";
+  if (tags !== undefined && tags.length > 0) return "tag";
+  if (kinds !== undefined) return "kinds";
+  return "newest";
+}
+
+function pageParams(filter: EventFilter, driver: Driver, limit: number, before?: NewestCursor) {
+  const hi = upperBound(filter, before);
+  const since = filter.since ?? 0;
+  if (driver === "newest") return [since, hi.at, hi.id, limit];
+  const tags = (filter.tags ?? []).map((t) => [...new Set(t.values)].map((v) => `${t.name}:${v}`));
+  const kinds = filter.kinds === undefined ? null : [...new Set(filter.kinds)];
+  const authors = filter.authors === undefined ? null : bytes(filter.authors);
+  // Every (author, kind) pair, as two lists of the same length.
+  const pairs = (authors ?? []).flatMap((a) => (kinds ?? []).map((k) => [a, k] as const));
+  const values = {
+    ids: () => bytes(filter.ids ?? []),
+    authorKinds: () => pairs.map(([a]) => a),
+    authors: () => authors,
+    kinds: () => kinds,
+    tag: () => tags[0] ?? [],
+  }[driver]();
+  return [
+    values,
+    driver === "authors" || driver === "authorKinds" ? null : authors,
+    driver === "kinds" ? null : driver === "authorKinds" ? pairs.map(([, k]) => k) : kinds,
+    tags[0] ?? null,
+    tags[1] ?? null,
+    tags[2] ?? null,
+    since,
+    hi.at,
+    hi.id,
+    limit,
+  ];
+}
 
 /** One page of matching events, newest first, before `before` (exclusive). */
 export async function findEvents(
@@ -69,33 +112,15 @@ export async function findEvents(
   filter: EventFilter,
   options: { before?: NewestCursor; limit: number },
 ): Promise<FoundPage> {
-  const tags = filter.tags ?? [];
-  if (tags.length > MAX_TAG_FILTERS) {
+  if ((filter.tags?.length ?? 0) > MAX_TAG_FILTERS) {
     throw new RangeError(`at most ${MAX_TAG_FILTERS} tag conditions`);
   }
-  const tagParam = (i: number) => {
-    const t = tags[i];
-    return t === undefined ? null : t.values.map((v) => `${t.name}:${v}`);
-  };
-  const [author, ...moreAuthors] = filter.authors ?? [];
-  const [kind, ...moreKinds] = filter.kinds ?? [];
-  const oneAuthor = author !== undefined && moreAuthors.length === 0;
-  const oneKind = kind !== undefined && moreKinds.length === 0;
-  const events = await any<FoundEvent>(db, FIND, [
-    bytes(filter.ids),
-    oneAuthor ? null : bytes(filter.authors),
-    oneKind || filter.kinds === undefined ? null : [...filter.kinds],
-    tagParam(0),
-    tagParam(1),
-    tagParam(2),
-    filter.since ?? null,
-    filter.until ?? null,
-    options.before?.createdAt ?? null,
-    options.before?.id ?? null,
-    options.limit,
-    oneAuthor ? Buffer.from(author, "hex") : null,
-    oneKind ? kind : null,
-  ]);
+  const driver = driverOf(filter);
+  const events = await any<FoundEvent>(
+    db,
+    PAGE_STATEMENTS[driver],
+    pageParams(filter, driver, options.limit, options.before),
+  );
   const last = events.at(-1);
   const next =
     last !== undefined && events.length === options.limit

@@ -1,0 +1,84 @@
+/**
+ * The service commands as the CLI lists them (name, description, own flags), without loading
+ * a single service: `bigbrotr status` or `--help` then starts in a fraction of the time that
+ * importing every service, its protocol code and its dependencies takes. services.ts builds
+ * the services themselves, and run.ts imports it only when a service is to run.
+ */
+import {
+  API,
+  FINDER,
+  MONITOR,
+  REFRESHER,
+  SEEDER,
+  SYNCHRONIZER,
+  VALIDATOR,
+} from "../core/db/service-state/services.js";
+
+/** A command-line option of one service's command (`bigbrotr synchronizer --relay URL`). */
+export interface ServiceFlag {
+  /** Commander syntax, e.g. "--relay <url>". */
+  readonly flags: string;
+  readonly description: string;
+  /** The key commander gives it (camelCase of the long name). */
+  readonly key: string;
+}
+
+export interface ServiceCommand {
+  readonly name: string;
+  readonly description: string;
+  /** Runs a single cycle even under `bigbrotr up` (the seeder). */
+  readonly oneShot: boolean;
+  readonly flags: readonly ServiceFlag[];
+}
+
+const relayFlag = (description: string): ServiceFlag => ({
+  flags: "--relay <url>",
+  description,
+  key: "relay",
+});
+
+/** Every service, in pipeline order. */
+export const SERVICE_COMMANDS: readonly ServiceCommand[] = [
+  {
+    name: SEEDER,
+    description: "add the relays of a seed file as candidates (one-shot)",
+    oneShot: true,
+    flags: [],
+  },
+  {
+    name: FINDER,
+    description: "find relay URLs in archived events and HTTP JSON sources; add them as candidates",
+    oneShot: false,
+    flags: [],
+  },
+  {
+    name: VALIDATOR,
+    description: "probe candidates and promote those that answer like a Nostr relay",
+    oneShot: false,
+    flags: [],
+  },
+  {
+    name: MONITOR,
+    description: "check every relay (NIP-11, NIP-66), keep the results as history, publish NIP-66",
+    oneShot: false,
+    flags: [relayFlag("check only this relay, now")],
+  },
+  {
+    name: SYNCHRONIZER,
+    description: "archive the events of every relay, resumably, from a per-relay cursor",
+    oneShot: false,
+    flags: [relayFlag("sync only this relay")],
+  },
+  {
+    name: REFRESHER,
+    description: "bring the statistics up to date; delete orphan events and old check history",
+    oneShot: false,
+    flags: [],
+  },
+  {
+    name: API,
+    description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
+    oneShot: false,
+    flags: [],
+  },
+];
