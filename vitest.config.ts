@@ -16,6 +16,9 @@ export default defineConfig({
           name: "unit",
           setupFiles,
           include: ["test/unit/**/*.test.ts"],
+          // A few unit tests start child processes or worker threads: on a loaded 2-core
+          // machine (CI runs every project at once) they take seconds, not milliseconds.
+          testTimeout: 30_000,
         },
       },
       {

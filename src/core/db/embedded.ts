@@ -1,6 +1,6 @@
 import { execFile as execFileCb, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
@@ -197,6 +197,19 @@ function processAlive(pid: number): boolean {
 }
 
 /**
+ * Removes a lock file whose postmaster is gone. A postmaster killed (SIGKILL) stays a zombie
+ * until its reaper collects it, which a busy or careless PID 1 may do late: PostgreSQL and
+ * `pg_ctl status` see its pid as alive, so a restart would fail ("lock file already exists")
+ * and an adopting start would take a dead server for a running one.
+ */
+function clearStaleLock(pgdata: string): void {
+  const pid = lockedPid(pgdata);
+  if (pid !== undefined && Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+    rmSync(join(pgdata, "postmaster.pid"), { force: true });
+  }
+}
+
+/**
  * Starts (initialising on first use) the embedded server, or adopts one already running on
  * the same data folder (another bigbrotr process), which it then leaves running on stop().
  */
@@ -216,15 +229,18 @@ export async function startEmbeddedPostgres(
   if (account) await chownTree(dataDir, account);
   await chmod(pgdata, 0o700);
   const password = (await readFile(passwordFile, "utf8")).trim();
+  clearStaleLock(pgdata);
   const status = spawnSync(bins.pg_ctl, ["-D", pgdata, "status"], account ?? {});
   const owned = status.status !== 0;
   const flags = serverFlags(options.port, options.settings ?? {});
-  const start = () =>
-    run(
+  const start = () => {
+    clearStaleLock(pgdata);
+    return run(
       bins.pg_ctl,
       ["-D", pgdata, "-l", logFile, "-w", "-t", "60", "-o", flags, "start"],
       account,
     );
+  };
   if (owned) await start();
   const lock = lockFile(pgdata);
   let pid = lock.pid;

@@ -31,12 +31,16 @@ describe.each(["bigbrotr", "lilbrotr"] as const)("000008 on a filled archive (%s
   it("fills the summary tables with what the materialized views showed", async () => {
     db = await createEmptyDatabase();
     await migrate(db.pool, { profile, partitions: 3, until: 7 });
+    // Today's writer also fills event_tag (000009): at version 7 it gets a stand-in, dropped
+    // before the upgrade, which then fills the real one from the events' tagvalues.
+    await db.pool.query("CREATE TABLE event_tag (tag bigint, created_at bigint, event_id bytea)");
     const a = new RandomArchive(profile, 31, NOW);
     for (let i = 0; i < 4; i++) await a.archive(db.pool, 25, 10);
     await a.checks(db.pool, 12);
     await db.pool.query("DELETE FROM relay WHERE url = $1", [a.relays[1]?.url]);
     for (const name of STATISTICS) await db.pool.query(`REFRESH MATERIALIZED VIEW ${name}`);
     const before = await dump(db.pool);
+    await db.pool.query("DROP TABLE event_tag");
 
     expect((await migrate(db.pool, { profile, partitions: 3 })).applied).toContain(8);
     // The fill counted everything; the first cycle only measures the windows.

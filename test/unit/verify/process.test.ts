@@ -75,7 +75,8 @@ async function mkdirs(dir: string): Promise<string> {
   return dir;
 }
 
-describe("verifier in a child process", () => {
+// Child processes (tsx, a compile of the sources) take seconds on a loaded machine.
+describe("verifier in a child process", { timeout: 60_000 }, () => {
   const tsxArgs = (close: boolean) => [
     "--import",
     "tsx",
