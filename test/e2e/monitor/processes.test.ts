@@ -100,15 +100,13 @@ describe("monitor processes", () => {
     const exited = collectOutput(child);
     // Kill once the first chunk is committed and the second is being checked.
     const deadline = Date.now() + 60_000;
-    // The first chunk committed (its checkpoints seen), then leases on other relays: the
-    // second chunk is in flight.
-    let first = new Map<string, number>();
+    // The first chunk committed (its checkpoints seen) and its leases given back (they go
+    // back just after the commit), and leases on other relays: the next chunk is in flight.
     while (Date.now() < deadline) {
-      if (first.size < 3) first = await checkpoints(db.pool);
-      else {
-        const { rows } = await db.pool.query<{ item: string }>("SELECT item FROM lease");
-        if (rows.some((r) => !first.has(r.item))) break;
-      }
+      const { rows } = await db.pool.query<{ item: string }>("SELECT item FROM lease");
+      const committed = await checkpoints(db.pool);
+      if (committed.size >= 3 && rows.length > 0 && rows.every((r) => !committed.has(r.item)))
+        break;
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill("SIGKILL");

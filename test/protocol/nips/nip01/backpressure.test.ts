@@ -43,6 +43,11 @@ function heapOfQueuedEvents(count: number): number {
   return bytes;
 }
 
+/** Resolves once the client paused reading (its queue reached the mark). */
+async function pausedBy(c: RelayClient): Promise<void> {
+  while (!c.readPaused) await sleep(10);
+}
+
 async function pausedSoon(c: RelayClient): Promise<void> {
   for (let i = 0; i < 100 && !c.readPaused; i++) await sleep(10);
   expect(c.readPaused).toBe(true);
@@ -74,8 +79,10 @@ describe("RelayClient.req backpressure", () => {
       expect(ev.content).toBe(`stream ${n}`);
       n++;
       behind = Math.max(behind, c.stats.events - n);
-      // One long stall (a slow database write), then 1 ms every 1,000 events.
-      if (n === 1_000) await sleep(500);
+      // One long stall (a slow database write) that lasts until the queue reached its mark
+      // and reading paused (a fixed sleep was too short on a loaded machine), then 1 ms
+      // every 1,000 events.
+      if (n === 1_000) await within(pausedBy(c), 20_000, "reading paused during the stall");
       if (n % 10_000 === 1_000) grown = Math.max(grown, retainedHeapBytes() - base);
       if (n % 1_000 === 0) await sleep(1);
     }
@@ -87,7 +94,7 @@ describe("RelayClient.req backpressure", () => {
     // Loose: the queue at its mark is a few percent of all events queued at once.
     expect(grown).toBeLessThan(fullQueue / 6);
     expect(c.readPaused).toBe(false);
-  });
+  }, 120_000); // 50,000 events and heap snapshots: tens of seconds on a loaded machine
 
   it("counts events waiting for verification toward the mark", async () => {
     const total = 10_000;
