@@ -16,6 +16,7 @@ interface DevnetOptions {
   misbehaving: number;
   seed: number;
   portBase: number;
+  host: string;
   seedFile: string;
   withCore: boolean;
   tls: boolean;
@@ -117,7 +118,11 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
     misbehaving: opts.misbehaving,
     seed: opts.seed,
     portBase: opts.portBase,
-    relayOptions: { ...(tls ? { tls } : {}), ...(opts.negentropy ? { negentropy: true } : {}) },
+    relayOptions: {
+      host: opts.host,
+      ...(tls ? { tls } : {}),
+      ...(opts.negentropy ? { negentropy: true } : {}),
+    },
   });
   let core: CoreRelayHandle | null = null;
   try {
@@ -169,6 +174,11 @@ export function registerDevnetCommand(program: Command, shutdown?: { signal: Abo
     )
     .option("--seed <n>", "seed for keys and events", parseNonNegativeInt, 1)
     .option("--port-base <n>", "first port (0 = ephemeral ports)", parseNonNegativeInt, 0)
+    .option(
+      "--host <address>",
+      "address the relays listen on and name in their URLs (e.g. a container network's gateway)",
+      "127.0.0.1",
+    )
     .option("--seed-file <path>", "where to write the relay URLs", "./data/devnet-seeds.txt")
     .option("--with-core", "also start an empty @nostr-relay/core relay (devDependency)", false)
     .option("--tls", "serve wss:// with a certificate from a throwaway CA", false)
