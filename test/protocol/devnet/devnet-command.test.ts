@@ -28,7 +28,9 @@ describe("bigbrotr devnet --tls", () => {
     const run = program.parseAsync([...args, "--seed-file", seedFile, "--ca-file", caFile], {
       from: "user",
     });
-    for (let i = 0; i < 200 && !existsSync(seedFile); i++) await sleep(25);
+    // Keys, certificates and events come first: seconds on a loaded machine.
+    for (const end = Date.now() + 25_000; Date.now() < end && !existsSync(seedFile); )
+      await sleep(25);
     try {
       const urls = readFileSync(seedFile, "utf8")
         .split("\n")
@@ -71,7 +73,9 @@ describe("bigbrotr devnet --negentropy", () => {
       "0",
     ];
     const run = program.parseAsync([...args, "--seed-file", seedFile], { from: "user" });
-    for (let i = 0; i < 200 && !existsSync(seedFile); i++) await sleep(25);
+    // Keys, certificates and events come first: seconds on a loaded machine.
+    for (const end = Date.now() + 25_000; Date.now() < end && !existsSync(seedFile); )
+      await sleep(25);
     try {
       const url = readFileSync(seedFile, "utf8")
         .split("\n")
