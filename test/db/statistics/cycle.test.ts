@@ -41,6 +41,20 @@ const refresh = (options: { chunkRows?: number } = {}) =>
   refreshStatistics(db.pool, { now: NOW, ...options });
 const relay = (url: string) => ({ url, network: "clearnet" as const, discoveredAt: 1 });
 
+/**
+ * Two open transactions, `early` (the older) and `holder`, and an event stored above both: a
+ * sighting `early` stores of it is older than the event, and counted while `holder` holds the
+ * walk back below the event.
+ */
+async function eventAboveHolder(a: RandomArchive) {
+  const early = await openTransaction();
+  await insertRelays(early, [relay("wss://early.example")]); // its id is the oldest
+  const holder = await openTransaction();
+  await insertRelays(holder, [relay("wss://holder.example")]);
+  await a.archive(db.pool, 1);
+  return { early, holder, event: a.events.at(-1)?.id as string };
+}
+
 describe("transactions that commit late", () => {
   it("are counted once they commit, though a cycle walked past later ones", async () => {
     const a = new RandomArchive("bigbrotr", 1, NOW);
@@ -62,12 +76,7 @@ describe("transactions that commit late", () => {
     const a = new RandomArchive("bigbrotr", 2, NOW);
     await a.archive(db.pool, 10);
     await insertRelays(db.pool, [relay("wss://late.example")]);
-    const early = await openTransaction();
-    await insertRelays(early, [relay("wss://early.example")]); // its id is the oldest
-    const holder = await openTransaction();
-    await insertRelays(holder, [relay("wss://holder.example")]);
-    await a.archive(db.pool, 1); // an event stored above the holder
-    const event = a.events.at(-1)?.id as string;
+    const { early, holder, event } = await eventAboveHolder(a);
     await insertEventRelays(early, [{ eventId: event, relayUrl: "wss://late.example", seenAt: 5 }]);
     await early.query("COMMIT");
     // Below the holder: the early sighting is counted, its event is not yet.
@@ -86,6 +95,21 @@ describe("transactions that commit late", () => {
     await refresh({ chunkRows: 3 });
     await holder.query("COMMIT");
     await refresh({ chunkRows: 3 });
+    await expectStatisticsExact(db.pool);
+  });
+
+  it("count an event once on a network where a sighting was counted before it", async () => {
+    const a = new RandomArchive("bigbrotr", 3, NOW);
+    await a.archive(db.pool, 10);
+    await insertRelays(db.pool, [relay("wss://early-seen.example"), relay("wss://next.example")]);
+    const { early, holder, event } = await eventAboveHolder(a);
+    const seen = (relayUrl: string) => ({ eventId: event, relayUrl, seenAt: 5 });
+    await insertEventRelays(early, [seen("wss://early-seen.example")]);
+    await early.query("COMMIT");
+    await insertEventRelays(db.pool, [seen("wss://next.example")]); // above the holder too
+    await refresh({ chunkRows: 2 }); // the early sighting, and clearnet has the event
+    await holder.query("COMMIT");
+    await refresh({ chunkRows: 2 }); // the event with its other clearnet sightings
     await expectStatisticsExact(db.pool);
   });
 });

@@ -5,9 +5,12 @@ import { affected, exec, one } from "../sql.js";
  * The rows a chunk counts (+1) or uncounts (−1), gathered into two temp tables that the
  * summaries read (dropped at commit):
  *   stats_d_event    (id, pubkey, pubkey_id, kind, created_at, d_tag, sign)
- *   stats_d_sighting (event_id, relay_id, network, pubkey_id, kind, created_at, sign)
+ *   stats_d_sighting (event_id, relay_id, network, pubkey_id, kind, created_at, sign, fresh)
  * A chunk either walks what transactions in [from, to) stored (sign +1) or drains the
  * deletion logs (sign −1), never both, so each summary row only grows or only shrinks in it.
+ * `fresh`: the sighting's event is walked in the same chunk and had no counted sighting before
+ * it (not in stats_early_event, migration 000010), so the chunk alone says on which networks
+ * the event is new.
  */
 
 const STAGING = `
@@ -30,21 +33,27 @@ const WALK_SIGHTINGS = `
   SELECT event_id, relay_id FROM event_relay
   WHERE stored_xid >= $1::text::xid8 AND stored_xid < $2::text::xid8`;
 
-// Sightings of events walked in the same chunk (most of them) take the event from the chunk;
-// the others probe event by id, one pruned partition each. Neither can miss: a visible
-// sighting's event and relay are visible too (deleting either deletes the sighting).
-const SIGHTING_EVENTS = `
-  INSERT INTO stats_x_sighting
-  SELECT s.event_id, s.relay_id, r.network, x.pubkey, x.kind, x.created_at, 1
-  FROM stats_w_sighting s JOIN stats_x_event x ON x.id = s.event_id
-  JOIN relay r ON r.id = s.relay_id;
-  INSERT INTO stats_x_sighting
-  SELECT s.event_id, s.relay_id, r.network, e.pubkey, e.kind, e.created_at, 1
-  FROM stats_w_sighting s JOIN relay r ON r.id = s.relay_id
+// Sightings of events not walked in the chunk (late, or early: stored before their event)
+// probe their event by id, one pruned partition each; it cannot be missing (a visible
+// sighting's event and relay are visible too: deleting either deletes the sighting). An event
+// stored at or above the chunk's end ($1) is not counted yet: it is listed as early. The
+// sightings of events walked in the chunk (most of them) are added by addFreshSightings.
+const LATE_SIGHTINGS = `
+  CREATE TEMP TABLE stats_w_late ON COMMIT DROP AS
+  SELECT s.event_id, s.relay_id, e.pubkey, e.kind, e.created_at, e.stored_xid
+  FROM stats_w_sighting s
   CROSS JOIN LATERAL (
-    SELECT e.pubkey, e.kind, e.created_at FROM event e WHERE e.id = s.event_id LIMIT 1
+    SELECT e.pubkey, e.kind, e.created_at, e.stored_xid FROM event e
+    WHERE e.id = s.event_id LIMIT 1
   ) e
-  WHERE NOT EXISTS (SELECT 1 FROM stats_x_event x WHERE x.id = s.event_id)`;
+  WHERE NOT EXISTS (SELECT 1 FROM stats_x_event x WHERE x.id = s.event_id);
+  INSERT INTO stats_x_sighting
+  SELECT l.event_id, l.relay_id, r.network, l.pubkey, l.kind, l.created_at, 1
+  FROM stats_w_late l JOIN relay r ON r.id = l.relay_id`;
+const EARLY = `
+  INSERT INTO stats_early_event (event_id)
+  SELECT DISTINCT event_id FROM stats_w_late WHERE stored_xid >= $1::text::xid8
+  ON CONFLICT (event_id) DO NOTHING`;
 
 // Walked events without a sighting in the chunk may be orphans: the cleanup checks them.
 const WALK_ORPHANS = `
@@ -63,9 +72,26 @@ export async function stageStored(
   const events = await affected(db, WALK_EVENTS, [from, to]);
   const walked = await affected(db, WALK_SIGHTINGS, [from, to]);
   await exec(db, "ANALYZE stats_x_event, stats_w_sighting");
-  await exec(db, SIGHTING_EVENTS);
+  await exec(db, LATE_SIGHTINGS);
+  await exec(db, EARLY, [to]);
   if (events > 0) await exec(db, WALK_ORPHANS);
   return { events, sightings: walked };
+}
+
+// After resolvePubkeys: the sightings of the walked events take the event's row of
+// stats_d_event; an event listed as early is counted now and leaves the list.
+const FRESH_SIGHTINGS = `
+  INSERT INTO stats_d_sighting
+  SELECT s.event_id, s.relay_id, r.network, d.pubkey_id, d.kind, d.created_at, 1,
+    NOT EXISTS (SELECT 1 FROM stats_early_event e WHERE e.event_id = s.event_id)
+  FROM stats_w_sighting s JOIN stats_d_event d ON d.id = s.event_id
+  JOIN relay r ON r.id = s.relay_id;
+  DELETE FROM stats_early_event e USING stats_d_event d WHERE e.event_id = d.id;
+  ANALYZE stats_d_sighting`;
+
+/** Adds the sightings of the events a walk stages to stats_d_sighting (after resolvePubkeys). */
+export async function addFreshSightings(db: Db): Promise<void> {
+  await exec(db, FRESH_SIGHTINGS);
 }
 
 const GONE_STAGE = `
@@ -166,7 +192,8 @@ const DICTIONARY = `
   SELECT x.id, x.pubkey, p.id AS pubkey_id, x.kind, x.created_at, x.d_tag, x.sign
   FROM stats_x_event x JOIN stats_pubkey p ON p.pubkey = x.pubkey;
   CREATE TEMP TABLE stats_d_sighting ON COMMIT DROP AS
-  SELECT x.event_id, x.relay_id, x.network, p.id AS pubkey_id, x.kind, x.created_at, x.sign
+  SELECT x.event_id, x.relay_id, x.network, p.id AS pubkey_id, x.kind, x.created_at, x.sign,
+    false AS fresh
   FROM stats_x_sighting x JOIN stats_pubkey p ON p.pubkey = x.pubkey;
   ANALYZE stats_d_event, stats_d_sighting`;
 

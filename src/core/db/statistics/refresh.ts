@@ -3,7 +3,13 @@ import { lockSightingsShared } from "../event-relays.js";
 import type { Db } from "../pool.js";
 import { exec, one } from "../sql.js";
 import { transaction } from "../transaction.js";
-import { PENDING_DELETIONS, resolvePubkeys, stageDeleted, stageStored } from "./changes.js";
+import {
+  addFreshSightings,
+  PENDING_DELETIONS,
+  resolvePubkeys,
+  stageDeleted,
+  stageStored,
+} from "./changes.js";
 import { applyEventChanges, repairEventExtremes } from "./event-summaries.js";
 import { lockWatermark, oldestRunning, setWatermark, tryLockStatistics } from "./progress.js";
 import { refreshStoredChecks, refreshTouchedChecks } from "./relay-checks.js";
@@ -99,7 +105,10 @@ async function walk(db: Db, from: string, upTo: string, limit: number) {
   const { to, events, sightings } = await timed(steps, "stage", async () => {
     const end = await chunkEnd(db, from, upTo, limit);
     const staged = await stageStored(db, from, end);
-    if (staged.events + staged.sightings > 0) await resolvePubkeys(db);
+    if (staged.events + staged.sightings > 0) {
+      await resolvePubkeys(db);
+      await addFreshSightings(db);
+    }
     return { to: end, ...staged };
   });
   if (events + sightings > 0) {

@@ -82,14 +82,22 @@ const PAIRS = `
 // An event enters a network with its first counted sighting there and leaves it with its last.
 // A chunk only adds or only subtracts, and takes all the logged deletions of an event at once,
 // so the event has a counted sighting on the network besides this chunk's exactly when one is
-// stored below the watermark ($1) and still there.
+// stored below the watermark ($1) and still there. A fresh sighting's event had none (see
+// changes.ts): only the others are looked up, each one probe of event_relay by event.
 const NETWORK_EVENTS = `
   CREATE TEMP TABLE stats_c_network_event ON COMMIT DROP AS
-  SELECT DISTINCT s.event_id, s.network, s.pubkey_id, s.kind, s.sign AS change
-  FROM stats_d_sighting s
-  WHERE NOT EXISTS (
-    SELECT 1 FROM event_relay er JOIN relay r ON r.id = er.relay_id
-    WHERE er.event_id = s.event_id AND er.stored_xid < $1::text::xid8 AND r.network = s.network)`;
+  SELECT DISTINCT event_id, network, pubkey_id, kind, change FROM (
+    SELECT event_id, network, pubkey_id, kind, sign AS change FROM stats_d_sighting WHERE fresh
+    UNION ALL
+    SELECT s.event_id, s.network, s.pubkey_id, s.kind, s.sign FROM stats_d_sighting s
+    LEFT JOIN LATERAL (
+      SELECT true AS found FROM event_relay er JOIN relay r ON r.id = er.relay_id
+      WHERE er.event_id = s.event_id AND er.stored_xid < $1::text::xid8
+        AND r.network = s.network
+      LIMIT 1
+    ) o ON true
+    WHERE NOT s.fresh AND o.found IS NULL
+  ) n`;
 
 /** Adds the staged sighting changes ($1: the chunk's starting watermark) to the summaries. */
 export async function applySightingChanges(
