@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLoginRoles, GROUP_ROLES, type RoleKind } from "../../../src/core/db/roles.js";
+import { readLastCycles, recordLastCycle } from "../../../src/core/db/service-state/last-cycle.js";
+import { REFRESHER } from "../../../src/core/db/service-state/services.js";
 import { deleteOrphanCandidates } from "../../../src/core/db/statistics/orphans.js";
 import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -199,6 +201,11 @@ describe("group role privileges", () => {
       expect((await refreshStatistics(pool)).deletedEvents).toBe(2);
       await refresher.query("DELETE FROM relay_metadata WHERE generated_at < 0");
       await refresher.query("SELECT statistics_rebuild()");
+      // Its last cycle, as every service records it (bigbrotr status, health).
+      await recordLastCycle(pool, REFRESHER, { ok: true, durationMs: 7 }, 0, 100);
+      expect(await readLastCycles(db.pool)).toContainEqual(
+        expect.objectContaining({ service: REFRESHER, ok: true }),
+      );
     } finally {
       await pool.end();
     }
