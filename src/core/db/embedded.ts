@@ -1,12 +1,24 @@
 import { execFile as execFileCb, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
+import { type Account, giveServer, serverCanReach, startFailure } from "./embedded-files.js";
 import { any, exec } from "./sql.js";
 
 const execFile = promisify(execFileCb);
@@ -71,7 +83,7 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: when we are root, run it as the `postgres` user. */
-function serverAccount(): { uid: number; gid: number } | null {
+function serverAccount(): Account | null {
   if (userInfo().uid !== 0) return null;
   let id = spawnSync("id", ["-u", SUPERUSER], { encoding: "utf8" });
   if (id.status !== 0) {
@@ -83,7 +95,7 @@ function serverAccount(): { uid: number; gid: number } | null {
   return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-async function chownTree(path: string, account: { uid: number; gid: number }): Promise<void> {
+async function chownTree(path: string, account: Account): Promise<void> {
   await chown(path, account.uid, account.gid);
   const info = await stat(path);
   if (!info.isDirectory()) return;
@@ -100,7 +112,7 @@ async function exists(path: string): Promise<boolean> {
 async function run(
   bin: string,
   args: string[],
-  account: { uid: number; gid: number } | null,
+  account: Account | null,
 ): Promise<{ stdout: string; stderr: string }> {
   const options = account ? { uid: account.uid, gid: account.gid } : {};
   try {
@@ -113,30 +125,46 @@ async function run(
   }
 }
 
+/**
+ * Creates the cluster in `pgdata`. As root, initdb runs as the postgres user and reads the
+ * password from a private copy it owns, so that only `pgdata` changes hands.
+ */
 async function initCluster(
   bins: Binaries,
   pgdata: string,
   passwordFile: string,
-  account: { uid: number; gid: number } | null,
+  account: Account | null,
 ): Promise<void> {
   await writeFile(passwordFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
-  if (account) await chownTree(join(pgdata, ".."), account);
-  await run(
-    bins.initdb,
-    [
-      "-D",
-      pgdata,
-      "-U",
-      SUPERUSER,
-      `--pwfile=${passwordFile}`,
-      "--auth-local=scram-sha-256",
-      "--auth-host=scram-sha-256",
-      "-E",
-      "UTF8",
-      "--locale=C",
-    ],
-    account,
-  );
+  let pwfile = passwordFile;
+  let scratch: string | undefined;
+  if (account) {
+    scratch = await mkdtemp(join(tmpdir(), "bigbrotr-initdb-"));
+    pwfile = join(scratch, "pwfile");
+    await copyFile(passwordFile, pwfile);
+    await chownTree(scratch, account);
+    await chownTree(pgdata, account);
+  }
+  try {
+    await run(bins.initdb, initdbArgs(pgdata, pwfile), account);
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function initdbArgs(pgdata: string, pwfile: string): string[] {
+  return [
+    "-D",
+    pgdata,
+    "-U",
+    SUPERUSER,
+    `--pwfile=${pwfile}`,
+    "--auth-local=scram-sha-256",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--locale=C",
+  ];
 }
 
 function serverFlags(port: number, settings: Record<string, string | number>): string {
@@ -209,11 +237,13 @@ export async function startEmbeddedPostgres(
   const passwordFile = join(dataDir, "postgres.password");
   const logFile = join(dataDir, "postgres.log");
   const account = serverAccount();
+  await mkdir(dataDir, { recursive: true });
   await mkdir(pgdata, { recursive: true, mode: 0o700 });
+  if (account) await serverCanReach(pgdata, account);
   if (!(await exists(join(pgdata, "PG_VERSION")))) {
     await initCluster(bins, pgdata, passwordFile, account);
   }
-  if (account) await chownTree(dataDir, account);
+  if (account) await giveServer(pgdata, logFile, account);
   await chmod(pgdata, 0o700);
   const password = (await readFile(passwordFile, "utf8")).trim();
   const status = spawnSync(bins.pg_ctl, ["-D", pgdata, "status"], account ?? {});
@@ -224,7 +254,7 @@ export async function startEmbeddedPostgres(
       bins.pg_ctl,
       ["-D", pgdata, "-l", logFile, "-w", "-t", "60", "-o", flags, "start"],
       account,
-    );
+    ).catch((error: unknown) => startFailure(error, options.port, logFile));
   if (owned) await start();
   const lock = lockFile(pgdata);
   let pid = lock.pid;

@@ -1,0 +1,73 @@
+/**
+ * The embedded server's files when we run as root (PostgreSQL refuses to): the server runs as
+ * the `postgres` user and owns its own folder (`<dataDir>/pg`) and its log, nothing else; the
+ * data folder and whatever else lives there (the password file, the monitor key, the devnet's
+ * seed file) stay ours. And a start that fails says why, from the server's log.
+ */
+import { readFileSync } from "node:fs";
+import { chown, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { ConfigError } from "../../models/errors.js";
+
+export type Account = { uid: number; gid: number };
+
+/** The variable that moves the embedded server to another port (cli/environment.ts). */
+const PORT_VARIABLE = "BIGBROTR_DB_PORT";
+const LOG_TAIL_LINES = 5;
+
+/**
+ * Throws a ConfigError naming the folder when the postgres user cannot reach `pgdata` (a
+ * parent folder that others may not enter, such as a private temporary folder).
+ */
+export async function serverCanReach(pgdata: string, account: Account): Promise<void> {
+  for (let dir = dirname(pgdata); ; dir = dirname(dir)) {
+    const info = await stat(dir);
+    const searchable = info.uid === account.uid || (info.mode & 0o001) !== 0;
+    if (!searchable) {
+      throw new ConfigError(
+        `the embedded PostgreSQL runs as the postgres user (we are root), which cannot enter ${dir}`,
+        [`let it through: chmod o+x ${dir} (or use another database.embedded.data_dir)`],
+      );
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/** The server's folder (not its parent) and its log file, owned by the server's account. */
+export async function giveServer(pgdata: string, logFile: string, account: Account) {
+  await chown(pgdata, account.uid, account.gid);
+  const log = await open(logFile, "a", 0o600);
+  await log.close();
+  await chown(logFile, account.uid, account.gid);
+}
+
+function logTail(logFile: string): string[] {
+  try {
+    const lines = readFileSync(logFile, "utf8").trimEnd().split("\n");
+    return lines.slice(-LOG_TAIL_LINES);
+  } catch {
+    return [];
+  }
+}
+
+/** pg_ctl could not start the server: throws why, with the port, the log and the fix. */
+export function startFailure(error: unknown, port: number, logFile: string): never {
+  const tail = logTail(logFile);
+  if (tail.some((l) => /could not bind .*Address already in use/i.test(l))) {
+    throw new ConfigError(
+      `the embedded PostgreSQL cannot listen on 127.0.0.1:${port}: the port is in use (another PostgreSQL, or another bigbrotr deployment)`,
+      [
+        `choose another port: ${PORT_VARIABLE}=<port>, or database.embedded.port in brotr.yaml`,
+        `or set DATABASE_URL to use a server that is already running`,
+        `server log: ${logFile}`,
+      ],
+      { cause: error },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  throw new ConfigError(
+    `the embedded PostgreSQL did not start: ${message.split("\n")[0]}`,
+    [...tail.map((l) => `log: ${l}`), `server log: ${logFile}`],
+    { cause: error },
+  );
+}
