@@ -35,21 +35,21 @@ export function databaseUrlProblem(value: string): string | null {
   if (!SCHEMES.has(`${scheme.toLowerCase()}:`)) {
     return `scheme ${scheme}:// is not PostgreSQL's (postgres:// or postgresql://)`;
   }
-  const port = /^[^/]*\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/?#]*):([^/?#]*)/.exec(value)?.[1];
+  const authority = /^[^/]*\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::([^/?#]*))?/.exec(value);
+  const port = authority?.[2];
   if (port !== undefined && port !== "") {
     const n = Number(port);
     if (!/^[0-9]+$/.test(port) || n < 1 || n > 65_535) {
       return `port ${port} is not a port number (1 to 65535)`;
     }
   }
-  let url: URL;
+  // A Unix socket is named by ?host=/path; otherwise the URL needs a host.
+  if (!authority?.[1] && !/[?&]host=[^&]/.test(value)) return "no host";
   try {
-    url = new URL(value);
+    new URL(value);
   } catch {
     return `not a parseable URL (expected ${EXAMPLE})`;
   }
-  // A Unix socket is named by ?host=/path; otherwise the URL needs a host.
-  if (url.hostname === "" && !url.searchParams.get("host")) return "no host";
   return null;
 }
 

@@ -5,7 +5,7 @@
  * seed file) stay ours. And a start that fails says why, from the server's log.
  */
 import { readFileSync } from "node:fs";
-import { chown, open, stat } from "node:fs/promises";
+import { chmod, chown, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConfigError } from "../../models/errors.js";
 
@@ -16,14 +16,17 @@ const PORT_VARIABLE = "BIGBROTR_DB_PORT";
 const LOG_TAIL_LINES = 5;
 
 /**
- * Throws a ConfigError naming the folder when the postgres user cannot reach `pgdata` (a
- * parent folder that others may not enter, such as a private temporary folder).
+ * Lets the postgres user reach `pgdata`: the data folder (ours) gets search permission for
+ * others if it lacks it (enter, not list: a private temporary folder); a parent folder that
+ * others may not enter is a ConfigError naming it, not changed.
  */
 export async function serverCanReach(pgdata: string, account: Account): Promise<void> {
-  for (let dir = dirname(pgdata); ; dir = dirname(dir)) {
+  const dataDir = dirname(pgdata);
+  for (let dir = dataDir; ; dir = dirname(dir)) {
     const info = await stat(dir);
     const searchable = info.uid === account.uid || (info.mode & 0o001) !== 0;
-    if (!searchable) {
+    if (!searchable && dir === dataDir) await chmod(dir, (info.mode & 0o7777) | 0o001);
+    else if (!searchable) {
       throw new ConfigError(
         `the embedded PostgreSQL runs as the postgres user (we are root), which cannot enter ${dir}`,
         [`let it through: chmod o+x ${dir} (or use another database.embedded.data_dir)`],
