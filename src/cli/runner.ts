@@ -265,9 +265,9 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   const configDir = resolveConfigDir(request.configDir);
   const brotr = await loadBrotrConfig(configDir);
   const log = makeLogger(brotr, request);
-  const files = await readServiceConfigs(request, configDir, log);
   const relay = request.serviceFlags?.relay;
   if (relay !== undefined) relayOption(relay, brotr.allow_private);
+  const files = await readServiceConfigs(request, configDir, log);
   const progress = onceProgress(request);
   const deps = await buildDeps(brotr, request, log);
   const loaded = buildServices(request, files, deps, log, progress?.sink);
