@@ -84,7 +84,10 @@ export function registerStatusCommand(program: Command): void {
       try {
         const pool = db.pool("bigbrotr-status");
         if ((await schemaVersion(pool)) === 0) {
-          process.stdout.write("the database has no schema yet: run `bigbrotr migrate`\n");
+          const note = "the database has no schema yet: run `bigbrotr migrate`";
+          process.stdout.write(
+            flags.json ? `${JSON.stringify({ schemaVersion: 0, note })}\n` : `${note}\n`,
+          );
           return;
         }
         const now = Math.floor(Date.now() / 1000);

@@ -2,12 +2,13 @@
  * The embedded server's files when we run as root (PostgreSQL refuses to): the server runs as
  * the `postgres` user and owns its own folder (`<dataDir>/pg`) and its log, nothing else; the
  * data folder and whatever else lives there (the password file, the monitor key, the devnet's
- * seed file) stay ours. And a start that fails says why, from the server's log.
+ * seed file) stay ours. A start that fails says why, from the server's log; the lock file
+ * tells the port of a server another process started, once it is ready.
  */
 import { readFileSync } from "node:fs";
 import { chmod, chown, open, stat } from "node:fs/promises";
-import { dirname } from "node:path";
-import { ConfigError } from "../../models/errors.js";
+import { dirname, join } from "node:path";
+import { BrotrError, ConfigError } from "../../models/errors.js";
 
 export type Account = { uid: number; gid: number };
 
@@ -73,4 +74,41 @@ export function startFailure(error: unknown, port: number, logFile: string): nev
     [...tail.map((l) => `log: ${l}`), `server log: ${logFile}`],
     { cause: error },
   );
+}
+
+/** The postmaster's pid and port, from the lock file it writes in the data folder. */
+export function lockFile(pgdata: string): { pid: number; port: number } {
+  const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
+  return { pid: Number(lines[0]), port: Number(lines[3]) };
+}
+
+const READY_WAIT_MS = 60_000;
+
+/**
+ * The lock file of a server another process started, once that server is ready (its status
+ * line says so): before, the file may lack the port, and a connection would be refused.
+ */
+export async function readyLock(pgdata: string): Promise<{ pid: number; port: number }> {
+  const deadline = Date.now() + READY_WAIT_MS;
+  for (;;) {
+    try {
+      const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
+      if (lines[7]?.trim() === "ready") return lockFile(pgdata);
+    } catch {
+      // not there yet, or gone: keep waiting until the deadline
+    }
+    if (Date.now() > deadline) {
+      throw new BrotrError(`the embedded PostgreSQL in ${pgdata} did not become ready`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The pid in the data folder's lock file, or undefined when there is none. */
+export function lockedPid(pgdata: string): number | undefined {
+  try {
+    return lockFile(pgdata).pid;
+  } catch {
+    return undefined;
+  }
 }

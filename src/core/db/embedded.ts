@@ -18,7 +18,15 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
-import { type Account, giveServer, serverCanReach, startFailure } from "./embedded-files.js";
+import {
+  type Account,
+  giveServer,
+  lockedPid,
+  lockFile,
+  readyLock,
+  serverCanReach,
+  startFailure,
+} from "./embedded-files.js";
 import { any, exec } from "./sql.js";
 
 const execFile = promisify(execFileCb);
@@ -190,21 +198,6 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-/** The postmaster's pid and port, from the lock file it writes in the data folder. */
-function lockFile(pgdata: string): { pid: number; port: number } {
-  const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
-  return { pid: Number(lines[0]), port: Number(lines[3]) };
-}
-
-/** The pid in the data folder's lock file, or undefined when there is none. */
-function lockedPid(pgdata: string): number | undefined {
-  try {
-    return lockFile(pgdata).pid;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * True while process `pid` exists and is not a zombie (a postmaster killed while we are its
  * reaper, as PID 1 of a container, stays one). Signal 0 only checks; EPERM means it exists
@@ -256,7 +249,8 @@ export async function startEmbeddedPostgres(
       account,
     ).catch((error: unknown) => startFailure(error, options.port, logFile));
   if (owned) await start();
-  const lock = lockFile(pgdata);
+  // Another process's server may be starting still: its lock file is complete once it is ready.
+  const lock = owned ? lockFile(pgdata) : await readyLock(pgdata);
   let pid = lock.pid;
   const port = owned ? options.port : lock.port;
   const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
