@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { collectOutput } from "../../test/support/service-process.js";
 
 const BIN = resolve("bin/bigbrotr.js");
 
@@ -15,11 +16,7 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-export interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type Finished = Awaited<ReturnType<typeof collectOutput>>;
 
 /** Starts `bigbrotr <args>` in `cwd` with `env` (on top of nothing secret: see walkthrough.ts). */
 export function start(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Running {
@@ -37,18 +34,7 @@ export function start(args: readonly string[], cwd: string, env: NodeJS.ProcessE
 
 /** Runs `bigbrotr <args>` to its end. */
 export function run(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: "pipe" });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise<Finished>((done) =>
-    child.on("close", (code) => done({ code, stdout, stderr })),
-  );
+  return collectOutput(spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: "pipe" }));
 }
 
 /** Polls `test` until it returns a value (not undefined) or `timeoutMs` passes (then throws). */

@@ -15,29 +15,15 @@ import { insertRelays } from "../../../src/core/db/relays.js";
 import { type FakeRelay, startFakeRelay } from "../../support/fake-relay.js";
 import { freePort } from "../../support/free-port.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { collectOutput } from "../../support/service-process.js";
 
 const BIN = resolve("bin/bigbrotr.js");
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Result> {
+function cli(args: string[], env: NodeJS.ProcessEnv, cwd?: string) {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
   delete full.NOSTR_PRIVATE_KEY;
-  const child = spawn(process.execPath, [BIN, ...args], { env: full, stdio: "pipe", cwd });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
+  return collectOutput(spawn(process.execPath, [BIN, ...args], { env: full, stdio: "pipe", cwd }));
 }
 
 let root: string;
