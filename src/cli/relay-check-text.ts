@@ -50,19 +50,33 @@ function scalar(value: unknown): string | undefined {
 /** What a check found, as `key=value` pairs of its plain fields. */
 function dataText(data: unknown): string {
   if (data === null || typeof data !== "object") return "";
-  const nip11 = data as { name?: unknown; software?: unknown; version?: unknown };
-  const pairs = Object.entries(data as Record<string, unknown>).flatMap(([key, value]) => {
-    const text = scalar(value);
-    return text === undefined ? [] : [`${key}=${text}`];
-  });
-  return pairs.length > 0 || nip11.name === undefined ? pairs.join(" ") : String(nip11.name);
+  return Object.entries(data as Record<string, unknown>)
+    .flatMap(([key, value]) => {
+      const text = scalar(value);
+      return text === undefined ? [] : [`${key}=${text}`];
+    })
+    .join(" ");
+}
+
+/** NIP-11 as a relay list shows it: name, software and version, the NIPs. */
+function nip11Text(doc: Record<string, unknown>): string {
+  const software = [scalar(doc.software), scalar(doc.version)].filter(Boolean).join(" ");
+  const nips = scalar(doc.supported_nips);
+  const parts = [scalar(doc.name) ?? "(no name)", software, nips ? `NIPs ${nips}` : ""];
+  return parts.filter((p) => p !== "").join("; ");
+}
+
+function okText(name: string, data: unknown): string {
+  if (name === "rtt") return rttText(data as Nip66Rtt);
+  if (name === "nip11") return nip11Text(data as Record<string, unknown>);
+  return dataText(data) || "nothing to report";
 }
 
 function rowOf(name: string, result: CheckResult<unknown>): (string | number)[] {
   const ms = result.status === "skipped" ? "" : `${result.durationMs} ms`;
   if (result.status === "error") return [name, "failed", ms, clip(result.reason)];
   if (result.status === "skipped") return [name, "skipped", ms, clip(result.reason)];
-  const detail = name === "rtt" ? rttText(result.data as Nip66Rtt) : dataText(result.data);
+  const detail = okText(name, result.data);
   const notes = result.notes.length > 0 ? ` (${result.notes.join("; ")})` : "";
   return [name, "ok", ms, clip(`${detail}${notes}`)];
 }

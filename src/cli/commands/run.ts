@@ -101,6 +101,7 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
         process.exitCode = await checkRelay(flags, shutdown);
         return;
       }
+      if (flags.json) command.error("error: --json goes with --relay URL", { exitCode: 2 });
       const serviceFlags: Record<string, string> = {};
       for (const f of entry.flags) {
         const value = flags[f.key];
