@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
@@ -9,6 +9,8 @@ import { type EmbeddedSupervisor, superviseEmbedded } from "../core/db/embedded-
 import { type MigrateResult, migrate } from "../core/db/migrate.js";
 import { createPool } from "../core/db/pool.js";
 import { createLogger, type Logger, type LogLevel, redactUrl } from "../core/logger.js";
+import { ConfigError } from "../models/errors.js";
+import { applyEnvironment, databaseUrlFromEnv } from "./environment.js";
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -18,17 +20,30 @@ export interface GlobalOptions {
   logFormat?: "auto" | "text" | "json";
 }
 
-/** The deployment config folder: --config-dir, $BIGBROTR_CONFIG_DIR, ./deployments/bigbrotr/config, or the package's own. */
+/**
+ * The deployment config folder: --config-dir, $BIGBROTR_CONFIG_DIR, ./deployments/bigbrotr/config,
+ * or the package's own. A folder named by the option or the variable must exist: a typo never
+ * falls back to the defaults (and a new cluster in ./data).
+ */
 export function resolveConfigDir(option: string | undefined): string {
+  const from = option === undefined ? "BIGBROTR_CONFIG_DIR" : "--config-dir";
   const explicit = option ?? process.env.BIGBROTR_CONFIG_DIR;
-  if (explicit) return resolve(explicit);
+  if (explicit) {
+    const dir = resolve(explicit);
+    const info = statSync(dir, { throwIfNoEntry: false });
+    if (info === undefined) throw new ConfigError(`${from} ${explicit}: no such folder (${dir})`);
+    if (!info.isDirectory()) throw new ConfigError(`${from} ${explicit}: not a folder (${dir})`);
+    return dir;
+  }
   const local = resolve("deployments/bigbrotr/config");
   return existsSync(local) ? local : join(PACKAGE_ROOT, "deployments", "bigbrotr", "config");
 }
 
+/** brotr.yaml of `configDir`, amended and checked by the environment (cli/environment.ts). */
 export async function loadBrotrConfig(configDir: string): Promise<BrotrConfig> {
   const path = join(configDir, "brotr.yaml");
-  return parseConfig(brotrConfigSchema, await readYamlFile(path, true), path);
+  const brotr = parseConfig(brotrConfigSchema, await readYamlFile(path, true), path);
+  return applyEnvironment(brotr, process.env);
 }
 
 /** The root logger; on stderr for commands whose stdout is data (export, import). */
@@ -66,7 +81,7 @@ export interface Database {
 
 /** Connects to $DATABASE_URL (or the configured variable), or starts the embedded server. */
 export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Database> {
-  const external = process.env[brotr.database.url_env];
+  const external = databaseUrlFromEnv(process.env, brotr.database.url_env);
   let embedded: EmbeddedPostgres | undefined;
   let url: string;
   if (external) {

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
-import { ConfigError } from "../models/errors.js";
+import { ConfigError, UsageError } from "../models/errors.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerExportCommand } from "./commands/export.js";
 import { registerImportCommand } from "./commands/import.js";
@@ -7,6 +9,7 @@ import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerRolesCommand } from "./commands/roles.js";
 import { registerServiceCommands } from "./commands/run.js";
 import { registerStatusCommand } from "./commands/status.js";
+import { PACKAGE_ROOT } from "./context.js";
 import type { Shutdown } from "./runner.js";
 
 /** Exit codes: 0 ok, 1 failure, 2 bad configuration or usage, 130 forced by a second signal. */
@@ -44,8 +47,15 @@ function installSignalHandlers(): Shutdown {
   return { signal: controller.signal, onForcedExit: (fn) => forced.push(fn) };
 }
 
+/** The package's version, from its package.json (read when asked, not at import). */
+function packageVersion(): string {
+  const path = join(PACKAGE_ROOT, "package.json");
+  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+}
+
 function buildProgram(shutdown: Shutdown): Command {
   const program = new Command("bigbrotr")
+    .version(packageVersion(), "-V, --version", "print the version and exit")
     .description(
       "An observatory of the Nostr network: discovers relays, monitors them (NIP-11, NIP-66) and archives their events in PostgreSQL.",
     )
@@ -62,6 +72,10 @@ function buildProgram(shutdown: Shutdown): Command {
 }
 
 function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`usage error: ${error.message}\n`);
+    return EXIT_CONFIG;
+  }
   if (error instanceof ConfigError) {
     process.stderr.write(`configuration error: ${error.message}\n`);
     for (const issue of error.issues) process.stderr.write(`  - ${issue}\n`);

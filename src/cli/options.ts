@@ -1,5 +1,8 @@
 import { InvalidArgumentError, Option } from "commander";
 import { LOG_LEVELS } from "../core/logger.js";
+import { UsageError } from "../models/errors.js";
+import type { Network } from "../models/network.js";
+import { parseRelayUrl } from "../models/relay-url.js";
 
 export function logLevelOption(): Option {
   return new Option("--log-level <level>", "log level").choices(LOG_LEVELS as string[]);
@@ -31,4 +34,18 @@ export function parseKinds(value: string): number[] {
     throw new InvalidArgumentError("expected comma-separated kinds between 0 and 65535");
   }
   return [...new Set(kinds.map(Number))];
+}
+
+/**
+ * A `--relay URL` option, normalised as the relay table stores it; a UsageError with its
+ * reason when it is not a relay URL (or a private one without `allow_private`).
+ */
+export function relayOption(raw: string, allowPrivate: boolean): { url: string; network: Network } {
+  const parsed = parseRelayUrl(raw, { allowPrivate });
+  if (!parsed.ok) {
+    throw new UsageError(
+      `--relay ${raw}: ${parsed.reason} (a relay URL looks like wss://relay.example.com)`,
+    );
+  }
+  return { url: parsed.url, network: parsed.network };
 }

@@ -34,6 +34,8 @@ import {
   openDatabase,
   resolveConfigDir,
 } from "./context.js";
+import { databaseUrlFromEnv, PORT_VARIABLES, portFromEnv } from "./environment.js";
+import { relayOption } from "./options.js";
 import { createProgress } from "./progress.js";
 import type { ProgressSink, ServiceEntry } from "./services.js";
 
@@ -62,18 +64,40 @@ interface Loaded {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-async function loadServices(
-  request: RunRequest,
-  deps: ServiceDeps,
-  configDir: string,
-  log: Logger,
-  progress?: ProgressSink,
-) {
-  const loaded: Loaded[] = [];
+/** One service's config file, read and validated (nothing is built yet). */
+interface ServiceConfigFile {
+  entry: ServiceEntry;
+  raw: unknown;
+  path: string;
+  config: ServiceBaseConfig;
+}
+
+/**
+ * Reads and validates every service's config, and the variable of its `database_url_env`, so
+ * that a mistake is reported before anything is started, loaded or logged.
+ */
+async function readServiceConfigs(request: RunRequest, configDir: string, log: Logger) {
+  const files: ServiceConfigFile[] = [];
   for (const entry of request.entries) {
     const path = request.configPath ?? join(configDir, "services", `${entry.name}.yaml`);
     const raw = await readYamlFile(path, request.configPath === undefined);
     if (raw === undefined) log.warn({ service: entry.name, path }, "config_missing_using_defaults");
+    const config = entry.validate(raw, path);
+    if (config.database_url_env) databaseUrlFromEnv(process.env, config.database_url_env);
+    files.push({ entry, raw, path, config });
+  }
+  return files;
+}
+
+function buildServices(
+  request: RunRequest,
+  files: readonly ServiceConfigFile[],
+  deps: ServiceDeps,
+  log: Logger,
+  progress?: ProgressSink,
+) {
+  const loaded: Loaded[] = [];
+  for (const { entry, raw, path } of files) {
     const { service, config } = entry.load(deps, raw, path, request.serviceFlags, progress);
     if (request.together && !config.enabled) {
       log.info({ service: entry.name }, "service_disabled");
@@ -121,9 +145,9 @@ function processHost(): string {
  * variable, never the value); when it is not and the monitor runs, the monitor's own key,
  * generated once into the data folder (utils/monitor-key.ts), so publishing needs no setup.
  */
-async function buildDeps(
+export async function buildDeps(
   brotr: BrotrConfig,
-  request: RunRequest,
+  request: Pick<RunRequest, "entries">,
   log: Logger,
 ): Promise<ServiceDeps> {
   // host:pid:random names this process among the replicas of a service (lease holder).
@@ -152,7 +176,9 @@ interface RunEnv {
 
 /** Runs one service (once, or until shutdown or its failure budget); true when it ended well. */
 async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promise<boolean> {
-  const urlOverride = config.database_url_env ? process.env[config.database_url_env] : undefined;
+  const urlOverride = config.database_url_env
+    ? databaseUrlFromEnv(process.env, config.database_url_env)
+    : undefined;
   const pool = env.db.pool(entry.name, urlOverride, config.statement_timeout);
   const ctx: ServiceContext = {
     db: pool,
@@ -221,9 +247,13 @@ async function startMetrics(
 ): Promise<{ close(): Promise<void> } | undefined> {
   const configured = request.together ? brotr.metrics : loaded[0]?.config.metrics;
   // Containers bind metrics to all interfaces through this variable; the files default to loopback.
-  const hostOverride = process.env.BIGBROTR_METRICS_HOST;
-  const metricsConfig =
-    configured && hostOverride ? { ...configured, host: hostOverride } : configured;
+  const host = process.env.BIGBROTR_METRICS_HOST;
+  const port = portFromEnv(process.env, PORT_VARIABLES.metrics);
+  const metricsConfig = configured && {
+    ...configured,
+    ...(host ? { host } : {}),
+    ...(port === undefined ? {} : { port }),
+  };
   if (request.once || !metricsConfig?.enabled) return undefined;
   const server = await startMetricsServer(registry, metricsConfig);
   log.info({ host: metricsConfig.host, port: metricsConfig.port }, "metrics_server_started");
@@ -235,9 +265,12 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   const configDir = resolveConfigDir(request.configDir);
   const brotr = await loadBrotrConfig(configDir);
   const log = makeLogger(brotr, request);
+  const relay = request.serviceFlags?.relay;
+  if (relay !== undefined) relayOption(relay, brotr.allow_private);
+  const files = await readServiceConfigs(request, configDir, log);
   const progress = onceProgress(request);
   const deps = await buildDeps(brotr, request, log);
-  const loaded = await loadServices(request, deps, configDir, log, progress?.sink);
+  const loaded = buildServices(request, files, deps, log, progress?.sink);
   if (loaded.length === 0) {
     log.warn("no_enabled_services");
     return 0;

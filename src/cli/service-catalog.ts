@@ -61,7 +61,7 @@ export const SERVICE_COMMANDS: readonly ServiceCommand[] = [
     name: MONITOR,
     description: "check every relay (NIP-11, NIP-66), keep the results as history, publish NIP-66",
     oneShot: false,
-    flags: [relayFlag("check only this relay, now")],
+    flags: [relayFlag("check this relay once, now (validated or not), print every result, exit")],
   },
   {
     name: SYNCHRONIZER,

@@ -16,8 +16,7 @@ import {
 } from "../core/db/service-state/services.js";
 import type { LongRunningService, Service } from "../core/service.js";
 import type { ServiceDeps } from "../core/service-deps.js";
-import { BrotrError, ConfigError } from "../models/errors.js";
-import { parseRelayUrl } from "../models/relay-url.js";
+import { BrotrError } from "../models/errors.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { monitorConfigSchema } from "../services/monitor/config.js";
 import { createMonitor } from "../services/monitor/service.js";
@@ -34,6 +33,8 @@ import {
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
 import { PACKAGE_ROOT } from "./context.js";
+import { PORT_VARIABLES, portFromEnv } from "./environment.js";
+import { relayOption } from "./options.js";
 import { SERVICE_COMMANDS, type ServiceCommand } from "./service-catalog.js";
 import { formatSyncProgress } from "./sync-progress.js";
 
@@ -79,11 +80,9 @@ function defineService<S extends z.ZodType<ServiceBaseConfig>>(options: {
   };
 }
 
-/** A `--relay URL` flag, normalised as the relay table stores it. */
+/** A `--relay URL` flag, normalised as the relay table stores it (the runner checked it first). */
 function relayFlag(deps: ServiceDeps, raw: string): string {
-  const parsed = parseRelayUrl(raw, { allowPrivate: deps.brotr.allow_private });
-  if (!parsed.ok) throw new ConfigError(`--relay ${raw}: ${parsed.reason}`, [parsed.reason]);
-  return parsed.url;
+  return relayOption(raw, deps.brotr.allow_private).url;
 }
 
 /** Every service, in the catalog's (pipeline) order. */
@@ -106,10 +105,8 @@ export const SERVICES: readonly ServiceEntry[] = [
   defineService({
     name: MONITOR,
     schema: monitorConfigSchema,
-    create: (deps, config, flags) => {
-      if (flags.relay === undefined) return createMonitor(deps, config);
-      return createMonitor(deps, config, { relayUrl: relayFlag(deps, flags.relay) });
-    },
+    // `--relay` is a one-off check (cli/relay-check.ts), not a service run.
+    create: (deps, config) => createMonitor(deps, config),
   }),
   defineService({
     name: SYNCHRONIZER,
@@ -136,8 +133,10 @@ export const SERVICES: readonly ServiceEntry[] = [
     create: (_deps, loaded) => {
       const keys = loaded.api_keys_env ? parseApiKeys(process.env[loaded.api_keys_env]) : [];
       // Containers bind the API to all interfaces through this variable; the files say loopback.
-      const host = process.env.BIGBROTR_API_HOST;
-      const config = host ? { ...loaded, server: { ...loaded.server, host } } : loaded;
+      // The offline demo beside another copy: BIGBROTR_API_PORT moves it (cli/environment.ts).
+      const host = process.env.BIGBROTR_API_HOST ?? loaded.server.host;
+      const port = portFromEnv(process.env, PORT_VARIABLES.api) ?? loaded.server.port;
+      const config = { ...loaded, server: { ...loaded.server, host, port } };
       return createApiService(config, {
         apiKeys: keys,
         ...(config.server.explorer ? { explorerDir: join(PACKAGE_ROOT, "web") } : {}),

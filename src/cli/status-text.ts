@@ -1,5 +1,6 @@
 import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
 import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
+import { plural } from "./plural.js";
 import { formatTable } from "./table.js";
 
 /** "42s ago", "5m ago", "3h ago", "9d ago". */
@@ -16,11 +17,11 @@ const day = (t: number) => new Date(t * 1000).toISOString().replace(/\.000Z$/, "
 export function renderSyncStatus(sync: SyncStatus, now: number, within: number): string {
   if (sync.relays === 0) return "synchronizer: no relay has a cursor yet";
   const lines = [
-    `synchronizer: ${sync.relays} relays with a cursor, ${sync.caughtUp} caught up (within ${Math.round(within / 60)}m), ${sync.notStarted} not started`,
+    `synchronizer: ${plural(sync.relays, "relay")} with a cursor, ${sync.caughtUp} caught up (within ${Math.round(within / 60)}m), ${sync.notStarted} not started`,
   ];
   if (sync.oldestUntil !== null)
     lines.push(`oldest cursor: ${ago(now - sync.oldestUntil)} (${sync.oldestUrl})`);
-  lines.push(`gaps: ${sync.gaps} on ${sync.relaysWithGaps} relays`);
+  lines.push(`gaps: ${sync.gaps} on ${plural(sync.relaysWithGaps, "relay")}`);
   if (sync.paths.length > 0) {
     lines.push(
       "",
@@ -32,7 +33,7 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
   }
   if (sync.relayLacks > 0) {
     lines.push(
-      `ids seen on relays that their NIP-77 sets now lack: ${sync.relayLacks} on ${sync.relaysLacking} relays`,
+      `ids seen on relays that their NIP-77 sets now lack: ${sync.relayLacks} on ${plural(sync.relaysLacking, "relay")}`,
     );
   }
   if (sync.gapRelays.length > 0) {
@@ -55,7 +56,7 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
 export function renderMonitorStatus(m: MonitorStatus, now: number, within: number): string {
   if (m.checked === 0) return "monitor: no relay checked yet";
   const lines = [
-    `monitor: ${m.checked} of ${m.relays} relays checked, ${m.recent} within ${Math.round(within / 60)}m; newest rtt check: ${m.up} up, ${m.readable} readable`,
+    `monitor: ${m.checked} of ${plural(m.relays, "relay")} checked, ${m.recent} within ${Math.round(within / 60)}m; newest rtt check: ${m.up} up, ${m.readable} readable`,
   ];
   if (m.oldestCheck !== null) lines.push(`least recent check: ${ago(now - m.oldestCheck)}`);
   return lines.join("\n");

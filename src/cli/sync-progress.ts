@@ -1,4 +1,5 @@
 import type { SyncProgress } from "../services/synchronizer/service.js";
+import { plural } from "./plural.js";
 
 const n = (v: number) => v.toLocaleString("en-US");
 
@@ -9,10 +10,10 @@ const n = (v: number) => v.toLocaleString("en-US");
 export function formatSyncProgress(p: SyncProgress): string {
   return [
     `relays ${n(p.done)}/${n(p.relays)}`,
-    `${n(p.events)} events fetched`,
+    `${plural(p.events, "event")} fetched`,
     `${n(p.stored)} stored`,
     `${n(p.invalid)} invalid`,
-    `${n(p.gaps)} gaps`,
+    plural(p.gaps, "gap"),
     `queue ${n(p.queued)}`,
   ].join(", ");
 }

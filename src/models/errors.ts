@@ -20,6 +20,12 @@ export class ConfigError extends BrotrError {
   }
 }
 
+/**
+ * A command-line argument is wrong (`--relay not-a-url`): reported as a usage error, with the
+ * option and its reason, exit code 2 like a bad configuration.
+ */
+export class UsageError extends ConfigError {}
+
 /** Something the caller asked for by key does not exist. */
 export class NotFoundError extends BrotrError {}
 

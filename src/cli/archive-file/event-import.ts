@@ -10,7 +10,7 @@ import type { Db } from "../../core/db/pool.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import { type Line, readLines } from "../../utils/lines.js";
 import type { Verifier, VerifyResult } from "../../utils/verify/pool.js";
-import { parseImportLine, type SightingRelay } from "./import-line.js";
+import { NO_RELAY, parseImportLine, type SightingRelay } from "./import-line.js";
 
 export interface ImportOptions {
   /** Profile of the target database (lilbrotr stores only the index columns). */
@@ -112,8 +112,11 @@ async function store(run: Run, batch: Batch, results: readonly VerifyResult[]): 
   const valid: Entry[] = [];
   for (const [i, entry] of batch.entries.entries()) {
     const result = results[i];
-    if (result === "ok") valid.push(entry);
-    else batch.invalid.push({ line: entry.line, reason: result === "bad-id" ? BAD_ID : BAD_SIG });
+    if (result !== "ok") {
+      batch.invalid.push({ line: entry.line, reason: result === "bad-id" ? BAD_ID : BAD_SIG });
+    } else if (entry.relays.length === 0) {
+      batch.invalid.push({ line: entry.line, reason: NO_RELAY });
+    } else valid.push(entry);
   }
   const items: ArchiveItem[] = valid.flatMap((e) =>
     e.relays.map((r) => ({
@@ -181,13 +184,15 @@ function collect(run: Run, batch: Batch, line: Line, maxLineBytes: number): void
     batch.blank += 1;
   } else {
     const parsed = parseImportLine(line.text, run.options);
-    if (!parsed.ok) {
-      batch.invalid.push({ line: line.number, reason: parsed.reason });
+    if (parsed.event === undefined) {
+      batch.invalid.push({ line: line.number, reason: parsed.ok ? "" : parsed.reason });
       return;
     }
-    batch.entries.push({ line: line.number, event: parsed.event, relays: parsed.relays });
+    // An event without a relay is verified too, and refused after (store()).
+    const relays = parsed.ok ? parsed.relays : [];
+    batch.entries.push({ line: line.number, event: parsed.event, relays });
     batch.bytes += line.bytes;
-    batch.sightings += parsed.relays.length;
+    batch.sightings += relays.length;
   }
 }
 

@@ -17,9 +17,14 @@ export interface SightingRelay {
   network: Network;
 }
 
+/**
+ * A line's event and the relays to record it on, or why it is refused. A well-formed event
+ * that names no relay comes back refused (NO_RELAY) with its `event`, so that its id and
+ * signature are still checked: a forged line is reported as forged, not as unattributed.
+ */
 export type ParsedLine =
   | { ok: true; event: NostrEvent; relays: SightingRelay[] }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; event?: NostrEvent };
 
 export interface ParseLineOptions {
   /** Every event is attributed to this relay; the lines' `relays` fields are ignored. */
@@ -69,6 +74,20 @@ function lineRelays(
   return { ok: true, relays: [...byUrl.values()] };
 }
 
+/**
+ * True when `text` (a file's first event line) is an event that names no relay: a plain
+ * NIP-01 file, which needs `--relay` to be imported.
+ */
+export function namesNoRelay(text: string): boolean {
+  try {
+    const raw = JSON.parse(text) as { relays?: unknown; id?: unknown } | null;
+    if (raw === null || typeof raw !== "object" || typeof raw.id !== "string") return false;
+    return raw.relays === undefined || (Array.isArray(raw.relays) && raw.relays.length === 0);
+  } catch {
+    return false;
+  }
+}
+
 /** Parses one non-blank line. Never throws: every problem is a reason. */
 export function parseImportLine(text: string, options: ParseLineOptions = {}): ParsedLine {
   let raw: unknown;
@@ -83,6 +102,6 @@ export function parseImportLine(text: string, options: ParseLineOptions = {}): P
     return { ok: true, event: checked.event, relays: [options.relay] };
   }
   const relays = lineRelays((raw as { relays?: unknown }).relays, options.allowPrivate === true);
-  if (!relays.ok) return relays;
+  if (!relays.ok) return relays.reason === NO_RELAY ? { ...relays, event: checked.event } : relays;
   return { ok: true, event: checked.event, relays: relays.relays };
 }

@@ -7,6 +7,7 @@ import type { CoreRelayHandle } from "../../devnet/core-relay.js";
 import type { FakeNetwork } from "../../devnet/fake-network.js";
 import type { TestCertificate } from "../../devnet/tls-cert.js";
 import { parseNonNegativeInt } from "../options.js";
+import { plural } from "../plural.js";
 import { formatTable } from "../table.js";
 
 interface DevnetOptions {
@@ -135,7 +136,9 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
         rows.map((r) => [r.url, r.behaviour, r.events]),
       ),
     );
-    console.log(`\n${net.events.length} events, seed file ${opts.seedFile}. Ctrl-C to stop.`);
+    console.log(
+      `\n${plural(net.events.length, "event")}, seed file ${opts.seedFile}. Ctrl-C to stop.`,
+    );
     if (tls) {
       console.log(
         `TLS: wss:// relays with a throwaway CA in ${opts.caFile}; trust it with ` +

@@ -6,6 +6,7 @@ import { exportEvents } from "../archive-file/event-export.js";
 import { parseSightingRelay } from "../archive-file/import-line.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption, parseKinds, parseTimestamp } from "../options.js";
+import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
 import type { Shutdown } from "../runner.js";
 
@@ -71,7 +72,7 @@ export function registerExportCommand(program: Command, shutdown: Shutdown): voi
         const progress = createProgress(
           process.stderr,
           flags.progress === true || process.stderr.isTTY === true,
-          (n) => `${n.toLocaleString("en-US")} events written`,
+          (n) => `${plural(n, "event")} written`,
         );
         const result = await exportEvents(pool, query, process.stdout, {
           withRelays: flags.withRelays === true,
@@ -79,7 +80,7 @@ export function registerExportCommand(program: Command, shutdown: Shutdown): voi
           onProgress: (n) => progress.update(n),
         });
         progress.done(result.events);
-        if (!result.complete) fail(`interrupted after ${result.events} events`);
+        if (!result.complete) fail(`interrupted after ${plural(result.events, "event")}`);
       } catch (error) {
         if (!isClosedOutput(error)) throw error;
       } finally {

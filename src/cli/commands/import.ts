@@ -2,11 +2,18 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import type { LogLevel } from "../../core/logger.js";
+import { UsageError } from "../../models/errors.js";
 import { createVerifier } from "../../utils/verify/pool.js";
 import { type ImportReport, importEvents } from "../archive-file/event-import.js";
-import { parseSightingRelay, type SightingRelay } from "../archive-file/import-line.js";
+import { peekFirstLine } from "../archive-file/first-line.js";
+import {
+  namesNoRelay,
+  parseSightingRelay,
+  type SightingRelay,
+} from "../archive-file/import-line.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption, parseNonNegativeInt } from "../options.js";
+import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
 import type { Shutdown } from "../runner.js";
 
@@ -23,8 +30,8 @@ const n = (value: number) => value.toLocaleString("en-US");
 
 function render(report: ImportReport): string {
   const lines = [
-    `${n(report.lines)} lines: ${n(report.accepted)} accepted (new), ${n(report.duplicate)} duplicate, ` +
-      `${n(report.invalid)} invalid, ${n(report.blank)} blank; ${n(report.sightings)} new sightings`,
+    `${plural(report.lines, "line")}: ${n(report.accepted)} accepted (new), ${n(report.duplicate)} duplicate, ` +
+      `${n(report.invalid)} invalid, ${n(report.blank)} blank; ${plural(report.sightings, "new sighting")}`,
   ];
   if (report.invalid > 0) lines.push("invalid lines:");
   for (const bad of report.invalidLines) lines.push(`  line ${bad.line}: ${bad.reason}`);
@@ -34,11 +41,32 @@ function render(report: ImportReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+interface Input {
+  input: AsyncIterable<Buffer | Uint8Array | string>;
+  close(): Promise<void>;
+}
+
 /** The file, opened before anything else so a wrong path fails at once; `-` is stdin. */
-async function openInput(file: string): Promise<{ input: Readable; close(): Promise<void> }> {
-  if (file === "-") return { input: process.stdin, close: async () => {} };
+async function openInput(file: string): Promise<Input> {
+  if (file === "-") return { input: process.stdin as Readable, close: async () => {} };
   const handle = await open(file, "r");
   return { input: handle.createReadStream(), close: () => handle.close().catch(() => {}) };
+}
+
+/**
+ * A plain NIP-01 file (its first event names no relay) needs `--relay`: said once, up front,
+ * before the database is opened, rather than once per line.
+ */
+async function requireAttribution(file: string, source: Input): Promise<Input> {
+  const { first, input } = await peekFirstLine(source.input);
+  if (first !== undefined && namesNoRelay(first)) {
+    await source.close();
+    const name = file === "-" ? "the input" : file;
+    throw new UsageError(
+      `${name} holds plain NIP-01 events that name no relay: add --relay URL to record them as seen on that relay (\`bigbrotr export --with-relays\` writes files that name theirs)`,
+    );
+  }
+  return { ...source, input };
 }
 
 /** `bigbrotr import`: verifies and stores the events of a JSON-lines file. */
@@ -65,7 +93,8 @@ export function registerImportCommand(program: Command, shutdown: Shutdown): voi
         if (!parsed.ok) command.error(`--relay: ${parsed.reason}`, { exitCode: 2 });
         else relay = parsed.relay;
       }
-      const source = await openInput(file);
+      const opened = await openInput(file);
+      const source = relay ? opened : await requireAttribution(file, opened);
       const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);
       const db = await openDatabase(brotr, log);
       shutdown.onForcedExit(() => db.stopNow());
@@ -77,7 +106,7 @@ export function registerImportCommand(program: Command, shutdown: Shutdown): voi
         const progress = createProgress(
           process.stderr,
           flags.progress === true || process.stderr.isTTY === true,
-          (lines) => `${n(lines)} lines imported`,
+          (lines) => `${plural(lines, "line")} imported`,
         );
         try {
           const report = await importEvents(db.pool("bigbrotr-import"), verifier, source.input, {

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { createLoginRoles, type RoleKind } from "../../core/db/roles.js";
+import type { LogLevel } from "../../core/logger.js";
 import { ConfigError } from "../../models/errors.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { logLevelOption } from "../options.js";
 
 const PASSWORD_ENV: Readonly<Record<RoleKind, string>> = {
   writer: "DB_WRITER_PASSWORD",
@@ -21,7 +23,8 @@ export function registerRolesCommand(program: Command): void {
       `create the login users writer, reader and refresher (passwords from ${Object.values(PASSWORD_ENV).join(", ")})`,
     )
     .option("--config-dir <dir>", "deployment config folder")
-    .action(async (flags: { configDir?: string }) => {
+    .addOption(logLevelOption())
+    .action(async (flags: { configDir?: string; logLevel?: LogLevel }) => {
       const passwords: Partial<Record<RoleKind, string>> = {};
       for (const [kind, env] of Object.entries(PASSWORD_ENV) as [RoleKind, string][]) {
         const value = process.env[env];
@@ -33,7 +36,7 @@ export function registerRolesCommand(program: Command): void {
         ]);
       }
       const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
-      const log = makeLogger(brotr, {});
+      const log = makeLogger(brotr, flags.logLevel ? { logLevel: flags.logLevel } : {});
       const db = await openDatabase(brotr, log);
       try {
         await db.migrate();

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { MONITOR } from "../../core/db/service-state/services.js";
 import { logLevelOption } from "../options.js";
 import type { RunRequest, Shutdown } from "../runner.js";
 import { SERVICE_COMMANDS } from "../service-catalog.js";
@@ -10,6 +11,8 @@ interface RunFlags {
   logLevel?: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
   logFormat?: "auto" | "text" | "json";
   only?: string;
+  relay?: string;
+  json?: boolean;
 }
 
 function common(command: Command): Command {
@@ -42,6 +45,20 @@ async function run(
   ]);
   const entries = SERVICES.filter((s) => names.includes(s.name));
   return runServices({ ...request, entries }, shutdown);
+}
+
+/** `bigbrotr monitor --relay URL`: a one-off check of that relay (cli/relay-check.ts). */
+async function checkRelay(flags: RunFlags, shutdown: Shutdown): Promise<number> {
+  const { runRelayCheck } = await import("../relay-check.js");
+  return runRelayCheck(
+    {
+      ...globals(flags),
+      ...(flags.config ? { configPath: flags.config } : {}),
+      relay: flags.relay ?? "",
+      json: flags.json === true,
+    },
+    shutdown,
+  );
 }
 
 /** `bigbrotr up` and one `bigbrotr <service>` command per service. */
@@ -78,7 +95,13 @@ export function registerServiceCommands(program: Command, shutdown: Shutdown): v
         ),
     );
     for (const f of entry.flags) command.option(f.flags, f.description);
+    if (entry.name === MONITOR) command.option("--json", "with --relay: print the results as JSON");
     command.action(async (flags: RunFlags & Record<string, unknown>) => {
+      if (entry.name === MONITOR && flags.relay !== undefined) {
+        process.exitCode = await checkRelay(flags, shutdown);
+        return;
+      }
+      if (flags.json) command.error("error: --json goes with --relay URL", { exitCode: 2 });
       const serviceFlags: Record<string, string> = {};
       for (const f of entry.flags) {
         const value = flags[f.key];

@@ -8,7 +8,9 @@ import {
 import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-cursor.js";
 import { type StatisticsLag, statisticsLag } from "../../core/db/statistics/progress.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
+import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { logLevelOption } from "../options.js";
 import { ago, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";
 
@@ -72,15 +74,20 @@ export function registerStatusCommand(program: Command): void {
       "relays known / validated / monitored, events archived, each service's last cycle, sync cursors",
     )
     .option("--config-dir <dir>", "deployment config folder")
+    .addOption(logLevelOption())
     .option("--json", "print JSON instead of tables")
-    .action(async (flags: { configDir?: string; json?: boolean }) => {
+    .action(async (flags: { configDir?: string; json?: boolean; logLevel?: LogLevel }) => {
       const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
-      const log = makeLogger(brotr, { logLevel: "warn" });
+      // Logs on stderr, so that stdout is the report (and --json stays parseable).
+      const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);
       const db = await openDatabase(brotr, log);
       try {
         const pool = db.pool("bigbrotr-status");
         if ((await schemaVersion(pool)) === 0) {
-          process.stdout.write("the database has no schema yet: run `bigbrotr migrate`\n");
+          const note = "the database has no schema yet: run `bigbrotr migrate`";
+          process.stdout.write(
+            flags.json ? `${JSON.stringify({ schemaVersion: 0, note })}\n` : `${note}\n`,
+          );
           return;
         }
         const now = Math.floor(Date.now() / 1000);

@@ -1,12 +1,32 @@
 import { execFile as execFileCb, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
-import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { userInfo } from "node:os";
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
+import {
+  type Account,
+  giveServer,
+  lockedPid,
+  lockFile,
+  readyLock,
+  serverCanReach,
+  startFailure,
+} from "./embedded-files.js";
 import { any, exec } from "./sql.js";
 
 const execFile = promisify(execFileCb);
@@ -71,7 +91,7 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: when we are root, run it as the `postgres` user. */
-function serverAccount(): { uid: number; gid: number } | null {
+function serverAccount(): Account | null {
   if (userInfo().uid !== 0) return null;
   let id = spawnSync("id", ["-u", SUPERUSER], { encoding: "utf8" });
   if (id.status !== 0) {
@@ -83,7 +103,7 @@ function serverAccount(): { uid: number; gid: number } | null {
   return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-async function chownTree(path: string, account: { uid: number; gid: number }): Promise<void> {
+async function chownTree(path: string, account: Account): Promise<void> {
   await chown(path, account.uid, account.gid);
   const info = await stat(path);
   if (!info.isDirectory()) return;
@@ -100,7 +120,7 @@ async function exists(path: string): Promise<boolean> {
 async function run(
   bin: string,
   args: string[],
-  account: { uid: number; gid: number } | null,
+  account: Account | null,
 ): Promise<{ stdout: string; stderr: string }> {
   const options = account ? { uid: account.uid, gid: account.gid } : {};
   try {
@@ -113,30 +133,46 @@ async function run(
   }
 }
 
+/**
+ * Creates the cluster in `pgdata`. As root, initdb runs as the postgres user and reads the
+ * password from a private copy it owns, so that only `pgdata` changes hands.
+ */
 async function initCluster(
   bins: Binaries,
   pgdata: string,
   passwordFile: string,
-  account: { uid: number; gid: number } | null,
+  account: Account | null,
 ): Promise<void> {
   await writeFile(passwordFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
-  if (account) await chownTree(join(pgdata, ".."), account);
-  await run(
-    bins.initdb,
-    [
-      "-D",
-      pgdata,
-      "-U",
-      SUPERUSER,
-      `--pwfile=${passwordFile}`,
-      "--auth-local=scram-sha-256",
-      "--auth-host=scram-sha-256",
-      "-E",
-      "UTF8",
-      "--locale=C",
-    ],
-    account,
-  );
+  let pwfile = passwordFile;
+  let scratch: string | undefined;
+  if (account) {
+    scratch = await mkdtemp(join(tmpdir(), "bigbrotr-initdb-"));
+    pwfile = join(scratch, "pwfile");
+    await copyFile(passwordFile, pwfile);
+    await chownTree(scratch, account);
+    await chownTree(pgdata, account);
+  }
+  try {
+    await run(bins.initdb, initdbArgs(pgdata, pwfile), account);
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function initdbArgs(pgdata: string, pwfile: string): string[] {
+  return [
+    "-D",
+    pgdata,
+    "-U",
+    SUPERUSER,
+    `--pwfile=${pwfile}`,
+    "--auth-local=scram-sha-256",
+    "--auth-host=scram-sha-256",
+    "-E",
+    "UTF8",
+    "--locale=C",
+  ];
 }
 
 function serverFlags(port: number, settings: Record<string, string | number>): string {
@@ -159,21 +195,6 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     if (found.length === 0) await exec(client, `CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } finally {
     await client.end();
-  }
-}
-
-/** The postmaster's pid and port, from the lock file it writes in the data folder. */
-function lockFile(pgdata: string): { pid: number; port: number } {
-  const lines = readFileSync(join(pgdata, "postmaster.pid"), "utf8").split("\n");
-  return { pid: Number(lines[0]), port: Number(lines[3]) };
-}
-
-/** The pid in the data folder's lock file, or undefined when there is none. */
-function lockedPid(pgdata: string): number | undefined {
-  try {
-    return lockFile(pgdata).pid;
-  } catch {
-    return undefined;
   }
 }
 
@@ -222,11 +243,13 @@ export async function startEmbeddedPostgres(
   const passwordFile = join(dataDir, "postgres.password");
   const logFile = join(dataDir, "postgres.log");
   const account = serverAccount();
+  await mkdir(dataDir, { recursive: true });
   await mkdir(pgdata, { recursive: true, mode: 0o700 });
+  if (account) await serverCanReach(pgdata, account);
   if (!(await exists(join(pgdata, "PG_VERSION")))) {
     await initCluster(bins, pgdata, passwordFile, account);
   }
-  if (account) await chownTree(dataDir, account);
+  if (account) await giveServer(pgdata, logFile, account);
   await chmod(pgdata, 0o700);
   const password = (await readFile(passwordFile, "utf8")).trim();
   clearStaleLock(pgdata);
@@ -239,10 +262,11 @@ export async function startEmbeddedPostgres(
       bins.pg_ctl,
       ["-D", pgdata, "-l", logFile, "-w", "-t", "60", "-o", flags, "start"],
       account,
-    );
+    ).catch((error: unknown) => startFailure(error, options.port, logFile));
   };
   if (owned) await start();
-  const lock = lockFile(pgdata);
+  // Another process's server may be starting still: its lock file is complete once it is ready.
+  const lock = owned ? lockFile(pgdata) : await readyLock(pgdata);
   let pid = lock.pid;
   const port = owned ? options.port : lock.port;
   const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;

@@ -43,6 +43,25 @@ interface WriteContext extends WriteProbeOptions {
 
 const isAddressable = (kind: number) => kind >= 30000 && kind < 40000;
 
+const PROBE_CONTENT = /^NIP-66 write probe [0-9a-f]{8}$/;
+
+/**
+ * True for a write probe of ours (any bigbrotr monitor's): the probe's content, and either
+ * the default kind with its `d` tag or no tags at all (a `write_kind` without a `d` tag). The
+ * synchronizer keeps these out of the archive: the write was measured when it was made, and
+ * archiving a monitor's probes would fill the archive with its own noise.
+ */
+export function isWriteProbe(event: { kind: number; tags: string[][]; content: string }): boolean {
+  if (!PROBE_CONTENT.test(event.content)) return false;
+  if (event.tags.length === 0) return true;
+  return (
+    event.kind === WRITE_PROBE_KIND &&
+    event.tags.length === 1 &&
+    event.tags[0]?.[0] === "d" &&
+    event.tags[0]?.[1] === WRITE_PROBE_D_TAG
+  );
+}
+
 /** A fresh probe event (random content, so a second one is not a duplicate of the first). */
 export async function writeProbeEvent(ctx: WriteContext): Promise<NostrEvent | null> {
   const kind = ctx.kind ?? WRITE_PROBE_KIND;

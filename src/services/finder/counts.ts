@@ -106,6 +106,13 @@ export class FinderCounts {
     return out;
   }
 
+  /** The cycle's `urls_by_source` log line: URLs found in all, then per source (never empty). */
+  logFields(): Record<string, number> {
+    const bySource = this.bySource();
+    const found = Object.values(bySource).reduce((sum, n) => sum + n, 0);
+    return { found, ...bySource };
+  }
+
   #add(key: string, n: number): void {
     this.#totals.set(key, this.get(key) + n);
   }

@@ -50,7 +50,7 @@ export function createFinder(
           ...(await runEventPhase(ctx, config.events, counts, deps.brotr.allow_private)),
         };
       }
-      ctx.log.info(counts.bySource(), "urls_by_source");
+      ctx.log.info(counts.logFields(), "urls_by_source");
       return { ...report, ...counts.report() };
     },
   };

@@ -7,6 +7,7 @@
 
 import { proxyOf } from "../../core/config/proxy.js";
 import type { NetworkConfig } from "../../core/config/schemas.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
 import { type CheckResult, checkError, checkSkipped } from "../../nips/check-result.js";
 import { type RetryOptions, retryCheck } from "../../nips/check-retry.js";
@@ -16,6 +17,7 @@ import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
 import type { CheckRetry, MonitorProcessing } from "./config.js";
 import type { RelayResults } from "./documents.js";
+import type { GeoData } from "./geo-data.js";
 
 /** What every relay's run shares: settings, key, databases, resolvers. */
 export interface CheckRuntime {
@@ -28,6 +30,33 @@ export interface CheckRuntime {
   resolver?: Resolver;
   records?: RecordResolver;
   /** Trusted CAs of the ssl check's verifying connection (tests, private PKI). */
+  ca?: string | string[];
+}
+
+/** The check runtime of a monitor: its settings, key, resolvers and geo databases. */
+export function buildCheckRuntime(
+  deps: ServiceDeps,
+  processing: MonitorProcessing,
+  options: CheckRuntimeOptions,
+  geo: GeoData | undefined,
+): CheckRuntime {
+  return {
+    processing,
+    networks: deps.brotr.networks,
+    allowPrivate: deps.brotr.allow_private,
+    geo: geo?.city ?? null,
+    asn: geo?.asn ?? null,
+    ...(deps.secretKey ? { secretKey: deps.secretKey } : {}),
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.records ? { records: options.records } : {}),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
+}
+
+/** The monitor options a check runtime takes (service.ts MonitorOptions). */
+interface CheckRuntimeOptions {
+  resolver?: Resolver;
+  records?: RecordResolver;
   ca?: string | string[];
 }
 

@@ -18,7 +18,7 @@ import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
-import { type CheckRuntime, checkOneRelay } from "./relay-check.js";
+import { buildCheckRuntime, type CheckRuntime, checkOneRelay } from "./relay-check.js";
 
 /** Checkpoints that name no relay: cleanup keeps them. */
 const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
@@ -38,8 +38,6 @@ export interface MonitorOptions {
   asn?: AsnDatabase | null;
   /** Trusted CAs of the ssl check's verifying connection. */
   ca?: string | string[];
-  /** Check only this relay, due or not (CLI `--relay`). */
-  relayUrl?: string;
 }
 
 interface Runtime {
@@ -51,18 +49,7 @@ interface Runtime {
 }
 
 function checkRuntime(rt: Runtime): CheckRuntime {
-  const { deps, options } = rt;
-  return {
-    processing: rt.config.processing,
-    networks: deps.brotr.networks,
-    allowPrivate: deps.brotr.allow_private,
-    geo: rt.geo?.city ?? null,
-    asn: rt.geo?.asn ?? null,
-    ...(deps.secretKey ? { secretKey: deps.secretKey } : {}),
-    ...(options.resolver ? { resolver: options.resolver } : {}),
-    ...(options.records ? { records: options.records } : {}),
-    ...(options.ca === undefined ? {} : { ca: options.ca }),
-  };
+  return buildCheckRuntime(rt.deps, rt.config.processing, rt.options, rt.geo);
 }
 
 interface Selection {
@@ -169,9 +156,7 @@ function relayCycle(
   writer: HistoryWriter,
 ): LeasedCycle<DueRelay, RelayRun | undefined> {
   const p = rt.config.processing;
-  const only = rt.options.relayUrl;
   const check = checkRuntime(rt);
-  let listed = false;
   const due = (limit: number, among?: { urls: string[]; holder?: string }) =>
     dueRelays(ctx.db, { ...selection, now: ctx.now(), limit, ...among });
   return {
@@ -179,12 +164,7 @@ function relayCycle(
     pageSize: p.chunk_size,
     ahead: Math.max(p.chunk_size, 2 * rt.leases.slots),
     ...(p.max_relays === undefined ? {} : { cap: p.max_relays }),
-    // --relay checks that one relay, once.
-    list: async (max) => {
-      if (writer.error !== undefined || (only && listed)) return [];
-      listed = true;
-      return due(max, only ? { urls: [only] } : undefined);
-    },
+    list: async (max) => (writer.error === undefined ? due(max) : []),
     // Another process may have just checked them.
     recheck: (taken) =>
       due(taken.length, { urls: taken.map((r) => r.url), holder: rt.leases.holder }),
@@ -208,11 +188,7 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   }
   rt.geo ??= await openGeoData(rt.config.processing, ctx.log, rt.options);
   const p = rt.config.processing;
-  // --relay checks that relay whatever its checkpoint says.
-  const checkedBefore = rt.options.relayUrl
-    ? Number.MAX_SAFE_INTEGER
-    : ctx.now() - p.recheck_interval;
-  const selection: Selection = { networks, checkedBefore };
+  const selection: Selection = { networks, checkedBefore: ctx.now() - p.recheck_interval };
   report.due = await reportDue(ctx, selection);
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);

@@ -179,7 +179,8 @@ export function createSynchronizer(
     };
     await leases.runCycle(ctx, relayWork(ctx, cycle, tally, relays, progress));
     tally.close(leases.networks);
-    return tally.report;
+    const probes = writer.probesSkipped;
+    return probes > 0 ? { ...tally.report, write_probes_skipped: probes } : tally.report;
   }
 
   return {

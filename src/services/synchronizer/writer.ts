@@ -13,6 +13,7 @@ import type { Profile } from "../../core/db/migrate.js";
 import type { Db } from "../../core/db/pool.js";
 import { RelayIdCache } from "../../core/db/relays.js";
 import type { ServiceState } from "../../models/service-state.js";
+import { isWriteProbe } from "../../nips/nip66/rtt-write.js";
 import { IdCache } from "../../utils/verify/id-cache.js";
 
 export interface WriterOptions {
@@ -62,6 +63,7 @@ export class SightingWriter {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #failure: unknown;
+  #probes = 0;
 
   constructor(db: Db, options: WriterOptions) {
     this.#db = db;
@@ -92,9 +94,19 @@ export class SightingWriter {
     return this.queued >= this.#options.maxQueue || this.queuedBytes >= this.#maxBytes;
   }
 
-  /** Queues sightings; waits while the queue is full. Throws a failed batch's error. */
-  async add(items: readonly ArchiveItem[]): Promise<void> {
+  /** Monitors' write probes (nips/nip66/rtt-write.ts) handed in and left out of the archive. */
+  get probesSkipped(): number {
+    return this.#probes;
+  }
+
+  /**
+   * Queues sightings, but monitors' write probes; waits while the queue is full. Throws a
+   * failed batch's error.
+   */
+  async add(handed: readonly ArchiveItem[]): Promise<void> {
     this.#check();
+    const items = handed.filter((item) => !isWriteProbe(item.event));
+    this.#probes += handed.length - items.length;
     for (const item of items) {
       const size = itemBytes(item);
       this.#items.push(item);

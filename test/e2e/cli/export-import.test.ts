@@ -94,7 +94,7 @@ describe("bigbrotr import", () => {
     const first = await cli(["import", file, "--threads", "1"], db.url);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout.split("\n")).toEqual([
-      "4 lines: 1 accepted (new), 0 duplicate, 2 invalid, 1 blank; 1 new sightings",
+      "4 lines: 1 accepted (new), 0 duplicate, 2 invalid, 1 blank; 1 new sighting",
       "invalid lines:",
       expect.stringMatching(/^ {2}line 3: not JSON: /),
       "  line 4: invalid: bad signature",
@@ -196,20 +196,21 @@ describe("bigbrotr export", () => {
     }
   });
 
-  it("round trip without relays: refused line by line, or all on --relay", async () => {
+  it("round trip without relays: refused once, up front, naming --relay; all stored on --relay", async () => {
     const exported = await cli(["export"], source.url);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).not.toContain('"relays"');
     const target = await createTestDatabase();
     try {
       const bare = await cli(["import", "-", "--json"], target.url, { stdin: exported.stdout });
-      expect(bare.code, bare.stderr).toBe(0);
-      const report = JSON.parse(bare.stdout);
-      expect(report).toMatchObject({ accepted: 0, invalid: 30 });
-      expect(report.invalidLines[0]).toEqual({
-        line: 1,
-        reason: "no relay to attribute the event to",
-      });
+      expect(bare.code).toBe(2);
+      expect(bare.stdout).toBe("");
+      expect(bare.stderr.trim().split("\n")).toEqual([
+        expect.stringMatching(
+          /^usage error: the input holds plain NIP-01 events that name no relay: add --relay URL/,
+        ),
+      ]);
+      expect((await contents(target)).events).toEqual([]);
       const restore = "wss://restore.example.com";
       const given = await cli(["import", "-", "--relay", restore], target.url, {
         stdin: exported.stdout,
@@ -219,6 +220,35 @@ describe("bigbrotr export", () => {
       expect(rows).toEqual((await contents(source)).events);
       expect(sightings).toHaveLength(30);
       expect(new Set(sightings.map((s) => s.url))).toEqual(new Set([restore]));
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it("a plain NIP-01 file on --relay: forged lines named as forged, one line for one line", async () => {
+    const good = signed("plain good");
+    const forged = { ...signed("plain forged"), sig: signed("other").sig };
+    const tampered = { ...signed("plain tampered"), content: "changed" };
+    const file = join(root, "plain.jsonl");
+    await writeFile(file, [line(good), line(forged), line(tampered)].join("\n"));
+    const target = await createTestDatabase();
+    try {
+      const text = await cli(["import", file, "--relay", A], target.url);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(
+        "3 lines: 1 accepted (new), 0 duplicate, 2 invalid, 0 blank; 1 new sighting\n",
+      );
+      expect(text.stdout).toContain("  line 2: invalid: bad signature");
+      expect(text.stdout).toContain("  line 3: invalid: id does not match the event's hash");
+      // A file that names relays on some lines only: the others are checked, then refused.
+      const mixed = join(root, "mixed.jsonl");
+      await writeFile(mixed, [line(good, [B]), line(forged), line(signed("no relay"))].join("\n"));
+      const report = await cli(["import", mixed, "--json"], target.url);
+      expect(report.code, report.stderr).toBe(0);
+      expect(JSON.parse(report.stdout).invalidLines).toEqual([
+        { line: 2, reason: "invalid: bad signature" },
+        { line: 3, reason: "no relay to attribute the event to" },
+      ]);
     } finally {
       await target.drop();
     }

@@ -106,7 +106,7 @@ describe("status: the synchronizer section", () => {
       "----------  -----------  ------  ---------------  ----------------",
       "negentropy  nip11             2  wss://a.example  NIP-11 lists 77",
       'req         unsupported       1  wss://c.example  NOTICE "unknown"',
-      "ids seen on relays that their NIP-77 sets now lack: 7 on 1 relays",
+      "ids seen on relays that their NIP-77 sets now lack: 7 on 1 relay",
     ]);
   });
 });

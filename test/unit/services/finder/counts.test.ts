@@ -61,6 +61,10 @@ describe("FinderCounts", () => {
       skipped_urls_capped: 1,
     });
     expect(counts.bySource()).toEqual({ nip65: 4, hint: 1 });
+    expect(counts.logFields()).toEqual({ found: 5, nip65: 4, hint: 1 });
+    expect(new FinderCounts(createServiceMetrics(createRegistry(), "finder")).logFields()).toEqual({
+      found: 0,
+    });
     const urls = await registry.getSingleMetric("brotr_finder_urls_total")?.get();
     expect(urls?.values).toContainEqual({
       value: 3,
