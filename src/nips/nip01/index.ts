@@ -27,3 +27,4 @@ export {
 } from "./options.js";
 export type { RelayStats } from "./stats.js";
 export type { ReqOptions, SubscriptionSink, VerifyBatch } from "./subscription.js";
+export { type LiveReq, type LiveReqSink, openLiveReq } from "./live-req.js";
