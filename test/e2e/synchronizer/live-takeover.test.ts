@@ -29,6 +29,20 @@ async function leaseHolders(): Promise<string[]> {
   return rows.map((r) => r.holder);
 }
 
+/** 20 new events on each relay; waits until each relay has `total` archived. */
+async function publishAndWait(seed: number, total: number): Promise<void> {
+  const events = await recentEvents(40, seed);
+  relays[0]?.addEvents(events.slice(0, 20));
+  relays[1]?.addEvents(events.slice(20));
+  for (const r of relays) {
+    await until(
+      r.url,
+      () => archivedOn(db.pool, r.url),
+      (l) => l.length === total,
+    );
+  }
+}
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "bigbrotr-live-"));
   await mkdir(join(root, "services"), { recursive: true });
@@ -77,16 +91,7 @@ describe("live ingest across processes", () => {
         () => readLiveStatus(db.pool, 0),
         (s) => s.some((x) => x.holder === OTHER),
       );
-      const first = await recentEvents(40, 3101);
-      relays[0]?.addEvents(first.slice(0, 20));
-      relays[1]?.addEvents(first.slice(20));
-      for (const [i, r] of relays.entries()) {
-        await until(
-          `relay ${i} first`,
-          () => archivedOn(db.pool, r.url),
-          (l) => l.length === 20,
-        );
-      }
+      await publishAndWait(3101, 20);
       expect((await leaseHolders()).includes(OTHER)).toBe(false);
 
       child.kill("SIGKILL");
@@ -94,16 +99,7 @@ describe("live ingest across processes", () => {
       expect(killed.signal, killed.stderr).toBe("SIGKILL");
       await untilOpen(other, 2);
       expect(await leaseHolders()).toEqual([OTHER, OTHER]);
-      const second = await recentEvents(40, 3202);
-      relays[0]?.addEvents(second.slice(0, 20));
-      relays[1]?.addEvents(second.slice(20));
-      for (const [i, r] of relays.entries()) {
-        await until(
-          `relay ${i} second`,
-          () => archivedOn(db.pool, r.url),
-          (l) => l.length === 40,
-        );
-      }
+      await publishAndWait(3202, 40);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await other?.stop();
