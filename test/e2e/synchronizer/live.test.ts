@@ -6,6 +6,7 @@
  * counted.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readLiveStatus } from "../../../src/core/db/service-state/live-status.js";
 import { runOnce } from "../../../src/core/service.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
@@ -70,6 +71,13 @@ describe("synchronizer live ingest", () => {
       expect(await archivedOn(db.pool, b.url)).toEqual(ids(events.slice(100)));
       const archived = "brotr_synchronizer_archived_events_total";
       expect(await metricSum(live.t, archived, { path: "live" })).toBe(300);
+      // `bigbrotr status` reads what the process reports after each look.
+      const [status] = await until(
+        "a status with lag",
+        () => readLiveStatus(db.pool, 0),
+        (s) => s.some((x) => x.lagP95Ms !== null),
+      );
+      expect(status).toMatchObject({ holder: "test:1:live", open: 2, rejected: 0 });
 
       // The windowed cycle fetches the same 400 copies: nothing new, no signature checked.
       const t = createTestContext(db.pool, { service: "synchronizer" });
