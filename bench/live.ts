@@ -53,6 +53,15 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms: number):
   }
 }
 
+/** The next JSON line the host prints (one iterator: a for-await loop would close it). */
+async function nextJson(lines: AsyncIterator<string>): Promise<unknown> {
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) throw new Error("the live host ended without an answer");
+    if (next.value.startsWith("{")) return JSON.parse(next.value);
+  }
+}
+
 async function openSubscriptions(registry: Registry): Promise<number> {
   return (await metricValue(registry, "brotr_synchronizer_live_subscriptions")) ?? 0;
 }
@@ -100,7 +109,9 @@ async function main(): Promise<void> {
       .join(" ")}`,
   );
   const { value: host, child } = await startJsonChild<{ urls: string[] }>("live-host.ts", o);
-  const answers = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const answers = createInterface({ input: child.stdout as NodeJS.ReadableStream })[
+    Symbol.asyncIterator
+  ]();
   const bench = await startBenchServer();
   const pool = await bench.freshDatabase("bigbrotr", 16, 8);
   const registry = createRegistry();
@@ -130,6 +141,9 @@ async function main(): Promise<void> {
       `RSS ${rssNone.toFixed(0)} MB without subscriptions, ${rssAll.toFixed(0)} MB with ${o.relays} (opened in ${openSeconds.toFixed(1)} s)`,
     );
 
+    // The host signs the stream first (its clock and the CPU counts start after).
+    child.stdin?.write("prepare\n");
+    await nextJson(answers);
     const cpu0 = {
       own: ownCpuSeconds(),
       host: await processCpuSeconds(child.pid ?? 0),
@@ -137,13 +151,10 @@ async function main(): Promise<void> {
     };
     const t0 = Date.now();
     child.stdin?.write("go\n");
-    let published: { published: number; accepted: Record<string, number> } | undefined;
-    for await (const line of answers) {
-      if (line.startsWith("{")) {
-        published = JSON.parse(line);
-        break;
-      }
-    }
+    let published:
+      | { published: number; seconds: number; accepted: Record<string, number> }
+      | undefined;
+    published = (await nextJson(answers)) as typeof published;
     if (published === undefined) throw new Error("the live host ended without an answer");
     const ids = Object.keys(published.accepted);
     // Settled: every event archived live, or no progress for 10 s.
@@ -186,6 +197,8 @@ async function main(): Promise<void> {
       rate: o.rate,
       seconds: o.seconds,
       events_published: ids.length,
+      publish_seconds: published.seconds,
+      publish_rate_achieved: Math.round(ids.length / published.seconds),
       live_copies_received: received,
       live_archived: lat.length,
       live_missed_before_backstop: missedLive,

@@ -1,16 +1,17 @@
 /**
  * The relays and publishers of bench:live, in their own process so the synchronizer's RSS
  * and CPU are its own: `tsx bench/support/live-host.ts '{"relays":500}'` starts that many
- * empty fake relays on 127.0.0.1, signs `rate` × `seconds` events (seeded, dated from now on)
- * and prints `{"urls":[…]}`. Then a line `go` on stdin publishes them as a stream of `rate`
- * events per second (each on 1..copies relays chosen at random) and answers one line
- * `{"published":n,"accepted":{id:ms,…}}` (ms: Date.now() when the first relay accepted it,
+ * empty fake relays on 127.0.0.1 and prints `{"urls":[…]}`. A line `prepare` on stdin signs
+ * `rate` × `seconds` events (seeded, dated from now on) and answers `{"ready":true}`; then a
+ * line `go` publishes them as a stream of `rate` events per second (each on 1..copies relays chosen at random) and answers one line
+ * `{"published":n,"seconds":s,"accepted":{id:ms,…}}` (ms: Date.now() when the first relay accepted it,
  * i.e. stored it and pushed it to the open subscriptions). Ends when stdin closes.
  */
 import { createInterface } from "node:readline";
 import { generateEvents } from "../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
 import { createPrng } from "../../src/devnet/prng.js";
+import type { NostrEvent } from "../../src/models/event-types.js";
 
 interface Stream {
   rate: number;
@@ -27,20 +28,29 @@ for (let i = 0; i < count; i += 100) {
   relays.push(...(await Promise.all(Array.from({ length: n }, () => startFakeRelay()))));
 }
 
-async function publish(
-  s: Stream,
-): Promise<{ published: number; accepted: Record<string, number> }> {
-  const now = Math.floor(Date.now() / 1000);
-  const total = Math.round(s.rate * s.seconds);
-  // Signed before the clock starts, dated over the stream's seconds from now on.
-  const events = await generateEvents({
-    count: total,
+interface Published {
+  published: number;
+  /** Seconds the stream took (more than planned when this process is starved of CPU). */
+  seconds: number;
+  accepted: Record<string, number>;
+}
+
+let events: NostrEvent[] = [];
+
+/** Signs the stream's events, dated over its seconds from now on (before its clock starts). */
+async function prepare(s: Stream): Promise<void> {
+  events = await generateEvents({
+    count: Math.round(s.rate * s.seconds),
     seed: s.seed,
-    startTime: now,
+    startTime: Math.floor(Date.now() / 1000),
     spanSeconds: s.seconds,
     users: 200,
     kinds: [1, 7],
   });
+}
+
+async function publish(s: Stream): Promise<Published> {
+  const total = events.length;
   const prng = createPrng(s.seed);
   const accepted: Record<string, number> = {};
   const start = Date.now();
@@ -56,14 +66,17 @@ async function publish(
     }
     await new Promise((r) => setTimeout(r, 5));
   }
-  return { published: total, accepted };
+  return { published: total, seconds: (Date.now() - start) / 1000, accepted };
 }
 
 process.stdout.write(`${JSON.stringify({ urls: relays.map((r) => r.url) })}\n`);
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line !== "go") continue;
-  const result = await publish(spec);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (line === "prepare") {
+    await prepare(spec);
+    process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  } else if (line === "go") {
+    process.stdout.write(`${JSON.stringify(await publish(spec))}\n`);
+  }
 }
 await Promise.all(relays.map((r) => r.close()));
 process.exit(0);
