@@ -17,6 +17,7 @@ export {
   RestrictedError,
   type TimeoutPhase,
 } from "./errors.js";
+export { type LiveReq, type LiveReqSink, openLiveReq } from "./live-req.js";
 export { parseRelayMessage, type RelayMessage, splitPrefix } from "./messages.js";
 export {
   type CallOptions,
@@ -27,4 +28,3 @@ export {
 } from "./options.js";
 export type { RelayStats } from "./stats.js";
 export type { ReqOptions, SubscriptionSink, VerifyBatch } from "./subscription.js";
-export { type LiveReq, type LiveReqSink, openLiveReq } from "./live-req.js";

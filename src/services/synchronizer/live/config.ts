@@ -57,5 +57,3 @@ export const liveSchema = z
     message: "must be at least reconnect_min",
   })
   .prefault({});
-
-export type LiveConfig = z.output<typeof liveSchema>;
