@@ -157,12 +157,14 @@ async function main(): Promise<void> {
     published = (await nextJson(answers)) as typeof published;
     if (published === undefined) throw new Error("the live host ended without an answer");
     const ids = Object.keys(published.accepted);
-    // Settled: every event archived live, or no progress for 10 s.
-    let last = -1;
+    // Settled: every event archived live, or neither copies received nor commits for 30 s
+    // (a starved relay host may still be sending long after its stream's clock ended).
+    let last = "";
     let still = 0;
-    while (committed.size < ids.length && still < 50) {
-      still = committed.size === last ? still + 1 : 0;
-      last = committed.size;
+    while (committed.size < ids.length && still < 150) {
+      const now = `${committed.size}/${await metricValue(registry, "brotr_synchronizer_live_events_total")}`;
+      still = now === last ? still + 1 : 0;
+      last = now;
       await sleep(200);
     }
     const seconds = (Date.now() - t0) / 1000;

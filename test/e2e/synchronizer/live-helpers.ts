@@ -35,9 +35,11 @@ export function startLive(
   pool: pg.Pool,
   live: Record<string, unknown> = {},
   holder = "test:1:live",
+  secretKey?: Uint8Array,
 ): LiveRun {
   const config = testSyncConfig({ live: { ...FAST_LIVE, ...live } });
-  const service = createSynchronizer({ brotr }, config, { verifierThreads: 1, holder });
+  const deps = { brotr, ...(secretKey ? { secretKey } : {}) };
+  const service = createSynchronizer(deps, config, { verifierThreads: 1, holder });
   const t = createTestContext(pool, { service: "synchronizer" });
   const running = service.background?.(t.ctx) ?? Promise.resolve();
   return {

@@ -5,6 +5,7 @@
  * a flooding relay is throttled and counted; forged signatures and ids are refused and
  * counted.
  */
+import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readLiveStatus } from "../../../src/core/db/service-state/live-status.js";
 import { runOnce } from "../../../src/core/service.js";
@@ -179,6 +180,25 @@ describe("synchronizer live ingest", () => {
       );
       expect(await archivedOn(db.pool, sig.url)).toEqual([]);
       expect(await archivedOn(db.pool, id.url)).toEqual([]);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  it("answers NIP-42 AUTH where the relay asks before it serves the live REQ", async () => {
+    // The challenge comes only with the refusal: the REQ must be sent again after AUTH.
+    const relay = await fake({ requireAuth: true, lazyAuthChallenge: true });
+    await addRelays(db.pool, [relay.url]);
+    const live = startLive(db.pool, {}, "test:5:live", randomBytes(32));
+    try {
+      await untilOpen(live, 1);
+      const events = await recentEvents(30, 2505);
+      relay.addEvents(events);
+      await until(
+        "archived",
+        () => archivedOn(db.pool, relay.url),
+        (l) => l.length === 30,
+      );
     } finally {
       await live.stop();
     }
