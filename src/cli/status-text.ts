@@ -1,3 +1,4 @@
+import type { LiveStatus } from "../core/db/service-state/live-status.js";
 import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
 import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
 import { plural } from "./plural.js";
@@ -60,4 +61,28 @@ export function renderMonitorStatus(m: MonitorStatus, now: number, within: numbe
   ];
   if (m.oldestCheck !== null) lines.push(`least recent check: ${ago(now - m.oldestCheck)}`);
   return lines.join("\n");
+}
+
+const ms = (v: number | null) => (v === null ? "–" : `${v} ms`);
+
+/** The live ingest section of `bigbrotr status`: one line per synchronizer process. */
+export function renderLiveStatus(live: readonly LiveStatus[], now: number): string {
+  if (live.length === 0) return "live ingest: no synchronizer reports live subscriptions";
+  const open = live.reduce((n, l) => n + l.open, 0);
+  const table = formatTable(
+    ["process", "reported", "open", "live ev/s", "backfill ev/s", "lag p50", "lag p95"].concat([
+      "reconnects",
+      "throttled relays",
+      "throttled events",
+      "rejected",
+    ]),
+    live.map((l) => [
+      ...[l.holder, ago(now - l.at), l.open, l.liveEventsPerS, l.backfillEventsPerS],
+      ...[ms(l.lagP50Ms), ms(l.lagP95Ms), l.reconnects, l.throttledRelays],
+      ...[l.throttledEvents, l.rejected],
+    ]),
+  );
+  return [`live ingest: ${open} subscriptions open in ${live.length} processes`, "", table].join(
+    "\n",
+  );
 }

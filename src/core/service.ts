@@ -27,6 +27,12 @@ export interface Service {
   readonly name: string;
   cleanup?(ctx: ServiceContext): Promise<number>;
   runCycle(ctx: ServiceContext): Promise<CycleReport | undefined>;
+  /**
+   * Work that runs beside the cycles for as long as the service runs (the synchronizer's
+   * live subscriptions): started by runForever, not by runOnce, told to stop through
+   * `ctx.signal`, and awaited before runForever returns. It should not throw.
+   */
+  background?(ctx: ServiceContext): Promise<void>;
   /** Releases long-lived resources (worker pools, sockets) when the process stops. */
   close?(): Promise<void>;
 }
@@ -139,9 +145,32 @@ async function untilDatabaseAnswers(
  * started; a cycle longer than the interval is followed at once by the next), never overlapping.
  * A cycle that failed because the database was unreachable is followed by the next one as soon
  * as the database answers again (within `reconnectProbeMs`), not after the whole interval.
- * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row.
+ * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row. The
+ * service's `background` work runs meanwhile and is stopped and awaited before it returns.
  */
 export async function runForever(
+  service: Service,
+  ctx: ServiceContext,
+  options: RunForeverOptions,
+  onCycle?: CycleListener,
+): Promise<StopReason> {
+  const stop = new AbortController();
+  const background = service.background?.({
+    ...ctx,
+    signal: AbortSignal.any([ctx.signal, stop.signal]),
+  });
+  const logged = background?.catch((e: unknown) =>
+    ctx.log.error({ err: toError(e) }, "background_failed"),
+  );
+  try {
+    return await cycles(service, ctx, options, onCycle);
+  } finally {
+    stop.abort();
+    await logged;
+  }
+}
+
+async function cycles(
   service: Service,
   ctx: ServiceContext,
   options: RunForeverOptions,

@@ -5,7 +5,7 @@ const BIN = resolve("bin/bigbrotr.js");
 
 /**
  * `bigbrotr <service> --once --config <servicePath>` as a child process on `databaseUrl`,
- * without a Nostr key from the environment.
+ * without a Nostr key from the environment (`--forever` among `args`: without `--once`).
  */
 export function startServiceProcess(
   service: string,
@@ -22,7 +22,9 @@ export function startServiceProcess(
     ...extraEnv,
   };
   delete env.NOSTR_PRIVATE_KEY;
-  return spawn(process.execPath, [BIN, service, "--once", "--config", servicePath, ...args], {
+  const once = args.includes("--forever") ? [] : ["--once"];
+  const rest = args.filter((a) => a !== "--forever");
+  return spawn(process.execPath, [BIN, service, ...once, "--config", servicePath, ...rest], {
     env,
     stdio: "pipe",
   });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
 import { type LastCycle, readLastCycles } from "../../core/db/service-state/last-cycle.js";
+import { type LiveStatus, readLiveStatus } from "../../core/db/service-state/live-status.js";
 import {
   type MonitorStatus,
   readMonitorStatus,
@@ -11,8 +12,11 @@ import { type ArchiveOverview, readOverview } from "../../core/db/status/overvie
 import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption } from "../options.js";
-import { ago, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
+import { ago, renderLiveStatus, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
 import { formatTable } from "../table.js";
+
+/** Live reports newer than this many seconds are shown (processes write one every few seconds). */
+const LIVE_WITHIN = 60;
 
 /** A cursor within this many seconds of now counts as caught up (end_lag plus a cycle or so). */
 const CAUGHT_UP_WITHIN = 3600;
@@ -31,6 +35,7 @@ function render(
   sync: SyncStatus,
   monitor: MonitorStatus,
   lag: StatisticsLag,
+  live: readonly LiveStatus[],
   now: number,
 ): string {
   const net = formatTable(
@@ -64,6 +69,8 @@ function render(
     "",
     renderSyncStatus(sync, now, CAUGHT_UP_WITHIN),
     "",
+    renderLiveStatus(live, now),
+    "",
   ].join("\n");
 }
 
@@ -91,17 +98,18 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const now = Math.floor(Date.now() / 1000);
-        const [overview, cycles, sync, monitor, statistics] = await Promise.all([
+        const [overview, cycles, sync, monitor, statistics, live] = await Promise.all([
           readOverview(pool),
           readLastCycles(pool),
           readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
           readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
           statisticsLag(pool),
+          readLiveStatus(pool, now - LIVE_WITHIN),
         ]);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync, statistics }, null, 2)}\n`
-            : render(overview, cycles, sync, monitor, statistics, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync, live, statistics }, null, 2)}\n`
+            : render(overview, cycles, sync, monitor, statistics, live, now),
         );
       } finally {
         await db.close();

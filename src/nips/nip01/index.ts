@@ -17,6 +17,7 @@ export {
   RestrictedError,
   type TimeoutPhase,
 } from "./errors.js";
+export { type LiveReq, type LiveReqSink, openLiveReq } from "./live-req.js";
 export { parseRelayMessage, type RelayMessage, splitPrefix } from "./messages.js";
 export {
   type CallOptions,

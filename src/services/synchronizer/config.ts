@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { serviceBaseShape } from "../../core/config/schemas.js";
 import { validateFilter } from "../../models/filter.js";
+import { liveSchema } from "./live/config.js";
 
 /** A NIP-01 filter without since/until/limit (the synchronizer sets those per request). */
 const filterSchema = z
@@ -89,6 +90,8 @@ const processingSchema = z
     allow_insecure: z.boolean().default(false),
     timeouts: timeoutsSchema,
     negentropy: negentropySchema,
+    /** Live subscriptions beside the windowed cycles (live/config.ts). */
+    live: liveSchema,
     /** Per-relay settings for very large or unusual relays. */
     overrides: z.array(overrideSchema).max(10_000).default([]),
   })

@@ -7,8 +7,12 @@ import type { CycleReport, Service, ServiceContext } from "../../core/service.js
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
 import type { Resolver } from "../../utils/dns.js";
+import { IdCache } from "../../utils/verify/id-cache.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
 import type { SynchronizerConfig, SyncProcessing } from "./config.js";
+import type { BackfillCount } from "./live/live-counts.js";
+import { type LiveDeps, runLive } from "./live/live-loop.js";
+import { liveMetrics } from "./live/metrics.js";
 import { synchronizerMetrics } from "./metrics.js";
 import { relaySettings, type SyncCycle } from "./relay-run.js";
 import { syncRelay } from "./relay-sync.js";
@@ -29,6 +33,17 @@ export interface SynchronizerOptions {
   verifierThreads?: number;
   /** Called after each relay and each written batch (the CLI's progress line). */
   onProgress?: (p: SyncProgress) => void;
+  /** Called with each committed batch of live events (the bench's latency probe). */
+  onLiveCommitted?: LiveDeps["onCommitted"];
+}
+
+/** Archived ids a process remembers, shared by its live and cycle writers (about 12 MB). */
+const STORED_IDS = 100_000;
+
+/** What the cycles and the live loop of one process share. */
+interface Shared {
+  stored: IdCache;
+  backfill: BackfillCount;
 }
 
 /**
@@ -75,16 +90,21 @@ function startWriter(
   ctx: ServiceContext,
   deps: ServiceDeps,
   p: SyncProcessing,
+  shared: Shared,
   tally: SyncTally,
   progress: () => void,
 ): SightingWriter {
+  const archived = liveMetrics(ctx.metrics).archived;
   const writer: SightingWriter = new SightingWriter(ctx.db, {
     profile: deps.brotr.profile,
     batchSize: p.batch_size,
     flushMs: p.flush_ms,
     maxQueue: p.max_queue,
     maxQueueBytes: p.max_queue_mb * 2 ** 20,
+    stored: shared.stored,
     onBatch: (result) => {
+      shared.backfill.events += result.events;
+      archived.inc({ path: "backfill" }, result.events);
       tally.batchWritten(result, writer.queued);
       progress();
     },
@@ -93,11 +113,15 @@ function startWriter(
 }
 
 /** The cycle's signature checks: ids stored or verified before are not checked again. */
-function startVerify(ctx: ServiceContext, verifier: Verifier, writer: SightingWriter) {
+function startVerify(
+  ctx: ServiceContext,
+  verifier: Verifier,
+  onStored: (ids: Set<string>) => void,
+) {
   return batchVerifier({
     verifier,
     lookupStored: (ids) => storedEventIds(ctx.db, ids),
-    onStored: (ids) => writer.markStored(ids),
+    onStored,
     onSkipped: (n) => synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, n),
     signal: ctx.signal,
   });
@@ -156,12 +180,32 @@ export function createSynchronizer(
   });
   const resolver = options.resolver ? { resolver: options.resolver } : {};
   const settingsOf = relaySettings(p);
-  let verifier: Verifier | undefined;
-
-  async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
-    verifier ??= await createVerifier(
+  const shared: Shared = { stored: new IdCache(STORED_IDS), backfill: { events: 0 } };
+  let verifier: Promise<Verifier> | undefined;
+  const verifierOf = () => {
+    verifier ??= createVerifier(
       options.verifierThreads === undefined ? {} : { threads: options.verifierThreads },
     );
+    return verifier;
+  };
+
+  /** Live ingest beside the cycles (live/live-loop.ts), sharing their verifier and id cache. */
+  async function live(ctx: ServiceContext): Promise<void> {
+    const { stored } = shared;
+    const markStored = (ids: Set<string>) => {
+      for (const id of ids) stored.add(id);
+    };
+    await runLive(ctx, {
+      ...{ deps, processing: p, settingsOf, holder: leases.holder, stored },
+      verify: startVerify(ctx, await verifierOf(), markStored),
+      backfill: shared.backfill,
+      ...resolver,
+      ...(options.onLiveCommitted ? { onCommitted: options.onLiveCommitted } : {}),
+    });
+  }
+
+  async function runCycle(ctx: ServiceContext): Promise<CycleReport> {
+    const verifier = await verifierOf();
     const relays = await relaysToSync(ctx.db, {
       networks: leases.networks,
       requireReadable: p.require_readable,
@@ -170,8 +214,8 @@ export function createSynchronizer(
     });
     const tally = new SyncTally(ctx.metrics, relays.length);
     const progress = () => options.onProgress?.(tally.progress(writer.queued));
-    const writer = startWriter(ctx, deps, p, tally, progress);
-    const verify = startVerify(ctx, verifier, writer);
+    const writer = startWriter(ctx, deps, p, shared, tally, progress);
+    const verify = startVerify(ctx, verifier, (ids) => writer.markStored(ids));
     const { db, now, signal } = ctx;
     const cycle: SyncCycle = {
       ...{ db, deps, processing: p, settingsOf, writer, verify, now, signal },
@@ -188,9 +232,11 @@ export function createSynchronizer(
     /** Drops leases that ran out (a crashed process's); they are free either way. */
     cleanup: (ctx) => leases.cleanup(ctx),
     runCycle,
+    ...(p.live.enabled && options.relayUrl === undefined ? { background: live } : {}),
     async close() {
-      await verifier?.close();
+      const v = verifier;
       verifier = undefined;
+      await (await v)?.close();
     },
   };
 }

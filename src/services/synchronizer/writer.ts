@@ -28,8 +28,14 @@ export interface WriterOptions {
    * as sightings only, their events not sent again. Default 100,000 (about 12 MB).
    */
   storedIds?: number;
+  /** The archived ids to remember, shared with other writers of the process (default: own). */
+  stored?: IdCache;
   /** Called (and awaited) after each written batch, before the next is written. */
-  onBatch?: (result: ArchiveResult, sightings: number) => void | Promise<void>;
+  onBatch?: (
+    result: ArchiveResult,
+    sightings: number,
+    items: readonly ArchiveItem[],
+  ) => void | Promise<void>;
 }
 
 const DEFAULT_STORED_IDS = 100_000;
@@ -68,7 +74,7 @@ export class SightingWriter {
   constructor(db: Db, options: WriterOptions) {
     this.#db = db;
     this.#options = options;
-    this.#stored = new IdCache(options.storedIds ?? DEFAULT_STORED_IDS);
+    this.#stored = options.stored ?? new IdCache(options.storedIds ?? DEFAULT_STORED_IDS);
   }
 
   /** Records ids found archived (e.g. by the verifier's lookup), so copies skip their events. */
@@ -212,7 +218,7 @@ export class SightingWriter {
           ...(cursor.length > 0 ? { cursor, asyncCommit: true } : {}),
         });
         this.#remember(items, result);
-        await this.#options.onBatch?.(result, items.length);
+        await this.#options.onBatch?.(result, items.length, items);
       } catch (error) {
         this.#failure = error;
         return;
