@@ -151,7 +151,9 @@ async function wire(relays: Relay[], flapMs: number): Promise<NodeJS.Timeout[]> 
     const wiring = r.spec.wiring;
     if (wiring === "redirect-loop") r.relay.options.nip11Redirect = `${r.relay.httpUrl}/`;
     if (wiring === "redirect-other") {
-      const next = relays[(i + 1) % relays.length]?.relay ?? r.relay;
+      // To the next healthy relay's document (itself when there is none), by another name.
+      const after = [...relays.slice(i + 1), ...relays.slice(0, i)];
+      const next = after.find((x) => x.spec.name === "healthy")?.relay ?? r.relay;
       const other = new URL(next.httpUrl);
       other.hostname = "localhost";
       r.relay.options.nip11Redirect = other.href;

@@ -13,7 +13,9 @@ const own = closeAndCheckLeaks();
 const data = () => generateEvents({ count: 40, seed: 22, kinds: [1, 4, 7] });
 
 /** What a plain `ws` client gets when it asks for an upgrade: open, or the HTTP status. */
-function upgrade(url: string): Promise<{ open: boolean; status?: number; type?: string }> {
+function upgrade(
+  url: string,
+): Promise<{ open: boolean; status?: number | undefined; type?: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
     ws.on("open", () => {

@@ -42,7 +42,7 @@ describe("realistic network", () => {
     expect(new Set(net.relays.map((r) => r.software)).size).toBeGreaterThan(3);
     const nip11 = await fetch(net.relays[0]?.url.replace("ws:", "http:") ?? "", {
       headers: { Accept: "application/nostr+json" },
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
     expect(nip11.software).toBe(net.relays[0]?.software);
     expect(nip11.relay_countries).toBeDefined();
   });
