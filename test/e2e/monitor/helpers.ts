@@ -4,19 +4,22 @@ import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { monitorConfigSchema } from "../../../src/services/monitor/config.js";
 import { createMonitor, type MonitorOptions } from "../../../src/services/monitor/service.js";
 
-const brotr = parseConfig(
-  brotrConfigSchema,
-  { allow_private: true, networks: { clearnet: { timeout: 2, max_tasks: 20 } } },
-  "test",
-);
+const brotrWith = (timeout: number) =>
+  parseConfig(
+    brotrConfigSchema,
+    { allow_private: true, networks: { clearnet: { timeout, max_tasks: 20 } } },
+    "test",
+  );
 
-/** A monitor with fast retries and no geo data (loopback is in none anyway). */
+/** A monitor with fast retries and no geo data (loopback is in none anyway); `timeout` in s. */
 export function monitor(
   processing: Record<string, unknown> = {},
   options: MonitorOptions = {},
   secretKey?: Uint8Array,
   publishing: Record<string, unknown> = {},
+  timeout = 2,
 ) {
+  const brotr = brotrWith(timeout);
   const fast = { retries: 0, initial_delay: 0, max_delay: 0, jitter: 0 };
   const checks = Object.fromEntries(
     ["nip11", "rtt", "ssl", "dns", "geo", "net", "http"].map((c) => [c, { retry: fast }]),

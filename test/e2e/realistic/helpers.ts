@@ -39,7 +39,7 @@ export async function validateAll(pool: pg.Pool, net: RealisticNetwork, now: num
   }));
   await insertCandidates(pool, candidates, now);
   const config = parseConfig(validatorConfigSchema, { processing: {} }, "validator.yaml");
-  const deps = { brotr: testBrotrConfig({ networks: { clearnet: { timeout: 5 } } }) };
+  const deps = { brotr: testBrotrConfig({ networks: { clearnet: { timeout: 10 } } }) };
   const t = createTestContext(pool, { service: "validator", now });
   const outcome = await runOnce(createValidator(deps, config), t.ctx);
   if (!outcome.ok) throw outcome.error;

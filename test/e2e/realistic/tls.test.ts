@@ -64,7 +64,7 @@ describe("TLS faults of a realistic devnet", () => {
     await insertRelays(db.pool, relays);
     const t = createTestContext(db.pool, { service: "monitor", now: NOW });
     // The ssl check's verifying connection trusts the devnet's CA.
-    expect((await runOnce(monitor({}, { ca }), t.ctx)).ok).toBe(true);
+    expect((await runOnce(monitor({}, { ca }, undefined, {}, 10), t.ctx)).ok).toBe(true);
     const rows = await history(db.pool, "nip66_ssl");
     const ssl = (b: string) => rows.find((r) => r.url === relayOf(net, b).url)?.doc.data ?? {};
     expect(ssl("healthy")).toMatchObject({ ssl_valid: true, ssl_self_signed: false });

@@ -9,6 +9,7 @@ import { insertRelays } from "../../../src/core/db/relays.js";
 import { runOnce } from "../../../src/core/service.js";
 import type { RealisticNetwork } from "../../../src/devnet/realistic-network.js";
 import { readCandidates } from "../../support/candidates.js";
+import { makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
 import { type HistoryRow, history, monitor } from "../monitor/helpers.js";
@@ -72,7 +73,7 @@ describe("monitor on a realistic devnet", () => {
     // The flapping relay is down during this check.
     await net.setDown(net.relays.indexOf(relayOf(net, "flapping")), true);
     const t = createTestContext(db.pool, { service: "monitor", now: NOW });
-    const outcome = await runOnce(monitor(), t.ctx);
+    const outcome = await runOnce(monitor({}, {}, undefined, {}, 10), t.ctx);
     expect(outcome.ok, String(outcome.error)).toBe(true);
     rows = await history(db.pool);
   }, 120_000);
@@ -130,16 +131,36 @@ describe("monitor on a realistic devnet", () => {
     for (const b of ["healthy", "rate-limit-closed", "auth-kinds", "events-duplicated"]) {
       expect(rtt(b), b).toMatchObject({ open_success: true, read_success: true });
     }
-    // The slow handshake either made it within the monitor's 2 s or failed as a timeout.
+    // The slow handshake (1.5 s) made it within the monitor's 10 s, or, under load, timed out.
     const slow = rtt("slow-handshake");
     if (slow.open_success !== true) expect(slow.open_reason).toMatch(/timeout/);
   });
+
+  it("with a key, authenticates where writes need AUTH and records why paid relays refuse", async () => {
+    const key = (await makeUser("realistic-monitor")).secretKey;
+    const rttWithKey = async (behaviour: string) => {
+      const url = relayOf(net, behaviour).url;
+      const t = createTestContext(db.pool, { service: "monitor", now: NOW + 3600 });
+      expect((await runOnce(monitor({}, { relayUrl: url }, key, {}, 10), t.ctx)).ok).toBe(true);
+      const last = (await history(db.pool, "nip66_rtt")).filter((r) => r.url === url).at(-1);
+      return last?.doc.logs ?? {};
+    };
+    expect(await rttWithKey("auth-writes")).toMatchObject({ write_success: true });
+    expect(await rttWithKey("paid-writes")).toMatchObject({
+      write_success: false,
+      write_reason: expect.stringMatching(/^payment-required:/),
+    });
+    expect(await rttWithKey("paid-reads")).toMatchObject({
+      write_success: false,
+      write_reason: expect.stringMatching(/^restricted:/),
+    });
+  }, 60_000);
 
   it("sees the flapping relay up again at its next check", async () => {
     const flapping = relayOf(net, "flapping");
     await net.setDown(net.relays.indexOf(flapping), false);
     const t = createTestContext(db.pool, { service: "monitor", now: NOW + 7200 });
-    const m = monitor({}, { relayUrl: flapping.url });
+    const m = monitor({}, { relayUrl: flapping.url }, undefined, {}, 10);
     expect((await runOnce(m, t.ctx)).ok).toBe(true);
     const checks = (await history(db.pool, "nip66_rtt")).filter((r) => r.url === flapping.url);
     expect(checks.at(-1)?.doc.logs).toMatchObject({ open_success: true, read_success: true });
