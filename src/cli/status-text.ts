@@ -35,21 +35,6 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
       `ids seen on relays that their NIP-77 sets now lack: ${sync.relayLacks} on ${sync.relaysLacking} relays`,
     );
   }
-  if (sync.failing !== undefined && sync.failing > 0) {
-    lines.push(
-      "",
-      `failing: ${sync.failing} relays (their last run failed; retried every cycle)`,
-      formatTable(
-        ["relay", "runs", "last", "reason"],
-        (sync.failingRelays ?? []).map((f) => [
-          f.url,
-          f.count,
-          `${ago(now - f.at)} ago`,
-          f.reason.slice(0, 80),
-        ]),
-      ),
-    );
-  }
   if (sync.gapRelays.length > 0) {
     lines.push(
       "",

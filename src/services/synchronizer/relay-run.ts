@@ -149,8 +149,8 @@ export function startRun(
   relay: SyncCandidate,
   budget: RelayBudget,
   stats: RelayStats,
-  cursor: SyncCursor = parseCursor(relay.cursor, budget.settings.filter),
 ): RelayRun {
+  const cursor = parseCursor(relay.cursor, budget.settings.filter);
   const neg = cycle.processing.negentropy;
   const choice = choosePath({
     enabled: neg.enabled,

@@ -9,14 +9,7 @@
  * is committed with (never before) the window's last sighting.
  */
 import { proxyOf } from "../../core/config/proxy.js";
-import { DbError } from "../../core/db/errors.js";
-import {
-  cursorRow,
-  parseCursor,
-  type SyncCandidate,
-  type SyncCursor,
-} from "../../core/db/service-state/sync-cursor.js";
-import { toError } from "../../models/errors.js";
+import { cursorRow, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
 import { closeGaps, negSession, walkNegentropy } from "./negentropy.js";
 import { failurePath } from "./path.js";
@@ -106,37 +99,13 @@ function rangeOf(run: RelayRun): { low: number; end: number } {
   return { low: until < 0 ? p.since : Math.max(p.since, until + 1 - p.lookback), end };
 }
 
-/**
- * Syncs one relay; connection and relay errors are thrown (the caller counts and logs them).
- * Why it failed goes into its cursor (written after what the run archived), so `bigbrotr
- * status` can say it; the next run that ends without an error clears it.
- */
+/** Syncs one relay; connection and relay errors are thrown (the caller records them). */
 export async function syncRelay(cycle: SyncCycle, relay: SyncCandidate): Promise<RelaySyncReport> {
   const budget = relayBudget(cycle, relay.url);
-  const cursor = parseCursor(relay.cursor, budget.settings.filter);
-  try {
-    return await walkRelay(cycle, relay, budget, cursor);
-  } catch (error) {
-    if (!(error instanceof DbError) && !cycle.signal.aborted) {
-      const count = (cursor.failure?.count ?? 0) + 1;
-      const reason = toError(error).message.slice(0, 300);
-      cursor.failure = { reason, at: cycle.now(), count };
-      cycle.writer.setCursor(cursorRow(relay.url, cursor));
-    }
-    throw error;
-  }
-}
-
-async function walkRelay(
-  cycle: SyncCycle,
-  relay: SyncCandidate,
-  budget: RelayBudget,
-  cursor: SyncCursor,
-): Promise<RelaySyncReport> {
   let client = await connect(cycle, relay, budget);
   const connections = [client.stats];
-  const run = startRun(cycle, relay, budget, client.stats, cursor);
-  const { report, choice } = run;
+  const run = startRun(cycle, relay, budget, client.stats);
+  const { cursor, report, choice } = run;
   try {
     let { low, end } = rangeOf(run);
     let gapsDone = false;
@@ -151,8 +120,7 @@ async function walkRelay(
     const pages = relayPages(client, { verify: cycle.verify, signal: run.signal });
     if (!gapsDone) await retryGaps(run, pages);
     low = await walkRequests(run, pages, { from: low, end });
-    // Whatever ran, the path and the counts go with the next batch; the run did not fail.
-    cursor.failure = null;
+    // Whatever ran, the path and the counts go with the next batch.
     cycle.writer.setCursor(cursorRow(relay.url, cursor));
     report.caughtUp = low > end;
     return report;
