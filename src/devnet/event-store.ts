@@ -47,16 +47,21 @@ export class EventStore {
 
   /**
    * Stored results for a REQ: each filter returns its newest min(limit, maxLimit) matches,
-   * the union is de-duplicated and ordered newest first.
+   * the union is de-duplicated and ordered newest first. Events failing `keep` are skipped
+   * before the limit counts them.
    */
-  query(filters: readonly Filter[], maxLimit: number): NostrEvent[] {
+  query(
+    filters: readonly Filter[],
+    maxLimit: number,
+    keep: (ev: NostrEvent) => boolean = () => true,
+  ): NostrEvent[] {
     const picked = new Map<string, NostrEvent>();
     for (const filter of filters) {
       const limit = effectiveLimit(filter, maxLimit);
       let taken = 0;
       for (const ev of this.events) {
         if (taken >= limit) break;
-        if (!matchFilter(filter, ev)) continue;
+        if (!matchFilter(filter, ev) || !keep(ev)) continue;
         picked.set(ev.id, ev);
         taken++;
       }
@@ -65,9 +70,9 @@ export class EventStore {
   }
 
   /** NIP-45 count: how many stored events match any filter (limits ignored). */
-  count(filters: readonly Filter[]): number {
+  count(filters: readonly Filter[], keep: (ev: NostrEvent) => boolean = () => true): number {
     let n = 0;
-    for (const ev of this.events) if (matchFilters(filters, ev)) n++;
+    for (const ev of this.events) if (matchFilters(filters, ev) && keep(ev)) n++;
     return n;
   }
 }

@@ -56,7 +56,7 @@ function behaviourFor(index: number, relays: number, misbehaving: number): Misbe
 }
 
 /** Each event goes to one home relay; with probability `overlap` also to 1..n-1 others. */
-function distribute(prng: Prng, events: NostrEvent[], relays: number, overlap: number) {
+export function distribute(prng: Prng, events: NostrEvent[], relays: number, overlap: number) {
   const buckets: NostrEvent[][] = Array.from({ length: relays }, () => []);
   for (const ev of events) {
     const home = prng.int(0, relays - 1);

@@ -8,8 +8,33 @@ export interface FakeRelayOptions {
   maxLimit?: number;
   latencyMs?: number;
   refuse?: boolean;
-  /** How `refuse` refuses: an HTTP 503 answer to the upgrade (default) or a destroyed socket. */
-  refuseMode?: "http-503" | "destroy";
+  /**
+   * How `refuse` refuses: an HTTP 503 answer to the upgrade (default), an HTML page with
+   * status 200 (a web server or CDN in front of nothing), or a destroyed socket.
+   */
+  refuseMode?: "http-503" | "html" | "destroy";
+  /** The upgrade is answered only after this many ms (a slow handshake). */
+  upgradeDelayMs?: number;
+  /** Every connection is terminated this many ms after it opened. */
+  closeAfterMs?: number;
+  /** Frames leave at least this many ms apart (a slow drip). */
+  dripMs?: number;
+  /** After this many events on a connection, the next event frame is cut in its middle. */
+  dropMidFrameAfter?: number;
+  /**
+   * A connection's REQs past the first `after` are rate-limited: a NOTICE "rate-limited: …"
+   * and nothing else, CLOSED "rate-limited: …", or a terminated socket.
+   */
+  rateLimit?: { after: number; answer: "notice" | "closed" | "drop" };
+  /**
+   * Events of these kinds are read only after NIP-42 AUTH: left out of results and counts,
+   * and a REQ asking only for them gets CLOSED "auth-required: …".
+   */
+  authKinds?: number[];
+  /** Stored results leave in a shuffled order instead of newest first. */
+  shuffleResults?: boolean;
+  /** Every event of a REQ's stored results is sent twice. */
+  duplicateEvents?: boolean;
   closedPrefix?: string;
   requireAuth?: boolean;
   invalidSignatures?: boolean;
@@ -82,6 +107,14 @@ export interface FakeRelay {
   totalConnections: number;
   /** Upgrade attempts turned away by `refuse`. */
   refusedConnections: number;
+  /** Terminates every open connection (without a closing handshake). */
+  dropConnections(): void;
+  /** The port is open (false after stop()). */
+  readonly listening: boolean;
+  /** Goes down: stops listening (connection refused) and drops every socket; events stay. */
+  stop(): Promise<void>;
+  /** Comes back on the same port with the same events. */
+  restart(): Promise<void>;
   /** Stores events and pushes them to matching open subscriptions. */
   addEvents(events: NostrEvent[]): void;
   close(): Promise<void>;

@@ -12,15 +12,21 @@ import { RelayConnection, type RelayContext } from "./relay-connection.js";
 export type { FakeRelay, FakeRelayOptions } from "./fake-relay-types.js";
 export { DEFAULT_MAX_LIMIT, defaultNip11 } from "./fake-relay-types.js";
 
+/** The page a web server answers an upgrade with when nothing speaks WebSocket behind it. */
+const HTML_PAGE = "<!doctype html><html><body><h1>Welcome</h1><p>It works.</p></body></html>\n";
+
 function refuseUpgrade(socket: Socket, opts: FakeRelayOptions): void {
   if (opts.refuseMode === "destroy") {
     socket.destroy();
     return;
   }
   const extra = Object.entries(opts.httpHeaders ?? {}).map(([k, v]) => `${k}: ${v}\r\n`);
+  const html = opts.refuseMode === "html";
+  const status = html ? "200 OK" : "503 Service Unavailable";
+  const body = html ? HTML_PAGE : "unavailable\n";
   socket.end(
-    `HTTP/1.1 503 Service Unavailable\r\n${extra.join("")}Content-Type: text/plain\r\n` +
-      "Content-Length: 12\r\nConnection: close\r\n\r\nunavailable\n",
+    `HTTP/1.1 ${status}\r\n${extra.join("")}Content-Type: text/${html ? "html" : "plain"}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -48,6 +54,7 @@ class FakeRelayServer implements FakeRelay {
   readonly #connections = new Map<WebSocket, RelayConnection>();
   readonly #httpTimers = new Set<NodeJS.Timeout>();
   #ctx: RelayContext | undefined;
+  #closed = false;
 
   constructor(opts: FakeRelayOptions) {
     this.options = { ...opts };
@@ -91,30 +98,51 @@ class FakeRelayServer implements FakeRelay {
   }
 
   #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const delay = this.options.upgradeDelayMs ?? 0;
+    if (delay <= 0) {
+      this.#upgrade(req, socket, head);
+      return;
+    }
+    socket.on("error", () => socket.destroy());
+    const timer = setTimeout(() => {
+      this.#httpTimers.delete(timer);
+      if (!socket.destroyed) this.#upgrade(req, socket, head);
+    }, delay);
+    this.#httpTimers.add(timer);
+  }
+
+  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     if (this.options.refuse) {
       this.refusedConnections++;
       refuseUpgrade(socket, this.options);
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, socket));
   }
 
-  #onConnection(ws: WebSocket): void {
+  #onConnection(ws: WebSocket, socket: Socket): void {
     const ctx = this.#ctx;
     if (ctx === undefined) {
       ws.terminate();
       return;
     }
     this.totalConnections++;
-    const conn = new RelayConnection(ws, ctx);
+    const conn = new RelayConnection(ws, ctx, socket);
     this.#connections.set(ws, conn);
     if (this.options.disconnectOn === "open") conn.drop();
+    const lifetime = this.options.closeAfterMs;
+    const timer = lifetime === undefined ? undefined : setTimeout(() => conn.drop(), lifetime);
     ws.on("message", (data) => conn.handleFrame(data));
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
+      clearTimeout(timer);
       conn.dispose();
       this.#connections.delete(ws);
     });
+  }
+
+  dropConnections(): void {
+    for (const conn of this.#connections.values()) conn.drop();
   }
 
   #broadcast(ev: NostrEvent): void {
@@ -127,7 +155,12 @@ class FakeRelayServer implements FakeRelay {
     for (const ev of fresh) this.#broadcast(ev);
   }
 
-  async close(): Promise<void> {
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  /** Stops listening (connection refused) and drops every socket; the events stay. */
+  async stop(): Promise<void> {
     for (const t of this.#httpTimers) clearTimeout(t);
     this.#httpTimers.clear();
     for (const [ws, conn] of this.#connections) {
@@ -135,11 +168,22 @@ class FakeRelayServer implements FakeRelay {
       ws.terminate();
     }
     this.#connections.clear();
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     if (!this.#server.listening) return;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
+  }
+
+  /** Listens again on the same host and port, with the same events. */
+  async restart(): Promise<void> {
+    if (this.#closed || this.#server.listening) return;
+    await listen(this.#server, this.options.host ?? "127.0.0.1", this.port);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.stop();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { FakeRelayOptions } from "./fake-relay-types.js";
 
@@ -31,10 +32,14 @@ export class Outbox {
   #eventsSent = 0;
   #garbageIndex = 0;
   #dead = false;
+  /** When the last scheduled frame is due (dripMs spaces frames from it). */
+  #lastDue = 0;
+  readonly #socket: Socket | undefined;
 
-  constructor(ws: WebSocket, options: () => FakeRelayOptions) {
+  constructor(ws: WebSocket, options: () => FakeRelayOptions, socket?: Socket) {
     this.#ws = ws;
     this.#options = options;
+    this.#socket = socket;
   }
 
   get eventsSent(): number {
@@ -100,12 +105,14 @@ export class Outbox {
   #schedule(frame: string | Buffer, isEvent: boolean): void {
     if (this.#dead || this.#options().silent) return;
     const latency = this.#options().latencyMs ?? 0;
-    if (latency <= 0 && this.#queue.length === 0) {
+    const drip = this.#options().dripMs ?? 0;
+    if (latency <= 0 && drip <= 0 && this.#queue.length === 0) {
       this.#write(frame, isEvent);
       return;
     }
     const last = this.#queue.at(-1);
-    const due = Math.max(Date.now() + latency, last?.due ?? 0);
+    const due = Math.max(Date.now() + latency, last?.due ?? 0, this.#lastDue + drip);
+    this.#lastDue = due;
     this.#queue.push({ due, frame, isEvent });
     if (this.#timer === undefined) this.#arm();
   }
@@ -130,6 +137,11 @@ export class Outbox {
 
   #write(frame: string | Buffer, isEvent: boolean): void {
     if (this.#dead || this.#ws.readyState !== this.#ws.OPEN) return;
+    const midFrame = this.#options().dropMidFrameAfter;
+    if (isEvent && midFrame !== undefined && this.#eventsSent >= midFrame) {
+      this.#cutFrame(frame);
+      return;
+    }
     const dropAfter = this.#options().dropAfter;
     if (isEvent && dropAfter !== undefined && this.#eventsSent >= dropAfter) {
       this.#drop();
@@ -144,8 +156,34 @@ export class Outbox {
     });
   }
 
+  /** Writes the header and half the payload of `frame`'s WebSocket frame, then drops the TCP socket. */
+  #cutFrame(frame: string | Buffer): void {
+    this.dispose();
+    const socket = this.#socket;
+    if (socket === undefined) {
+      this.#ws.terminate();
+      return;
+    }
+    const payload = typeof frame === "string" ? Buffer.from(frame, "utf8") : frame;
+    socket.write(
+      Buffer.concat([frameHeader(payload.length), payload.subarray(0, payload.length >> 1)]),
+    );
+    socket.destroySoon();
+  }
+
   #drop(): void {
     this.dispose();
     this.#ws.terminate();
   }
+}
+
+/** An unmasked final text frame's header for a payload of `length` bytes (RFC 6455 §5.2). */
+function frameHeader(length: number): Buffer {
+  if (length < 126) return Buffer.from([0x81, length]);
+  if (length < 65536) return Buffer.from([0x81, 126, length >> 8, length & 0xff]);
+  const header = Buffer.alloc(10);
+  header[0] = 0x81;
+  header[1] = 127;
+  header.writeBigUInt64BE(BigInt(length), 2);
+  return header;
 }

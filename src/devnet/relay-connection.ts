@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Socket } from "node:net";
 import type { Nostr } from "nostr-wasm";
 import type { RawData, WebSocket } from "ws";
 import { validateEvent } from "../models/event.js";
@@ -54,11 +55,14 @@ export class RelayConnection implements SubscriptionHost {
   readonly #ws: WebSocket;
   readonly #negentropy = new NegentropyHandler(this);
 
-  constructor(ws: WebSocket, ctx: RelayContext) {
+  #reqs = 0;
+
+  /** `socket` is the one under `ws`, written to directly to cut a frame (dropMidFrameAfter). */
+  constructor(ws: WebSocket, ctx: RelayContext, socket?: Socket) {
     this.#ctx = ctx;
     this.#ws = ws;
     this.store = ctx.store;
-    this.outbox = new Outbox(ws, () => ctx.options());
+    this.outbox = new Outbox(ws, () => ctx.options(), socket);
     const opts = ctx.options();
     if ((opts.requireAuth || opts.requireAuthForWrites) && !opts.lazyAuthChallenge) {
       this.#challenge();
@@ -76,6 +80,15 @@ export class RelayConnection implements SubscriptionHost {
 
   options(): FakeRelayOptions {
     return this.#ctx.options();
+  }
+
+  countReq(): number {
+    this.#reqs++;
+    return this.#reqs;
+  }
+
+  get authed(): boolean {
+    return this.authedPubkeys.size > 0;
   }
 
   readRefusal(): string | null {

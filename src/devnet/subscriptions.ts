@@ -4,6 +4,7 @@ import { flipHex } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import { DEFAULT_MAX_LIMIT, type FakeRelayOptions } from "./fake-relay-types.js";
 import type { Outbox } from "./outbox.js";
+import { createPrng } from "./prng.js";
 import { streamReq } from "./stream.js";
 
 /** What REQ/COUNT handling needs from its connection. */
@@ -14,6 +15,12 @@ export interface SubscriptionHost {
   options(): FakeRelayOptions;
   /** Reason (without prefix) why reads are refused right now, e.g. missing AUTH. */
   readRefusal(): string | null;
+  /** Counts a REQ of this connection; returns how many there were, this one included. */
+  countReq(): number;
+  /** The connection has completed NIP-42 AUTH. */
+  readonly authed: boolean;
+  /** Terminates the connection without a closing handshake. */
+  drop(): void;
 }
 
 const MAX_SUB_ID_LENGTH = 64;
@@ -28,6 +35,35 @@ export function outgoingEvent(ev: NostrEvent, opts: FakeRelayOptions): NostrEven
 
 function sendEvent(host: SubscriptionHost, subId: string, ev: NostrEvent): void {
   host.outbox.send(["EVENT", subId, outgoingEvent(ev, host.options())], true);
+}
+
+/** Kinds this connection may not read yet (authKinds before AUTH), or null. */
+function hiddenKinds(host: SubscriptionHost): ReadonlySet<number> | null {
+  const kinds = host.options().authKinds;
+  return kinds === undefined || kinds.length === 0 || host.authed ? null : new Set(kinds);
+}
+
+/** An event this connection may read (see hiddenKinds). */
+function readable(host: SubscriptionHost, ev: NostrEvent): boolean {
+  return !hiddenKinds(host)?.has(ev.kind);
+}
+
+/** True when every filter asks only for kinds behind AUTH (authKinds). */
+function onlyHiddenKinds(host: SubscriptionHost, filters: readonly Filter[]): boolean {
+  const hidden = hiddenKinds(host);
+  if (hidden === null) return false;
+  return filters.every((f) => f.kinds?.every((k) => hidden.has(k)) === true);
+}
+
+/** Applies the rateLimit knob to this REQ; true when it was answered that way. */
+function rateLimited(host: SubscriptionHost, subId: unknown): boolean {
+  const limit = host.options().rateLimit;
+  if (limit === undefined || host.countReq() <= limit.after) return false;
+  const reason = "rate-limited: slow down, too many requests";
+  if (limit.answer === "drop") host.drop();
+  else if (limit.answer === "notice") host.outbox.send(["NOTICE", reason]);
+  else host.outbox.send(["CLOSED", typeof subId === "string" ? subId : "", reason]);
+  return true;
 }
 
 /** The subscription id EOSE/CLOSED carry: the REQ's own, or another one (foreignSubId). */
@@ -77,6 +113,11 @@ function parseSubscription(
     host.outbox.send(["CLOSED", answerId(subId, opts), refusal]);
     return null;
   }
+  if (onlyHiddenKinds(host, filters)) {
+    const reason = "auth-required: these kinds are readable after NIP-42 AUTH";
+    host.outbox.send(["CLOSED", answerId(subId, opts), reason]);
+    return null;
+  }
   return { subId, filters };
 }
 
@@ -102,6 +143,7 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
     host.outbox.send(["NOTICE", "the fake relay only sends notices"]);
     return;
   }
+  if (rateLimited(host, msg[1])) return;
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
   const opts = host.options();
@@ -111,10 +153,7 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
     streamReq(host, sub.subId, opts.streamEvents, opts.noEose ? () => {} : eose);
     return;
   }
-  const results = host.store.query(
-    opts.ignoreBounds ? sub.filters.map(withoutBounds) : sub.filters,
-    opts.maxLimit ?? DEFAULT_MAX_LIMIT,
-  );
+  const results = storedResults(host, sub.filters);
   const extras = opts.mismatchedEvents
     ? mismatched(host.store, sub.filters, Math.max(1, Math.ceil(results.length / 4)))
     : [];
@@ -123,6 +162,7 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
   }
   results.forEach((ev, i) => {
     sendEvent(host, sub.subId, ev);
+    if (opts.duplicateEvents) sendEvent(host, sub.subId, ev);
     const extra = i % 2 === 1 ? extras.shift() : undefined;
     if (extra) sendEvent(host, sub.subId, extra);
   });
@@ -130,16 +170,38 @@ export function handleReq(host: SubscriptionHost, msg: unknown[]): void {
   if (!opts.noEose) host.outbox.send(["EOSE", answerId(sub.subId, opts)]);
 }
 
-/** NIP-45 COUNT over the stored events. */
+/**
+ * A REQ's stored results: newest first, the kinds behind AUTH left out (before the clamp, as a
+ * relay filtering in its query does), clamped to maxLimit; shuffled when asked.
+ */
+function storedResults(host: SubscriptionHost, filters: readonly Filter[]): NostrEvent[] {
+  const opts = host.options();
+  const found = host.store.query(
+    opts.ignoreBounds ? filters.map(withoutBounds) : filters,
+    opts.maxLimit ?? DEFAULT_MAX_LIMIT,
+    (ev) => readable(host, ev),
+  );
+  if (!opts.shuffleResults) return found;
+  const prng = createPrng(found.length);
+  for (let i = found.length - 1; i > 0; i--) {
+    const j = prng.int(0, i);
+    [found[i], found[j]] = [found[j] as NostrEvent, found[i] as NostrEvent];
+  }
+  return found;
+}
+
+/** NIP-45 COUNT over the stored events (those behind AUTH left out). */
 export function handleCount(host: SubscriptionHost, msg: unknown[]): void {
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
   const filters = host.options().ignoreBounds ? sub.filters.map(withoutBounds) : sub.filters;
-  host.outbox.send(["COUNT", sub.subId, { count: host.store.count(filters) }]);
+  const count = host.store.count(filters, (ev) => readable(host, ev));
+  host.outbox.send(["COUNT", sub.subId, { count }]);
 }
 
 /** Pushes a newly accepted event to every matching open subscription of this connection. */
 export function pushLive(host: SubscriptionHost, ev: NostrEvent): void {
+  if (!readable(host, ev)) return;
   for (const [subId, filters] of host.subs) {
     if (matchFilters(filters, ev)) sendEvent(host, subId, ev);
   }

@@ -4,11 +4,11 @@ import { type Command, InvalidArgumentError } from "commander";
 // The devnet's modules are imported when it starts, not when the CLI does (other commands and
 // --help would load the fake relays, keys and TLS code for nothing).
 import type { CoreRelayHandle } from "../../devnet/core-relay.js";
-import type { FakeNetwork } from "../../devnet/fake-network.js";
-import type { TestCertificate } from "../../devnet/tls-cert.js";
+import type { DevnetChain } from "../../devnet/realistic-network.js";
 import { parseNonNegativeInt } from "../options.js";
 import { plural } from "../plural.js";
 import { formatTable } from "../table.js";
+import { type StartedDevnet, startRealisticDevnet } from "./devnet-realistic.js";
 
 interface DevnetOptions {
   relays: number;
@@ -23,12 +23,7 @@ interface DevnetOptions {
   tls: boolean;
   caFile: string;
   negentropy: boolean;
-}
-
-interface DevnetRow {
-  url: string;
-  behaviour: string;
-  events: number;
+  realistic: boolean;
 }
 
 function parsePositiveInt(value: string): number {
@@ -56,24 +51,59 @@ async function startCore(opts: DevnetOptions): Promise<CoreRelayHandle | null> {
   }
 }
 
-function rowsOf(net: FakeNetwork, core: CoreRelayHandle | null): DevnetRow[] {
-  const rows = net.relays.map((relay, i) => ({
-    url: relay.url,
-    behaviour: net.behaviours[i] ?? "healthy",
-    events: relay.events.length,
-  }));
-  if (core) rows.push({ url: core.url, behaviour: "nostr-relay-core (empty)", events: 0 });
-  return rows;
+/** The plain network: healthy relays, the last `--misbehaving` ones with one fault each. */
+async function startPlainDevnet(
+  opts: DevnetOptions,
+  chain: DevnetChain | undefined,
+): Promise<StartedDevnet> {
+  const { startFakeNetwork } = await import("../../devnet/fake-network.js");
+  const net = await startFakeNetwork({
+    relays: opts.relays,
+    events: opts.events,
+    overlap: opts.overlap,
+    misbehaving: opts.misbehaving,
+    seed: opts.seed,
+    portBase: opts.portBase,
+    relayOptions: {
+      host: opts.host,
+      ...(chain ? { tls: chain.leaf } : {}),
+      ...(opts.negentropy ? { negentropy: true } : {}),
+    },
+  });
+  return {
+    header: [
+      `# bigbrotr devnet seeds: seed ${opts.seed}, ${opts.events} events, overlap ${opts.overlap}`,
+      "# Loopback relays started by `bigbrotr devnet`; they exist only while it runs.",
+    ],
+    columns: ["url", "behaviour", "events"],
+    rows: net.relays.map((relay, i) => ({
+      url: relay.url,
+      cells: [relay.url, net.behaviours[i] ?? "healthy", relay.events.length],
+    })),
+    events: net.events.length,
+    close: () => net.close(),
+  };
 }
 
-async function writeSeedFile(path: string, rows: DevnetRow[], opts: DevnetOptions) {
-  const header = [
-    `# bigbrotr devnet seeds: seed ${opts.seed}, ${opts.events} events, overlap ${opts.overlap}`,
-    "# Loopback relays started by `bigbrotr devnet`; they exist only while it runs.",
-    ...rows.map((r) => `# ${r.url}  ${r.behaviour}  ${r.events} events`),
-  ];
+function withCore(net: StartedDevnet, core: CoreRelayHandle | null): StartedDevnet["rows"] {
+  if (core === null) return net.rows;
+  const cells = net.columns.map((c) =>
+    c === "url"
+      ? core.url
+      : c === "events"
+        ? 0
+        : c === "behaviour"
+          ? "nostr-relay-core (empty)"
+          : "",
+  );
+  return [...net.rows, { url: core.url, cells }];
+}
+
+async function writeSeedFile(path: string, net: StartedDevnet, rows: StartedDevnet["rows"]) {
+  const described = rows.map((r) => `# ${r.cells.join("  ")}`);
+  const lines = [...net.header, ...described, ...rows.map((r) => r.url)];
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${[...header, ...rows.map((r) => r.url)].join("\n")}\n`, "utf8");
+  await writeFile(path, `${lines.join("\n")}\n`, "utf8");
 }
 
 function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
@@ -94,51 +124,38 @@ function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** With --tls: a throwaway CA (its certificate written to `caFile`) and the relays' leaf. */
-async function tlsSetup(opts: DevnetOptions): Promise<TestCertificate | undefined> {
+async function tlsSetup(opts: DevnetOptions): Promise<DevnetChain | undefined> {
   if (!opts.tls) return undefined;
   const { createTestChain } = await import("../../devnet/tls-cert.js");
-  const { ca, leaf } = createTestChain({
+  const chain = createTestChain({
     commonName: "localhost",
     altNames: ["localhost", "127.0.0.1", "::1"],
     notAfter: new Date(Date.now() + 30 * 86_400_000),
   });
   await mkdir(dirname(opts.caFile), { recursive: true });
-  await writeFile(opts.caFile, ca.cert, "utf8");
-  return leaf;
+  await writeFile(opts.caFile, chain.ca.cert, "utf8");
+  return chain;
 }
 
 async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): Promise<void> {
   const tls = await tlsSetup(opts);
   // Fails here, with the install hint, rather than at the first NEG-OPEN.
   if (opts.negentropy) await (await import("../../devnet/negentropy.js")).loadNegentropyServer();
-  const { startFakeNetwork } = await import("../../devnet/fake-network.js");
-  const net = await startFakeNetwork({
-    relays: opts.relays,
-    events: opts.events,
-    overlap: opts.overlap,
-    misbehaving: opts.misbehaving,
-    seed: opts.seed,
-    portBase: opts.portBase,
-    relayOptions: {
-      host: opts.host,
-      ...(tls ? { tls } : {}),
-      ...(opts.negentropy ? { negentropy: true } : {}),
-    },
-  });
+  const net = opts.realistic
+    ? await startRealisticDevnet(opts, tls)
+    : await startPlainDevnet(opts, tls);
   let core: CoreRelayHandle | null = null;
   try {
     core = await startCore(opts);
-    const rows = rowsOf(net, core);
-    await writeSeedFile(opts.seedFile, rows, opts);
+    const rows = withCore(net, core);
+    await writeSeedFile(opts.seedFile, net, rows);
     console.log(
       formatTable(
-        ["url", "behaviour", "events"],
-        rows.map((r) => [r.url, r.behaviour, r.events]),
+        net.columns,
+        rows.map((r) => r.cells),
       ),
     );
-    console.log(
-      `\n${plural(net.events.length, "event")}, seed file ${opts.seedFile}. Ctrl-C to stop.`,
-    );
+    console.log(`\n${plural(net.events, "event")}, seed file ${opts.seedFile}. Ctrl-C to stop.`);
     if (tls) {
       console.log(
         `TLS: wss:// relays with a throwaway CA in ${opts.caFile}; trust it with ` +
@@ -186,6 +203,12 @@ export function registerDevnetCommand(program: Command, shutdown?: { signal: Abo
     .option("--with-core", "also start an empty @nostr-relay/core relay (devDependency)", false)
     .option("--tls", "serve wss:// with a certificate from a throwaway CA", false)
     .option("--ca-file <path>", "where --tls writes its CA certificate", "./data/devnet-ca.pem")
+    .option(
+      "--realistic",
+      "relays modelled on the real network (varied software, rate limits, AUTH, paid, flapping, " +
+        "bad certificates...; shares in the seed file's header); --misbehaving is ignored",
+      false,
+    )
     .option(
       "--negentropy",
       "relays also answer NIP-77 negentropy sync (@nostr-dev-kit/sync, a devDependency)",

@@ -66,8 +66,12 @@ export async function walkRequests(
         count: pages.count,
         signal,
         onEvents: (events) => cycle.writer.add(events.map(run.toItem)),
-        onProgress: (left) => {
+        onProgress: ({ pageSize, ascending, ...left }) => {
           cursor.open = { since, until: high, ...left, gaps: [...carried, ...left.gaps] };
+          // What the walk learned goes with it: resumed with page size 0, every page looks
+          // cut, and a relay that allows few REQs per connection never gets past one step.
+          cursor.pageSize = Math.max(cursor.pageSize, pageSize);
+          cursor.ascending ||= ascending;
           cycle.writer.setCursor(
             cursorRow(run.relay.url, { ...cursor, filter: filterKey(filter) }),
           );

@@ -23,7 +23,10 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
   const { verifier } = deps;
   // Copies of one event arrive from several relays at once: the second copy waits for the
   // first one's check instead of repeating it (the verifier only knows an id once checked).
+  // Only a copy with the same signature: an honest copy must not inherit the failure of a
+  // forged one checked first (its sighting, or the event itself, would be lost).
   const inflight = new Map<string, Promise<boolean>>();
+  const key = (e: NostrEvent) => `${e.id}:${e.sig}`;
   return async (events: NostrEvent[]) => {
     const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
     if (unknown.length > 0) {
@@ -36,7 +39,7 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
     const slots: number[] = [];
     let skipped = 0;
     events.forEach((e, i) => {
-      const pending = inflight.get(e.id);
+      const pending = inflight.get(key(e));
       if (verifier.isKnownVerified(e.id)) results[i] = true;
       else if (pending !== undefined) results[i] = pending;
       else {
@@ -55,8 +58,8 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
       .then((r) => r.map((x) => x === "ok"));
     mine.forEach((e, k) => {
       const own = checked.then((r) => r[k] === true);
-      inflight.set(e.id, own);
-      void own.finally(() => inflight.delete(e.id)).catch(() => {});
+      inflight.set(key(e), own);
+      void own.finally(() => inflight.delete(key(e))).catch(() => {});
       results[slots[k] as number] = own;
     });
     return Promise.all(results);

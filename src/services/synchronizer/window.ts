@@ -46,6 +46,16 @@ export interface WindowResult {
   stats: WindowStats;
 }
 
+/** What is left of a window after a step, and what the walk has learned of the relay so far. */
+export interface WindowProgress {
+  low: number;
+  high: number;
+  gaps: readonly Gap[];
+  /** Largest page seen yet: saved with the open window, so a resumed walk knows a cut page. */
+  pageSize: number;
+  ascending: boolean;
+}
+
 export interface WalkOptions {
   /** Events requested per page. */
   limit: number;
@@ -66,7 +76,7 @@ export interface WalkOptions {
    * After each step, once that step's events went to `onEvents`: what is left to walk
    * (everything of the window outside [low, high] is fetched) and the gaps found so far.
    */
-  onProgress?: (left: { low: number; high: number; gaps: readonly Gap[] }) => void;
+  onProgress?: (left: WindowProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -213,7 +223,10 @@ async function walkWindow(walk: Walk, filter: Filter, since: number, until: numb
       low += 1;
     } else low = newest;
     forgetOutside(walk, low, high);
-    if (low <= high) walk.options.onProgress?.({ low, high, gaps: walk.gaps });
+    if (low <= high) {
+      const { pageSize, ascending } = walk;
+      walk.options.onProgress?.({ low, high, gaps: walk.gaps, pageSize, ascending });
+    }
   }
 }
 

@@ -1,22 +1,28 @@
 import type pg from "pg";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
+import type { ServiceContext } from "../../../src/core/service.js";
+import { checkRelayNow, type RelayCheckNow } from "../../../src/services/monitor/check-now.js";
 import { monitorConfigSchema } from "../../../src/services/monitor/config.js";
 import { createMonitor, type MonitorOptions } from "../../../src/services/monitor/service.js";
 
-const brotr = parseConfig(
-  brotrConfigSchema,
-  { allow_private: true, networks: { clearnet: { timeout: 2, max_tasks: 20 } } },
-  "test",
-);
+const brotrWith = (timeout: number) =>
+  parseConfig(
+    brotrConfigSchema,
+    { allow_private: true, networks: { clearnet: { timeout, max_tasks: 20 } } },
+    "test",
+  );
 
-/** A monitor with fast retries and no geo data (loopback is in none anyway). */
-export function monitor(
-  processing: Record<string, unknown> = {},
-  options: MonitorOptions = {},
-  secretKey?: Uint8Array,
-  publishing: Record<string, unknown> = {},
+/** A monitor with fast retries and no geo data (loopback is in none anyway); `timeout` in s. */
+/** A monitor's deps, config and options as the tests run it (fast retries, no geo data). */
+function monitorParts(
+  processing: Record<string, unknown>,
+  options: MonitorOptions,
+  secretKey: Uint8Array | undefined,
+  publishing: Record<string, unknown>,
+  timeout: number,
 ) {
+  const brotr = brotrWith(timeout);
   const fast = { retries: 0, initial_delay: 0, max_delay: 0, jitter: 0 };
   const checks = Object.fromEntries(
     ["nip11", "rtt", "ssl", "dns", "geo", "net", "http"].map((c) => [c, { retry: fast }]),
@@ -29,11 +35,30 @@ export function monitor(
     },
     "test",
   );
-  return createMonitor({ brotr, ...(secretKey ? { secretKey } : {}) }, config, {
-    geo: null,
-    asn: null,
-    ...options,
-  });
+  const deps = { brotr, ...(secretKey ? { secretKey } : {}) };
+  return { deps, config, options: { geo: null, asn: null, ...options } };
+}
+
+export function monitor(
+  processing: Record<string, unknown> = {},
+  options: MonitorOptions = {},
+  secretKey?: Uint8Array,
+  publishing: Record<string, unknown> = {},
+  timeout = 2,
+) {
+  const parts = monitorParts(processing, options, secretKey, publishing, timeout);
+  return createMonitor(parts.deps, parts.config, parts.options);
+}
+
+/** `bigbrotr monitor --relay URL`: one relay checked now, stored when it is an archived relay. */
+export function checkNow(
+  ctx: ServiceContext,
+  url: string,
+  secretKey?: Uint8Array,
+  timeout = 2,
+): Promise<RelayCheckNow> {
+  const parts = monitorParts({}, {}, secretKey, {}, timeout);
+  return checkRelayNow(parts.deps, parts.config, ctx, { url, network: "clearnet" }, parts.options);
 }
 
 export interface HistoryRow {

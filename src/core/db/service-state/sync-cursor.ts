@@ -127,8 +127,11 @@ function parseOpen(v: unknown, until: number): OpenWindow | null {
   const high = int(o.high);
   if (since === null || end === null || low === null || high === null) return null;
   // It starts at or before the cursor's next second (a cycle's first window covers the
-  // lookback) and ends after it.
-  if (since > until + 1 || end <= until || low < since || high < low || end < high) return null;
+  // lookback) and ends after it. Before any window completed (until −1), the first one starts
+  // at the configured `since`, wherever that is: its progress counts too, or a relay that
+  // drops every connection within its first window would be walked from the top forever.
+  const startsLate = until >= 0 && since > until + 1;
+  if (startsLate || end <= until || low < since || high < low || end < high) return null;
   return { since, until: end, low, high, gaps: parseGaps(o.gaps) };
 }
 

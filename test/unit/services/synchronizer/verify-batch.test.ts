@@ -87,4 +87,33 @@ describe("batchVerifier", () => {
     expect(lookups).toBe(0);
     expect(verifier.calls).toHaveLength(1);
   });
+
+  it("checks a copy itself when the copy in flight carries another signature", async () => {
+    // The same event from a relay that breaks signatures, then from an honest one: the honest
+    // copy must not inherit the forged copy's failure (its sighting would be lost).
+    const broken = {
+      ...good,
+      sig: `${good.sig.slice(0, -1)}${good.sig.endsWith("0") ? "1" : "0"}`,
+    };
+    const verifier = heldVerifier(new Set());
+    const bySig = {
+      ...verifier,
+      verifyEvents: (events: readonly NostrEvent[]) =>
+        verifier
+          .verifyEvents(events)
+          .then((r) =>
+            r.map((x, i): VerifyResult => (events[i]?.sig === broken.sig ? "bad-sig" : x)),
+          ),
+    };
+    const verify = batchVerifier({ verifier: bySig, lookupStored: async () => new Set() });
+    const forgedFirst = verify([broken]);
+    await new Promise((r) => setImmediate(r));
+    const honest = verify([good]);
+    await new Promise((r) => setImmediate(r));
+    verifier.release();
+    await new Promise((r) => setImmediate(r));
+    verifier.release();
+    expect(await forgedFirst).toEqual([false]);
+    expect(await honest).toEqual([true]);
+  });
 });

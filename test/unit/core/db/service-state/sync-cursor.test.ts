@@ -37,6 +37,18 @@ describe("synchronizer cursor", () => {
     expect(parseCursor({ ...stored({ until: 100 }), open }, {}).open).toBeNull();
   });
 
+  it("keeps the open first window of a relay never walked through once (since > 0)", () => {
+    // processing.since 1_700_000_000: the first window starts there, the cursor is still −1.
+    const open = {
+      since: 1_700_000_000,
+      until: 1_700_086_399,
+      low: 1_700_000_000,
+      high: 1_700_040_000,
+      gaps: [],
+    };
+    expect(parseCursor(stored({ until: -1, open }), {}).open).toEqual(open);
+  });
+
   it("drops the open window with the rest of the progress when the filter changes", () => {
     const value = stored({
       until: 100,
