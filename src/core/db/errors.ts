@@ -47,12 +47,15 @@ export function classifyDbError(error: unknown): unknown {
   return new DbError(message, code, { cause: error });
 }
 
-// pg's own errors for a connection that failed or dropped carry no code, only these messages.
+// pg's own errors for a connection that failed or dropped carry no code, only these messages;
+// "Query read timeout" is a statement that got no answer within the pool's query_timeout
+// (pool.ts: its statement timeout and a grace), so the server is not answering at all.
 // (A pool's "timeout exceeded when trying to connect" is not here: that is our own pool being
 // full, which says nothing about the server.)
 const UNCODED_CONNECTION_FAILURES = [
   /^Connection terminated( unexpectedly| due to connection timeout)?$/,
   /^Client has encountered a connection error and is not queryable$/,
+  /^Query read timeout$/,
 ];
 
 /** The error, its `cause` chain and an AggregateError's members, breadth first. */

@@ -65,6 +65,11 @@ async function syncOne(
   } catch (error) {
     // The database failing is the cycle's failure, not the relay's.
     if (error instanceof DbError) throw error;
+    // Shutdown cut it short: the relay did not fail, and the next process resumes its cursor.
+    if (ctx.signal.aborted) {
+      ctx.log.debug({ relay: relay.url }, "relay_sync_interrupted");
+      return;
+    }
     tally.relayFailed(relay.network);
     ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
   }

@@ -1,0 +1,128 @@
+/**
+ * One soak run: PostgreSQL, the devnet and its publishers, every service as its own process,
+ * the API under load, the faults (unless `faults` is false); then the producers stop, the
+ * services catch up, and the archive is accounted for.
+ */
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../../test/support/free-port.js";
+import { type ApiLoad, startApiLoad } from "./soak-api-load.js";
+import { accountArchive, checksSince, leftLeases } from "./soak-checks.js";
+import { writeSoakConfig } from "./soak-config.js";
+import { startSoakDatabase } from "./soak-database.js";
+import { type DoneFault, planFaults, runFaults } from "./soak-faults.js";
+import { startNetwork, startPublisher } from "./soak-network.js";
+import { type SoakOutcome, summarise } from "./soak-outcome.js";
+import { type SoakService, type Supervisor, startSupervisor } from "./soak-services.js";
+
+export interface SoakOptions {
+  minutes: number;
+  seed: number;
+  faults: boolean;
+  relays: number;
+  /** Events published a second. */
+  rate: number;
+  /** A deliberate breakage, to show the checks fail: "delete-sighting". */
+  breakage?: string;
+}
+
+const LOOKBACK_S = 900;
+const LATE_MAX_S = 300;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>) {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error(`soak: ${what} did not happen within ${ms / 1000} s`);
+    await sleep(500);
+  }
+}
+
+/** Restarts `name` gracefully and waits for its first completed cycle (bounded). */
+async function freshCycle(sup: Supervisor, name: SoakService, ms: number): Promise<void> {
+  const svc = sup.services.get(name);
+  if (!svc) return;
+  const asked = Date.now();
+  sup.restart(name);
+  await waitFor(`a ${name} cycle after the producers stopped`, ms, () =>
+    svc.lines.some((l) => l.msg === "cycle_completed" && l.t - Number(l.fields.durationMs) > asked),
+  );
+}
+
+async function apiAnswers(base: string): Promise<boolean> {
+  try {
+    return (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function runSoak(o: SoakOptions, log: (line: string) => void): Promise<SoakOutcome> {
+  const dir = await mkdtemp(join(tmpdir(), "bigbrotr-soak-"));
+  await chmod(dir, 0o755); // the server runs as the postgres user when we are root
+  const logDir = join(dir, "logs");
+  await mkdir(logDir, { recursive: true });
+  const db = await startSoakDatabase(join(dir, "pg"));
+  const dev = await startNetwork(o.relays, o.seed);
+  const seedFile = join(dir, "seeds.txt");
+  await writeFile(seedFile, `${dev.urls.join("\n")}\n`);
+  const apiPort = await freePort();
+  const configDir = join(dir, "config");
+  const dataDir = join(dir, "data");
+  await writeSoakConfig({ dir: configDir, dataDir, seedFile, apiPort, lookback: LOOKBACK_S });
+  const base = `http://127.0.0.1:${apiPort}`;
+  log(`soak: ${o.relays} relays, ${o.minutes} min, seed ${o.seed}, faults ${o.faults}; ${dir}`);
+  const sup = await startSupervisor({ configDir, databaseUrl: db.url, logDir });
+  const publisher = await startPublisher(dev, o.seed, o.rate, LATE_MAX_S);
+  let load: ApiLoad | undefined;
+  let faults: DoneFault[] = [];
+  try {
+    await waitFor("the API answering", 120_000, () => apiAnswers(base));
+    // The run's clock starts once every service is up: the schedule is relative to it.
+    const t0 = Date.now();
+    load = startApiLoad(base, dev.urls, 5);
+    const seconds = Math.round(o.minutes * 60);
+    const plan = o.faults ? planFaults(o.seed, seconds, dev.counted) : [];
+    const running = runFaults(plan, t0, { db, dev, supervisor: sup });
+    await sleep(t0 + seconds * 1000 - Date.now());
+    faults = await running;
+    publisher.stop();
+    const producedS = (Date.now() - t0) / 1000;
+    const archivedAtEnd = (await accountArchiveCount(db.pool)) / producedS;
+    const checksPerMin = (await checksSince(db.pool, Math.floor(t0 / 1000))) / (producedS / 60);
+    log("soak: producers stopped; letting the synchronizer and the refresher catch up");
+    await freshCycle(sup, "synchronizer", 300_000);
+    if (o.breakage === "delete-sighting") await deleteOneSighting(db.pool, dev.urls);
+    await freshCycle(sup, "refresher", 300_000);
+    await load.stop();
+    await sup.stop();
+    const leases = await leftLeases(db.pool);
+    const account = await accountArchive(db.pool, dev);
+    const rates = { eventsPerS: archivedAtEnd, relaysPerMin: checksPerMin };
+    const collected = { o, sup, faults, answers: load.answers, account, leases, rates, t0 };
+    const outcome = summarise({ ...collected, relayUrls: dev.urls });
+    outcome.dir = dir;
+    return outcome;
+  } finally {
+    publisher.stop();
+    await load?.stop();
+    await sup.stop();
+    await dev.close();
+    await db.close();
+  }
+}
+
+async function accountArchiveCount(pool: import("pg").Pool): Promise<number> {
+  const r = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM event");
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** The breakage that shows lost_events can fail: one archived sighting deleted behind the soak's back. */
+async function deleteOneSighting(pool: import("pg").Pool, urls: string[]): Promise<void> {
+  await pool.query(
+    `DELETE FROM event_relay WHERE (event_id, relay_id) = (SELECT er.event_id, er.relay_id
+       FROM event_relay er JOIN relay r ON r.id = er.relay_id WHERE r.url = ANY($1) LIMIT 1)`,
+    [urls],
+  );
+}
