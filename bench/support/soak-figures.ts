@@ -5,7 +5,7 @@
  */
 import type { ApiAnswer } from "./soak-api-load.js";
 import { type DoneFault, RECOVERY_WINDOW_S } from "./soak-faults.js";
-import type { LogLine, SupervisedService } from "./soak-services.js";
+import { type LogLine, PROGRESS, type SupervisedService } from "./soak-services.js";
 
 const INTERVAL_MS = 60_000;
 /** A process's first minutes (startup, caches filling) are not growth. */
@@ -20,16 +20,18 @@ function cycleStart(l: LogLine): number {
 }
 
 /**
- * Seconds from the database being back to the service's first completed cycle, for a service
- * whose cycle was underway or due while the database was away; null when none completed, and
- * undefined for a service that had nothing to do then (its next cycle was not due yet).
+ * Seconds from the database being back to the service's first completed cycle or unit of work
+ * (a relay synced, a chunk monitored or validated: each logged after its writes), for a
+ * service whose cycle was underway or due while the database was away (a cycle may take
+ * longer than the limit by itself); null when it did nothing after, undefined for a service
+ * that had nothing to do then (its next cycle was not due yet).
  */
 export function recoverySeconds(svc: SupervisedService, f: DoneFault): number | null | undefined {
   const done = svc.lines.filter((l) => l.msg === "cycle_completed");
   const before = done.filter((l) => l.t <= f.start).at(-1);
   const due = before ? cycleStart(before) + INTERVAL_MS : f.start;
   if (due > f.end) return undefined;
-  const after = done.find((l) => l.t > f.end);
+  const after = svc.lines.find((l) => l.t > f.end && PROGRESS.has(l.msg));
   return after ? Math.max(0, (after.t - f.end) / 1000) : null;
 }
 

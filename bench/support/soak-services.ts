@@ -54,9 +54,16 @@ export interface SupervisedService {
   unexpectedExits: number;
 }
 
-const KEPT = new Set([
-  "cycle_started",
+/** Units of work done, each after its writes: progress after an outage (soak-figures.ts). */
+export const PROGRESS = new Set([
   "cycle_completed",
+  "relay_synced",
+  "chunk_monitored",
+  "chunk_validated",
+]);
+const KEPT = new Set([
+  ...PROGRESS,
+  "cycle_started",
   "database_unavailable",
   "database_available",
   "service_started",
