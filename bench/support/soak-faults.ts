@@ -84,15 +84,36 @@ async function inject(f: PlannedFault, t: Targets): Promise<void> {
   else await stallRelay(t.dev, Number(f.target), ms);
 }
 
+const onServices = (f: PlannedFault) => !f.kind.startsWith("relay-");
+
+/**
+ * Runs one timeline's faults in order from `t0`: each at its time, or, when the one before it
+ * ran late (a restart is slow on a loaded machine), its outage's recovery window after it.
+ */
+async function runTimeline(faults: PlannedFault[], t0: number, t: Targets, done: DoneFault[]) {
+  let free = t0;
+  for (const f of faults) {
+    const at = Math.max(t0 + f.atS * 1000, free);
+    await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+    const start = Date.now();
+    await inject(f, t);
+    const end = Date.now();
+    done.push({ ...f, start, end });
+    free = end + (f.kind.startsWith("pg-") ? RECOVERY_WINDOW_S * 1000 : 0);
+  }
+}
+
 /** Runs the plan from `t0`; resolves with what was done once every fault has ended. */
 export async function runFaults(plan: PlannedFault[], t0: number, t: Targets) {
   const done: DoneFault[] = [];
-  const running = plan.map(async (f) => {
-    await new Promise((r) => setTimeout(r, Math.max(0, t0 + f.atS * 1000 - Date.now())));
-    const start = Date.now();
-    await inject(f, t);
-    done.push({ ...f, start, end: Date.now() });
-  });
-  await Promise.all(running);
+  await Promise.all([
+    runTimeline(plan.filter(onServices), t0, t, done),
+    runTimeline(
+      plan.filter((f) => !onServices(f)),
+      t0,
+      t,
+      done,
+    ),
+  ]);
   return done.sort((a, b) => a.start - b.start);
 }

@@ -44,9 +44,11 @@ async function freshCycle(sup: Supervisor, name: SoakService, ms: number): Promi
   const svc = sup.services.get(name);
   if (!svc) return;
   const asked = Date.now();
+  const old = svc.lives.at(-1)?.pid;
   sup.restart(name);
+  // A cycle of the new process: the old one may log its cut-short cycle as it stops.
   await waitFor(`a ${name} cycle after the producers stopped`, ms, () =>
-    svc.lines.some((l) => l.msg === "cycle_completed" && l.t - Number(l.fields.durationMs) > asked),
+    svc.lines.some((l) => l.msg === "cycle_completed" && l.pid !== old && l.t > asked),
   );
 }
 

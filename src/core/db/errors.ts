@@ -116,6 +116,19 @@ export function isPoolTimeout(error: unknown): boolean {
 }
 
 /**
+ * The database was unavailable to a caller: unreachable or not answering (asConnectionLost),
+ * or no connection of its pool came free within the connection timeout, which is what a
+ * frozen server does to a pool whose connections all wait on it. Outages (core/db-outage.ts)
+ * are recognised by this.
+ */
+export function asUnavailable(error: unknown): ConnectionLost | undefined {
+  const lost = asConnectionLost(error);
+  if (lost !== undefined || !isPoolTimeout(error)) return lost;
+  const reason = "no database connection came free within the connection timeout";
+  return new ConnectionLost(reason, undefined, { cause: error });
+}
+
+/**
  * What the query path throws: a DbError subclass for an error of the server (SQLSTATE) or of
  * the connection (reset socket, "Connection terminated", a client that lost its connection),
  * anything else unchanged (a bug, or an error of the caller's own code inside a transaction,

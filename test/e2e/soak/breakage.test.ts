@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 
 // The soak's checks must be able to fail: a short soak (12 relays, 30 s, no faults) with one
@@ -26,5 +27,8 @@ describe("npm run soak", () => {
     expect(result.runs[0].lost_events).toBe(1);
     expect(result.runs[0].failed).toEqual(["lost_events"]);
     expect(code).toBe(1);
+    // A failed soak keeps its folder (logs, data) and names it.
+    const kept = /logs and data kept in (\S+)/.exec(stdout)?.[1];
+    if (kept) await rm(kept, { recursive: true, force: true });
   }, 600_000);
 });
