@@ -36,6 +36,10 @@ const options: SoakOptions = {
 const keep = argv.includes("--keep");
 const compare = argv.includes("--compare");
 const log = (line: string) => console.log(line);
+// Ctrl-C or SIGTERM stops the run cleanly: services, relays and PostgreSQL with it.
+const stop = new AbortController();
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => stop.abort());
+options.signal = stop.signal;
 const load0 = loadavg();
 
 const runs: SoakOutcome[] = [await runSoak(options, log)];

@@ -6,6 +6,7 @@
 import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { freePort } from "../../test/support/free-port.js";
 import { type ApiLoad, startApiLoad } from "./soak-api-load.js";
 import { accountArchive, checksSince, leftLeases } from "./soak-checks.js";
@@ -25,11 +26,14 @@ export interface SoakOptions {
   rate: number;
   /** A deliberate breakage, to show the checks fail: "delete-sighting". */
   breakage?: string;
+  /** Aborted (Ctrl-C, SIGTERM): the run stops, its processes and PostgreSQL with it. */
+  signal?: AbortSignal;
 }
 
 const LOOKBACK_S = 900;
 const LATE_MAX_S = 300;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let stopSignal: AbortSignal | undefined;
+const sleep = (ms: number) => delay(Math.max(0, ms), undefined, { signal: stopSignal });
 
 async function waitFor(what: string, ms: number, ok: () => boolean | Promise<boolean>) {
   const until = Date.now() + ms;
@@ -61,6 +65,7 @@ async function apiAnswers(base: string): Promise<boolean> {
 }
 
 export async function runSoak(o: SoakOptions, log: (line: string) => void): Promise<SoakOutcome> {
+  stopSignal = o.signal;
   const dir = await mkdtemp(join(tmpdir(), "bigbrotr-soak-"));
   await chmod(dir, 0o755); // the server runs as the postgres user when we are root
   const logDir = join(dir, "logs");
