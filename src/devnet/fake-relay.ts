@@ -13,6 +13,9 @@ export type { FakeRelay, FakeRelayOptions } from "./fake-relay-types.js";
 export { DEFAULT_MAX_LIMIT, defaultNip11 } from "./fake-relay-types.js";
 
 function refuseUpgrade(socket: Socket, opts: FakeRelayOptions): void {
+  // An upgrade's socket has no error listener of the server's: a client resetting it while the
+  // answer is written would crash the process (the soak saw ECONNRESET there).
+  socket.on("error", () => socket.destroy());
   if (opts.refuseMode === "destroy") {
     socket.destroy();
     return;
