@@ -33,7 +33,13 @@ export async function startSoakDatabase(dataDir: string): Promise<SoakDatabase> 
     database: "bigbrotr",
     settings: { max_connections: 200, shared_buffers: "256MB" },
   });
-  const pool = createPool({ url: server.url, max: 2, applicationName: "soak" });
+  // Its reads at the end are few but large: a long wait for a connection on a loaded machine.
+  const pool = createPool({
+    url: server.url,
+    max: 4,
+    applicationName: "soak",
+    connectionTimeoutMs: 120_000,
+  });
   await migrate(pool, { profile: "bigbrotr", partitions: 4 });
   return {
     server,
