@@ -41,13 +41,14 @@ export async function startSoakDatabase(dataDir: string): Promise<SoakDatabase> 
     connectionTimeoutMs: 120_000,
   });
   await migrate(pool, { profile: "bigbrotr", partitions: 4 });
+  let thaw = () => {};
   return {
     server,
     url: server.url,
     pool,
     async outage(mode, ms) {
       if (mode === "freeze") {
-        const thaw = await freezeServer(dataDir);
+        thaw = await freezeServer(dataDir);
         await sleep(ms);
         thaw();
         return;
@@ -58,6 +59,7 @@ export async function startSoakDatabase(dataDir: string): Promise<SoakDatabase> 
       await server.restart();
     },
     async close() {
+      thaw(); // a run stopped during a freeze
       await pool.end().catch(() => {});
       await server.stop();
     },
