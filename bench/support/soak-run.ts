@@ -85,7 +85,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   let load: ApiLoad | undefined;
   let faults: DoneFault[] = [];
   try {
-    await waitFor("the API answering", 120_000, () => apiAnswers(base));
+    await waitFor("the API answering", 300_000, () => apiAnswers(base));
     // The run's clock starts once every service is up: the schedule is relative to it.
     const t0 = Date.now();
     load = startApiLoad(base, dev.urls, 5);
