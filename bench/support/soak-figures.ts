@@ -9,9 +9,9 @@ import { type LogLine, PROGRESS, type SupervisedService } from "./soak-services.
 
 const INTERVAL_MS = 60_000;
 /** A process's first minutes (startup, caches filling) are not growth. */
-const RSS_WARMUP_MS = 180_000;
-/** Shorter stretches give no meaningful slope. */
-const RSS_MIN_SPAN_MS = 480_000;
+const RSS_WARMUP_MS = 300_000;
+/** Shorter stretches give no meaningful slope (a 2-minute run has none). */
+const RSS_MIN_SPAN_MS = 600_000;
 
 export const isOutage = (f: DoneFault) => f.kind === "pg-stop" || f.kind === "pg-freeze";
 
@@ -57,11 +57,14 @@ export function outageLines(svc: SupervisedService, f: DoneFault): LogLine[] {
   );
 }
 
-/** Least-squares slope of RSS (MB/h) over the longest life's samples after its warm-up. */
-export function rssGrowthPerHour(svc: SupervisedService): number | null {
+/**
+ * Least-squares slope of RSS (MB/h) over the longest life's samples after its warm-up, while
+ * the producers ran (`until`: the catch-up restarts are not steady state).
+ */
+export function rssGrowthPerHour(svc: SupervisedService, until: number): number | null {
   let best: { t: number; rssMb: number }[] = [];
   for (const life of svc.lives) {
-    const s = life.samples.filter((x) => x.t >= life.started + RSS_WARMUP_MS);
+    const s = life.samples.filter((x) => x.t >= life.started + RSS_WARMUP_MS && x.t <= until);
     const span = s.length > 1 ? (s.at(-1)?.t ?? 0) - (s[0]?.t ?? 0) : 0;
     const bestSpan = best.length > 1 ? (best.at(-1)?.t ?? 0) - (best[0]?.t ?? 0) : 0;
     if (span > bestSpan) best = s;

@@ -61,6 +61,8 @@ interface Collected {
   rates: { eventsPerS: number; relaysPerMin: number };
   relayUrls: readonly string[];
   t0: number;
+  /** When the producers stopped (epoch ms). */
+  producedUntil: number;
 }
 
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
@@ -79,7 +81,7 @@ function serviceRows(c: Collected, notes: string[]): ServiceRow[] {
         notes.push(`${svc.name} ${f.kind}: ${said.map((l) => l.msg).join(", ")}`);
       lines = Math.max(lines, said.length);
     }
-    const growth = rssGrowthPerHour(svc);
+    const growth = rssGrowthPerHour(svc, c.producedUntil);
     return {
       service: svc.name,
       processes: svc.lives.length,

@@ -95,7 +95,8 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     await sleep(t0 + seconds * 1000 - Date.now());
     faults = await running;
     publisher.stop();
-    const producedS = (Date.now() - t0) / 1000;
+    const producedUntil = Date.now();
+    const producedS = (producedUntil - t0) / 1000;
     const archivedAtEnd = (await accountArchiveCount(db.pool)) / producedS;
     const checksPerMin = (await checksSince(db.pool, Math.floor(t0 / 1000))) / (producedS / 60);
     log("soak: producers stopped; letting the synchronizer and the refresher catch up");
@@ -108,7 +109,8 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     const account = await accountArchive(db.pool, dev);
     const rates = { eventsPerS: archivedAtEnd, relaysPerMin: checksPerMin };
     const collected = { o, sup, faults, answers: load.answers, account, leases, rates, t0 };
-    const outcome = summarise({ ...collected, relayUrls: dev.urls });
+    const ends = { relayUrls: dev.urls, producedUntil };
+    const outcome = summarise({ ...collected, ...ends });
     outcome.dir = dir;
     return outcome;
   } finally {
