@@ -10,8 +10,16 @@ export async function postmasterPid(dataDir: string): Promise<number> {
   return Number((await readFile(join(dataDir, "pg", "postmaster.pid"), "utf8")).split("\n")[0]);
 }
 
-/** The postmaster and its children (backends, background workers). */
+/**
+ * The postmaster and its children (backends, background workers): from the kernel's list of
+ * its children, one read (a scan of /proc took minutes on a loaded machine, so the freeze
+ * began long after it was asked for), else from a scan.
+ */
 export async function serverPids(postmaster: number): Promise<number[]> {
+  const listed = await readFile(`/proc/${postmaster}/task/${postmaster}/children`, "utf8").catch(
+    () => undefined,
+  );
+  if (listed !== undefined) return [postmaster, ...listed.split(/\s+/).filter(Boolean).map(Number)];
   const pids = [postmaster];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
