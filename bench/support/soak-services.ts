@@ -77,6 +77,8 @@ export interface Supervisor {
   kill9(name: SoakService): void;
   /** A graceful restart (SIGTERM, started again): the new process runs a cycle at once. */
   restart(name: SoakService): void;
+  /** Stops these services for good (SIGTERM, not restarted). */
+  retire(names: readonly SoakService[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startSupervisor(opts: {
   const services = new Map<SoakService, SupervisedService>();
   const running = new Map<SoakService, Running>();
   let stopping = false;
+  const retired = new Set<SoakService>();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...opts.env,
@@ -141,7 +144,7 @@ export async function startSupervisor(opts: {
       life.ended = Date.now();
       life.exit = signal ?? String(code);
       running.delete(svc.name);
-      if (stopping) return;
+      if (stopping || retired.has(svc.name)) return;
       if (svc.name === "seeder" && code === 0) return; // one-shot: done
       if (!life.killedBySoak) svc.unexpectedExits++;
       setTimeout(() => {
@@ -171,6 +174,11 @@ export async function startSupervisor(opts: {
       if (!r) return;
       r.life.killedBySoak = true;
       r.child.kill("SIGTERM");
+    },
+    async retire(names) {
+      for (const n of names) retired.add(n);
+      const going = [...running.values()].filter((r) => retired.has(r.svc.name));
+      await Promise.all(going.map((r) => stopChild(r.child)));
     },
     async stop() {
       stopping = true;
