@@ -6,7 +6,7 @@
  * do (core/db-outage.ts), not with a stack trace per request. It ends at the first statement
  * that succeeds after it: the pool then emits "release" without an error.
  */
-import { asConnectionLost, ConnectionLost, isPoolTimeout } from "../core/db/errors.js";
+import type { ConnectionLost } from "../core/db/errors.js";
 import { type Db, isPool } from "../core/db/pool.js";
 import { createDbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
@@ -14,19 +14,6 @@ import type { Logger } from "../core/logger.js";
 export interface ApiOutage {
   /** The error as a ConnectionLost when the database was unavailable (logged once per outage). */
   failed(error: unknown): ConnectionLost | undefined;
-}
-
-/** The database was unavailable to this request: unreachable, or no connection came free. */
-function unavailable(error: unknown): ConnectionLost | undefined {
-  const lost = asConnectionLost(error);
-  if (lost !== undefined || !isPoolTimeout(error)) return lost;
-  return new ConnectionLost(
-    "no database connection came free within the connection timeout",
-    undefined,
-    {
-      cause: error,
-    },
-  );
 }
 
 /** Watches `db` for the end of an outage only while one lasts (no listener otherwise). */
@@ -41,7 +28,7 @@ export function watchDbOutage(db: Db, log: Logger): ApiOutage {
   };
   return {
     failed(error) {
-      const lost = outage.failed(unavailable(error) ?? error);
+      const lost = outage.failed(error);
       if (lost !== undefined && !watching && isPool(db)) {
         db.on("release", onRelease);
         watching = true;

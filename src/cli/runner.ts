@@ -6,6 +6,7 @@ import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { leaseHolder } from "../core/db/leases.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import { MONITOR } from "../core/db/service-state/services.js";
+import { createDbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
 import {
   createRegistry,
@@ -21,6 +22,7 @@ import {
   runOnce,
   type Service,
   type ServiceContext,
+  sleep,
 } from "../core/service.js";
 import type { ServiceDeps } from "../core/service-deps.js";
 import { toError } from "../models/errors.js";
@@ -63,6 +65,8 @@ interface Loaded {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** How often a start waiting for the database tries again. */
+const START_RETRY_MS = 2000;
 
 /** One service's config file, read and validated (nothing is built yet). */
 interface ServiceConfigFile {
@@ -260,6 +264,27 @@ async function startMetrics(
   return server;
 }
 
+/**
+ * Migrates, waiting while the database is unreachable when `wait` (a long-running start): a
+ * process started during an outage, or restarted by its supervisor then, would otherwise exit
+ * at once and again at every restart, a crash loop a supervisor's start limit ends (systemd's
+ * 5 starts in 10 s). The outage is logged once each way; a shutdown meanwhile ends the wait.
+ */
+async function migrateWhenReachable(db: Database, log: Logger, signal: AbortSignal, wait: boolean) {
+  const outage = createDbOutage(log);
+  for (;;) {
+    try {
+      await db.migrate();
+      outage.succeeded();
+      return;
+    } catch (error) {
+      if (!wait || signal.aborted || outage.failed(error) === undefined) throw error;
+      await sleep(START_RETRY_MS, signal);
+      if (signal.aborted) throw error;
+    }
+  }
+}
+
 /** Loads config, opens the database, runs the services, and returns the process exit code. */
 export async function runServices(request: RunRequest, shutdown: Shutdown): Promise<number> {
   const configDir = resolveConfigDir(request.configDir);
@@ -283,7 +308,7 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   let metricsServer: { close(): Promise<void> } | undefined;
   let databaseGone = false;
   try {
-    await db.migrate();
+    await migrateWhenReachable(db, log, stop.signal, !request.once);
     if (!request.once) {
       // The embedded server could not be restarted: stop, and exit non-zero for a supervisor.
       db.supervise(() => {

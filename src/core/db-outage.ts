@@ -1,4 +1,4 @@
-import { asConnectionLost, type ConnectionLost } from "./db/errors.js";
+import { asUnavailable, type ConnectionLost } from "./db/errors.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -25,7 +25,7 @@ export function createDbOutage(log: Logger, clock: () => number = Date.now): DbO
       return since !== undefined;
     },
     failed(error) {
-      const lost = asConnectionLost(error);
+      const lost = asUnavailable(error);
       if (lost === undefined) return undefined;
       failures += 1;
       if (since === undefined) {

@@ -16,6 +16,9 @@ export { DEFAULT_MAX_LIMIT, defaultNip11 } from "./fake-relay-types.js";
 const HTML_PAGE = "<!doctype html><html><body><h1>Welcome</h1><p>It works.</p></body></html>\n";
 
 function refuseUpgrade(socket: Socket, opts: FakeRelayOptions): void {
+  // An upgrade's socket has no error listener of the server's: a client resetting it while the
+  // answer is written would crash the process (the soak saw ECONNRESET there).
+  socket.on("error", () => socket.destroy());
   if (opts.refuseMode === "destroy") {
     socket.destroy();
     return;

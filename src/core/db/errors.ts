@@ -47,12 +47,15 @@ export function classifyDbError(error: unknown): unknown {
   return new DbError(message, code, { cause: error });
 }
 
-// pg's own errors for a connection that failed or dropped carry no code, only these messages.
+// pg's own errors for a connection that failed or dropped carry no code, only these messages;
+// "Query read timeout" is a statement that got no answer within the pool's query_timeout
+// (pool.ts: its statement timeout and a grace), so the server is not answering at all.
 // (A pool's "timeout exceeded when trying to connect" is not here: that is our own pool being
 // full, which says nothing about the server.)
 const UNCODED_CONNECTION_FAILURES = [
   /^Connection terminated( unexpectedly| due to connection timeout)?$/,
   /^Client has encountered a connection error and is not queryable$/,
+  /^Query read timeout$/,
 ];
 
 /** The error, its `cause` chain and an AggregateError's members, breadth first. */
@@ -110,6 +113,19 @@ export function isPoolTimeout(error: unknown): boolean {
     if (e instanceof Error && codeOf(e) === undefined && e.message === POOL_TIMEOUT) return true;
   }
   return false;
+}
+
+/**
+ * The database was unavailable to a caller: unreachable or not answering (asConnectionLost),
+ * or no connection of its pool came free within the connection timeout, which is what a
+ * frozen server does to a pool whose connections all wait on it. Outages (core/db-outage.ts)
+ * are recognised by this.
+ */
+export function asUnavailable(error: unknown): ConnectionLost | undefined {
+  const lost = asConnectionLost(error);
+  if (lost !== undefined || !isPoolTimeout(error)) return lost;
+  const reason = "no database connection came free within the connection timeout";
+  return new ConnectionLost(reason, undefined, { cause: error });
 }
 
 /**

@@ -31,6 +31,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 const ignore = () => {};
 
 /**
+ * The client's own limit on a statement is its statement timeout plus this: the server's cancel
+ * (SQLSTATE 57014) normally comes first, but a server that answers nothing at all (stopped with
+ * SIGSTOP, a hung host, a pooler that does not pass statement_timeout on) cannot cancel, and
+ * without a limit of the client's own the statement, and the request waiting on it, hangs for
+ * as long as it does.
+ */
+export const QUERY_TIMEOUT_GRACE_MS = 1000;
+
+/**
  * Creates a pg pool. Statements are sent unnamed (no server-side prepared statements), so the
  * pool works unchanged through PgBouncer in transaction mode.
  */
@@ -42,7 +51,11 @@ export function createPool(options: PoolOptions): pg.Pool {
     idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
     application_name: options.applicationName ?? "bigbrotr",
   };
-  if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
+  if (options.statementTimeoutMs) {
+    config.statement_timeout = options.statementTimeoutMs;
+    // "Query read timeout", a ConnectionLost (errors.ts): the connection is then discarded.
+    config.query_timeout = options.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS;
+  }
   const pool = new pg.Pool(config);
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", ignore);

@@ -1,4 +1,4 @@
-import { DbError } from "../../core/db/errors.js";
+import { DbError, isPoolTimeout } from "../../core/db/errors.js";
 import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventIds } from "../../core/db/read/events.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
@@ -79,7 +79,12 @@ async function syncOne(
     );
   } catch (error) {
     // The database failing is the cycle's failure, not the relay's.
-    if (error instanceof DbError) throw error;
+    if (error instanceof DbError || isPoolTimeout(error)) throw error;
+    // Shutdown cut it short: the relay did not fail, and the next process resumes its cursor.
+    if (ctx.signal.aborted) {
+      ctx.log.debug({ relay: relay.url }, "relay_sync_interrupted");
+      return;
+    }
     tally.relayFailed(relay.network);
     ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
   }

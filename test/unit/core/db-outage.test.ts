@@ -81,4 +81,21 @@ describe("createDbOutage", () => {
     const wrapped = new Error("cycle step failed", { cause: refused() });
     expect(createDbOutage(log).failed(wrapped)?.code).toBe("ECONNREFUSED");
   });
+
+  it("counts a pool with no connection free in time as an outage (a frozen server holds them all)", () => {
+    // Found by the soak: with PostgreSQL frozen (SIGSTOP) the synchronizer's cycle failed with
+    // pg-pool's "timeout exceeded when trying to connect" and an error-level stack trace.
+    const { log, lines } = memoryLogger();
+    const outage = createDbOutage(log);
+    const lost = outage.failed(new Error("timeout exceeded when trying to connect"));
+    expect(lost).toBeInstanceOf(ConnectionLost);
+    expect(outage.active).toBe(true);
+    expect(lines.map((l) => [l.level, l.msg, l.reason])).toEqual([
+      [
+        40,
+        "database_unavailable",
+        "no database connection came free within the connection timeout",
+      ],
+    ]);
+  });
 });
