@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readLiveStatus } from "../../../src/core/db/service-state/live-status.js";
 import { runOnce } from "../../../src/core/service.js";
+import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -180,6 +181,39 @@ describe("synchronizer live ingest", () => {
       );
       expect(await archivedOn(db.pool, sig.url)).toEqual([]);
       expect(await archivedOn(db.pool, id.url)).toEqual([]);
+    } finally {
+      await live.stop();
+    }
+  });
+
+  it("refuses and counts events dated past now plus the clock skew; takes the rest", async () => {
+    const relay = await fake();
+    await addRelays(db.pool, [relay.url]);
+    const live = startLive(db.pool, {}, "test:6:live");
+    try {
+      await untilOpen(live, 1);
+      const now = Math.floor(Date.now() / 1000);
+      const current = await recentEvents(5, 2406);
+      const future = await generateEvents({
+        count: 3,
+        seed: 2407,
+        startTime: now + 3600,
+        spanSeconds: 60,
+        users: 3,
+        kinds: [1],
+      });
+      relay.addEvents([...future, ...current]);
+      await until(
+        "the current events",
+        () => count(db.pool, EVENTS),
+        (n) => n === 5,
+      );
+      await until(
+        "the future ones counted",
+        () => metricSum(live.t, "brotr_synchronizer_live_rejected_total", { reason: "future" }),
+        (n) => n === 3,
+      );
+      expect(await archivedOn(db.pool, relay.url)).toEqual(ids(current));
     } finally {
       await live.stop();
     }

@@ -55,7 +55,7 @@ export class LiveCounts {
     this.metrics.throttled.inc({ network }, n);
   }
 
-  rejected(network: Network, reason: LiveRejection | "bad-id" | "invalid", n = 1): void {
+  rejected(network: Network, reason: LiveRejection | "bad-id" | "invalid" | "future", n = 1): void {
     this.#rejected += n;
     this.metrics.rejected.inc({ network, reason }, n);
   }

@@ -26,6 +26,13 @@ import { type BackfillCount, LiveCounts } from "./live-counts.js";
 import { RelayLive, type RelayLiveEnv } from "./relay-live.js";
 import { RelaySet } from "./relay-set.js";
 
+/**
+ * Newest created_at live takes, in seconds past the time of arrival (clock skew). The windowed
+ * cycles fetch nothing newer than now − end_lag, so an event dated later (a relay serving 2096)
+ * waits, as there, until its date comes; live refuses it and counts it ("future").
+ */
+const MAX_FUTURE_S = 900;
+
 /** The relay list is read again at most this often (leases are looked at every refresh). */
 const LIST_EVERY_MS = 30_000;
 
@@ -111,6 +118,10 @@ function envOf(ctx: ServiceContext, d: LiveDeps, ingest: LiveIngest, counts: Liv
     offer: (relay, event, receivedAt) => {
       counts.received(relay.network);
       const seenAt = Math.floor(receivedAt / 1000);
+      if (event.created_at > seenAt + MAX_FUTURE_S) {
+        counts.rejected(relay.network, "future");
+        return true;
+      }
       return ingest.offer({
         event,
         relayUrl: relay.url,
