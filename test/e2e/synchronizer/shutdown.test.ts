@@ -44,7 +44,8 @@ describe("a synchronizer stopped mid-cycle", () => {
     );
     const t = createTestContext(db.pool, { service: "synchronizer" });
     const outcome = runOnce(sync, t.ctx);
-    while (relays.some((r) => r.connectionCount === 0)) await new Promise((r) => setTimeout(r, 50));
+    // Every relay has its request (not only a connection): each sync is in flight.
+    while (relays.some((r) => r.received.length === 0)) await new Promise((r) => setTimeout(r, 50));
     t.abort();
     await outcome;
     await sync.close?.();
