@@ -73,3 +73,14 @@ export async function dropRoles(names: readonly string[]): Promise<void> {
     for (const name of names) await c.query(`DROP ROLE IF EXISTS ${name}`);
   });
 }
+
+/** What a server at `url` answers to `SELECT 41 + 1` on a fresh connection (42 when it serves). */
+export async function serverAnswer(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>("SELECT 41 + 1 AS n")).rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../../src/core/db/embedded.js";
 import { freePort } from "../../support/free-port.js";
+import { serverAnswer } from "../../support/pg.js";
 
 let dir = "";
 let parent: ChildProcess | undefined;
@@ -43,16 +43,6 @@ async function zombie(): Promise<number> {
   }
 }
 
-async function answer(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ n: number }>("SELECT 41 + 1 AS n")).rows[0]?.n ?? 0;
-  } finally {
-    await client.end();
-  }
-}
-
 describe("startEmbeddedPostgres over a stale lock file", () => {
   it("starts its own server when the lock file names a zombie (a killed postmaster not yet reaped)", async () => {
     dir = await mkdtemp(join(tmpdir(), "bigbrotr-stale-lock-"));
@@ -70,6 +60,6 @@ describe("startEmbeddedPostgres over a stale lock file", () => {
     servers.push(again);
     expect(again.owned).toBe(true);
     expect(again.running()).toBe(true);
-    expect(await answer(again.url)).toBe(42);
+    expect(await serverAnswer(again.url)).toBe(42);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../../src/core/db/embedded.js";
 import {
@@ -10,6 +10,7 @@ import {
   superviseEmbedded,
 } from "../../../src/core/db/embedded-supervisor.js";
 import { freePort } from "../../support/free-port.js";
+import { serverAnswer } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
 
 let dir = "";
@@ -41,16 +42,6 @@ async function until(what: string, test: () => boolean, ms = 30_000): Promise<vo
   }
 }
 
-async function answers(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ n: number }>("SELECT 41 + 1 AS n")).rows[0]?.n ?? 0;
-  } finally {
-    await client.end();
-  }
-}
-
 describe("superviseEmbedded", () => {
   it("restarts a postmaster killed with SIGKILL on the same port, logging the outage once", async () => {
     const t = createTestContext({} as pg.Pool, { service: "up" });
@@ -69,7 +60,7 @@ describe("superviseEmbedded", () => {
     await until("the restart", () => t.logs.some((l) => l.msg === "embedded_database_restarted"));
     expect(server.running()).toBe(true);
     expect(await postmasterPid()).not.toBe(before);
-    expect(await answers(server.url)).toBe(42);
+    expect(await serverAnswer(server.url)).toBe(42);
     const lines = t.logs.filter((l) => l.msg !== "embedded_database_restart_failed");
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [40, "embedded_database_down"],
@@ -118,6 +109,6 @@ describe("superviseEmbedded", () => {
     byHand = await startEmbeddedPostgres({ dataDir: dir, port: server.port, database: "sv" });
     expect(byHand.owned).toBe(true);
     expect(server.running()).toBe(true);
-    expect(await answers(server.url)).toBe(42);
+    expect(await serverAnswer(server.url)).toBe(42);
   });
 });
