@@ -40,6 +40,12 @@ export interface ReqOptions {
    */
   maxQueuedEvents?: number;
   verify?: VerifyBatch;
+  /**
+   * Told of each event of this REQ dropped as malformed, with a wrong id or a bad signature
+   * (not for a filter mismatch): it still took a place in the relay's answer, at its
+   * `created_at` when it has one, so a page walk must count it.
+   */
+  onRefused?: (createdAt: number | undefined) => void;
 }
 
 /** ReqOptions with the client's defaults filled in. */
@@ -81,19 +87,22 @@ export interface SubscriptionHost {
 export const VERIFY_BATCH_SIZE = 256;
 export const VERIFY_FLUSH_MS = 5;
 
-/** Shape, id and filter screening; counts rejects in `stats`. */
+/** Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. */
 export function screenEvent(
   raw: unknown,
   filters: readonly Filter[],
   stats: RelayStats,
+  onRefused?: (createdAt: number | undefined) => void,
 ): NostrEvent | null {
   const checked = validateEvent(raw);
   if (!checked.ok) {
     stats.invalid++;
+    onRefused?.(claimedCreatedAt(raw));
     return null;
   }
   if (!hasValidId(checked.event)) {
     stats.badId++;
+    onRefused?.(checked.event.created_at);
     return null;
   }
   if (!matchFilters(filters, checked.event)) {
@@ -101,6 +110,13 @@ export function screenEvent(
     return null;
   }
   return checked.event;
+}
+
+/** A malformed event's `created_at`, when it is a plausible second. */
+function claimedCreatedAt(raw: unknown): number | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const at = (raw as { created_at?: unknown }).created_at;
+  return typeof at === "number" && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
 }
 
 export class Subscription implements SubscriptionSink {
@@ -165,7 +181,7 @@ export class Subscription implements SubscriptionSink {
   onEvent(raw: unknown): void {
     if (this.#ended) return;
     this.#timers.touch();
-    const event = screenEvent(raw, this.#filters, this.#host.stats);
+    const event = screenEvent(raw, this.#filters, this.#host.stats, this.#opts.onRefused);
     if (event === null) return;
     if (this.#opts.verify === undefined) {
       this.#accept(event);
@@ -191,7 +207,10 @@ export class Subscription implements SubscriptionSink {
       this.#verifying -= batch.length;
       batch.forEach((event, i) => {
         if (results[i] === true) this.#accept(event);
-        else this.#host.stats.badSig++;
+        else {
+          this.#host.stats.badSig++;
+          this.#opts.onRefused?.(event.created_at);
+        }
       });
       this.#pressure();
     });

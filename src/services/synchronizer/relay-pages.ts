@@ -28,15 +28,20 @@ export function relayPages(client: RelayClient, options: RelayPageOptions = {}):
   const fetch: FetchPage = async ({ filter, since, until, limit }) => {
     const before = client.stats.mismatched;
     const events = [];
+    const refused = { count: 0, at: [] as number[] };
     const req = client.req([{ ...filter, since, until, limit }], {
       maxEvents: limit,
+      onRefused: (createdAt) => {
+        refused.count++;
+        if (createdAt !== undefined) refused.at.push(createdAt);
+      },
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.eoseTimeoutMs ? { eoseTimeoutMs: options.eoseTimeoutMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const event of req) events.push(event);
-    return { events, outside: client.stats.mismatched - before };
+    return { events, outside: client.stats.mismatched - before, refused };
   };
   const count = async (filter: Filter): Promise<number | undefined> => {
     if (!counting) return undefined;

@@ -1,6 +1,6 @@
 import { DbError, isPoolTimeout } from "../../core/db/errors.js";
 import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
-import { storedEventIds } from "../../core/db/read/events.js";
+import { storedEventSigs } from "../../core/db/read/events.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
@@ -117,7 +117,7 @@ function startWriter(
   return writer;
 }
 
-/** The cycle's signature checks: ids stored or verified before are not checked again. */
+/** The cycle's signature checks: copies stored or verified before are not checked again. */
 function startVerify(
   ctx: ServiceContext,
   verifier: Verifier,
@@ -125,7 +125,7 @@ function startVerify(
 ) {
   return batchVerifier({
     verifier,
-    lookupStored: (ids) => storedEventIds(ctx.db, ids),
+    lookupStored: (ids) => storedEventSigs(ctx.db, ids),
     onStored,
     onSkipped: (n) => synchronizerMetrics(ctx.metrics).signaturesSkipped.inc({}, n),
     signal: ctx.signal,

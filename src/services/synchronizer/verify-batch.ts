@@ -1,8 +1,10 @@
 /**
- * The synchronizer's signature check of a page: each id once. Ids already archived, or
- * verified earlier in this process, skip the Schnorr check. The relay client has recomputed
- * every id before it asks (Subscription's screenEvent), so a known id is answered here
- * without the verifier, and the verifier is told not to hash the others again.
+ * The synchronizer's signature check of a page: each (id, signature) once. A copy whose id
+ * is archived with the same signature, or was verified with it earlier in this process,
+ * skips the Schnorr check; a copy of an archived id carrying another signature is checked
+ * (a forged signature on a known id earns no sighting). The relay client has recomputed
+ * every id before it asks (Subscription's screenEvent), so the verifier is told not to hash
+ * the ids again.
  */
 import type { NostrEvent } from "../../models/event-types.js";
 import type { VerifyBatch } from "../../nips/nip01/index.js";
@@ -10,8 +12,8 @@ import type { Verifier } from "../../utils/verify/pool.js";
 
 export interface BatchVerifierDeps {
   verifier: Pick<Verifier, "isKnownVerified" | "markVerified" | "verifyEvents">;
-  /** Which of these ids are archived (one query). */
-  lookupStored: (ids: string[]) => Promise<Set<string>>;
+  /** Which of these ids are archived, with the stored signature (null: none kept). */
+  lookupStored: (ids: string[]) => Promise<Map<string, string | null>>;
   /** Told the archived ids found, so the writer sends only their sightings. */
   onStored?: (ids: Set<string>) => void;
   /** Signature checks skipped in a call (known ids, or copies waiting for a check). */
@@ -28,11 +30,11 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
   const inflight = new Map<string, Promise<boolean>>();
   const key = (e: NostrEvent) => `${e.id}:${e.sig}`;
   return async (events: NostrEvent[]) => {
-    const unknown = events.filter((e) => !verifier.isKnownVerified(e.id)).map((e) => e.id);
+    const unknown = events.filter((e) => !verifier.isKnownVerified(e));
     if (unknown.length > 0) {
-      const stored = await deps.lookupStored(unknown);
-      verifier.markVerified(stored);
-      deps.onStored?.(stored);
+      const stored = await deps.lookupStored(unknown.map((e) => e.id));
+      verifier.markVerified(unknown.filter((e) => stored.get(e.id) === e.sig));
+      deps.onStored?.(new Set(stored.keys()));
     }
     const results: (boolean | Promise<boolean>)[] = new Array(events.length);
     const mine: NostrEvent[] = [];
@@ -40,7 +42,7 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
     let skipped = 0;
     events.forEach((e, i) => {
       const pending = inflight.get(key(e));
-      if (verifier.isKnownVerified(e.id)) results[i] = true;
+      if (verifier.isKnownVerified(e)) results[i] = true;
       else if (pending !== undefined) results[i] = pending;
       else {
         mine.push(e);

@@ -21,13 +21,17 @@ export interface PageRequest {
 }
 
 /**
- * One REQ, answered until EOSE: the events in the order received, and how many more the
- * relay sent that a client dropped for not matching the request (they count toward the
- * page's size and show a relay that ignores since/until).
+ * One REQ, answered until EOSE: the events in the order received, how many more the relay
+ * sent that a client dropped for not matching the request (they count toward the page's
+ * size and show a relay that ignores since/until), and those it refused as malformed or
+ * badly signed (they count toward the page's size too, and their `created_at` is where they
+ * stood in the relay's answer: a page of refused events still moves the walk on).
  */
-export type FetchPage = (
-  request: PageRequest,
-) => Promise<{ events: NostrEvent[]; outside?: number }>;
+export type FetchPage = (request: PageRequest) => Promise<{
+  events: NostrEvent[];
+  outside?: number;
+  refused?: { count: number; at: readonly number[] };
+}>;
 
 export interface WindowStats {
   requests: number;
@@ -109,10 +113,13 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
   walk.options.signal?.throwIfAborted();
   const got = await walk.fetch({ filter, since, until, limit: walk.options.limit });
   walk.stats.requests++;
-  const raw = got.events.length + (got.outside ?? 0);
+  const refused = got.refused ?? { count: 0, at: [] };
+  const raw = got.events.length + (got.outside ?? 0) + refused.count;
   walk.pageSize = Math.max(walk.pageSize, raw);
   const inside = got.events.filter((e) => e.created_at >= since && e.created_at <= until);
-  walk.stats.outOfBounds += raw - inside.length;
+  walk.stats.outOfBounds += got.events.length + (got.outside ?? 0) - inside.length;
+  // Where the page's refused events stood: positions for the walk, never archived.
+  const refusedAt = refused.at.filter((at) => at >= since && at <= until);
   const fresh: NostrEvent[] = [];
   for (const e of inside) {
     if (walk.found.has(e.id)) walk.stats.repeats++;
@@ -124,7 +131,7 @@ async function page(walk: Walk, filter: Filter, since: number, until: number) {
   }
   walk.stats.peakRemembered = Math.max(walk.stats.peakRemembered, walk.found.size);
   if (fresh.length > 0) await walk.options.onEvents(fresh);
-  return { raw, inside };
+  return { raw, inside, refusedAt };
 }
 
 /** True when the events arrived oldest first (a relay that ignores NIP-01's order). */
@@ -198,7 +205,7 @@ async function walkWindow(walk: Walk, filter: Filter, since: number, until: numb
   let high = until;
   while (low <= high) {
     const got = await page(walk, filter, low, high);
-    if (got.inside.length === 0) {
+    if (got.inside.length === 0 && got.refusedAt.length === 0) {
       if (got.raw > 0)
         walk.gaps.push({ since: low, until: high, filter, reason: "ignores-bounds" });
       return;
@@ -207,9 +214,9 @@ async function walkWindow(walk: Walk, filter: Filter, since: number, until: numb
     const cut = got.raw >= walk.pageSize;
     let oldest = Number.POSITIVE_INFINITY;
     let newest = Number.NEGATIVE_INFINITY;
-    for (const e of got.inside) {
-      if (e.created_at < oldest) oldest = e.created_at;
-      if (e.created_at > newest) newest = e.created_at;
+    for (const at of [...got.inside.map((e) => e.created_at), ...got.refusedAt]) {
+      if (at < oldest) oldest = at;
+      if (at > newest) newest = at;
     }
     if (!walk.ascending) {
       if (!cut) high = oldest - 1;

@@ -1,14 +1,52 @@
 /**
- * Bounded set of event ids whose signature is known to be good, evicting the least recently
- * used id when full. A Map keeps insertion order, so re-inserting on a hit moves the id to
- * the young end and the oldest id is always the first key.
+ * Bounded maps and sets keyed by event id, evicting the least recently used id when full. A
+ * Map keeps insertion order, so re-inserting on a hit moves the id to the young end and the
+ * oldest id is always the first key.
  */
-export class IdCache {
-  readonly #ids = new Map<string, true>();
+import { createHash } from "node:crypto";
+
+export class LruMap<V> {
+  readonly #map = new Map<string, V>();
   readonly #capacity: number;
 
   constructor(capacity: number) {
     this.#capacity = Math.max(0, Math.floor(capacity));
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** The id's value, marking it as recently used. */
+  touch(id: string): V | undefined {
+    const value = this.#map.get(id);
+    if (value === undefined) return undefined;
+    this.#map.delete(id);
+    this.#map.set(id, value);
+    return value;
+  }
+
+  get(id: string): V | undefined {
+    return this.#map.get(id);
+  }
+
+  set(id: string, value: V): void {
+    if (this.#capacity === 0) return;
+    this.#map.delete(id);
+    this.#map.set(id, value);
+    if (this.#map.size > this.#capacity) {
+      const oldest = this.#map.keys().next();
+      if (!oldest.done) this.#map.delete(oldest.value);
+    }
+  }
+}
+
+/** Bounded set of event ids (e.g. known to be archived). */
+export class IdCache {
+  readonly #ids: LruMap<true>;
+
+  constructor(capacity: number) {
+    this.#ids = new LruMap(capacity);
   }
 
   get size(): number {
@@ -17,22 +55,23 @@ export class IdCache {
 
   /** Looks the id up and, when present, marks it as recently used. */
   touch(id: string): boolean {
-    if (!this.#ids.delete(id)) return false;
-    this.#ids.set(id, true);
-    return true;
+    return this.#ids.touch(id) === true;
   }
 
   has(id: string): boolean {
-    return this.#ids.has(id);
+    return this.#ids.get(id) === true;
   }
 
   add(id: string): void {
-    if (this.#capacity === 0) return;
-    this.#ids.delete(id);
     this.#ids.set(id, true);
-    if (this.#ids.size > this.#capacity) {
-      const oldest = this.#ids.keys().next();
-      if (!oldest.done) this.#ids.delete(oldest.value);
-    }
   }
+}
+
+/**
+ * A short fingerprint of a signature (96 bits of its SHA-256): a cache of verified (id,
+ * signature) pairs holds this instead of the 128-character signature, and a forged signature
+ * cannot be made to share it with the verified one.
+ */
+export function signatureTag(sig: string): string {
+  return createHash("sha256").update(sig, "latin1").digest().toString("latin1", 0, 12);
 }

@@ -9,7 +9,7 @@ import {
   loadBackend,
   type SignatureBackend,
 } from "./backend.js";
-import { IdCache } from "./id-cache.js";
+import { LruMap, signatureTag } from "./id-cache.js";
 import { packRecords } from "./protocol.js";
 import {
   type SpawnWorker,
@@ -58,21 +58,20 @@ export interface Verifier {
   readonly threads: number;
   /**
    * One result per event, in order. The id hash is recomputed and must match (unless the
-   * caller says it has checked the ids, `idsChecked`). An id
-   * that is known-verified skips the signature check: equal ids mean equal signed content,
-   * and that content was verified before (or is stored, per `markVerified`), so a copy
-   * carrying another (even invalid) signature is still reported "ok". Callers must
-   * therefore keep the copy that was verified first (insert on id with ON CONFLICT DO
-   * NOTHING), never overwrite it with a later copy.
+   * caller says it has checked the ids, `idsChecked`). A copy whose id and signature
+   * were verified before (or are stored, per `markVerified`) skips the Schnorr check; a
+   * copy of a known id with another signature is checked like any other: a valid id with
+   * a forged signature is "bad-sig", never "ok" on the strength of an honest copy.
    */
   verifyEvents(
     events: readonly NostrEvent[],
     signal?: AbortSignal,
     call?: VerifyCallOptions,
   ): Promise<VerifyResult[]>;
-  isKnownVerified(id: string): boolean;
-  /** Records ids whose events are known good, e.g. because they are already stored. */
-  markVerified(ids: Iterable<string>): void;
+  /** Whether this id was verified with this signature (the cache, not a check). */
+  isKnownVerified(event: SignedId): boolean;
+  /** Records (id, signature) pairs known good, e.g. because they are stored as such. */
+  markVerified(events: Iterable<SignedId>): void;
   close(): Promise<void>;
 }
 
@@ -96,7 +95,7 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
   const ctx: Context = {
     backend,
     pool,
-    cache: new IdCache(opts.cacheSize ?? DEFAULT_CACHE_SIZE),
+    cache: new LruMap(opts.cacheSize ?? DEFAULT_CACHE_SIZE),
     inlineBelow: opts.inlineBelow ?? DEFAULT_INLINE_BELOW,
   };
   let closed = false;
@@ -109,9 +108,11 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
       if (closed) throw new Error("verifier is closed");
       return verifyBatch(ctx, events, signal, call?.idsChecked === true);
     },
-    isKnownVerified: (id) => ctx.cache.has(id),
-    markVerified(ids) {
-      for (const id of ids) if (typeof id === "string" && id.length === 64) ctx.cache.add(id);
+    isKnownVerified: (e) => knownVerified(ctx.cache, e, false),
+    markVerified(events) {
+      for (const e of events) {
+        if (isWellFormedTriple(e.id, HEX64, e.sig)) ctx.cache.set(e.id, signatureTag(e.sig));
+      }
     },
     async close() {
       closed = true;
@@ -123,7 +124,8 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
 interface Context {
   readonly backend: SignatureBackend;
   readonly pool: WorkerPool | undefined;
-  readonly cache: IdCache;
+  /** Verified ids, each with its verified signature's tag. */
+  readonly cache: LruMap<string>;
   readonly inlineBelow: number;
 }
 
@@ -153,7 +155,7 @@ async function verifyBatch(
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as NostrEvent;
     if (!hasValidShape(ev) || (!idsChecked && !hasValidId(ev))) results[i] = "bad-id";
-    else if (ctx.cache.touch(ev.id)) results[i] = "ok";
+    else if (knownVerified(ctx.cache, ev, true)) results[i] = "ok";
     else if (!isWellFormedTriple(ev.id, ev.pubkey, ev.sig)) results[i] = "bad-sig";
     else if (pending.push(i) - sent >= chunk) send(pending.length);
   }
@@ -165,6 +167,16 @@ async function verifyBatch(
   }
   await abortable(Promise.all(parts), signal);
   return results;
+}
+
+/** An event's id and signature: what the cache of verified copies is keyed on. */
+export type SignedId = Pick<NostrEvent, "id" | "sig">;
+
+const HEX64 = "0".repeat(64);
+
+function knownVerified(cache: LruMap<string>, e: SignedId, touch: boolean): boolean {
+  const tag = touch ? cache.touch(e.id) : cache.get(e.id);
+  return tag !== undefined && typeof e.sig === "string" && tag === signatureTag(e.sig);
 }
 
 function chunkSize(batch: number, workers: number): number {
@@ -195,7 +207,8 @@ function settle(
     const i = indexes[k] as number;
     if (ok[k] === 1) {
       results[i] = "ok";
-      ctx.cache.add((events[i] as NostrEvent).id);
+      const ev = events[i] as NostrEvent;
+      ctx.cache.set(ev.id, signatureTag(ev.sig));
     } else {
       results[i] = "bad-sig";
     }

@@ -193,4 +193,22 @@ describe("synchronizer: hostile relays", () => {
     expect(await archivedOn(db.pool, relay.url)).toEqual([]);
     expect(cursor?.until).toBe(until);
   });
+
+  it("copies of archived events with forged signatures earn no sighting; honest copies do", async () => {
+    const set = events.slice(0, 120);
+    const honest = await fake({ events: set, maxLimit: 40 });
+    const forger = await fake({ events: set, maxLimit: 40, invalidSignatures: true });
+    await cycle(honest.url);
+    expect(await archivedOn(db.pool, honest.url)).toEqual(ids(set));
+    // Same ids (the content hashes to them), every signature broken: all refused, counted.
+    const r = await cycle(forger.url);
+    expect(r.report).toMatchObject({ synced: 1, stored: 0 });
+    expect(await archivedOn(db.pool, forger.url)).toEqual([]);
+    // Every forged copy was received and refused (pages overlap at their oldest second, so
+    // a few arrived twice): the walk went through the whole relay, not one page of it.
+    expect(r.report.invalid).toBeGreaterThanOrEqual(set.length);
+    expect(await r.t.metric("brotr_synchronizer_invalid_events_total", { reason: "bad-sig" })).toBe(
+      r.report.invalid,
+    );
+  });
 });

@@ -135,11 +135,29 @@ export async function readEventPage(
 const STORED_IDS_SQL = `SELECT u.id FROM unnest($1::bytea[]) AS u(id)
   CROSS JOIN LATERAL (SELECT 1 FROM event e WHERE e.id = u.id LIMIT 1) AS hit`;
 
-/** Which of `ids` (hex) are archived: the synchronizer skips their signature checks. */
+/** Which of `ids` (hex) are archived. */
 export async function storedEventIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await any<{ id: Buffer }>(db, STORED_IDS_SQL, [
     ids.map((id) => Buffer.from(id, "hex")),
   ]);
   return new Set(rows.map((r) => r.id.toString("hex")));
+}
+
+const STORED_SIGS_SQL = `SELECT u.id, hit.sig FROM unnest($1::bytea[]) AS u(id)
+  CROSS JOIN LATERAL (SELECT e.sig FROM event e WHERE e.id = u.id LIMIT 1) AS hit`;
+
+/**
+ * Which of `ids` (hex) are archived, each with its stored signature (hex; null where the
+ * profile keeps none, lilbrotr): a copy carrying that signature skips its Schnorr check.
+ */
+export async function storedEventSigs(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await any<{ id: Buffer; sig: Buffer | null }>(db, STORED_SIGS_SQL, [
+    ids.map((id) => Buffer.from(id, "hex")),
+  ]);
+  return new Map(rows.map((r) => [r.id.toString("hex"), r.sig?.toString("hex") ?? null]));
 }

@@ -4,7 +4,10 @@ import { batchVerifier } from "../../../../src/services/synchronizer/verify-batc
 import type { VerifyResult } from "../../../../src/utils/verify/pool.js";
 import { fakeEvent } from "../../../db/core/helpers.js";
 
-/** A verifier whose answers the test releases; it remembers what it found good. */
+type SignedId = Pick<NostrEvent, "id" | "sig">;
+const copy = (e: SignedId) => `${e.id}:${e.sig}`;
+
+/** A verifier whose answers the test releases; it remembers the copies it found good. */
 function heldVerifier(bad: Set<string>) {
   const known = new Set<string>();
   const release: (() => void)[] = [];
@@ -14,9 +17,9 @@ function heldVerifier(bad: Set<string>) {
     release: () => {
       for (const r of release.splice(0)) r();
     },
-    isKnownVerified: (id: string) => known.has(id),
-    markVerified: (ids: Iterable<string>) => {
-      for (const id of ids) known.add(id);
+    isKnownVerified: (e: SignedId) => known.has(copy(e)),
+    markVerified: (events: Iterable<SignedId>) => {
+      for (const e of events) known.add(copy(e));
     },
     verifyEvents: (events: readonly NostrEvent[]) => {
       calls.push(events.map((e) => e.id));
@@ -24,13 +27,32 @@ function heldVerifier(bad: Set<string>) {
         release.push(() => {
           const out = events.map((e): VerifyResult => (bad.has(e.id) ? "bad-sig" : "ok"));
           events.forEach((e, i) => {
-            if (out[i] === "ok") known.add(e.id);
+            if (out[i] === "ok") known.add(copy(e));
           });
           resolve(out);
         });
       });
     },
   };
+}
+
+/** A held verifier that fails `event` carrying a broken signature (`broken`) only. */
+function forgingVerifier(event: NostrEvent) {
+  const broken = {
+    ...event,
+    sig: `${event.sig.slice(0, -1)}${event.sig.endsWith("0") ? "1" : "0"}`,
+  };
+  const verifier = heldVerifier(new Set());
+  const bySig = {
+    ...verifier,
+    verifyEvents: (events: readonly NostrEvent[]) =>
+      verifier
+        .verifyEvents(events)
+        .then((r) =>
+          r.map((x, i): VerifyResult => (events[i]?.sig === broken.sig ? "bad-sig" : x)),
+        ),
+  };
+  return { broken, verifier, bySig };
 }
 
 describe("batchVerifier", () => {
@@ -42,7 +64,7 @@ describe("batchVerifier", () => {
     let skipped = 0;
     const verify = batchVerifier({
       verifier,
-      lookupStored: async () => new Set(),
+      lookupStored: async () => new Map(),
       onSkipped: (n) => {
         skipped += n;
       },
@@ -65,7 +87,8 @@ describe("batchVerifier", () => {
     const told: string[] = [];
     const verify = batchVerifier({
       verifier,
-      lookupStored: async (ids) => new Set(ids.filter((id) => id === good.id)),
+      lookupStored: async (ids) =>
+        new Map(ids.filter((id) => id === good.id).map((id) => [id, good.sig])),
       onStored: (ids) => told.push(...ids),
     });
     const result = verify([good, forged]);
@@ -80,7 +103,7 @@ describe("batchVerifier", () => {
       verifier,
       lookupStored: async () => {
         lookups++;
-        return new Set();
+        return new Map();
       },
     });
     expect(await again([good, forged])).toEqual([true, true]);
@@ -91,21 +114,8 @@ describe("batchVerifier", () => {
   it("checks a copy itself when the copy in flight carries another signature", async () => {
     // The same event from a relay that breaks signatures, then from an honest one: the honest
     // copy must not inherit the forged copy's failure (its sighting would be lost).
-    const broken = {
-      ...good,
-      sig: `${good.sig.slice(0, -1)}${good.sig.endsWith("0") ? "1" : "0"}`,
-    };
-    const verifier = heldVerifier(new Set());
-    const bySig = {
-      ...verifier,
-      verifyEvents: (events: readonly NostrEvent[]) =>
-        verifier
-          .verifyEvents(events)
-          .then((r) =>
-            r.map((x, i): VerifyResult => (events[i]?.sig === broken.sig ? "bad-sig" : x)),
-          ),
-    };
-    const verify = batchVerifier({ verifier: bySig, lookupStored: async () => new Set() });
+    const { broken, verifier, bySig } = forgingVerifier(good);
+    const verify = batchVerifier({ verifier: bySig, lookupStored: async () => new Map() });
     const forgedFirst = verify([broken]);
     await new Promise((r) => setImmediate(r));
     const honest = verify([good]);
@@ -115,5 +125,29 @@ describe("batchVerifier", () => {
     verifier.release();
     expect(await forgedFirst).toEqual([false]);
     expect(await honest).toEqual([true]);
+  });
+
+  it("checks an archived id's copy that carries another signature, or when none is stored", async () => {
+    // A hostile relay serves an archived event with a forged signature: the copy must fail
+    // (no sighting for it), while the writer still learns the id is archived.
+    const { broken, verifier, bySig } = forgingVerifier(good);
+    const told: string[] = [];
+    const verify = batchVerifier({
+      verifier: bySig,
+      // good is archived with its signature, forged in a profile that keeps none (lilbrotr).
+      lookupStored: async (ids) =>
+        new Map<string, string | null>(
+          ids.flatMap((id): [string, string | null][] =>
+            id === good.id ? [[id, good.sig]] : id === forged.id ? [[id, null]] : [],
+          ),
+        ),
+      onStored: (ids) => told.push(...ids),
+    });
+    const result = verify([broken, forged, good]);
+    await new Promise((r) => setImmediate(r));
+    verifier.release();
+    expect(await result).toEqual([false, true, true]);
+    expect(verifier.calls).toEqual([[good.id, forged.id]]);
+    expect(told.sort()).toEqual([good.id, forged.id].sort());
   });
 });

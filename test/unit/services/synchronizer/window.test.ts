@@ -29,6 +29,8 @@ interface FakeRelay {
   cap: number;
   ascending?: boolean;
   ignoreUntil?: boolean;
+  /** Ids the client refuses (bad signature): in the relay's answer, not in `events`. */
+  refuse?: ReadonlySet<string>;
 }
 
 /** A relay's REQ semantics over an in-memory set: NIP-01 filter, inclusive bounds, newest first. */
@@ -40,7 +42,12 @@ function relay(events: NostrEvent[], knobs: FakeRelay): { fetch: FetchPage; requ
     const hits = events.filter((e) => matchFilter(f, e));
     const dir = knobs.ascending ? -1 : 1;
     hits.sort((a, b) => dir * (b.created_at - a.created_at) || (a.id < b.id ? -1 : 1));
-    return { events: hits.slice(0, Math.min(limit, knobs.cap)) };
+    const answer = hits.slice(0, Math.min(limit, knobs.cap));
+    const refused = answer.filter((e) => knobs.refuse?.has(e.id));
+    return {
+      events: answer.filter((e) => !knobs.refuse?.has(e.id)),
+      refused: { count: refused.length, at: refused.map((e) => e.created_at) },
+    };
   };
   return { fetch, requests };
 }
@@ -85,6 +92,20 @@ describe("fetchWindow", () => {
     const result = await walk(fetch, {}, 0, 20_000, { limit: 500 });
     expect(result.events).toHaveLength(5000);
     expect(result.stats.peakRemembered).toBeLessThanOrEqual(2 * 40);
+  });
+
+  it("counts refused events toward the page: every good event behind them is fetched", async () => {
+    // Every 7th event has a bad signature, and one stretch is a whole page of them: a walk
+    // that judged pages by the events it kept would stop early (a short page looks final).
+    const events = Array.from({ length: 600 }, (_, i) => ev(5000 + i));
+    const refuse = new Set(
+      events.filter((_, i) => i % 7 === 0 || (i >= 300 && i < 340)).map((e) => e.id),
+    );
+    const { fetch } = relay(events, { cap: 25, refuse });
+    const result = await walk(fetch, {}, 0, 10_000, { limit: 100 });
+    expect(ids(result.events)).toEqual(ids(events.filter((e) => !refuse.has(e.id))));
+    expect(result.gaps).toEqual([]);
+    expect(result.pageSize).toBe(25);
   });
 
   it("keeps both bounds inclusive and nothing outside them", async () => {
