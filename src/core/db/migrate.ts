@@ -5,6 +5,7 @@ import type pg from "pg";
 import { MigrationError } from "./errors.js";
 import type { Db } from "./pool.js";
 import { any, exec, one } from "./sql.js";
+import { checkXidHorizon } from "./xid-horizon.js";
 
 /** Storage profile: `bigbrotr` keeps whole events, `lilbrotr` drops tags, content and sig. */
 export type Profile = "bigbrotr" | "lilbrotr";
@@ -36,6 +37,9 @@ export interface MigrateResult {
 
 /** The package's migrations folder, both from src/ (tsx) and dist/ (compiled). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../db/migrations/", import.meta.url));
+
+/** From this version on, event, event_relay and relay_metadata carry stored_xid (000008). */
+const XID_COLUMNS_VERSION = 8;
 
 // One 64-bit key for every bigbrotr migrator, taken per transaction (works through PgBouncer).
 const LOCK_KEY = "7425146731800191321";
@@ -168,7 +172,8 @@ export async function readSettings(db: Db): Promise<SchemaOptions> {
 
 /**
  * Brings the database up to the code's schema. Refuses a database newer than the code, an
- * edited migration, or a database created with another profile than `options.profile`.
+ * edited migration, a database created with another profile than `options.profile`, or one
+ * restored from another cluster whose transaction counter is behind its rows (xid-horizon.ts).
  * The profile and partition count only matter when the schema is first created.
  */
 export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<MigrateResult> {
@@ -191,6 +196,7 @@ export async function migrate(pool: pg.Pool, options: SchemaOptions): Promise<Mi
         undefined,
       );
     }
+    if (migrations.length >= XID_COLUMNS_VERSION) await checkXidHorizon(client);
     return { applied, current: migrations.length, ...settings };
   } finally {
     client.release();
