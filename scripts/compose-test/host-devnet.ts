@@ -43,7 +43,11 @@ export class HostDevnet {
         throw new Error(`devnet exited ${child.exitCode}, see ${this.log}`);
       return existsSync(this.seedFile) ? true : undefined;
     });
-    return this.relays();
+    const relays = this.relays();
+    // Every later check is "each of these relays ...": none would make them all pass.
+    if (relays.length === 0)
+      throw new Error(`the devnet's seed file lists no relay: ${this.seedFile}`);
+    return relays;
   }
 
   /** Relays and their event counts from the seed file's header ("# url  behaviour  N events"). */

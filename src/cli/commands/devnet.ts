@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 // The devnet's modules are imported when it starts, not when the CLI does (other commands and
@@ -103,7 +104,10 @@ async function writeSeedFile(path: string, net: StartedDevnet, rows: StartedDevn
   const described = rows.map((r) => `# ${r.cells.join("  ")}`);
   const lines = [...net.header, ...described, ...rows.map((r) => r.url)];
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${lines.join("\n")}\n`, "utf8");
+  // Whole or absent: a reader that waits for the file (compose:test) never sees half of it.
+  const partial = `${path}.${randomBytes(4).toString("hex")}.partial`;
+  await writeFile(partial, `${lines.join("\n")}\n`, "utf8");
+  await rename(partial, path);
 }
 
 function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
