@@ -191,8 +191,10 @@ async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promi
     signal: env.stop.signal,
     now,
   };
-  const record = (outcome: CycleOutcome, failures: number) =>
-    recordLastCycle(pool, entry.name, outcome, failures, now());
+  // A cycle cut short by the shutdown leaves the last complete cycle's record in place.
+  const record = async (outcome: CycleOutcome, failures: number) => {
+    if (!outcome.interrupted) await recordLastCycle(pool, entry.name, outcome, failures, now());
+  };
   if (isLongRunning(service)) return runServer(service, ctx, env);
   const once = env.request.once || entry.oneShot;
   try {

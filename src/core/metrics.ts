@@ -26,7 +26,7 @@ function getOrCreate<T extends client.Metric<string>>(
  */
 export interface ServiceMetrics {
   readonly service: string;
-  cycle(outcome: "success" | "failure", seconds: number): void;
+  cycle(outcome: "success" | "failure" | "interrupted", seconds: number): void;
   error(errorClass: string): void;
   consecutiveFailures(n: number): void;
   lastSuccess(unixSeconds: number): void;

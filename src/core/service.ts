@@ -53,6 +53,8 @@ export function isLongRunning(s: Service | LongRunningService): s is LongRunning
 
 export interface CycleOutcome {
   ok: boolean;
+  /** The cycle returned after a shutdown began: it stopped early (ok, but not complete). */
+  interrupted?: boolean;
   durationMs: number;
   report?: CycleReport;
   error?: Error;
@@ -91,9 +93,16 @@ export async function runOnce(
     const removed = service.cleanup ? await service.cleanup(ctx) : 0;
     const report = { ...(await service.runCycle(ctx)), ...(removed ? { cleaned: removed } : {}) };
     const durationMs = Math.round(performance.now() - started);
+    outage.succeeded();
+    if (ctx.signal.aborted) {
+      // Cut short by a shutdown and wound down cleanly: what it did is kept, but it is not a
+      // completed cycle (no last-success time; readers waiting for a full cycle keep waiting).
+      ctx.metrics.cycle("interrupted", durationMs / 1000);
+      ctx.log.info({ durationMs, ...report }, "cycle_interrupted");
+      return { ok: true, durationMs, report, interrupted: true };
+    }
     ctx.metrics.cycle("success", durationMs / 1000);
     ctx.metrics.lastSuccess(ctx.now());
-    outage.succeeded();
     ctx.log.info({ durationMs, ...report }, "cycle_completed");
     return { ok: true, durationMs, report };
   } catch (thrown) {

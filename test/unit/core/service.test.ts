@@ -31,6 +31,26 @@ describe("runOnce", () => {
     expect(await metricValue(registry, "brotr_cycles_total", { outcome: "success" })).toBe(1);
   });
 
+  it("reports a cycle that returned after a shutdown began as interrupted, not completed", async () => {
+    const stop = new AbortController();
+    const service: Service = {
+      name: "t",
+      runCycle: async () => {
+        stop.abort();
+        return { synced: 1 };
+      },
+    };
+    const { ctx, lines, registry } = context(stop.signal);
+    const outcome = await runOnce(service, ctx);
+    expect(outcome).toMatchObject({ ok: true, interrupted: true, report: { synced: 1 } });
+    expect(lines.map((l) => l.msg)).toEqual(["cycle_started", "cycle_interrupted"]);
+    expect(await metricValue(registry, "brotr_cycles_total", { outcome: "interrupted" })).toBe(1);
+    expect(
+      await metricValue(registry, "brotr_cycles_total", { outcome: "success" }),
+    ).toBeUndefined();
+    expect(await metricValue(registry, "brotr_last_success_timestamp_seconds")).toBeUndefined();
+  });
+
   it("turns a thrown error into a failed outcome counted by error class", async () => {
     class BoomError extends Error {
       override name = "BoomError";
