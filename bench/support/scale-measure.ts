@@ -4,12 +4,15 @@
  * finder's event scan with its URL extraction, and `bigbrotr status` as a user runs it.
  */
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { exportEvents } from "../../src/cli/archive-file/event-export.js";
+import { exportParquet } from "../../src/cli/archive-file/parquet-export.js";
 import { type ScanPosition, scanEvents } from "../../src/core/db/event-scan.js";
 import { hasValidId } from "../../src/models/event.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
@@ -74,13 +77,18 @@ function checkingSink(): { sink: Writable; lines: () => number; badIds: () => nu
 }
 
 /** Exports the newest `count` events (created_at up to `end`); throws on a bad id. */
-export async function measureExport(pool: pg.Pool, count: number, end: number): Promise<Rate> {
+/** created_at of the `count`-th newest event at or before `end`: an export of about that many. */
+async function sinceForNewest(pool: pg.Pool, count: number, end: number): Promise<number> {
   const { rows } = await pool.query<{ since: string }>(
     `SELECT created_at AS since FROM event WHERE created_at <= $1
      ORDER BY created_at DESC OFFSET $2 LIMIT 1`,
     [end, count - 1],
   );
-  const since = Number(rows[0]?.since ?? 0);
+  return Number(rows[0]?.since ?? 0);
+}
+
+export async function measureExport(pool: pg.Pool, count: number, end: number): Promise<Rate> {
+  const since = await sinceForNewest(pool, count, end);
   const { sink, lines, badIds } = checkingSink();
   const started = performance.now();
   const result = await exportEvents(pool, { since, until: end }, sink);
@@ -89,6 +97,27 @@ export async function measureExport(pool: pg.Pool, count: number, end: number): 
     throw new Error(`export wrote ${lines()} lines for ${result.events} events`);
   if (badIds() > 0) throw new Error(`export: ${badIds()} sampled events do not hash to their id`);
   return measured;
+}
+
+/**
+ * The same newest events as Parquet (`bigbrotr export --format parquet`: events and sightings
+ * by day, then relays.parquet and checks.parquet), into a temporary folder removed after.
+ */
+export async function measureParquetExport(
+  pool: pg.Pool,
+  count: number,
+  end: number,
+): Promise<Rate> {
+  const since = await sinceForNewest(pool, count, end);
+  const dir = await mkdtemp(join(tmpdir(), "bigbrotr-scale-parquet-"));
+  try {
+    const started = performance.now();
+    const result = await exportParquet(pool, { since, until: end }, dir, { profile: "bigbrotr" });
+    if (!result.complete) throw new Error("parquet export did not complete");
+    return rate(result.events, started);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The finder's event scan (pages of its default scan_size, 500) over the first `limit` events. */

@@ -77,6 +77,7 @@ function otherTable(m: Measurements): string {
       ["bigbrotr status (s, a child process)", fmt(m.statusS, 2)],
       ["bigbrotr --help (s, the CLI's start alone)", fmt(m.cliStartS, 2)],
       [`export, newest ${m.exported?.count ?? "?"} events (events/s)`, fmt(m.exported?.perSecond)],
+      [`export as Parquet, same events (events/s)`, fmt(m.exportedParquet?.perSecond)],
       [`finder scan, ${m.scanned?.count ?? "?"} events (events/s)`, fmt(m.scanned?.perSecond)],
     ],
   );
@@ -115,6 +116,7 @@ function result(built: Built, m: Measurements): Record<string, unknown> {
     api_errors: (m.api ?? []).reduce((n, r) => n + r.errors, 0),
     status_s: opt(m.statusS, 2),
     export_events_per_s: opt(m.exported?.perSecond),
+    export_parquet_events_per_s: opt(m.exportedParquet?.perSecond),
     finder_events_scanned_per_s: opt(m.scanned?.perSecond),
     failures: m.failures.length,
   };

@@ -15,6 +15,7 @@ import {
   measureDisk,
   measureExport,
   measureFinderScan,
+  measureParquetExport,
   type Rate,
   timeCli,
 } from "./scale-measure.js";
@@ -56,6 +57,7 @@ export interface Measurements {
   statusS?: number | undefined;
   cliStartS?: number | undefined;
   exported?: Rate | undefined;
+  exportedParquet?: Rate | undefined;
   scanned?: Rate | undefined;
   loadAtEnd: number[];
   failures: string[];
@@ -124,6 +126,9 @@ export async function runMeasurements(
   m.statusS = await step(m, "bigbrotr status", log, () => timeCli(bench.databaseUrl, ["status"]));
   const slice = Math.min(200_000, Math.floor(spec.events / 2));
   m.exported = await step(m, "export", log, () => measureExport(pool, slice, spec.end));
+  m.exportedParquet = await step(m, "export parquet", log, () =>
+    measureParquetExport(pool, slice, spec.end),
+  );
   const scan = Math.min(spec.events, 1_000_000);
   m.scanned = await step(m, "finder scan", log, () => measureFinderScan(pool, scan));
   if (m.statsRebuildS !== undefined) {

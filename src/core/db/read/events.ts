@@ -107,6 +107,19 @@ export async function readEventPage(
   options: EventPageOptions,
 ): Promise<EventPage> {
   const withRelays = options.withRelays === true;
+  const page = await readSelectedEventPage(db, query, options);
+  return { events: page.rows.map((r) => toArchived(r, withRelays)), next: page.next };
+}
+
+/**
+ * One page of events as stored, oldest first: in a lilbrotr archive tags, content and sig
+ * are null (readers that can do without them, such as the Parquet export, take this one).
+ */
+export async function readSelectedEventPage(
+  db: Db,
+  query: EventQuery,
+  options: EventPageOptions,
+): Promise<{ rows: SelectedEvent[]; next: EventCursor | null }> {
   const rows = await any<SelectedEvent>(db, PAGE, [
     query.since ?? null,
     query.until ?? null,
@@ -114,16 +127,15 @@ export async function readEventPage(
     query.relayUrl ?? null,
     options.after?.createdAt ?? null,
     options.after?.id ?? null,
-    withRelays,
+    options.withRelays === true,
     options.limit,
   ]);
-  const events = rows.map((r) => toArchived(r, withRelays));
-  const last = events.at(-1)?.event;
+  const last = rows.at(-1);
   const next =
-    last !== undefined && events.length === options.limit
+    last !== undefined && rows.length === options.limit
       ? { createdAt: last.created_at, id: last.id }
       : null;
-  return { events, next };
+  return { rows, next };
 }
 
 /**
