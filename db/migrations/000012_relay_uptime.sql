@@ -4,8 +4,8 @@
 -- 24 h / 7 d / 30 d uptime from every check of 30 days joined to its document: ~720 rows per
 -- relay, 7 million at 10,000 relays, past the statement timeout already at 500. With the
 -- rollup a window reads the relay's ≤ 31 day rows: whole days from their totals, the two
--- partial days from their hours, and the partial hours at each end (checks there are exact
--- to the second) from relay_metadata itself, a few rows.
+-- partial days from their running totals by hour, and the partial hours at each end (the
+-- windows are exact to the second) from relay_metadata itself, usually no row.
 --
 -- * Kept by triggers on relay_metadata, in the transaction that writes the history: an insert
 --   adds its new checks (a late or out-of-order check lands in its own day and hour), a delete
@@ -25,29 +25,25 @@ CREATE TABLE relay_uptime (
   day integer NOT NULL,
   checks integer NOT NULL CHECK (checks > 0),
   up integer NOT NULL CHECK (up >= 0 AND up <= checks),
-  -- per hour of the day (index 1 = 00:00-00:59 UTC): at most 3,600 checks an hour, since
-  -- generated_at is part of relay_metadata's key
-  hour_checks smallint[] NOT NULL CHECK (cardinality(hour_checks) = 24),
-  hour_up smallint[] NOT NULL CHECK (cardinality(hour_up) = 24),
+  -- Running totals through each hour of the day: [h + 1] counts the checks of hours 0..h
+  -- (UTC), so [24] = the day's; a part of the day is one subscript. Integers: up to 86,400
+  -- checks a day (generated_at, in seconds, is part of relay_metadata's key).
+  hour_checks integer[] NOT NULL CHECK (cardinality(hour_checks) = 24),
+  hour_up integer[] NOT NULL CHECK (cardinality(hour_up) = 24),
   PRIMARY KEY (relay_id, day)
 ) WITH (fillfactor = 80);
 
--- How many of `hours` (0..23) fall in each hour of the day.
-CREATE FUNCTION uptime_hours(hours integer[]) RETURNS smallint[]
+-- Running totals of `hours` (each 0..23): element h + 1 is how many are <= h.
+CREATE FUNCTION uptime_hours(hours integer[]) RETURNS integer[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ARRAY(
-  SELECT (SELECT count(*) FROM unnest(hours) AS x WHERE x = h)::smallint
+  SELECT (SELECT count(*) FROM unnest(hours) AS x WHERE x <= h)::integer
   FROM generate_series(0, 23) AS h ORDER BY h);
 
 -- a + b, element by element.
-CREATE FUNCTION uptime_add(a smallint[], b smallint[]) RETURNS smallint[]
+CREATE FUNCTION uptime_add(a integer[], b integer[]) RETURNS integer[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY(SELECT (x + y)::smallint FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) ORDER BY i);
-
--- Sum of a[lo..hi] (1-based, bounds clamped to the array).
-CREATE FUNCTION uptime_sum(a smallint[], lo integer, hi integer) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (SELECT coalesce(sum(x), 0)::integer FROM unnest(a[lo:hi]) AS x);
+RETURN ARRAY(SELECT x + y FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) ORDER BY i);
 
 -- The rollup rows of the checks in `rows` (relay_id, day, hour, up), one per (relay, day).
 -- Shared by the backfill and the triggers.

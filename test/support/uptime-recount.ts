@@ -17,15 +17,19 @@ export const RELAY_UPTIME_RECOUNT = `
   ), h AS (
     SELECT relay_id, day, hour, count(*) AS n, count(*) FILTER (WHERE up) AS u
     FROM c GROUP BY 1, 2, 3
+  ), every_hour AS (
+    SELECT k.relay_id, k.day, g.hour, coalesce(h.n, 0) AS n, coalesce(h.u, 0) AS u
+    FROM (SELECT DISTINCT relay_id, day FROM h) k
+    CROSS JOIN generate_series(0, 23) AS g(hour)
+    LEFT JOIN h ON h.relay_id = k.relay_id AND h.day = k.day AND h.hour = g.hour
+  ), through AS (
+    SELECT relay_id, day, hour, sum(n) OVER w AS n, sum(u) OVER w AS u
+    FROM every_hour WINDOW w AS (PARTITION BY relay_id, day ORDER BY hour)
   )
-  SELECT k.relay_id, k.day, sum(coalesce(h.n, 0))::integer AS checks,
-    sum(coalesce(h.u, 0))::integer AS up,
-    array_agg(coalesce(h.n, 0)::smallint ORDER BY g.hour) AS hour_checks,
-    array_agg(coalesce(h.u, 0)::smallint ORDER BY g.hour) AS hour_up
-  FROM (SELECT DISTINCT relay_id, day FROM h) k
-  CROSS JOIN generate_series(0, 23) AS g(hour)
-  LEFT JOIN h ON h.relay_id = k.relay_id AND h.day = k.day AND h.hour = g.hour
-  GROUP BY k.relay_id, k.day`;
+  SELECT relay_id, day, max(n)::integer AS checks, max(u)::integer AS up,
+    array_agg(n::integer ORDER BY hour) AS hour_checks,
+    array_agg(u::integer ORDER BY hour) AS hour_up
+  FROM through GROUP BY relay_id, day`;
 
 const ROLLUP = "SELECT relay_id, day, checks, up, hour_checks, hour_up FROM relay_uptime";
 
