@@ -193,6 +193,64 @@ describe("the uptime rollup (relay_uptime)", () => {
     await expectSameAsOld(db);
   });
 
+  it("equals a recount after writers and retention run at the same time on the same days", async () => {
+    const checks = history(4).filter((c) => c.relay.url !== URLS[0]);
+    const next = random(5);
+    const parts: RelayCheck[][] = [[], [], [], []];
+    for (const c of checks) parts[Math.floor(next() * parts.length)]?.push(c);
+    const writers = parts.map((part, i) => writeShuffled(db, part, 10 + i, 40 + i * 13));
+    const thinning = (async () => {
+      for (let i = 0; i < 20; i++) {
+        await thinRelayMetadata(db.pool, {
+          policy: "downsample",
+          from: 0,
+          before: NOW - 26 * DAY,
+          batchSize: 25,
+        });
+      }
+    })();
+    await Promise.all([...writers, thinning]);
+    expect(await relayUptimeMismatches(db.pool)).toBe(0);
+    await expectSameAsOld(db);
+  });
+
+  it("counts a check committed while a delete of its day waits for the day's row", async () => {
+    const url = URLS[2] as string;
+    const day = Math.floor((NOW - 2 * DAY) / DAY) * DAY;
+    await recordRelayMetadata(db.pool, [
+      rttCheck(url, day + 100, true),
+      rttCheck(url, day + 200, false),
+    ]);
+    const writer = await db.pool.connect();
+    const deleter = await db.pool.connect();
+    try {
+      // The writer's check is in, its trigger holds the day's row, not committed yet.
+      await writer.query("BEGIN");
+      await recordRelayMetadata(writer, [rttCheck(url, day + 300, true)]);
+      const { rows } = await deleter.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      const deleting = deleter.query(
+        `DELETE FROM relay_metadata WHERE relay_id = (SELECT id FROM relay WHERE url = $1)
+           AND generated_at = $2 AND metadata_type = 'nip66_rtt'`,
+        [url, day + 100],
+      );
+      // Wait until the delete's trigger waits for the row lock, then commit the check.
+      for (;;) {
+        const w = await db.pool.query(
+          "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1",
+          [rows[0]?.pid],
+        );
+        if (w.rows[0]?.wait_event_type === "Lock") break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await writer.query("COMMIT");
+      await deleting;
+    } finally {
+      writer.release();
+      deleter.release();
+    }
+    expect(await relayUptimeMismatches(db.pool)).toBe(0);
+  });
+
   it("follows an update of the history and a truncate", async () => {
     await db.pool.query(
       `UPDATE relay_metadata SET generated_at = generated_at - 5 * 86400
