@@ -33,33 +33,29 @@ CREATE TABLE relay_uptime (
   PRIMARY KEY (relay_id, day)
 ) WITH (fillfactor = 80);
 
--- Running totals of `hours` (each 0..23): element h + 1 is how many are <= h.
-CREATE FUNCTION uptime_hours(hours integer[]) RETURNS integer[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY(
-  SELECT (SELECT count(*) FROM unnest(hours) AS x WHERE x <= h)::integer
-  FROM generate_series(0, 23) AS h ORDER BY h);
+-- ARRAY[f(0), …, f(23)] as SQL text, `f` a format() pattern with %1$s for the hour h and
+-- %2$s for h + 1: the 24 hours written out, so no function runs per row.
+CREATE FUNCTION uptime_hours_sql(f text) RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN 'ARRAY[' || (SELECT string_agg(format(f, h, h + 1), ', ' ORDER BY h)
+                    FROM generate_series(0, 23) AS h) || ']::integer[]';
 
--- a + b, element by element.
-CREATE FUNCTION uptime_add(a integer[], b integer[]) RETURNS integer[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY(SELECT x + y FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) ORDER BY i);
-
--- The rollup rows of the checks in `rows` (relay_id, day, hour, up), one per (relay, day).
--- Shared by the backfill and the triggers.
+-- The rollup rows of the checks in `source` (rows of relay_metadata), one per (relay, day),
+-- as SQL text. Shared by the backfill and the triggers.
 CREATE FUNCTION uptime_rows_sql(source text) RETURNS text
 LANGUAGE sql IMMUTABLE
 RETURN format($f$
   SELECT relay_id, day, count(*)::integer AS checks, count(*) FILTER (WHERE up)::integer AS up,
-    uptime_hours(array_agg(hour)) AS hour_checks,
-    uptime_hours(coalesce(array_agg(hour) FILTER (WHERE up), '{}')) AS hour_up
+    %s AS hour_checks, %s AS hour_up
   FROM (
     SELECT c.relay_id, (c.generated_at / 86400)::integer AS day,
       (c.generated_at %% 86400 / 3600)::integer AS hour, relay_up(m.data) AS up
     FROM %s c JOIN metadata m ON m.id = c.metadata_id AND m.type = c.metadata_type
     WHERE c.metadata_type = 'nip66_rtt' AND c.generated_at BETWEEN 0 AND 253402300799
   ) s
-  GROUP BY relay_id, day$f$, source);
+  GROUP BY relay_id, day$f$,
+  uptime_hours_sql('count(*) FILTER (WHERE hour <= %1$s)'),
+  uptime_hours_sql('count(*) FILTER (WHERE hour <= %1$s AND up)'), source);
 
 -- Inserted checks: added to their days.
 CREATE FUNCTION relay_uptime_added() RETURNS trigger
@@ -69,8 +65,10 @@ BEGIN
     INSERT INTO relay_uptime AS t (relay_id, day, checks, up, hour_checks, hour_up)
     SELECT * FROM (%s) n ORDER BY relay_id, day
     ON CONFLICT (relay_id, day) DO UPDATE SET checks = t.checks + excluded.checks,
-      up = t.up + excluded.up, hour_checks = uptime_add(t.hour_checks, excluded.hour_checks),
-      hour_up = uptime_add(t.hour_up, excluded.hour_up)$f$, uptime_rows_sql('added'));
+      up = t.up + excluded.up, hour_checks = %s, hour_up = %s$f$,
+    uptime_rows_sql('added'),
+    uptime_hours_sql('t.hour_checks[%2$s] + excluded.hour_checks[%2$s]'),
+    uptime_hours_sql('t.hour_up[%2$s] + excluded.hour_up[%2$s]'));
   RETURN NULL;
 END $$;
 
