@@ -1,6 +1,6 @@
 -- Uptime rollup (docs/database.md, "Uptime"): per relay and UTC day, how many nip66_rtt checks
--- ran and how many found the relay up (relay_up), with the same two counts for each hour of
--- the day. The relay snapshot of the API (src/core/db/api/relay-summary.ts) computed its
+-- ran and how many found the relay up (relay_up), with both as running totals through each
+-- hour of the day. The relay snapshot of the API (src/core/db/api/relay-summary.ts) computed its
 -- 24 h / 7 d / 30 d uptime from every check of 30 days joined to its document: ~720 rows per
 -- relay, 7 million at 10,000 relays, past the statement timeout already at 500. With the
 -- rollup a window reads the relay's ≤ 31 day rows: whole days from their totals, the two
