@@ -287,6 +287,11 @@ const CALLS: Call[] = [
     call: (db) => readRelaySummaries(db, 1_700_000_000 + 999 * 3600),
   },
   {
+    name: "API: the relay table's uptime windows, each relay's days of the rollup (readRelaySummaries)",
+    index: "relay_uptime_pkey",
+    call: (db) => readRelaySummaries(db, 1_700_000_000 + 999 * 3600),
+  },
+  {
     name: "API: one relay's RTT series (readRttHistory)",
     index: "relay_metadata_latest_idx",
     call: (db) =>
@@ -388,7 +393,8 @@ describe("reads and their indexes", () => {
     const { rows } = await db.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_class t ON t.oid = i.indrelid
-       WHERE t.relname IN ('event', 'event_relay', 'event_tag', 'relay', 'relay_metadata')
+       WHERE t.relname IN ('event', 'event_relay', 'event_tag', 'relay', 'relay_metadata',
+         'relay_uptime')
        ORDER BY 1`,
     );
     const needed = new Set([...READS, ...CALLS].map((r) => r.index));

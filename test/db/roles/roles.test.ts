@@ -166,6 +166,22 @@ describe("group role privileges", () => {
       1,
     );
     await writer.query("SELECT * FROM kind_counts");
+    // A check written by the monitor's role adds itself to the uptime rollup (its trigger).
+    await writer.query(
+      "INSERT INTO relay (url, network, discovered_at) VALUES ('wss://u.example', 'clearnet', 5)",
+    );
+    await writer.query(
+      `INSERT INTO metadata (id, type, data) VALUES ($1, 'nip66_rtt', '{"data": {"rtt_open": 5}}')`,
+      [Buffer.alloc(32, 3)],
+    );
+    await writer.query(
+      `INSERT INTO relay_metadata (relay_id, metadata_id, metadata_type, generated_at)
+       SELECT id, $1, 'nip66_rtt', 86400 FROM relay WHERE url = 'wss://u.example'`,
+      [Buffer.alloc(32, 3)],
+    );
+    expect((await writer.query("SELECT checks, up FROM relay_uptime")).rows).toEqual([
+      { checks: 1, up: 1 },
+    ]);
     // The relay delete logged its sightings for the refresher; the statistics stay its own.
     expect((await writer.query("SELECT count(*)::int AS n FROM stats_gone_sighting")).rows).toEqual(
       [{ n: 1 }],
@@ -200,6 +216,11 @@ describe("group role privileges", () => {
       expect(await deleteOrphanCandidates(pool)).toBe(2);
       expect((await refreshStatistics(pool)).deletedEvents).toBe(2);
       await refresher.query("DELETE FROM relay_metadata WHERE generated_at < 0");
+      // Retention's delete takes its checks out of the uptime rollup (the trigger, as this role).
+      await refresher.query("DELETE FROM relay_metadata WHERE metadata_type = 'nip66_rtt'");
+      expect((await refresher.query("SELECT count(*)::int AS n FROM relay_uptime")).rows).toEqual([
+        { n: 0 },
+      ]);
       await refresher.query("SELECT statistics_rebuild()");
       // Its last cycle, as every service records it (bigbrotr status, health).
       await recordLastCycle(pool, REFRESHER, { ok: true, durationMs: 7 }, 0, 100);

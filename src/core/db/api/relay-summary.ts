@@ -2,14 +2,15 @@
  * The relay table as the API and explorer show it: every relay with its newest RTT, NIP-11,
  * geo and net checks, its uptime over 24 h / 7 d / 30 d and its archived event count, in one
  * statement. Each newest check is relay_latest_check (migration 000007: one probe of
- * relay_metadata_latest_idx (relay_id, metadata_type, generated_at DESC)); the uptime windows a
- * range scan of the same index over the last 30 days. "Up" at a check is relay_up (a numeric
- * rtt_open, the monitor's contract). Event counts come from stats_relay, as of the refresher's last
+ * relay_metadata_latest_idx (relay_id, metadata_type, generated_at DESC)); the uptime windows
+ * come from the daily rollup relay_uptime (relay-uptime.ts). "Up" at a check is relay_up (a
+ * numeric rtt_open, the monitor's contract). Event counts come from stats_relay, as of the refresher's last
  * cycle.
  */
 import type { Network } from "../../../models/network.js";
 import type { Db } from "../pool.js";
 import { any } from "../sql.js";
+import { uptimeLateral, uptimeParams } from "./relay-uptime.js";
 
 export interface UptimeWindows {
   /** Fraction of the checks in the window that found the relay up; null when none ran. */
@@ -72,7 +73,7 @@ interface Row {
 const latest = (alias: string, type: string) => `
   LEFT JOIN LATERAL relay_latest_check(r.id, '${type}') ${alias} ON true`;
 
-// $1 = now (unix seconds), $2 = only this relay (NULL = all).
+// $1 = now (unix seconds), $2 = only this relay (NULL = all), $3..$5 = uptimeParams(now).
 const SUMMARY = `
   SELECT r.url, r.network, r.discovered_at,
     rtt.generated_at AS checked_at, relay_up(rtt.data) AS up_at_check, rtt.data -> 'data' AS rtt,
@@ -86,22 +87,7 @@ const SUMMARY = `
   ${latest("nip11", "nip11_info")}
   ${latest("geo", "nip66_geo")}
   ${latest("net", "nip66_net")}
-  LEFT JOIN LATERAL (
-    SELECT
-      count(*) FILTER (WHERE w.generated_at >= $1 - 86400)::int AS checks_24h,
-      count(*) FILTER (WHERE w.generated_at >= $1 - 86400 AND w.up)::int AS up_24h,
-      count(*) FILTER (WHERE w.generated_at >= $1 - 604800)::int AS checks_7d,
-      count(*) FILTER (WHERE w.generated_at >= $1 - 604800 AND w.up)::int AS up_7d,
-      count(*)::int AS checks_30d,
-      count(*) FILTER (WHERE w.up)::int AS up_30d
-    FROM (
-      SELECT rm.generated_at, relay_up(m.data) AS up
-      FROM relay_metadata rm
-      JOIN metadata m ON m.id = rm.metadata_id AND m.type = rm.metadata_type
-      WHERE rm.relay_id = r.id AND rm.metadata_type = 'nip66_rtt'
-        AND rm.generated_at >= $1 - 2592000 AND rm.generated_at <= $1
-    ) w
-  ) u ON true
+  ${uptimeLateral({ now: "$1::bigint", day: "$3::int", hour: "$4::int", offset: "$5::bigint" })}
   WHERE $2::text IS NULL OR r.url = $2::text
   ORDER BY r.url COLLATE "C"`;
 
@@ -169,6 +155,7 @@ export async function readRelaySummaries(
   now: number,
   url?: string,
 ): Promise<RelaySummary[]> {
-  const rows = await any<Row>(db, SUMMARY, [now, url ?? null]);
+  const { day, hour, offset } = uptimeParams(now);
+  const rows = await any<Row>(db, SUMMARY, [Math.floor(now), url ?? null, day, hour, offset]);
   return rows.map(toSummary);
 }
