@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { startServiceProcess } from "../../support/service-process.js";
+import { followJsonLines, startServiceProcess } from "../../support/service-process.js";
 import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.js";
 
 let root: string;
@@ -62,37 +62,22 @@ describe("a database outage during a cycle", () => {
     url.port = String(proxy.port);
     const path = join(root, "services", "monitor.yaml");
     const child = startServiceProcess("monitor", root, path, url.toString(), ["--forever"]);
-    const lines: Record<string, unknown>[] = [];
-    let exited: number | null | undefined;
-    child.on("exit", (code) => {
-      exited = code;
-    });
-    let buffered = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      for (const l of parts) if (l.startsWith("{")) lines.push(JSON.parse(l));
-    });
-    const seen = (msg: string) => lines.filter((l) => l.msg === msg);
-    const until = async (test: () => boolean | Promise<boolean>) => {
-      while (!(await test()) && exited === undefined) await new Promise((r) => setTimeout(r, 50));
-    };
+    const p = followJsonLines(child);
     try {
       // The relay is leased: the cycle is checking it. The database goes away under it.
-      await until(async () => (await db.pool.query("SELECT 1 FROM lease")).rowCount === 1);
+      await p.until(async () => (await db.pool.query("SELECT 1 FROM lease")).rowCount === 1);
       await proxy.stop();
-      await until(() => seen("cycle_failed").length > 0);
+      await p.until(() => p.seen("cycle_failed").length > 0);
       // Probes keep finding it away for a while (one every 2 s).
       await new Promise((r) => setTimeout(r, 5000));
-      expect(exited).toBeUndefined();
+      expect(p.exited).toBeUndefined();
       await proxy.start();
-      await until(() => seen("cycle_completed").length > 0);
-      expect(exited).toBeUndefined();
-      expect(seen("failure_budget_exhausted")).toEqual([]);
-      expect(seen("database_unavailable")).toHaveLength(1);
-      expect(seen("database_available")).toHaveLength(1);
-      expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+      await p.until(() => p.seen("cycle_completed").length > 0);
+      expect(p.exited).toBeUndefined();
+      expect(p.seen("failure_budget_exhausted")).toEqual([]);
+      expect(p.seen("database_unavailable")).toHaveLength(1);
+      expect(p.seen("database_available")).toHaveLength(1);
+      expect(p.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
       const checked = await db.pool.query("SELECT 1 FROM relay_metadata");
       expect(checked.rowCount).toBeGreaterThan(0);
     } finally {
