@@ -129,8 +129,8 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * After a cycle the database failed: waits until it answers again, asking every `probeMs`
  * and one question at a time (a frozen server holds a probe until it thaws or the pool gives
- * up), until `until` at most (one probe at least). Returns whether it was found away: a probe failed, or went
- * unanswered for a whole probe period.
+ * up), until `until` at most (one probe at least). Returns whether it was found away: a probe
+ * failed, or went unanswered for a whole probe period.
  */
 async function waitForDatabase(
   ctx: ServiceContext,
@@ -160,8 +160,8 @@ async function waitForDatabase(
  * A cycle that failed because the database was unreachable is followed by the next one as soon
  * as the database answers again (within `reconnectProbeMs`), not after the whole interval.
  * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row that were
- * the service's (an outage, however long, is waited out). The
- * service's `background` work runs meanwhile and is stopped and awaited before it returns.
+ * the service's (an outage, however long, is waited out). The service's `background` work runs
+ * meanwhile and is stopped and awaited before it returns.
  */
 export async function runForever(
   service: Service,
