@@ -1,8 +1,9 @@
 // npm run compose:test: starts the real deployments/bigbrotr and deployments/lilbrotr compose
 // stacks (images built locally from deployments/Dockerfile, --network none, on internal
 // networks only) against a `bigbrotr devnet` on each stack's network gateway, and checks that
-// relays are validated, monitored and synced, that Prometheus scrapes every service, and that
-// `down` then `up` keeps the data. Needs root (or a Docker user), docker.io, docker-compose
+// relays are validated, monitored and synced, that Prometheus scrapes every service, that the
+// API answers /health and lists the relays on /v1/relays, and that `down` then `up` keeps the
+// data. Needs root (or a Docker user), docker.io, docker-compose
 // (v1.29 is enough) and debootstrap. Prints a table and `RESULT {json}`. docs/deployment.md.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,7 +53,9 @@ async function upAndCheck(stack: Stack, devnet: HostDevnet, phase: string) {
   await check.healthy(stack, long, log, 180);
   const targets = await check.scraped(stack, scrapeJobs(stack), log, 180);
   lap(`${stack.profile} ${phase}: healthy, scraped`);
-  return { relays: relays.length, events, targets };
+  const listed = await check.apiServes(stack, relays, log, 120);
+  lap(`${stack.profile} ${phase}: api`);
+  return { relays: relays.length, events, targets, apiRelays: listed };
 }
 
 async function testStack(stack: Stack, devnet: HostDevnet) {

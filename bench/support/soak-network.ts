@@ -1,20 +1,23 @@
 /**
- * The soak's devnet: ~200 loopback relays in this process, new events published into them
- * on a seeded schedule (new ones, late ones with an old created_at, NIP-09 deletions), and the
- * relay faults (killed and restarted on the same port with its data; stalled: connections
- * stay open but nothing is answered). startSoakDevnet is the one place that picks the devnet:
- * swap startFakeNetwork for the realistic one there.
+ * The soak's devnet: ~200 loopback relays of the realistic devnet in this process (rate limits,
+ * AUTH, paid relays, dropped and slow sockets, refused upgrades, odd NIP-11 documents and events,
+ * flapping and offline relays: src/devnet/realistic), new events published into its healthy
+ * relays on a seeded schedule (new ones, late ones with an old created_at, NIP-09 deletions),
+ * and the relay faults (stopped and restarted on the same port with its data; stalled:
+ * connections stay open but nothing is answered). Only the healthy relays are counted: what
+ * they serve must all be archived; the others' refusals end as failures or recorded gaps.
+ * startSoakDevnet is the one place that picks the devnet.
  */
 
 import { loadNostrWasm } from "../../src/devnet/crypto.js";
-import { startFakeNetwork } from "../../src/devnet/fake-network.js";
-import { type FakeRelay, startFakeRelay } from "../../src/devnet/fake-relay.js";
+import type { FakeRelay } from "../../src/devnet/fake-relay.js";
 import { type FakeUser, makeUserWith } from "../../src/devnet/fake-user.js";
 import { createPrng, type Prng } from "../../src/devnet/prng.js";
+import { startRealisticNetwork } from "../../src/devnet/realistic-network.js";
 import type { NostrEvent } from "../../src/models/event-types.js";
 
 export interface SoakDevnet {
-  /** Current relay objects (a restarted relay is a new object on the same URL). */
+  /** The relays (a restarted relay is the same object, listening again on its port). */
   relays: FakeRelay[];
   behaviours: string[];
   /** Indexes of the relays whose events must all be archived (healthy ones). */
@@ -26,17 +29,20 @@ export interface SoakDevnet {
   close(): Promise<void>;
 }
 
-/** The one choice of devnet (the lead switches this to startRealisticNetwork). */
+/** The one choice of devnet: the realistic one, 10 events a relay (the publishers add more). */
 async function startSoakDevnet(relays: number, seed: number) {
-  return startFakeNetwork({
+  const net = await startRealisticNetwork({
     relays,
+    seed,
     events: relays * 10,
     overlap: 0.3,
-    misbehaving: Math.min(22, Math.floor(relays / 10)),
-    seed,
-    sign: true,
     relayOptions: { host: "127.0.0.1" },
   });
+  return {
+    relays: net.relays.map((r) => r.relay),
+    behaviours: net.relays.map((r) => r.behaviour),
+    close: () => net.close(),
+  };
 }
 
 export async function startNetwork(relays: number, seed: number): Promise<SoakDevnet> {
@@ -49,21 +55,18 @@ export async function startNetwork(relays: number, seed: number): Promise<SoakDe
     urls: net.relays.map((r) => r.url),
     down: net.relays.map(() => false),
     published: { fresh: 0, late: 0, deletions: 0 },
-    close: async () => {
-      await Promise.all(net.relays.map((r) => r.close()));
-    },
+    close: net.close,
   };
 }
 
-/** Kills relay i (every connection dropped), restarts it on its port with its events after `downMs`. */
+/** Stops relay i (port closed, every connection dropped), starts it again on its port with its events after `downMs`. */
 export async function restartRelay(dev: SoakDevnet, i: number, downMs: number): Promise<void> {
-  const old = dev.relays[i];
-  if (!old) return;
+  const relay = dev.relays[i];
+  if (!relay) return;
   dev.down[i] = true;
-  await old.close();
+  await relay.stop();
   await new Promise((r) => setTimeout(r, downMs));
-  const { events: _events, ...options } = old.options;
-  dev.relays[i] = await startFakeRelay({ ...options, port: old.port, events: [...old.events] });
+  await relay.restart();
   dev.down[i] = false;
 }
 

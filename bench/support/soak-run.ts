@@ -4,6 +4,7 @@
  * services catch up, and the archive is accounted for.
  */
 import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -67,6 +68,28 @@ async function catchUp(sup: Supervisor, pool: import("pg").Pool, dev: SoakDevnet
   }
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768–60999) for the API: the devnet's relays
+ * listen on ephemeral ports, and its flapping ones close theirs and take them back, so a port
+ * freePort() hands out may be a relay's that is down for a moment (the API then crash-looped on
+ * EADDRINUSE until the relay went down again).
+ */
+async function portBelowEphemeral(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return freePort();
+}
+
 async function apiAnswers(base: string): Promise<boolean> {
   try {
     return (await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })).ok;
@@ -85,7 +108,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   const dev = await startNetwork(o.relays, o.seed);
   const seedFile = join(dir, "seeds.txt");
   await writeFile(seedFile, `${dev.urls.join("\n")}\n`);
-  const apiPort = await freePort();
+  const apiPort = await portBelowEphemeral();
   const configDir = join(dir, "config");
   const dataDir = join(dir, "data");
   await writeSoakConfig({ dir: configDir, dataDir, seedFile, apiPort, lookback: LOOKBACK_S });
@@ -114,7 +137,13 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     await catchUp(sup, db.pool, dev);
     // Nothing writes once the refresher's last cycle starts: its statistics must then be exact.
     await sup.retire(["finder", "validator", "monitor", "synchronizer"]);
-    if (o.breakage === "delete-sighting") await deleteOneSighting(db.pool, dev.urls);
+    if (o.breakage === "delete-sighting") {
+      // On a counted relay: only their sightings are accounted for.
+      await deleteOneSighting(
+        db.pool,
+        dev.counted.map((i) => dev.urls[i] ?? ""),
+      );
+    }
     await freshCycle(sup, "refresher", 300_000);
     await load.stop();
     await sup.stop();

@@ -88,6 +88,42 @@ export async function prometheusHas(stack: Stack, job: string, at: number, log: 
   return body.data.result.length > 0;
 }
 
+/**
+ * GET `path` from inside the api container (the host's published port is on an internal
+ * network here): the status and the body.
+ */
+async function apiGet(stack: Stack, path: string, log: string) {
+  const script = `fetch("http://127.0.0.1:8080${path}").then(async (r) => {
+    process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() }));
+  }, (e) => { console.error(String(e)); process.exit(1); });`;
+  const r = await stack.compose(["exec", "-T", "api", "node", "-e", script], log);
+  return JSON.parse(r.stdout) as { status: number; body: string };
+}
+
+/**
+ * The API answers /health, and /v1/relays lists every devnet relay as the reader role sees
+ * them through PgBouncer's read-only pool.
+ */
+export async function apiServes(
+  stack: Stack,
+  relays: DevnetRelay[],
+  log: string,
+  timeoutS: number,
+) {
+  return waitFor(`${stack.profile}: the API serving /health and /v1/relays`, timeoutS, async () => {
+    const health = await apiGet(stack, "/health", log);
+    if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
+    const page = await apiGet(stack, "/v1/relays?limit=500", log);
+    if (page.status !== 200) throw new Error(`/v1/relays answered ${page.status}: ${page.body}`);
+    const listed = new Set(
+      (JSON.parse(page.body) as { relays: { url: string }[] }).relays.map((r) => r.url),
+    );
+    const missing = relays.filter((r) => !listed.has(r.url));
+    if (missing.length > 0) throw new Error(`/v1/relays lacks ${missing.length} relays`);
+    return listed.size;
+  });
+}
+
 /** Long-running app containers report healthy through the image's HEALTHCHECK. */
 export async function healthy(stack: Stack, services: string[], log: string, timeoutS: number) {
   return waitFor(`${stack.profile}: ${services.join(", ")} healthy`, timeoutS, async () => {

@@ -1,6 +1,7 @@
 import type { LiveStatus } from "../core/db/service-state/live-status.js";
 import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
 import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
+import type { SyncFailure } from "../core/db/service-state/sync-failure.js";
 import { plural } from "./plural.js";
 import { formatTable } from "./table.js";
 
@@ -51,6 +52,21 @@ export function renderSyncStatus(sync: SyncStatus, now: number, within: number):
     );
   }
   return lines.join("\n");
+}
+
+/** The relays whose last sync run failed, and why (the synchronizer section's tail). */
+export function renderSyncFailures(
+  f: { total: number; relays: SyncFailure[] },
+  now: number,
+): string {
+  const shown = f.relays.length < f.total ? ` (the ${f.relays.length} latest)` : "";
+  return [
+    `failing: ${plural(f.total, "relay")}, their last run failed; retried every cycle${shown}`,
+    formatTable(
+      ["relay", "runs", "last", "reason"],
+      f.relays.map((r) => [r.url, r.count, ago(now - r.at), r.reason.slice(0, 80)]),
+    ),
+  ].join("\n");
 }
 
 /** The monitor section of `bigbrotr status` (`within`: what counts as recent, seconds). */

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { toError } from "../models/errors.js";
-import { asConnectionLost } from "./db/errors.js";
+import { asConnectionLost, ConnectionLost } from "./db/errors.js";
 import { databaseAnswers } from "./db/sql.js";
 import { createDbOutage, type DbOutage } from "./db-outage.js";
 import type { Logger } from "./logger.js";
@@ -63,7 +63,10 @@ export interface CycleOutcome {
 export interface RunForeverOptions {
   /** Seconds from the start of one cycle to the start of the next. */
   intervalSeconds: number;
-  /** Stop after this many failed cycles in a row (0 = never stop). */
+  /**
+   * Stop after this many failed cycles in a row (0 = never stop), not counting those that
+   * failed because the database was away (see cycles).
+   */
   maxConsecutiveFailures: number;
   /**
    * After a cycle that failed because the database was unreachable, how often (ms) to ask it
@@ -133,20 +136,31 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Sleeps until `until` (epoch ms), asking the database whether it answers again every
- * `probeMs` from `first` on; returns early when it does (or when the signal aborts).
+ * After a cycle the database failed: waits until it answers again, asking every `probeMs`
+ * and one question at a time (a frozen server holds a probe until it thaws or the pool gives
+ * up), until `until` at most (one probe at least). Returns whether it was found away: a probe
+ * failed, or went unanswered for a whole probe period.
  */
-async function untilDatabaseAnswers(
+async function waitForDatabase(
   ctx: ServiceContext,
-  first: number,
   until: number,
   probeMs: number,
-): Promise<void> {
-  await sleep(Math.min(first, until) - Date.now(), ctx.signal);
-  while (!ctx.signal.aborted && Date.now() < until) {
-    if (await databaseAnswers(ctx.db)) return;
-    await sleep(Math.min(probeMs, until - Date.now()), ctx.signal);
-  }
+): Promise<boolean> {
+  let away = false;
+  let probe: Promise<boolean> | undefined;
+  // At least one probe, even when `until` has passed: its answer says whose fault it was.
+  do {
+    if (probe === undefined) {
+      await sleep(probeMs, ctx.signal);
+      if (ctx.signal.aborted) break;
+      probe = databaseAnswers(ctx.db);
+    }
+    const answer = await Promise.race([probe, sleep(probeMs, ctx.signal)]);
+    if (answer === true) return away;
+    if (answer === false) probe = undefined;
+    away = true;
+  } while (!ctx.signal.aborted && Date.now() < until);
+  return away;
 }
 
 /**
@@ -154,8 +168,9 @@ async function untilDatabaseAnswers(
  * started; a cycle longer than the interval is followed at once by the next), never overlapping.
  * A cycle that failed because the database was unreachable is followed by the next one as soon
  * as the database answers again (within `reconnectProbeMs`), not after the whole interval.
- * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row. The
- * service's `background` work runs meanwhile and is stopped and awaited before it returns.
+ * Stops when the signal aborts or after `maxConsecutiveFailures` failures in a row that were
+ * the service's (an outage, however long, is waited out). The service's `background` work runs
+ * meanwhile and is stopped and awaited before it returns.
  */
 export async function runForever(
   service: Service,
@@ -179,6 +194,13 @@ export async function runForever(
   }
 }
 
+/**
+ * The cycles of runForever. `failures` counts every failed cycle in a row (the metric, the
+ * status record); `spent` only those charged to the failure budget: a cycle that failed because
+ * the database was away is not the service's fault, so it is not charged when a probe then
+ * finds the database away. One that lost its connection while the database answers is charged,
+ * and the next one waits twice as long after each such failure in a row (it does not spin).
+ */
 async function cycles(
   service: Service,
   ctx: ServiceContext,
@@ -186,35 +208,50 @@ async function cycles(
   onCycle?: CycleListener,
 ): Promise<StopReason> {
   let failures = 0;
+  let spent = 0;
   const outage = createDbOutage(ctx.log);
+  const probeMs = options.reconnectProbeMs ?? 2000;
+  const budget = options.maxConsecutiveFailures;
   ctx.metrics.consecutiveFailures(0);
   while (!ctx.signal.aborted) {
     const started = Date.now();
     const outcome = await runOnce(service, ctx, outage);
+    const unreachable = !outcome.ok && outcome.error instanceof ConnectionLost;
     failures = outcome.ok ? 0 : failures + 1;
+    if (outcome.ok) spent = 0;
+    else if (!unreachable) spent++;
     ctx.metrics.consecutiveFailures(failures);
-    if (onCycle) {
-      await onCycle(outcome, failures).catch((e: unknown) => {
-        // During an outage the record fails like the cycle did: not news, and not a cycle.
-        const lost = outage.active ? asConnectionLost(e) : outage.failed(e);
-        if (lost) ctx.log.debug({ reason: lost.message }, "cycle_record_failed");
-        else ctx.log.warn({ err: toError(e) }, "cycle_record_failed");
-      });
-    }
+    if (onCycle) await record(onCycle, outcome, failures, outage, ctx);
     if (ctx.signal.aborted) break;
-    if (options.maxConsecutiveFailures > 0 && failures >= options.maxConsecutiveFailures) {
-      ctx.log.error({ failures }, "failure_budget_exhausted");
+    const next = started + options.intervalSeconds * 1000;
+    if (unreachable && !(await waitForDatabase(ctx, next, probeMs))) {
+      spent++;
+      await sleep(
+        Math.min(probeMs * 2 ** Math.min(spent - 1, 16) - probeMs, next - Date.now()),
+        ctx.signal,
+      );
+    }
+    if (budget > 0 && spent >= budget) {
+      ctx.log.error({ failures: spent }, "failure_budget_exhausted");
       return "failure-budget";
     }
-    const next = started + options.intervalSeconds * 1000;
-    if (outcome.ok || !outage.active) await sleep(next - Date.now(), ctx.signal);
-    else {
-      // Doubling after each failure in a row, so a cycle that keeps losing its connection
-      // while the database answers probes does not spin through its failure budget.
-      const probeMs = options.reconnectProbeMs ?? 2000;
-      const first = Date.now() + probeMs * 2 ** Math.min(failures - 1, 16);
-      await untilDatabaseAnswers(ctx, first, next, probeMs);
-    }
+    if (!unreachable) await sleep(next - Date.now(), ctx.signal);
   }
   return "aborted";
+}
+
+/** The cycle listener; during an outage its failure is logged at debug like the cycle's. */
+async function record(
+  onCycle: CycleListener,
+  outcome: CycleOutcome,
+  failures: number,
+  outage: DbOutage,
+  ctx: ServiceContext,
+): Promise<void> {
+  await onCycle(outcome, failures).catch((e: unknown) => {
+    // During an outage the record fails like the cycle did: not news, and not a cycle.
+    const lost = outage.active ? asConnectionLost(e) : outage.failed(e);
+    if (lost) ctx.log.debug({ reason: lost.message }, "cycle_record_failed");
+    else ctx.log.warn({ err: toError(e) }, "cycle_record_failed");
+  });
 }

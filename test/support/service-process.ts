@@ -58,3 +58,39 @@ export function logLines(stdout: string, msg: string): Record<string, unknown>[]
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((l) => l.msg === msg);
 }
+
+/** A running child's JSON log lines as they come, and whether (how) it has exited. */
+export interface FollowedProcess {
+  readonly lines: Record<string, unknown>[];
+  /** Exit code once it has exited (null when killed by a signal), undefined while it runs. */
+  readonly exited: number | null | undefined;
+  /** The lines with `msg`. */
+  seen(msg: string): Record<string, unknown>[];
+  /** Resolves once `test` holds or the child has exited (check `exited` after). */
+  until(test: () => boolean | Promise<boolean>): Promise<void>;
+}
+
+export function followJsonLines(child: ChildProcess): FollowedProcess {
+  const lines: Record<string, unknown>[] = [];
+  let exited: number | null | undefined;
+  child.on("exit", (code) => {
+    exited = code;
+  });
+  let buffered = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    for (const l of parts) if (l.startsWith("{")) lines.push(JSON.parse(l));
+  });
+  return {
+    lines,
+    get exited() {
+      return exited;
+    },
+    seen: (msg) => lines.filter((l) => l.msg === msg),
+    async until(test) {
+      while (!(await test()) && exited === undefined) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}

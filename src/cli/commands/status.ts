@@ -7,13 +7,25 @@ import {
   readMonitorStatus,
 } from "../../core/db/service-state/monitor-checkpoint.js";
 import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-cursor.js";
+import { readSyncFailures } from "../../core/db/service-state/sync-failure.js";
 import { type StatisticsLag, statisticsLag } from "../../core/db/statistics/progress.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
 import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption } from "../options.js";
-import { ago, renderLiveStatus, renderMonitorStatus, renderSyncStatus } from "../status-text.js";
+import {
+  ago,
+  renderLiveStatus,
+  renderMonitorStatus,
+  renderSyncFailures,
+  renderSyncStatus,
+} from "../status-text.js";
 import { formatTable } from "../table.js";
+
+type SyncFailures = Awaited<ReturnType<typeof readSyncFailures>>;
+
+/** Relays whose last sync run failed, listed at most. */
+const FAILURES_SHOWN = 20;
 
 /** Live reports newer than this many seconds are shown (processes write one every few seconds). */
 const LIVE_WITHIN = 60;
@@ -32,7 +44,7 @@ function renderStatistics(lag: StatisticsLag, now: number): string {
 function render(
   overview: ArchiveOverview,
   cycles: LastCycle[],
-  sync: SyncStatus,
+  sync: SyncStatus & { failures: SyncFailures },
   monitor: MonitorStatus,
   lag: StatisticsLag,
   live: readonly LiveStatus[],
@@ -68,6 +80,7 @@ function render(
     renderMonitorStatus(monitor, now, CAUGHT_UP_WITHIN),
     "",
     renderSyncStatus(sync, now, CAUGHT_UP_WITHIN),
+    ...(sync.failures.total > 0 ? ["", renderSyncFailures(sync.failures, now)] : []),
     "",
     renderLiveStatus(live, now),
     "",
@@ -106,10 +119,11 @@ export function registerStatusCommand(program: Command): void {
           statisticsLag(pool),
           readLiveStatus(pool, now - LIVE_WITHIN),
         ]);
+        const failures = await readSyncFailures(pool, FAILURES_SHOWN);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: sync, live, statistics }, null, 2)}\n`
-            : render(overview, cycles, sync, monitor, statistics, live, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics }, null, 2)}\n`
+            : render(overview, cycles, { ...sync, failures }, monitor, statistics, live, now),
         );
       } finally {
         await db.close();

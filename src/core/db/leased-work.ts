@@ -3,7 +3,8 @@
  * synchronizer, the jobs to come). A cycle lists due items, takes their leases (leases.ts),
  * works on each within its network's concurrency limit, keeps the leases alive meanwhile
  * (lease-heartbeat.ts) and gives each back once its outcome is durable, whether the work
- * succeeded or failed. Before it lists (and before each single take) it expires the leases of
+ * succeeded or failed. It starts by giving back the leases its own earlier cycle could not (the
+ * database was away then). Before it lists (and before each single take) it expires the leases of
  * this host's dead processes: a restarted process takes its predecessor's items at once.
  *
  * A service gives its name, a TTL, how to list due items and the work on one. By default a
@@ -18,7 +19,13 @@ import { BrotrError } from "../../models/errors.js";
 import { NETWORKS, type Network } from "../../models/index.js";
 import type { NetworksConfig } from "../config/schemas.js";
 import { HeldLeases } from "./lease-heartbeat.js";
-import { acquireLeases, deleteExpiredLeases, expireDeadHolders, leaseHolder } from "./leases.js";
+import {
+  acquireLeases,
+  deleteExpiredLeases,
+  expireDeadHolders,
+  leaseHolder,
+  releaseLeases,
+} from "./leases.js";
 import type { Db } from "./pool.js";
 
 /** Something worked on under a lease: it runs within its network's limit. */
@@ -83,7 +90,10 @@ export interface LeasedCycleCounts {
   taken: number;
   /** Items listed that another process held. */
   leasedElsewhere: number;
-  /** Leases of this host's dead processes expired so that they could be taken. */
+  /**
+   * Leases of this host's dead processes expired so that they could be taken, and this
+   * holder's own left over from a cycle the database failed.
+   */
   reclaimed: number;
 }
 
@@ -150,6 +160,7 @@ class LeaseCycle<T extends LeasedItem, R> {
 
   async run(): Promise<LeasedCycleCounts> {
     try {
+      await this.#releaseLeftovers();
       await this.#loop();
     } catch (error) {
       this.#fail(error);
@@ -190,6 +201,16 @@ class LeaseCycle<T extends LeasedItem, R> {
       const tasks = taken.map((item) => this.#start(item));
       if (c.finishPage) await this.#finishPage(taken, tasks);
     }
+  }
+
+  /**
+   * Gives back the leases this holder still has from an earlier cycle of its own: one that the
+   * database failed before it could give them back (an outage). No other cycle of this loop
+   * runs now, and listing skips leased items: they would wait for their TTL.
+   */
+  async #releaseLeftovers(): Promise<void> {
+    const { service, holder } = this.#s;
+    this.counts.reclaimed += await releaseLeases(this.#ctx.db, service, holder);
   }
 
   /** Expires the leases of this host's dead processes, so that they can be taken now. */

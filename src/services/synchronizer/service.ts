@@ -3,6 +3,11 @@ import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventSigs } from "../../core/db/read/events.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
+import {
+  clearSyncFailures,
+  failingRelays,
+  recordSyncFailure,
+} from "../../core/db/service-state/sync-failure.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
@@ -53,15 +58,21 @@ interface Shared {
  */
 const LEASE_TTL_SECONDS = 90;
 
-/** One relay synced and counted; a relay's failure is counted, the database's is thrown. */
+/**
+ * One relay synced and counted; a relay's failure is counted and its reason recorded (for
+ * `bigbrotr status`, until a run succeeds: `failing` holds the relays with one), the
+ * database's is thrown.
+ */
 async function syncOne(
   cycle: SyncCycle,
   tally: SyncTally,
   ctx: ServiceContext,
   relay: SyncCandidate,
+  failing: ReadonlySet<string>,
 ) {
   try {
     const r = await syncRelay(cycle, relay);
+    if (failing.has(relay.url)) await clearSyncFailures(ctx.db, [relay.url]);
     tally.relaySynced(relay.network, r);
     ctx.log.info(
       {
@@ -86,7 +97,9 @@ async function syncOne(
       return;
     }
     tally.relayFailed(relay.network);
-    ctx.log.warn({ relay: relay.url, err: toError(error).message }, "relay_sync_failed");
+    const reason = toError(error).message;
+    ctx.log.warn({ relay: relay.url, err: reason }, "relay_sync_failed");
+    await recordSyncFailure(ctx.db, relay.url, reason, ctx.now());
   }
 }
 
@@ -143,6 +156,7 @@ function relayWork(
   tally: SyncTally,
   relays: readonly SyncCandidate[],
   progress: () => void,
+  failing: ReadonlySet<string>,
 ): LeasedCycle<SyncCandidate, void> {
   const queue = [...relays];
   return {
@@ -150,7 +164,7 @@ function relayWork(
     list: async (max) => queue.splice(0, max),
     take: "each",
     work: async (relay) => {
-      await syncOne(cycle, tally, ctx, relay);
+      await syncOne(cycle, tally, ctx, relay, failing);
       progress();
     },
     holdToEnd: true,
@@ -226,7 +240,8 @@ export function createSynchronizer(
       ...{ db, deps, processing: p, settingsOf, writer, verify, now, signal },
       ...resolver,
     };
-    await leases.runCycle(ctx, relayWork(ctx, cycle, tally, relays, progress));
+    const failing = await failingRelays(ctx.db);
+    await leases.runCycle(ctx, relayWork(ctx, cycle, tally, relays, progress, failing));
     tally.close(leases.networks);
     const probes = writer.probesSkipped;
     return probes > 0 ? { ...tally.report, write_probes_skipped: probes } : tally.report;

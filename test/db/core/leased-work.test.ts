@@ -296,4 +296,33 @@ describe("leasedWork after a restart on the same host", () => {
       ]);
     },
   );
+
+  it("takes back its own leases left by a cycle the database failed, at the next cycle", async () => {
+    // A cycle that failed while the database was away could not give its leases back; the
+    // listing hides leased items (the monitor's), so without this they wait out their TTL.
+    const holder = leaseHolder(hostname());
+    const all = items(2);
+    await acquireLeases(db.pool, {
+      service: "svc",
+      holder,
+      items: ["wss://clearnet-0"],
+      ttl: 600,
+      now: now(),
+    });
+    const lw = leasedWork({ service: "svc", holder, networks, ttl: 60 });
+    const worked: string[] = [];
+    const counts = await lw.runCycle(
+      ctx(),
+      cycle(all, {
+        list: unleased(all, worked),
+        work: async (i) => {
+          worked.push(i.url);
+          return i.url;
+        },
+      }),
+    );
+    expect(worked.sort()).toEqual(["wss://clearnet-0", "wss://clearnet-1"]);
+    expect(counts.reclaimed).toBe(1);
+    expect(await held()).toEqual(new Map());
+  });
 });

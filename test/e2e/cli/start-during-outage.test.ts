@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
+import { followJsonLines } from "../../support/service-process.js";
 import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.js";
 
 // Found by the soak: a service started (or restarted by its supervisor) while PostgreSQL was
@@ -44,31 +45,16 @@ describe("a service started while the database is down", () => {
     };
     delete env.NOSTR_PRIVATE_KEY;
     child = spawn(process.execPath, [BIN, "finder", "--log-format", "json"], { env });
-    const lines: Record<string, unknown>[] = [];
-    let exited: number | null | undefined;
-    child.on("exit", (code) => {
-      exited = code;
-    });
-    let buffered = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buffered += d.toString();
-      const parts = buffered.split("\n");
-      buffered = parts.pop() ?? "";
-      for (const l of parts) if (l.startsWith("{")) lines.push(JSON.parse(l));
-    });
-    const seen = (msg: string) => lines.filter((l) => l.msg === msg);
-    const until = async (test: () => boolean) => {
-      while (!test() && exited === undefined) await new Promise((r) => setTimeout(r, 100));
-    };
-    await until(() => seen("database_unavailable").length > 0);
+    const p = followJsonLines(child);
+    await p.until(() => p.seen("database_unavailable").length > 0);
     // Several attempts (one every 2 s) while the database stays down, still one line.
     await new Promise((r) => setTimeout(r, 5000));
-    expect(exited).toBeUndefined();
+    expect(p.exited).toBeUndefined();
     await proxy.start();
-    await until(() => seen("cycle_completed").length > 0);
-    expect(exited).toBeUndefined();
-    expect(seen("database_unavailable")).toHaveLength(1);
-    expect(seen("database_available")).toHaveLength(1);
-    expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    await p.until(() => p.seen("cycle_completed").length > 0);
+    expect(p.exited).toBeUndefined();
+    expect(p.seen("database_unavailable")).toHaveLength(1);
+    expect(p.seen("database_available")).toHaveLength(1);
+    expect(p.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
+import { readSyncFailures } from "../../../src/core/db/service-state/sync-failure.js";
 import { runOnce } from "../../../src/core/service.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
@@ -109,9 +110,16 @@ describe("synchronizer: NIP-42", () => {
     expect(await first.t.metric("brotr_synchronizer_relays_total", { outcome: "failed" })).toBe(1);
     expect(await archivedOn(db.pool, relay.url)).toEqual([]);
     expect(await cursorOf(relay.url)).toBeUndefined();
+    // Why it failed is kept for `bigbrotr status` (apart from the cursor), one run in a row.
+    const failures = await readSyncFailures(db.pool, 10);
+    expect(failures.total).toBe(1);
+    expect(failures.relays[0]).toMatchObject({ url: relay.url, count: 1, at: NOW });
+    expect(failures.relays[0]?.reason).toMatch(/auth/i);
 
     const second = await cycle(relay.url, {}, KEY.ok ? KEY.secretKey : undefined);
     expect(second.report).toMatchObject({ synced: 1, failed: 0 });
+    // A run that succeeds clears it.
+    expect((await readSyncFailures(db.pool, 10)).total).toBe(0);
     expect(await archivedOn(db.pool, relay.url)).toEqual(ids(events.slice(0, 200)));
     expect((await cursorOf(relay.url))?.until).toBe(NOW);
     expect(relay.received.some((m) => Array.isArray(m) && m[0] === "AUTH")).toBe(true);

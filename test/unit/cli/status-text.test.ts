@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { renderMonitorStatus, renderSyncStatus } from "../../../src/cli/status-text.js";
+import {
+  renderMonitorStatus,
+  renderSyncFailures,
+  renderSyncStatus,
+} from "../../../src/cli/status-text.js";
 
 const NOW = 1_800_000_000;
 
@@ -120,5 +124,28 @@ describe("renderMonitorStatus", () => {
     expect(renderMonitorStatus(some, NOW, 3600)).toBe(
       "monitor: 3 of 4 relays checked, 2 within 60m; newest rtt check: 2 up, 1 readable\nleast recent check: 2h ago",
     );
+  });
+});
+
+describe("status: the relays whose last sync failed", () => {
+  it("lists each with its runs in a row, when, and why, saying how many are not shown", () => {
+    const text = renderSyncFailures(
+      {
+        total: 3,
+        relays: [
+          { url: "wss://a.example", reason: "auth-required: reads", at: NOW - 90, count: 4 },
+          { url: "wss://b.example", reason: "HTTP 503", at: NOW - 600, count: 1 },
+        ],
+      },
+      NOW,
+    );
+    const lines = text.split("\n");
+    expect(lines[0]).toBe(
+      "failing: 3 relays, their last run failed; retried every cycle (the 2 latest)",
+    );
+    expect(text).toMatch(
+      /wss:\/\/a\.example\s+\|?\s*4\s+\|?\s*90s ago\s+\|?\s*auth-required: reads/,
+    );
+    expect(text).toMatch(/wss:\/\/b\.example.*1.*10m ago.*HTTP 503/);
   });
 });

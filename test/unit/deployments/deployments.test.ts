@@ -145,10 +145,21 @@ describe.each(PROFILES)("%s compose file", (profile) => {
     for (const [name, s] of longRunning(c)) expect(s.command?.[0]).toBe(name);
   });
 
-  it("keeps the api behind the `later` profile and tor behind `tor`", () => {
-    expect(c.services.api?.profiles).toEqual(["later"]);
+  it("runs the api by default on its configured port, published on 127.0.0.1; tor behind `tor`", () => {
+    const api = c.services.api;
+    const configDir = api?.environment?.BIGBROTR_CONFIG_DIR ?? "";
+    const local = join(DEPLOYMENTS, configDir.replace(/^\/app\/deployments\//, ""));
+    const config = parse(read(join(local, "services", "api.yaml"))) as { server: { port: number } };
+    const port = String(config.server.port);
+    expect(api?.command).toEqual(["api"]);
+    expect(api?.environment?.BIGBROTR_API_HOST).toBe("0.0.0.0");
+    expect(api?.environment?.BIGBROTR_HEALTH_PORT).toBe(port);
+    expect(api?.ports).toEqual([
+      expect.stringMatching(new RegExp(`^127\\.0\\.0\\.1:\\d+:${port}$`)),
+    ]);
+    expect(scrapeTargets(profile).get("api")).toEqual([`api:${port}`]);
     expect(c.services.tor?.profiles).toEqual(["tor"]);
-    for (const name of ["finder", "validator", "monitor", "synchronizer", "refresher"]) {
+    for (const name of ["finder", "validator", "monitor", "synchronizer", "refresher", "api"]) {
       expect(enabledByDefault(c.services[name] ?? { profiles: ["missing"] }), name).toBe(true);
     }
   });
