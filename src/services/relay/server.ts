@@ -11,6 +11,8 @@ import { RelayConnection } from "./connection.js";
 import { nip11Document } from "./nip11.js";
 import type { RelayRuntime } from "./runtime.js";
 
+const CLOSE_GRACE_MS = 2000;
+
 export interface RelayServer {
   /** ws://host:port as bound (port 0 resolved). */
   readonly url: string;
@@ -102,8 +104,16 @@ export function startRelayServer(runtime: RelayRuntime): Promise<RelayServer> {
         close: () =>
           new Promise<void>((done) => {
             for (const ws of wss.clients) ws.close(1001, "relay shutting down");
+            // A client that does not answer the close frame is cut after a grace period.
+            const force = setTimeout(() => {
+              for (const ws of wss.clients) ws.terminate();
+            }, CLOSE_GRACE_MS);
+            force.unref();
             wss.close();
-            http.close(() => done());
+            http.close(() => {
+              clearTimeout(force);
+              done();
+            });
             http.closeAllConnections();
           }),
       });
