@@ -8,6 +8,7 @@ import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { fetchAllIds } from "../../../bench/support/nostr-fetch.js";
+import { createPool } from "../../../src/core/db/pool.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import type { Filter } from "../../../src/models/filter.js";
 import type { RunningRelay } from "../../../src/services/relay/service.js";
@@ -89,6 +90,25 @@ describe("REQ", () => {
     const got = await client.req(`q-${name}`, ...f);
     expect(got.closed).toBeUndefined();
     expect(got.ids).toEqual(expectedReq(events, f, MAX));
+  });
+
+  it("gives the same answers once a connection plans them generically (after 5 runs)", async () => {
+    // One connection for the queries, one for the live feed's LISTEN.
+    const pool = createPool({ url: db.url, max: 2 });
+    const single = await startTestRelay(createTestContext(pool, { service: "relay" }));
+    const c = await RawClient.open(single.url);
+    for (let run = 0; run < 7; run++) {
+      for (const [name, filters] of cases) {
+        const f = filters();
+        const got = await c.req(`g${run}-${name}`, ...f);
+        c.send(["CLOSE", `g${run}-${name}`]);
+        expect(got.closed, `${name}, run ${run}`).toBeUndefined();
+        expect(got.ids, `${name}, run ${run}`).toEqual(expectedReq(events, f, MAX));
+      }
+    }
+    c.close();
+    await single.close();
+    await pool.end();
   });
 
   it("refuses EVENT as a read-only archive", async () => {

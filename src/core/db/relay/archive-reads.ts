@@ -53,12 +53,14 @@ export async function reqEvents(db: Db, filter: Filter, limit: number): Promise<
   if (limit <= 0 || matchesNothing(filter)) return [];
   const sql = filterSql(filter);
   const n = sql.params.length + 1;
-  const rows = await any<EventRow>(
-    db,
-    `SELECT DISTINCT ON (x.created_at, x.id) x.* FROM (${sql.text(0, COLS, `$${n}::int`)}) AS x
+  // Named: each connection keeps one generic plan per driver, the same index-ordered plan
+  // whatever the values, instead of planning the event partitions again for every REQ.
+  const statement = {
+    name: `bigbrotr_relay_req_${sql.driver}`,
+    text: `SELECT DISTINCT ON (x.created_at, x.id) x.* FROM (${sql.text(0, COLS, `$${n}::int`)}) AS x
      ORDER BY x.created_at DESC, x.id ASC LIMIT $${n}::int`,
-    [...sql.params, limit],
-  );
+  };
+  const rows = await any<EventRow>(db, statement, [...sql.params, limit]);
   return rows.map(toEvent);
 }
 

@@ -18,10 +18,12 @@ export const MAX_TAG_CONDITIONS = 3;
 /** Most (author, kind) pairs read pair by pair; more are read author by author. */
 const MAX_PAIRS = 100;
 
-type Driver = "ids" | "authorKinds" | "authors" | "tag" | "kinds" | "newest";
+export type Driver = "ids" | "authorKinds" | "authors" | "tag" | "kinds" | "newest";
 
 /** A filter's SQL pieces: its parameters, and the text built from their numbers. */
 export interface FilterSql {
+  /** The index it is read in: a statement's text depends only on it (and the offset). */
+  driver: Driver;
   params: unknown[];
   /** Rows of event `e` (columns `cols`) matching the filter, each value's newest `limit` or all. */
   text(offset: number, cols: string, limit: string | null): string;
@@ -132,6 +134,7 @@ export function filterSql(filter: Filter): FilterSql {
   }
   const driver = driverOf(filter, tags.length);
   return {
+    driver,
     params: paramsOf(filter, tags, driver),
     text: (offset, cols, limit) => TEXT[driver]((n) => String(offset + n), cols, limit),
   };
