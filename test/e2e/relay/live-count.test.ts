@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { createPool } from "../../../src/core/db/pool.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { type Filter, matchFilters } from "../../../src/models/filter.js";
 import type { RunningRelay } from "../../../src/services/relay/service.js";
@@ -128,6 +129,33 @@ describe("limits", () => {
     expect(refused).toBe(429);
     expect(await tc.metric("brotr_relay_refusals_total", { reason: "connections_per_ip" })).toBe(1);
     for (const c of open) c.close();
+  });
+});
+
+describe("statement timeout", () => {
+  it("answers a query cut by the statement timeout with CLOSED error, and counts it", async () => {
+    const pool = createPool({ url: db.url, max: 3, statementTimeoutMs: 300 });
+    const ttc = createTestContext(pool, { service: "relay" });
+    const r = await startTestRelay(ttc);
+    const c = await RawClient.open(r.url);
+    // A lock held elsewhere makes the query wait past its timeout, whatever the machine's speed.
+    const locker = await db.pool.connect();
+    await locker.query("BEGIN; LOCK TABLE event IN ACCESS EXCLUSIVE MODE");
+    try {
+      c.send(["COUNT", "slow", {}]);
+      const answer = await c.next((f) => f[1] === "slow");
+      expect(answer[0]).toBe("CLOSED");
+      expect(String(answer[2])).toMatch(/^error: .*statement timeout/);
+      expect((await c.req("slow2", { kinds: [1] })).closed).toMatch(/statement timeout/);
+    } finally {
+      await locker.query("ROLLBACK");
+      locker.release();
+    }
+    expect(await ttc.metric("brotr_relay_refusals_total", { reason: "timeout" })).toBe(2);
+    expect((await c.req("fast", { kinds: [1], limit: 1 })).ids).toHaveLength(1);
+    c.close();
+    await r.close();
+    await pool.end();
   });
 });
 
