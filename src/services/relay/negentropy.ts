@@ -46,19 +46,16 @@ export class NegentropySessions {
       this.#send(["NOTICE", `invalid: ${verb} needs a subscription id of 1-64 characters`]);
       return;
     }
-    if (verb === "NEG-CLOSE") {
-      this.#sessions.delete(subId);
-      return;
-    }
+    const session = this.#sessions.get(subId);
+    // NEG-OPEN replaces a session of the same id; NEG-CLOSE ends it.
+    if (verb !== "NEG-MSG") this.#sessions.delete(subId);
     if (verb === "NEG-OPEN") {
-      this.#sessions.delete(subId);
       const opened = await this.#open(subId, msg[2]);
       if (opened !== null) this.#answer(subId, opened, msg[3]);
-      return;
+    } else if (verb === "NEG-MSG") {
+      if (session === undefined) this.#error(subId, "closed: no such negentropy session");
+      else this.#answer(subId, session, msg[2]);
     }
-    const session = this.#sessions.get(subId);
-    if (session === undefined) return this.#error(subId, "closed: no such negentropy session");
-    this.#answer(subId, session, msg[2]);
   }
 
   async #open(subId: string, rawFilter: unknown): Promise<Reconciler | null> {

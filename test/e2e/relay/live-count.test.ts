@@ -51,9 +51,15 @@ describe("live", () => {
     const filter: Filter = { kinds: [1, 7] };
     await c.req("live", filter);
     const eose = c.frames.findIndex((f) => f[0] === "EOSE" && f[1] === "live");
-    const fresh = await generateEvents({ count: 60, seed: 12, users: 3, startTime: 1_800_000_000 });
+    const fresh = await generateEvents({
+      count: 400,
+      seed: 12,
+      users: 3,
+      startTime: 1_800_000_000,
+    });
     const matching = fresh.filter((e) => matchFilters([filter], e)).map((e) => e.id);
     expect(matching.length).toBeGreaterThan(0);
+    // The second batch announces more new ids than one NOTIFY payload holds (120).
     await store(fresh.slice(0, 30));
     await store([...fresh.slice(20), ...events.slice(0, 10)]); // some again
     await c.next(() => new Set(liveIds(c, "live", eose)).size >= matching.length);
