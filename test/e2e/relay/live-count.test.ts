@@ -9,7 +9,7 @@ import { createPool } from "../../../src/core/db/pool.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { type Filter, matchFilters } from "../../../src/models/filter.js";
 import type { RunningRelay } from "../../../src/services/relay/service.js";
-import { generateEvents } from "../../support/fake-user.js";
+import { generateEvents, makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { archive, RawClient, startTestRelay } from "../../support/relay-archive.js";
 import { createTestContext, type TestContext } from "../../support/service-context.js";
@@ -88,6 +88,39 @@ describe("live", () => {
     await c.next(() => liveIds(c, "kept", start).length === fresh.length);
     expect(liveIds(c, "gone", start)).toEqual([]);
     c.close();
+  });
+});
+
+describe("a reader too slow for its live events", () => {
+  it("has its subscription cut once max_buffered_bytes are waiting, and counted", async () => {
+    const r = await startTestRelay(tc, { config: { limits: { max_buffered_bytes: 65_536 } } });
+    const c = await RawClient.open(r.url);
+    await c.req("slow", { kinds: [30023] });
+    // The client stops reading: what the relay sends piles up in the socket, then in ws.
+    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const user = await makeUser("slow reader");
+    const big = "x".repeat(60_000);
+    let batch = 0;
+    const refusals = () => tc.metric("brotr_relay_refusals_total", { reason: "slow_reader" });
+    while ((await refusals()) === undefined && batch < 50) {
+      const events = Array.from({ length: 20 }, (_, i) =>
+        user.withFakeSig(
+          {
+            kind: 30023,
+            created_at: 1_900_000_000 + batch,
+            tags: [["d", `${batch}-${i}`]],
+            content: big,
+          },
+          "ab".repeat(64),
+        ),
+      );
+      await store(events);
+      await r.runtime.live.idle();
+      batch++;
+    }
+    expect(await refusals()).toBe(1);
+    c.ws.terminate();
+    await r.close();
   });
 });
 
