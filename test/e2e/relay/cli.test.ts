@@ -2,35 +2,22 @@
  * `bigbrotr relay` and `bigbrotr up` with the relay: listens on relay.yaml's address, answers a
  * REQ from the archive, stops on SIGTERM; `up` leaves it out while it is disabled (the default).
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logLine, serverConfigDir, startCli } from "../../support/cli-server.js";
 import { generateEvents } from "../../support/fake-user.js";
 import { freePort } from "../../support/free-port.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { archive, RawClient } from "../../support/relay-archive.js";
 import { collectOutput } from "../synchronizer/helpers.js";
 
-const BIN = resolve("bin/bigbrotr.js");
 let db: TestDatabase;
 let root: string;
 
-async function configDir(relayYaml: string): Promise<string> {
-  const dir = await mkdtemp(join(root, "config-"));
-  await mkdir(join(dir, "services"));
-  await writeFile(join(dir, "brotr.yaml"), "log: { format: json }\nmetrics: { enabled: false }\n");
-  await writeFile(join(dir, "services", "relay.yaml"), relayYaml);
-  return dir;
-}
-
-function start(args: string[], dir: string) {
-  return spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, BIGBROTR_CONFIG_DIR: dir, DATABASE_URL: db.url },
-    stdio: "pipe",
-  });
-}
+const configDir = (relayYaml: string) => serverConfigDir(root, { relay: relayYaml });
+const start = (args: string[], dir: string) => startCli(args, dir, db.url);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -50,16 +37,8 @@ describe.each([
     const port = await freePort();
     const child = start(args, await configDir(`enabled: true\nserver: { port: ${port} }\n`));
     const output = collectOutput(child);
-    let seen = "";
-    await new Promise<void>((ready, fail) => {
-      child.stdout?.on("data", (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('"relay_listening"')) ready();
-      });
-      child.on("exit", () => fail(new Error(`exited early: ${seen}`)));
-    });
-    const listening = seen.split("\n").find((l) => l.includes('"relay_listening"')) as string;
-    expect(JSON.parse(listening)).toMatchObject({ url: `ws://127.0.0.1:${port}` });
+    const listening = await logLine(child, "relay_listening");
+    expect(listening).toMatchObject({ url: `ws://127.0.0.1:${port}` });
     const c = await RawClient.open(`ws://127.0.0.1:${port}`);
     expect((await c.req("q", { limit: 5 })).ids).toHaveLength(5);
     c.close();
