@@ -16,6 +16,8 @@ export const PORT_VARIABLES = {
   db: "BIGBROTR_DB_PORT",
   /** The API and explorer (`server.port` of services/api.yaml). */
   api: "BIGBROTR_API_PORT",
+  /** The read-only Nostr relay (`server.port` of services/relay.yaml). */
+  relay: "BIGBROTR_RELAY_PORT",
   /** The metrics server (brotr.yaml `metrics.port`, and a single service's own). */
   metrics: "BIGBROTR_METRICS_PORT",
 } as const;
@@ -84,6 +86,7 @@ export function applyEnvironment(brotr: BrotrConfig, env: Env): BrotrConfig {
   const dbPort = portFromEnv(env, PORT_VARIABLES.db);
   const metricsPort = portFromEnv(env, PORT_VARIABLES.metrics);
   portFromEnv(env, PORT_VARIABLES.api); // applied by the API's entry (services.ts)
+  portFromEnv(env, PORT_VARIABLES.relay); // and the relay's
   if (dbPort === undefined && metricsPort === undefined) return brotr;
   const { database, metrics } = brotr;
   return Object.freeze({

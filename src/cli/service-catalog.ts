@@ -9,6 +9,7 @@ import {
   FINDER,
   MONITOR,
   REFRESHER,
+  RELAY,
   SEEDER,
   SYNCHRONIZER,
   VALIDATOR,
@@ -78,6 +79,12 @@ export const SERVICE_COMMANDS: readonly ServiceCommand[] = [
   {
     name: API,
     description: "serve the read API (/v1, /openapi.json, /docs) and the web explorer at /",
+    oneShot: false,
+    flags: [],
+  },
+  {
+    name: RELAY,
+    description: "serve the archive as a read-only Nostr relay (REQ, COUNT, NIP-77) over WebSocket",
     oneShot: false,
     flags: [],
   },

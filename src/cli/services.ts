@@ -10,6 +10,7 @@ import {
   FINDER,
   MONITOR,
   REFRESHER,
+  RELAY,
   SEEDER,
   SYNCHRONIZER,
   VALIDATOR,
@@ -22,6 +23,8 @@ import { monitorConfigSchema } from "../services/monitor/config.js";
 import { createMonitor } from "../services/monitor/service.js";
 import { refresherConfigSchema } from "../services/refresher/config.js";
 import { createRefresher } from "../services/refresher/service.js";
+import { relayConfigSchema } from "../services/relay/config.js";
+import { createRelayService } from "../services/relay/service.js";
 import { seederConfigSchema } from "../services/seeder/config.js";
 import { createSeeder } from "../services/seeder/service.js";
 import { synchronizerConfigSchema } from "../services/synchronizer/config.js";
@@ -141,6 +144,16 @@ export const SERVICES: readonly ServiceEntry[] = [
         apiKeys: keys,
         ...(config.server.explorer ? { explorerDir: join(PACKAGE_ROOT, "web") } : {}),
       });
+    },
+  }),
+  defineService({
+    name: RELAY,
+    schema: relayConfigSchema,
+    create: (deps, loaded) => {
+      // Containers bind it to all interfaces through these variables; the files say loopback.
+      const host = process.env.BIGBROTR_RELAY_HOST ?? loaded.server.host;
+      const port = portFromEnv(process.env, PORT_VARIABLES.relay) ?? loaded.server.port;
+      return createRelayService(deps, { ...loaded, server: { ...loaded.server, host, port } });
     },
   }),
 ];

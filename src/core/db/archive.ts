@@ -3,6 +3,7 @@ import type { NostrEvent } from "../../models/event-types.js";
 import type { Network } from "../../models/network.js";
 import type { Relay } from "../../models/relay.js";
 import type { ServiceState } from "../../models/service-state.js";
+import { announceEvents } from "./event-feed.js";
 import {
   lockSightingsShared,
   type SightingRow,
@@ -159,6 +160,8 @@ export async function archiveEvents(
     const { toWrite, ordered, unstorable } = await withBelieved(client, rows, hinted);
     const links = sightings(ordered, grouped, relays.ids);
     const fresh = await writeEventsReturningNew(client, toWrite, options.profile, eventThreshold);
+    // Live REQs of `bigbrotr relay` hear of the new events when this transaction commits.
+    await announceEvents(client, fresh);
     // Sightings of events this transaction created cannot exist yet: straight COPY. The rest
     // (events already archived) go through the conflict-checking path.
     const known = links.filter((l) => !fresh.has(l.eventId));

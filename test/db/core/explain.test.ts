@@ -6,6 +6,7 @@ import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
 import { scanEvents } from "../../../src/core/db/event-scan.js";
 import type { Db } from "../../../src/core/db/pool.js";
 import { storedEventIds } from "../../../src/core/db/read/events.js";
+import { reqEvents } from "../../../src/core/db/relay/archive-reads.js";
 import { readMonitorStatus } from "../../../src/core/db/service-state/monitor-checkpoint.js";
 import { relaysToSync } from "../../../src/core/db/service-state/sync-cursor.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -233,6 +234,49 @@ const PAGES: Call[] = [
   },
 ];
 
+/**
+ * `bigbrotr relay`'s REQ (reqEvents): each filter in one index's order, reading about `limit`
+ * rows from it however many events match, as the API's pages (named statements: generic plans).
+ */
+const RELAY_REQS: Call[] = [
+  {
+    name: "relay: REQ without a condition (reqEvents)",
+    index: "event_created_at_idx",
+    readsAtMost: 50 + 16,
+    call: (db) => reqEvents(db, {}, 50),
+  },
+  {
+    name: "relay: REQ by ids (reqEvents ids: one pruned probe per id)",
+    index: "event_pkey",
+    readsAtMost: 3,
+    call: (db) => reqEvents(db, { ids: ["x5", "x6", "nothing"].map((s) => fakeEvent(s).id) }, 50),
+  },
+  {
+    name: "relay: REQ of an author before a time (reqEvents authors, until)",
+    index: "event_pubkey_created_at_idx",
+    readsAtMost: 50 + 16 * 2,
+    call: (db) => reqEvents(db, { authors: [author], until: 1_700_090_000 }, 50),
+  },
+  {
+    name: "relay: REQ of an author's kinds (reqEvents authors + kinds)",
+    index: "event_pubkey_kind_created_at_idx",
+    readsAtMost: 2 * (10 + 16 * 2),
+    call: (db) => reqEvents(db, { authors: [author], kinds: [0, 3] }, 10),
+  },
+  {
+    name: "relay: REQ of a frequent kind (reqEvents kinds)",
+    index: "event_kind_created_at_idx",
+    readsAtMost: 50 + 16 * 2,
+    call: (db) => reqEvents(db, { kinds: [1] }, 50),
+  },
+  {
+    name: "relay: REQ of a frequent tag and a kind (reqEvents #t, kinds)",
+    index: "event_tag_pkey",
+    readsAtMost: 600,
+    call: (db) => reqEvents(db, { "#t": ["t3"], kinds: [1] }, 50),
+  },
+];
+
 /** Reads of core/db, EXPLAINed with the very statements the functions send. */
 const CALLS: Call[] = [
   {
@@ -302,6 +346,7 @@ const CALLS: Call[] = [
       }),
   },
   ...PAGES,
+  ...RELAY_REQS,
 ];
 
 describe("reads and their indexes", () => {

@@ -1,34 +1,19 @@
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logLine, serverConfigDir, startCli } from "../../support/cli-server.js";
 import { freePort } from "../../support/free-port.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { collectOutput } from "../synchronizer/helpers.js";
 
-const BIN = resolve("bin/bigbrotr.js");
 let db: TestDatabase;
 let root: string;
 
-async function configDir(port: number): Promise<string> {
-  const dir = await mkdtemp(join(root, "config-"));
-  await mkdir(join(dir, "services"));
-  await writeFile(join(dir, "brotr.yaml"), "log: { format: json }\nmetrics: { enabled: false }\n");
-  await writeFile(
-    join(dir, "services", "api.yaml"),
-    `server: { host: 127.0.0.1, port: ${port} }\n`,
-  );
-  return dir;
-}
-
-function start(args: string[], dir: string) {
-  return spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, BIGBROTR_CONFIG_DIR: dir, DATABASE_URL: db.url },
-    stdio: "pipe",
-  });
-}
+const configDir = (port: number) =>
+  serverConfigDir(root, { api: `server: { host: 127.0.0.1, port: ${port} }\n` });
+const start = (args: string[], dir: string) => startCli(args, dir, db.url);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -47,16 +32,8 @@ describe.each([
     const port = await freePort();
     const child = start(args, await configDir(port));
     const output = collectOutput(child);
-    let seen = "";
-    await new Promise<void>((ready, fail) => {
-      child.stdout?.on("data", (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('"api_listening"')) ready();
-      });
-      child.on("exit", () => fail(new Error(`exited early: ${seen}`)));
-    });
-    const listening = seen.split("\n").find((l) => l.includes('"api_listening"')) as string;
-    expect(JSON.parse(listening)).toMatchObject({
+    const listening = await logLine(child, "api_listening");
+    expect(listening).toMatchObject({
       url: `http://127.0.0.1:${port}/`,
       explorer: `http://127.0.0.1:${port}/`,
     });

@@ -130,7 +130,11 @@ describe.each(PROFILES)("%s compose file", (profile) => {
   });
 
   it("starts every app service after init and connects it through PgBouncer", () => {
-    const apps = appServices(c).filter(([name]) => name !== "init");
+    // The relay LISTENs for new events, which PgBouncer's transaction pool drops: it connects
+    // to PostgreSQL itself, as the read-only reader.
+    const relay = c.services.relay;
+    expect(relay?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/reader:.*@postgres:5432\//);
+    const apps = appServices(c).filter(([name]) => name !== "init" && name !== "relay");
     expect(apps.map(([n]) => n)).toEqual(expect.arrayContaining(["seeder", "finder", "validator"]));
     for (const [name, s] of apps) {
       expect(s.depends_on?.init?.condition, name).toBe("service_completed_successfully");

@@ -10,3 +10,4 @@ export const MONITOR = "monitor";
 export const SYNCHRONIZER = "synchronizer";
 export const REFRESHER = "refresher";
 export const API = "api";
+export const RELAY = "relay";

@@ -1,0 +1,90 @@
+/**
+ * `bigbrotr relay`: the archive as a read-only Nostr relay (docs/relay.md). Serves until
+ * ctx.signal aborts; new events reach live subscriptions through the archive's event feed.
+ */
+import { listenForEvents } from "../../core/db/event-feed.js";
+import { eventsByIds } from "../../core/db/relay/archive-reads.js";
+import { RELAY } from "../../core/db/service-state/services.js";
+import { createDbOutage } from "../../core/db-outage.js";
+import type { Logger } from "../../core/logger.js";
+import type { LongRunningService, ServiceContext } from "../../core/service.js";
+import type { ServiceDeps } from "../../core/service-deps.js";
+import { toError } from "../../models/errors.js";
+import type { RelayConfig } from "./config.js";
+import { LiveHub } from "./live-hub.js";
+import { relayMetrics } from "./metrics.js";
+import { createRuntime, type RelayRuntime } from "./runtime.js";
+import { type RelayServer, startRelayServer } from "./server.js";
+
+export { relayConfigSchema } from "./config.js";
+
+/** A running relay (tests and the bench hold it to wait for live delivery). */
+export interface RunningRelay extends RelayServer {
+  readonly runtime: RelayRuntime;
+}
+
+/** Announced ids go to the live hub; a lost session is logged once until it is back. */
+function listen(db: ServiceContext["db"], live: LiveHub, log: Logger) {
+  let lost = false;
+  return listenForEvents(db, {
+    onIds: (ids) => live.announce(ids),
+    onLost(error) {
+      if (!lost) log.warn({ err: toError(error) }, "relay_event_feed_lost");
+      lost = true;
+    },
+    onListening() {
+      if (lost) log.info("relay_event_feed_back");
+      lost = false;
+    },
+  });
+}
+
+/** Starts the server and its live feed on ctx's pool. */
+export async function startRelay(
+  deps: ServiceDeps,
+  config: RelayConfig,
+  ctx: Pick<ServiceContext, "db" | "log" | "metrics">,
+): Promise<RunningRelay> {
+  const live = new LiveHub((ids) => eventsByIds(ctx.db, ids), ctx.log);
+  const runtime = createRuntime(
+    {
+      db: ctx.db,
+      profile: deps.brotr.profile,
+      config,
+      metrics: relayMetrics(ctx.metrics),
+      live,
+      outage: createDbOutage(ctx.log),
+    },
+    ctx.log,
+  );
+  const feed = listen(ctx.db, live, ctx.log);
+  try {
+    const server = await startRelayServer(runtime);
+    return {
+      runtime,
+      url: server.url,
+      close: async () => {
+        await server.close();
+        await feed.close();
+      },
+    };
+  } catch (error) {
+    await feed.close();
+    throw error;
+  }
+}
+
+export function createRelayService(deps: ServiceDeps, config: RelayConfig): LongRunningService {
+  return {
+    name: RELAY,
+    async serve(ctx: ServiceContext) {
+      const relay = await startRelay(deps, config, ctx);
+      ctx.log.info({ url: relay.url, profile: deps.brotr.profile }, "relay_listening");
+      await new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await relay.close();
+    },
+  };
+}
