@@ -46,6 +46,7 @@ export async function checkRelayNow(
       service: MONITOR,
       checks: config.processing.checks,
       chunkSize: 1,
+      changes: config.changes,
       onWritten: () => {},
     });
     const written = writer.add({

@@ -139,13 +139,31 @@ const publishingSchema = z
   })
   .prefault({});
 
+/** `changes:` of monitor.yaml: change detection as results are written (docs/changes.md). */
+const changesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Failed opens in a row before a relay is `down`. */
+    down_after: z.int().min(1).max(100).default(3),
+    /** rtt_open above this (ms) for `rtt_high_checks` checks in a row is `rtt_high`. */
+    rtt_high_ms: z.int().min(1).max(600_000).default(3000),
+    rtt_high_checks: z.int().min(1).max(100).default(3),
+    /** A certificate expiring within this many days is `cert_expiring`. */
+    cert_expiry_days: z.int().min(0).max(365).default(14),
+    /** Stored changes are deleted this many days after they were stored. */
+    retention_days: z.int().min(1).max(3650).default(90),
+  })
+  .prefault({});
+
 export const monitorConfigSchema = z.strictObject({
   ...serviceBaseShape,
   processing: processingSchema,
   publishing: publishingSchema,
+  changes: changesSchema,
 });
 
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
 export type MonitorProcessing = MonitorConfig["processing"];
 export type CheckRetry = z.output<typeof retrySchema>;
 export type MonitorChecks = MonitorProcessing["checks"];
+export type ChangeThresholds = MonitorConfig["changes"];

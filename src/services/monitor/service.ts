@@ -1,5 +1,6 @@
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
+import { deleteChangesBefore } from "../../core/db/relay-changes.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import {
   countDueRelays,
@@ -105,6 +106,7 @@ type MonitorReport = {
   down: number;
   documents: number;
   written: number;
+  changes: number;
 };
 
 /** A written batch into the cycle report, the metrics and the publisher. */
@@ -126,6 +128,7 @@ function countBatch(
   report.down += checked - up;
   report.documents += batch.documents;
   report.written += written;
+  report.changes += batch.changes;
   ctx.log.info({ checked, up, documents: batch.documents, written }, "chunk_monitored");
 }
 
@@ -181,7 +184,15 @@ function relayCycle(
  */
 async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
   const networks = [...rt.leases.networks];
-  const report: MonitorReport = { due: 0, checked: 0, up: 0, down: 0, documents: 0, written: 0 };
+  const report: MonitorReport = {
+    due: 0,
+    checked: 0,
+    up: 0,
+    down: 0,
+    documents: 0,
+    written: 0,
+    changes: 0,
+  };
   if (networks.length === 0) {
     ctx.log.warn("no_network_enabled");
     return report;
@@ -196,6 +207,7 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     service: MONITOR,
     checks: p.checks,
     chunkSize: p.chunk_size,
+    changes: rt.config.changes,
     onWritten: (batch) => countBatch(ctx, report, batch, publishing),
   });
   const timer = setInterval(() => void writer.flush(), FLUSH_MS);
@@ -238,12 +250,15 @@ export function createMonitor(
     name: MONITOR,
     /**
      * Drops leases that ran out (a crashed process's; they are free either way), and the
-     * checkpoints and history documents of relays that were deleted.
+     * checkpoints and history documents of relays that were deleted, and the changes past
+     * their retention.
      */
     async cleanup(ctx) {
       const leases = await rt.leases.cleanup(ctx);
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
-      return leases + marks + (await deleteOrphanMetadata(ctx.db));
+      const horizon = ctx.now() - config.changes.retention_days * 86_400;
+      const changes = await deleteChangesBefore(ctx.db, horizon);
+      return leases + marks + changes + (await deleteOrphanMetadata(ctx.db));
     },
     runCycle: (ctx) => runMonitor(rt, ctx),
   };
