@@ -16,6 +16,7 @@ import { registerExplorer } from "./routes/explorer.js";
 import { registerHealth } from "./routes/health.js";
 import { registerRelays } from "./routes/relays.js";
 import { registerStats } from "./routes/stats.js";
+import { registerStream } from "./routes/stream.js";
 
 export function createApiApp(deps: ApiDeps): ApiApp {
   const app: ApiApp = new OpenAPIHono<{ Variables: ApiVariables }>({
@@ -62,6 +63,9 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
+  registerStream(app, deps, (e) => {
+    if (outage.failed(e) === undefined) deps.log.warn({ err: e }, "change_feed_failed");
+  });
   registerDocs(app);
   if (deps.explorerDir !== undefined) registerExplorer(app, deps.explorerDir);
   return app;
