@@ -1,4 +1,5 @@
 /** GET /v1/stream: relay changes as they are stored, as Server-Sent Events (docs/changes.md). */
+import { setMaxListeners } from "node:events";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Network } from "../../models/network.js";
 import { CHANGE_KINDS, type ChangeKind } from "../../models/relay-change.js";
@@ -74,6 +75,7 @@ export function registerStream(app: ApiApp, deps: ApiDeps, onFeedError: (e: unkn
     "reason",
   ]);
   const closing = deps.signal ?? new AbortController().signal;
+  setMaxListeners(0, closing); // one listener per open stream
   closing.addEventListener("abort", () => feed.stop(), { once: true });
   app.openapi(streamRoute, async (c) => {
     const q = c.req.valid("query");
