@@ -28,6 +28,36 @@ CREATE TABLE relay_change_state (
   state jsonb NOT NULL
 );
 
+-- Alerts (docs/alerts.md), owner src/core/db/alert-deliveries.ts. A delivery is queued in the
+-- transaction that stores its change (once per subscription and change); alert_cooldown keeps
+-- when each subscription was last notified of a kind of change of a relay (check time), so a
+-- flapping relay notifies at most once per cool-down. A delivery is `pending` until sent or,
+-- after its last attempt, `dead` (the dead-letter count).
+CREATE TABLE alert_cooldown (
+  subscription text NOT NULL CHECK (length(subscription) <= 200),
+  kind text NOT NULL,
+  relay_id integer NOT NULL REFERENCES relay (id) ON DELETE CASCADE,
+  last_at bigint NOT NULL,
+  PRIMARY KEY (subscription, kind, relay_id)
+);
+
+CREATE TABLE alert_delivery (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  subscription text NOT NULL CHECK (length(subscription) <= 200),
+  change_id bigint NOT NULL REFERENCES relay_change (id) ON DELETE CASCADE,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt bigint NOT NULL,
+  claimed_until bigint NOT NULL DEFAULT 0,
+  last_error text,
+  created_at bigint NOT NULL,
+  sent_at bigint,
+  UNIQUE (subscription, change_id)
+);
+CREATE INDEX alert_delivery_due_idx ON alert_delivery (next_attempt) WHERE status = 'pending';
+
 -- The monitor and validator write (writer); the API streams and lists (reader).
-GRANT SELECT ON relay_change, relay_change_state TO bigbrotr_writer, bigbrotr_reader, bigbrotr_refresher;
-GRANT INSERT, UPDATE, DELETE ON relay_change, relay_change_state TO bigbrotr_writer;
+GRANT SELECT ON relay_change, relay_change_state, alert_cooldown, alert_delivery
+  TO bigbrotr_writer, bigbrotr_reader, bigbrotr_refresher;
+GRANT INSERT, UPDATE, DELETE ON relay_change, relay_change_state, alert_cooldown, alert_delivery
+  TO bigbrotr_writer;

@@ -39,3 +39,14 @@ export interface RelayChange extends DetectedChange {
 
 export const isChangeKind = (value: string): value is ChangeKind =>
   (CHANGE_KINDS as readonly string[]).includes(value);
+
+/** A change as the JSON the API, the stream and the alerts send (snake_case). */
+export const changeJson = (c: RelayChange) => ({
+  id: c.id,
+  relay: c.relayUrl,
+  network: c.network,
+  kind: c.kind,
+  checked_at: c.checkedAt,
+  recorded_at: c.recordedAt,
+  evidence: c.evidence,
+});

@@ -1,18 +1,7 @@
 /** The Server-Sent Events the stream writes: a change, a notice, a heartbeat comment. */
-import type { RelayChange } from "../../models/relay-change.js";
+import { changeJson, type RelayChange } from "../../models/relay-change.js";
 
 const encoder = new TextEncoder();
-
-/** A change as the API's JSON (snake_case). */
-export const changeJson = (c: RelayChange) => ({
-  id: c.id,
-  relay: c.relayUrl,
-  network: c.network,
-  kind: c.kind,
-  checked_at: c.checkedAt,
-  recorded_at: c.recordedAt,
-  evidence: c.evidence,
-});
 
 /** `id`, `event: change` and the JSON on one data line (JSON holds no raw newline). */
 export function encodeChange(c: RelayChange): Uint8Array {

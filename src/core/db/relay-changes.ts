@@ -69,22 +69,41 @@ const INSERT = `
        AS u(url, kind, checked_at, evidence)
   JOIN relay r ON r.url = u.url
   ORDER BY r.id, u.kind, u.checked_at
-  ON CONFLICT (relay_id, kind, checked_at) DO NOTHING`;
+  ON CONFLICT (relay_id, kind, checked_at) DO NOTHING
+  RETURNING id, relay_id, kind, checked_at`;
 
-/** Stores changes (one per relay, kind and check time); returns how many were new. */
+/** A change as stored: its id and relay id. */
+export interface InsertedChange {
+  id: number;
+  relayId: number;
+  kind: string;
+  checkedAt: number;
+}
+
+/** Stores changes (one per relay, kind and check time); returns those that were new. */
 export async function insertChanges(
   db: Db,
   changes: readonly DetectedChange[],
   now: number,
-): Promise<number> {
-  if (changes.length === 0) return 0;
-  return affected(db, INSERT, [
-    changes.map((c) => c.relayUrl),
-    changes.map((c) => c.kind),
-    changes.map((c) => c.checkedAt),
-    changes.map((c) => JSON.stringify(c.evidence)),
-    now,
-  ]);
+): Promise<InsertedChange[]> {
+  if (changes.length === 0) return [];
+  const rows = await any<{ id: string; relay_id: number; kind: string; checked_at: string }>(
+    db,
+    INSERT,
+    [
+      changes.map((c) => c.relayUrl),
+      changes.map((c) => c.kind),
+      changes.map((c) => c.checkedAt),
+      changes.map((c) => JSON.stringify(c.evidence)),
+      now,
+    ],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    relayId: r.relay_id,
+    kind: r.kind,
+    checkedAt: Number(r.checked_at),
+  }));
 }
 
 const ADDED = `

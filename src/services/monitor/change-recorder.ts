@@ -2,9 +2,10 @@
  * Change detection inside the history transaction: the states of the batch's relays are
  * locked, each run evaluated in check order (a run older than the state it would update is a
  * replica's late write: it changes nothing), the changes stored by their unique key and the
- * states saved. Commits with the history, so a crash, a restart or a second monitor never
+ * states saved, and the alert deliveries they call for queued. Commits with the history, so a crash, a restart or a second monitor never
  * stores a change twice or misses one (docs/changes.md).
  */
+import { queueAlerts } from "../../core/db/alert-deliveries.js";
 import type { Db } from "../../core/db/pool.js";
 import { EMPTY_STATE } from "../../core/db/relay-change-state.js";
 import {
@@ -14,14 +15,18 @@ import {
   saveChangeStates,
 } from "../../core/db/relay-changes.js";
 import type { DetectedChange } from "../../models/relay-change.js";
+import { alertCandidates } from "./alert-rules.js";
 import { detectChanges } from "./change-detection.js";
-import type { ChangeThresholds } from "./config.js";
+import type { AlertsConfig, ChangeThresholds } from "./config.js";
 import { storedDocuments } from "./documents.js";
 import type { RelayRun } from "./history-writer.js";
 
 export interface RecordedChanges {
   detected: DetectedChange[];
   stored: number;
+  /** Alert deliveries queued, and those a cool-down held back. */
+  queued: number;
+  suppressed: number;
 }
 
 /** Detects and stores the changes of `runs` in the caller's transaction `client`. */
@@ -31,6 +36,7 @@ export async function recordChanges(
   relayIds: ReadonlyMap<string, number>,
   thresholds: ChangeThresholds,
   now: number,
+  alerts?: AlertsConfig,
 ): Promise<RecordedChanges> {
   const ids = runs.flatMap((r) => relayIds.get(r.relay.url) ?? []);
   const states = await lockChangeStates(client, ids);
@@ -52,5 +58,8 @@ export async function recordChanges(
   }
   await saveChangeStates(client, updated);
   const stored = await insertChanges(client, detected, now);
-  return { detected, stored };
+  const urlOf = new Map([...relayIds].map(([url, id]) => [id, url]));
+  const candidates = alerts ? alertCandidates(alerts, stored, urlOf) : [];
+  const counts = await queueAlerts(client, candidates, alerts?.cooldown ?? 0, now);
+  return { detected, stored: stored.length, ...counts };
 }

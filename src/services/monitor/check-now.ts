@@ -47,6 +47,7 @@ export async function checkRelayNow(
       checks: config.processing.checks,
       chunkSize: 1,
       changes: config.changes,
+      alerts: config.alerts,
       onWritten: () => {},
     });
     const written = writer.add({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { serviceBaseShape } from "../../core/config/schemas.js";
+import { CHANGE_KINDS, type ChangeKind } from "../../models/relay-change.js";
 import { NIP66_CHECKS } from "../../nips/nip66/checks.js";
 
 /** Retry of one check: `min(initial · 2^n, max) + U(0, jitter)` seconds between attempts. */
@@ -155,11 +156,57 @@ const changesSchema = z
   })
   .prefault({});
 
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name");
+const ALERT_KINDS_DEFAULT: ChangeKind[] = [
+  "down",
+  "up",
+  "cert_expiring",
+  "cert_invalid",
+  "write_failing",
+  "rtt_high",
+];
+
+/** A webhook subscription of monitor.yaml (docs/alerts.md). */
+const webhookSchema = z.strictObject({
+  /** Names the subscription (its cool-downs and deliveries): keep it when editing the rest. */
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z 0-9 _ -"),
+  url: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"),
+  /** Env variable holding the HMAC-SHA256 secret of the signature header. */
+  secret_env: envName,
+  /** Only these relays (URLs as stored); empty = every relay. */
+  relays: z.array(z.string().min(1).max(2048)).max(10_000).default([]),
+  kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
+});
+
+/** `alerts:` of monitor.yaml: who is told of which changes, how often at most. */
+const alertsSchema = z
+  .strictObject({
+    /** At most one notification per subscription, kind and relay per this many seconds. */
+    cooldown: z
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(3600),
+    webhooks: z.array(webhookSchema).max(100).default([]),
+    /** Attempts of one delivery, then it is dead (counted); delays double from initial. */
+    max_attempts: z.int().min(1).max(50).default(8),
+    initial_delay: z.int().min(1).max(3600).default(10),
+    max_delay: z.int().min(1).max(86_400).default(3600),
+    /** Seconds a webhook has to answer. */
+    timeout: z.number().min(1).max(120).default(10),
+  })
+  .refine((a) => new Set(a.webhooks.map((w) => w.name)).size === a.webhooks.length, {
+    path: ["webhooks"],
+    message: "names must be unique",
+  })
+  .prefault({});
+
 export const monitorConfigSchema = z.strictObject({
   ...serviceBaseShape,
   processing: processingSchema,
   publishing: publishingSchema,
   changes: changesSchema,
+  alerts: alertsSchema,
 });
 
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
@@ -167,3 +214,5 @@ export type MonitorProcessing = MonitorConfig["processing"];
 export type CheckRetry = z.output<typeof retrySchema>;
 export type MonitorChecks = MonitorProcessing["checks"];
 export type ChangeThresholds = MonitorConfig["changes"];
+export type AlertsConfig = MonitorConfig["alerts"];
+export type WebhookSubscription = AlertsConfig["webhooks"][number];

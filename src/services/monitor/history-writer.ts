@@ -20,7 +20,7 @@ import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";
 import { recordChanges } from "./change-recorder.js";
-import type { ChangeThresholds, CheckName, MonitorChecks } from "./config.js";
+import type { AlertsConfig, ChangeThresholds, CheckName, MonitorChecks } from "./config.js";
 import { type RelayResults, storedDocuments } from "./documents.js";
 import { monitorMetrics } from "./metrics.js";
 
@@ -56,6 +56,8 @@ export interface HistoryWriterOptions {
   chunkSize: number;
   /** Change detection's thresholds; absent or disabled = no detection. */
   changes?: ChangeThresholds;
+  /** Subscriptions whose deliveries are queued with the changes. */
+  alerts?: AlertsConfig;
   onWritten: (batch: WrittenBatch) => void;
 }
 
@@ -124,7 +126,8 @@ export class HistoryWriter {
         now,
         ...(thresholds && {
           within: async (client, ids) => {
-            changes = (await recordChanges(client, runs, ids, thresholds, now)).stored;
+            const r = await recordChanges(client, runs, ids, thresholds, now, this.#o.alerts);
+            changes = r.stored;
           },
         }),
       });

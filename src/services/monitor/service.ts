@@ -14,6 +14,7 @@ import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
+import { AlertSender } from "./alert-sender.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
@@ -39,6 +40,8 @@ export interface MonitorOptions {
   asn?: AsnDatabase | null;
   /** Trusted CAs of the ssl check's verifying connection. */
   ca?: string | string[];
+  /** The alert webhooks' secrets by their secret_env name (resolved by the cli). */
+  alertSecrets?: ReadonlyMap<string, string>;
 }
 
 interface Runtime {
@@ -203,19 +206,30 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   report.due = await reportDue(ctx, selection);
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);
+  const alerts = new AlertSender(ctx, rt.config.alerts, rt.options.alertSecrets ?? new Map());
+  alerts.kick();
   const writer = new HistoryWriter(ctx, {
     service: MONITOR,
     checks: p.checks,
     chunkSize: p.chunk_size,
     changes: rt.config.changes,
-    onWritten: (batch) => countBatch(ctx, report, batch, publishing),
+    alerts: rt.config.alerts,
+    onWritten: (batch) => {
+      countBatch(ctx, report, batch, publishing);
+      if (batch.changes > 0) alerts.kick();
+    },
   });
-  const timer = setInterval(() => void writer.flush(), FLUSH_MS);
+  const timer = setInterval(() => {
+    void writer.flush();
+    alerts.kick();
+  }, FLUSH_MS);
   try {
     await rt.leases.runCycle(ctx, relayCycle(rt, ctx, selection, writer));
   } finally {
     clearInterval(timer);
     await publishing?.close();
+    alerts.kick();
+    await alerts.drain();
   }
   if (writer.error !== undefined) throw writer.error;
   if (publishing === undefined) return report;

@@ -1,0 +1,29 @@
+/** Which subscriptions a stored change concerns (docs/alerts.md). Pure. */
+import type { AlertCandidate } from "../../core/db/alert-deliveries.js";
+import type { InsertedChange } from "../../core/db/relay-changes.js";
+import type { AlertsConfig, WebhookSubscription } from "./config.js";
+
+/** The subscription key of a configured webhook (its deliveries and cool-downs). */
+export const webhookKey = (w: WebhookSubscription) => `webhook:${w.name}`;
+
+const concerns = (w: WebhookSubscription, url: string, kind: string) =>
+  (w.kinds as readonly string[]).includes(kind) &&
+  (w.relays.length === 0 || w.relays.includes(url));
+
+/** One candidate per (subscription, change) the subscription wants. */
+export function alertCandidates(
+  alerts: AlertsConfig,
+  changes: readonly InsertedChange[],
+  urlOf: ReadonlyMap<number, string>,
+): AlertCandidate[] {
+  const out: AlertCandidate[] = [];
+  for (const change of changes) {
+    const url = urlOf.get(change.relayId);
+    if (url === undefined) continue;
+    for (const w of alerts.webhooks) {
+      if (!concerns(w, url, change.kind)) continue;
+      out.push({ subscription: webhookKey(w), changeId: change.id, ...change });
+    }
+  }
+  return out;
+}
