@@ -10,6 +10,7 @@ import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, crossOrigin, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerCandidates } from "./routes/candidates.js";
+import { registerChanges } from "./routes/changes.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";
@@ -63,6 +64,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
+  registerChanges(app, deps);
   registerStream(app, deps, (e) => {
     if (outage.failed(e) === undefined) deps.log.warn({ err: e }, "change_feed_failed");
   });

@@ -37,9 +37,6 @@ export interface RelayChange extends DetectedChange {
   recordedAt: number;
 }
 
-export const isChangeKind = (value: string): value is ChangeKind =>
-  (CHANGE_KINDS as readonly string[]).includes(value);
-
 /** A change as the JSON the API, the stream and the alerts send (snake_case). */
 export const changeJson = (c: RelayChange) => ({
   id: c.id,

@@ -18,8 +18,14 @@ import type { DetectedChange } from "../../models/relay-change.js";
 import { alertCandidates } from "./alert-rules.js";
 import { detectChanges } from "./change-detection.js";
 import type { AlertsConfig, ChangeThresholds } from "./config.js";
-import { storedDocuments } from "./documents.js";
-import type { RelayRun } from "./history-writer.js";
+import { type RelayResults, storedDocuments } from "./documents.js";
+
+/** What detection needs of a relay's run (history-writer.ts's RelayRun). */
+interface RelayRun {
+  relay: { url: string };
+  generatedAt: number;
+  results: RelayResults;
+}
 
 export interface RecordedChanges {
   detected: DetectedChange[];

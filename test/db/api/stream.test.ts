@@ -131,6 +131,19 @@ describe("GET /v1/stream", () => {
     expect((await open("?network=tor", { "X-API-Key": "k2" })).status).toBe(503);
   });
 
+  it("GET /v1/changes pages the newest changes back, of one relay or all", async () => {
+    await start();
+    await store(B, "nips_changed");
+    await store(A, "cert_expiring");
+    const all = await api?.get("/v1/changes?limit=1");
+    expect(all?.body.changes.map((c: { kind: string }) => c.kind)).toEqual(["cert_expiring"]);
+    const older = await api?.get(`/v1/changes?limit=1&before=${all?.body.next}`);
+    expect(older?.body.changes[0]).toMatchObject({ relay: B, kind: "nips_changed" });
+    const ofB = await api?.get(`/v1/changes?relay=${encodeURIComponent(B)}&limit=500`);
+    expect(new Set(ofB?.body.changes.map((c: { relay: string }) => c.relay))).toEqual(new Set([B]));
+    expect(ofB?.body.next).toBeNull();
+  });
+
   it("sends heartbeats, refuses bad filters, and is in /openapi.json", async () => {
     await start({ heartbeat_seconds: 1 });
     const c = await open();

@@ -58,16 +58,16 @@ export async function newestChangeId(db: Db): Promise<number> {
   return Number(rows[0]?.id ?? 0);
 }
 
-const OF_RELAY = `
-  SELECT ${COLUMNS} WHERE r.url = $1 AND ($2::bigint IS NULL OR c.id < $2)
+const RECENT = `
+  SELECT ${COLUMNS}
+  WHERE ($1::text IS NULL OR r.url = $1) AND ($2::bigint IS NULL OR c.id < $2)
   ORDER BY c.id DESC LIMIT $3`;
 
-/** One relay's changes, newest first, before id `before` (exclusive) when given. */
-export async function relayChangeHistory(
+/** The newest changes (of one relay when `relayUrl` is given), newest first, before id `before`. */
+export async function recentChanges(
   db: Db,
-  url: string,
-  options: { before?: number; limit: number },
+  options: { relayUrl?: string; before?: number; limit: number },
 ): Promise<RelayChange[]> {
-  const rows = await any<Row>(db, OF_RELAY, [url, options.before ?? null, options.limit]);
-  return rows.map(toChange);
+  const params = [options.relayUrl ?? null, options.before ?? null, options.limit];
+  return (await any<Row>(db, RECENT, params)).map(toChange);
 }
