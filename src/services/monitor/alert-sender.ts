@@ -7,6 +7,7 @@
  */
 import {
   claimDeliveries,
+  countDeliveries,
   type Delivery,
   type DeliveryOutcome,
   finishDelivery,
@@ -54,8 +55,15 @@ export class AlertSender {
     });
   }
 
+  /** Waits for the current pass, then sets the deliveries gauge (dead = the dead letters). */
   async drain(): Promise<void> {
     while (this.#pass) await this.#pass;
+    if (this.#hooks.size === 0) return;
+    const counts = await countDeliveries(this.#ctx.db);
+    const gauge = this.#ctx.metrics.gauge("brotr_alert_deliveries", "Alert deliveries by status", [
+      "status",
+    ]);
+    for (const status of ["pending", "sent", "dead"]) gauge.set({ status }, counts[status] ?? 0);
   }
 
   async #run(): Promise<void> {
