@@ -1,12 +1,16 @@
 /** Which subscriptions a stored change concerns (docs/alerts.md). Pure. */
 import type { AlertCandidate } from "../../core/db/alert-deliveries.js";
 import type { InsertedChange } from "../../core/db/relay-changes.js";
-import type { AlertsConfig, WebhookSubscription } from "./config.js";
+import type { AlertsConfig, DmSubscription, WebhookSubscription } from "./config.js";
 
 /** The subscription key of a configured webhook (its deliveries and cool-downs). */
 export const webhookKey = (w: WebhookSubscription) => `webhook:${w.name}`;
+/** The subscription key of a configured DM recipient. */
+export const dmKey = (d: DmSubscription) => `dm:${d.name}`;
 
-const concerns = (w: WebhookSubscription, url: string, kind: string) =>
+type Rule = { relays: readonly string[]; kinds: readonly string[] };
+
+const concerns = (w: Rule, url: string, kind: string) =>
   (w.kinds as readonly string[]).includes(kind) &&
   (w.relays.length === 0 || w.relays.includes(url));
 
@@ -20,9 +24,13 @@ export function alertCandidates(
   for (const change of changes) {
     const url = urlOf.get(change.relayId);
     if (url === undefined) continue;
-    for (const w of alerts.webhooks) {
-      if (!concerns(w, url, change.kind)) continue;
-      out.push({ subscription: webhookKey(w), changeId: change.id, ...change });
+    const subs = [
+      ...alerts.webhooks.map((w) => [webhookKey(w), w] as const),
+      ...alerts.dms.map((d) => [dmKey(d), d] as const),
+    ];
+    for (const [key, rule] of subs) {
+      if (!concerns(rule, url, change.kind)) continue;
+      out.push({ subscription: key, changeId: change.id, ...change });
     }
   }
   return out;

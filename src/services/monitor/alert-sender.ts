@@ -13,9 +13,21 @@ import {
   finishDelivery,
 } from "../../core/db/alert-deliveries.js";
 import type { ServiceContext } from "../../core/service.js";
-import { webhookKey } from "./alert-rules.js";
-import type { AlertsConfig, WebhookSubscription } from "./config.js";
+import type { Publisher } from "../../nips/nip01/publish.js";
+import { dmKey, webhookKey } from "./alert-rules.js";
+import type { AlertsConfig, DmSubscription, WebhookSubscription } from "./config.js";
+import { sendDm } from "./dm-sink.js";
 import { postWebhook } from "./webhook-sink.js";
+
+type Target =
+  | { sink: "webhook"; name: string; hook: WebhookSubscription; secret: string }
+  | { sink: "dm"; name: string; dm: DmSubscription };
+
+/** What DMs are sent with: the monitor's key and a publisher (closed by the caller). */
+export interface DmSender {
+  secretKey: Uint8Array;
+  publisher: Publisher;
+}
 
 const PAGE = 50;
 /** Seconds a claim lasts: past the longest webhook timeout. */
@@ -24,19 +36,30 @@ const CLAIM_SECONDS = 180;
 export class AlertSender {
   readonly #ctx: ServiceContext;
   readonly #alerts: AlertsConfig;
-  readonly #hooks: Map<string, { hook: WebhookSubscription; secret: string }>;
+  readonly #hooks: Map<string, Target>;
+  readonly #dm: DmSender | undefined;
   #pass: Promise<void> | undefined;
   #again = false;
 
-  /** `secrets`: each webhook's secret by its secret_env name. */
-  constructor(ctx: ServiceContext, alerts: AlertsConfig, secrets: ReadonlyMap<string, string>) {
+  /** `secrets`: each webhook's secret by its secret_env name; `dm`: none = no DM sent. */
+  constructor(
+    ctx: ServiceContext,
+    alerts: AlertsConfig,
+    secrets: ReadonlyMap<string, string>,
+    dm?: DmSender,
+  ) {
     this.#ctx = ctx;
     this.#alerts = alerts;
+    this.#dm = dm;
     this.#hooks = new Map();
     for (const hook of alerts.webhooks) {
       const secret = secrets.get(hook.secret_env);
       if (secret === undefined) ctx.log.warn({ subscription: hook.name }, "webhook_without_secret");
-      else this.#hooks.set(webhookKey(hook), { hook, secret });
+      else this.#hooks.set(webhookKey(hook), { sink: "webhook", name: hook.name, hook, secret });
+    }
+    for (const d of alerts.dms) {
+      if (dm === undefined) ctx.log.warn({ subscription: d.name }, "dm_without_key");
+      else this.#hooks.set(dmKey(d), { sink: "dm", name: d.name, dm: d });
     }
   }
 
@@ -94,28 +117,38 @@ export class AlertSender {
     return { status: "retry", retryAt: this.#ctx.now() + delay, error };
   }
 
-  async #send(d: Delivery): Promise<void> {
-    const target = this.#hooks.get(d.subscription);
-    if (target === undefined) return;
-    const error = await postWebhook({
+  #deliver(d: Delivery, target: Target): Promise<string | null> {
+    if (target.sink === "dm") {
+      if (this.#dm === undefined) return Promise.resolve("no key");
+      const { secretKey, publisher } = this.#dm;
+      const { pubkey, dm_relays: relays } = target.dm;
+      return sendDm({ publisher, secretKey, pubkey, relays, change: d.change });
+    }
+    return postWebhook({
       url: target.hook.url,
       secret: target.secret,
       deliveryId: d.id,
-      subscription: target.hook.name,
+      subscription: target.name,
       change: d.change,
       now: this.#ctx.now(),
       timeoutMs: this.#alerts.timeout * 1000,
       signal: this.#ctx.signal,
     });
+  }
+
+  async #send(d: Delivery): Promise<void> {
+    const target = this.#hooks.get(d.subscription);
+    if (target === undefined) return;
+    const error = await this.#deliver(d, target);
     const outcome = this.#outcome(d, error);
     await finishDelivery(this.#ctx.db, d.id, outcome, this.#ctx.now());
     const m = this.#ctx.metrics.counter("brotr_alert_deliveries_total", "Alert deliveries", [
       "sink",
       "outcome",
     ]);
-    m.inc({ sink: "webhook", outcome: outcome.status });
+    m.inc({ sink: target.sink, outcome: outcome.status });
     const fields = {
-      subscription: target.hook.name,
+      subscription: target.name,
       relay: d.change.relayUrl,
       kind: d.change.kind,
     };

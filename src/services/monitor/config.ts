@@ -178,6 +178,18 @@ const webhookSchema = z.strictObject({
   kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
 });
 
+/** A Nostr DM subscription of monitor.yaml: NIP-17 gift wraps from the monitor's key. */
+const dmSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z 0-9 _ -"),
+  /** The recipient (lower-case hex). */
+  pubkey: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters"),
+  /** Relays the gift wraps are published to (the recipient's DM relays, kind 10050). */
+  dm_relays: z.array(relayUrl).min(1).max(10),
+  /** Only changes of these relays; empty = every relay. */
+  relays: z.array(z.string().min(1).max(2048)).max(10_000).default([]),
+  kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
+});
+
 /** `alerts:` of monitor.yaml: who is told of which changes, how often at most. */
 const alertsSchema = z
   .strictObject({
@@ -188,6 +200,7 @@ const alertsSchema = z
       .max(30 * 86_400)
       .default(3600),
     webhooks: z.array(webhookSchema).max(100).default([]),
+    dms: z.array(dmSchema).max(1000).default([]),
     /** Attempts of one delivery, then it is dead (counted); delays double from initial. */
     max_attempts: z.int().min(1).max(50).default(8),
     initial_delay: z.int().min(1).max(3600).default(10),
@@ -197,6 +210,10 @@ const alertsSchema = z
   })
   .refine((a) => new Set(a.webhooks.map((w) => w.name)).size === a.webhooks.length, {
     path: ["webhooks"],
+    message: "names must be unique",
+  })
+  .refine((a) => new Set(a.dms.map((w) => w.name)).size === a.dms.length, {
+    path: ["dms"],
     message: "names must be unique",
   })
   .prefault({});
@@ -216,3 +233,4 @@ export type MonitorChecks = MonitorProcessing["checks"];
 export type ChangeThresholds = MonitorConfig["changes"];
 export type AlertsConfig = MonitorConfig["alerts"];
 export type WebhookSubscription = AlertsConfig["webhooks"][number];
+export type DmSubscription = AlertsConfig["dms"][number];

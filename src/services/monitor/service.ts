@@ -12,9 +12,10 @@ import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
+import { createPublisher } from "../../nips/nip01/publish.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import { AlertSender } from "./alert-sender.js";
+import { AlertSender, type DmSender } from "./alert-sender.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
@@ -181,6 +182,20 @@ function relayCycle(
   };
 }
 
+/** What this cycle's alert DMs are sent with, when some are configured and there is a key. */
+function dmSender(rt: Runtime, ctx: ServiceContext): DmSender | undefined {
+  const secretKey = rt.deps.secretKey;
+  if (rt.config.alerts.dms.length === 0 || secretKey === undefined) return undefined;
+  const publisher = createPublisher({
+    timeoutMs: rt.config.alerts.timeout * 1000,
+    secretKey,
+    allowPrivate: rt.deps.brotr.allow_private,
+    signal: ctx.signal,
+    ...(rt.options.resolver ? { resolver: rt.options.resolver } : {}),
+  });
+  return { secretKey, publisher };
+}
+
 /**
  * One cycle. Relays flow through continuously (relayCycle); finished runs are written in
  * batches (history-writer.ts). Ends when nothing is due, at the cap, or at shutdown.
@@ -206,7 +221,9 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   report.due = await reportDue(ctx, selection);
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);
-  const alerts = new AlertSender(ctx, rt.config.alerts, rt.options.alertSecrets ?? new Map());
+  const dm = dmSender(rt, ctx);
+  const secrets = rt.options.alertSecrets ?? new Map();
+  const alerts = new AlertSender(ctx, rt.config.alerts, secrets, dm);
   alerts.kick();
   const writer = new HistoryWriter(ctx, {
     service: MONITOR,
@@ -230,6 +247,7 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
     await publishing?.close();
     alerts.kick();
     await alerts.drain();
+    await dm?.publisher.close();
   }
   if (writer.error !== undefined) throw writer.error;
   if (publishing === undefined) return report;

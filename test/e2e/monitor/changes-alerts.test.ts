@@ -1,10 +1,13 @@
 /**
  * Issue 25's "done when": a devnet relay killed and restarted makes exactly one `down` and one
- * `up` on each output (the SSE stream, a local webhook receiver), nothing more on the webhook
+ * `up` on each output (the SSE stream, a local webhook receiver, NIP-17 DMs read back from a
+ * devnet relay and decrypted), nothing more on the webhook and the DMs
  * during the cool-down, and nothing twice with two monitor replicas running every cycle.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getPublicKey } from "nostr-tools";
+import { unwrapEvent } from "nostr-tools/nip17";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
@@ -15,6 +18,7 @@ import { monitorConfigSchema } from "../../../src/services/monitor/config.js";
 import { createMonitor } from "../../../src/services/monitor/service.js";
 import { webhookSignature } from "../../../src/services/monitor/webhook-sink.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
+import { type FakeUser, makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
 import { openSse, type SseClient } from "../../support/sse.js";
@@ -24,6 +28,10 @@ const HOUR = 3600;
 let db: TestDatabase;
 let relay: FakeRelay;
 let other: FakeRelay;
+/** Where the operator reads their DMs. */
+let inbox: FakeRelay;
+let operator: FakeUser;
+let monitorKey: Uint8Array;
 let api: TestApi;
 let stream: SseClient;
 let hook: Server;
@@ -69,12 +77,13 @@ function replica(name: string) {
       alerts: {
         cooldown: 30 * 86_400,
         webhooks: [{ name: "ops", url: hookUrl, secret_env: "HOOK_SECRET", relays: [relay.url] }],
+        dms: [{ name: "op", pubkey: operator.pubkey, dm_relays: [inbox.url], relays: [relay.url] }],
       },
     },
     "test",
   );
   const secrets = new Map([["HOOK_SECRET", SECRET]]);
-  return createMonitor({ brotr, instanceId: name }, config, {
+  return createMonitor({ brotr, instanceId: name, secretKey: monitorKey }, config, {
     geo: null,
     asn: null,
     alertSecrets: secrets,
@@ -97,6 +106,14 @@ async function cycle(): Promise<void> {
   );
 }
 
+/** The DMs on the operator's relay, decrypted with the operator's key: each one's text. */
+const dms = () =>
+  inbox.events
+    .filter((e) => e.kind === 1059 && e.tags.some((t) => t[0] === "p" && t[1] === operator.pubkey))
+    .map((e) => unwrapEvent(e, operator.secretKey))
+    .filter((rumor) => rumor.pubkey === getPublicKey(monitorKey))
+    .map((rumor) => rumor.content);
+
 const changes = () =>
   stream.events
     .filter((e) => e.event === "change")
@@ -108,6 +125,9 @@ beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 12 });
   relay = await startFakeRelay({});
   other = await startFakeRelay({});
+  inbox = await startFakeRelay({ acceptWrites: true });
+  operator = await makeUser("operator");
+  monitorKey = (await makeUser("monitor")).secretKey;
   await startHook();
   await insertRelays(db.pool, [
     { url: relay.url, network: "clearnet", discoveredAt: 1 },
@@ -122,6 +142,7 @@ afterAll(async () => {
   await api?.close();
   await relay?.close();
   await other?.close();
+  await inbox?.close();
   hook?.close();
   await db?.drop();
 });
@@ -142,6 +163,12 @@ describe("a relay killed and restarted", () => {
       { kind: "down", relay: relay.url, valid: true },
       { kind: "up", relay: relay.url, valid: true },
     ]);
+    // Gift wraps carry random times (NIP-59): compare in text order.
+    expect(dms().sort()).toEqual([
+      expect.stringMatching(/ is down \(2 failed checks: .*\[down\]$/),
+      expect.stringMatching(/ is up again .*\[up\]$/),
+    ]);
+    expect(dms().every((text) => text.startsWith(relay.url))).toBe(true);
     const { rows } = await db.pool.query(
       "SELECT kind, count(*)::int AS n FROM relay_change GROUP BY kind ORDER BY kind",
     );
@@ -162,7 +189,8 @@ describe("a relay killed and restarted", () => {
     const { rows } = await db.pool.query(
       "SELECT count(*)::int AS n FROM alert_delivery WHERE status = 'sent'",
     );
-    expect(rows[0].n).toBe(2);
+    expect(rows[0].n).toBe(4);
     expect(received).toHaveLength(2);
+    expect(dms()).toHaveLength(2);
   });
 });
