@@ -10,12 +10,14 @@ import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, crossOrigin, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
 import { registerCandidates } from "./routes/candidates.js";
+import { registerChanges } from "./routes/changes.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";
 import { registerHealth } from "./routes/health.js";
 import { registerRelays } from "./routes/relays.js";
 import { registerStats } from "./routes/stats.js";
+import { registerStream } from "./routes/stream.js";
 
 export function createApiApp(deps: ApiDeps): ApiApp {
   const app: ApiApp = new OpenAPIHono<{ Variables: ApiVariables }>({
@@ -62,6 +64,10 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);
+  registerChanges(app, deps);
+  registerStream(app, deps, (e) => {
+    if (outage.failed(e) === undefined) deps.log.warn({ err: e }, "change_feed_failed");
+  });
   registerDocs(app);
   if (deps.explorerDir !== undefined) registerExplorer(app, deps.explorerDir);
   return app;

@@ -77,6 +77,31 @@ export const apiConfigSchema = z.strictObject({
       stats_max_age: z.int().min(0).max(86_400).default(300),
     })
     .prefault({}),
+  /** GET /v1/stream: relay changes as Server-Sent Events (docs/changes.md). */
+  stream: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How often the one poller per process reads new changes (ms). */
+      poll_ms: z.int().min(50).max(60_000).default(250),
+      /** An id missing below newer ones is looked for this long (a late commit), seconds. */
+      gap_wait_seconds: z.number().min(0).max(600).default(10),
+      /** A comment line every this many seconds keeps proxies from closing an idle stream. */
+      heartbeat_seconds: z.number().min(1).max(300).default(15),
+      /** Most changes replayed after a Last-Event-ID (the newest of them; older are skipped). */
+      backlog: z.int().min(0).max(100_000).default(1000),
+      /** Open streams per process. */
+      max_streams: z.int().min(1).max(1_000_000).default(2000),
+      /** Open streams per client address / per API key. */
+      per_client: z
+        .strictObject({
+          anonymous: z.int().min(0).max(1_000_000).default(5),
+          keyed: z.int().min(0).max(1_000_000).default(100),
+        })
+        .prefault({}),
+      /** Events queued for a client that does not read before its stream is closed. */
+      max_queued: z.int().min(10).max(1_000_000).default(1000),
+    })
+    .prefault({}),
   /** A relay whose newest check is older than this counts as neither up nor down (seconds). */
   max_check_age: z
     .int()

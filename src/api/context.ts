@@ -17,6 +17,8 @@ export interface ApiDeps {
   readonly apiKeys: readonly string[];
   /** Explorer files (web/) and the packages it serves from node_modules; absent = no explorer. */
   readonly explorerDir?: string;
+  /** Aborted when the server closes: open streams end. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApiVariables {

@@ -142,7 +142,7 @@ export function crossOrigin(origins: readonly string[]): Mw {
     if (c.req.method !== "OPTIONS") return next();
     c.header("Access-Control-Max-Age", "86400");
     c.header("Access-Control-Allow-Methods", "GET,HEAD,OPTIONS");
-    c.header("Access-Control-Allow-Headers", "X-API-Key,Authorization,If-None-Match");
+    c.header("Access-Control-Allow-Headers", "X-API-Key,Authorization,If-None-Match,Last-Event-ID");
     return c.body(null, 204);
   };
 }

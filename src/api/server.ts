@@ -21,7 +21,9 @@ const DRAIN_MS = 5000;
 
 /** Starts the app on host:port; resolves once listening, rejects when it cannot bind. */
 export function startApiServer(deps: ApiDeps): Promise<ApiServer> {
-  const app = createApiApp(deps);
+  const closing = new AbortController();
+  const signals = deps.signal ? [deps.signal, closing.signal] : [closing.signal];
+  const app = createApiApp({ ...deps, signal: AbortSignal.any(signals) });
   const { host, port } = deps.config.server;
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
@@ -32,6 +34,7 @@ export function startApiServer(deps: ApiDeps): Promise<ApiServer> {
         url: `http://${shown}:${info.port}/`,
         close: () =>
           new Promise<void>((done) => {
+            closing.abort();
             const force = setTimeout(() => http.closeAllConnections(), DRAIN_MS);
             force.unref();
             server.close(() => {

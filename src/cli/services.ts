@@ -35,6 +35,7 @@ import {
 } from "../services/synchronizer/service.js";
 import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
+import { alertSecretsFromEnv } from "./alert-secrets.js";
 import { PACKAGE_ROOT } from "./context.js";
 import { PORT_VARIABLES, portFromEnv } from "./environment.js";
 import { relayOption } from "./options.js";
@@ -109,7 +110,8 @@ export const SERVICES: readonly ServiceEntry[] = [
     name: MONITOR,
     schema: monitorConfigSchema,
     // `--relay` is a one-off check (cli/relay-check.ts), not a service run.
-    create: (deps, config) => createMonitor(deps, config),
+    create: (deps, config) =>
+      createMonitor(deps, config, { alertSecrets: alertSecretsFromEnv(process.env, config) }),
   }),
   defineService({
     name: SYNCHRONIZER,

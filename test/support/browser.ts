@@ -54,7 +54,12 @@ export async function watchedPage(browser: Browser, origin: string): Promise<Wat
     if (m.type() === "error") problems.push(`console: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`));
+  page.on("requestfailed", (r) => {
+    // The live feed's EventSource, closed when the view changes, ends as an aborted request.
+    const closedFeed =
+      r.url().includes("/v1/stream") && r.failure()?.errorText === "net::ERR_ABORTED";
+    if (!closedFeed) problems.push(`requestfailed: ${r.url()}`);
+  });
   await page.route("**/*", (route) => {
     const url = route.request().url();
     if (url.startsWith(origin) || url.startsWith("data:")) return route.continue();

@@ -3,6 +3,7 @@
  * filters follow a "?" (see url-state.js). Back and forward re-render from the URL.
  */
 import { renderCandidates } from "./candidates.js";
+import { closeLiveChanges } from "./changes.js";
 import { h } from "./dom.js";
 import { renderEvents } from "./events.js";
 import { renderOverview } from "./overview.js";
@@ -21,6 +22,7 @@ const VIEWS = {
 async function route() {
   if (isShown(location.hash)) return;
   markShown(location.hash);
+  closeLiveChanges();
   const r = currentRoute();
   const view = VIEWS[r.view] ? r.view : "relays";
   const nav = view === "relay" ? "relays" : view;

@@ -4,6 +4,7 @@
  * day. Every table and the chart say so when there is nothing to show yet.
  */
 import { getJson } from "./api.js";
+import { changesSection } from "./changes.js";
 import { lineChart } from "./charts.js";
 import { countryName } from "./countries.js";
 import { dailySeries } from "./daily.js";
@@ -181,6 +182,7 @@ export async function renderOverview(main) {
         ? "Event statistics: not computed yet (the refresher computes them)."
         : `Event statistics as of ${fmtTime(asOf)}; relay counts live.`,
     ),
+    await changesSection({ id: "latest-changes" }),
     await countrySection(s),
     tables(s),
     daily.section,

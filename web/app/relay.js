@@ -1,8 +1,9 @@
 /**
  * One relay: its state, uptime and RTT charts from /history, NIP-11, checks, and a map; a relay
- * the archive does not know gets a 404 message and the ways back.
+ * the archive does not know gets a 404 message and the ways back; its changes, live.
  */
 import { ApiFailure, getJson } from "./api.js";
+import { changesSection } from "./changes.js";
 import { lineChart, upDownChart } from "./charts.js";
 import { fmtNum, fmtPct, fmtTime, h, statusDot } from "./dom.js";
 import { worldMap } from "./map.js";
@@ -139,6 +140,7 @@ export async function renderRelay(main, url) {
     ),
     h("h2", {}, "Newest result of every check"),
     checksTable(relay.checks),
+    await changesSection({ id: "relay-changes", relay: relay.url }),
   );
   if (xs.length > 0) {
     upDownChart(

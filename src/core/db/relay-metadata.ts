@@ -70,6 +70,11 @@ export interface RecordOptions {
   checkpoints?: readonly ServiceState[];
   /** updated_at of the checkpoints (unix seconds; default the server's clock). */
   now?: number;
+  /**
+   * Runs last in the same transaction, given the relays' ids by URL (the monitor's change
+   * detection: it commits with the history it was computed from, or not at all).
+   */
+  within?: (client: Db, relayIds: ReadonlyMap<string, number>) => Promise<void>;
 }
 
 /**
@@ -104,6 +109,7 @@ export async function recordRelayMetadata(
       const when = options.now === undefined ? {} : { now: options.now };
       await upsertServiceState(client, options.checkpoints, when);
     }
+    await options.within?.(client, relays.ids);
     return { relays: relays.inserted, metadata, relayMetadata };
   });
 }

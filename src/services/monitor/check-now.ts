@@ -46,6 +46,8 @@ export async function checkRelayNow(
       service: MONITOR,
       checks: config.processing.checks,
       chunkSize: 1,
+      changes: config.changes,
+      alerts: config.alerts,
       onWritten: () => {},
     });
     const written = writer.add({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { serviceBaseShape } from "../../core/config/schemas.js";
+import { CHANGE_KINDS, type ChangeKind } from "../../models/relay-change.js";
 import { NIP66_CHECKS } from "../../nips/nip66/checks.js";
 
 /** Retry of one check: `min(initial · 2^n, max) + U(0, jitter)` seconds between attempts. */
@@ -139,13 +140,97 @@ const publishingSchema = z
   })
   .prefault({});
 
+/** `changes:` of monitor.yaml: change detection as results are written (docs/changes.md). */
+const changesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Failed opens in a row before a relay is `down`. */
+    down_after: z.int().min(1).max(100).default(3),
+    /** rtt_open above this (ms) for `rtt_high_checks` checks in a row is `rtt_high`. */
+    rtt_high_ms: z.int().min(1).max(600_000).default(3000),
+    rtt_high_checks: z.int().min(1).max(100).default(3),
+    /** A certificate expiring within this many days is `cert_expiring`. */
+    cert_expiry_days: z.int().min(0).max(365).default(14),
+    /** Stored changes are deleted this many days after they were stored. */
+    retention_days: z.int().min(1).max(3650).default(90),
+  })
+  .prefault({});
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name");
+const ALERT_KINDS_DEFAULT: ChangeKind[] = [
+  "down",
+  "up",
+  "cert_expiring",
+  "cert_invalid",
+  "write_failing",
+  "rtt_high",
+];
+
+/** A webhook subscription of monitor.yaml (docs/alerts.md). */
+const webhookSchema = z.strictObject({
+  /** Names the subscription (its cool-downs and deliveries): keep it when editing the rest. */
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z 0-9 _ -"),
+  url: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"),
+  /** Env variable holding the HMAC-SHA256 secret of the signature header. */
+  secret_env: envName,
+  /** Only these relays (URLs as stored); empty = every relay. */
+  relays: z.array(z.string().min(1).max(2048)).max(10_000).default([]),
+  kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
+});
+
+/** A Nostr DM subscription of monitor.yaml: NIP-17 gift wraps from the monitor's key. */
+const dmSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z 0-9 _ -"),
+  /** The recipient (lower-case hex). */
+  pubkey: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters"),
+  /** Relays the gift wraps are published to (the recipient's DM relays, kind 10050). */
+  dm_relays: z.array(relayUrl).min(1).max(10),
+  /** Only changes of these relays; empty = every relay. */
+  relays: z.array(z.string().min(1).max(2048)).max(10_000).default([]),
+  kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
+});
+
+/** `alerts:` of monitor.yaml: who is told of which changes, how often at most. */
+const alertsSchema = z
+  .strictObject({
+    /** At most one notification per subscription, kind and relay per this many seconds. */
+    cooldown: z
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(3600),
+    webhooks: z.array(webhookSchema).max(100).default([]),
+    dms: z.array(dmSchema).max(1000).default([]),
+    /** Attempts of one delivery, then it is dead (counted); delays double from initial. */
+    max_attempts: z.int().min(1).max(50).default(8),
+    initial_delay: z.int().min(1).max(3600).default(10),
+    max_delay: z.int().min(1).max(86_400).default(3600),
+    /** Seconds a webhook has to answer. */
+    timeout: z.number().min(1).max(120).default(10),
+  })
+  .refine((a) => new Set(a.webhooks.map((w) => w.name)).size === a.webhooks.length, {
+    path: ["webhooks"],
+    message: "names must be unique",
+  })
+  .refine((a) => new Set(a.dms.map((w) => w.name)).size === a.dms.length, {
+    path: ["dms"],
+    message: "names must be unique",
+  })
+  .prefault({});
+
 export const monitorConfigSchema = z.strictObject({
   ...serviceBaseShape,
   processing: processingSchema,
   publishing: publishingSchema,
+  changes: changesSchema,
+  alerts: alertsSchema,
 });
 
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
 export type MonitorProcessing = MonitorConfig["processing"];
 export type CheckRetry = z.output<typeof retrySchema>;
 export type MonitorChecks = MonitorProcessing["checks"];
+export type ChangeThresholds = MonitorConfig["changes"];
+export type AlertsConfig = MonitorConfig["alerts"];
+export type WebhookSubscription = AlertsConfig["webhooks"][number];
+export type DmSubscription = AlertsConfig["dms"][number];

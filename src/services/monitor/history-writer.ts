@@ -19,7 +19,8 @@ import {
 import type { ServiceContext } from "../../core/service.js";
 import type { MetadataType } from "../../models/metadata-type.js";
 import type { ServiceState } from "../../models/service-state.js";
-import type { CheckName, MonitorChecks } from "./config.js";
+import { recordChanges } from "./change-recorder.js";
+import type { AlertsConfig, ChangeThresholds, CheckName, MonitorChecks } from "./config.js";
 import { type RelayResults, storedDocuments } from "./documents.js";
 import { monitorMetrics } from "./metrics.js";
 
@@ -44,6 +45,8 @@ export interface WrittenBatch {
   runs: readonly RelayRun[];
   documents: number;
   recorded: RecordResult;
+  /** Changes newly stored with this batch. */
+  changes: number;
 }
 
 export interface HistoryWriterOptions {
@@ -51,6 +54,10 @@ export interface HistoryWriterOptions {
   service: string;
   checks: MonitorChecks;
   chunkSize: number;
+  /** Change detection's thresholds; absent or disabled = no detection. */
+  changes?: ChangeThresholds;
+  /** Subscriptions whose deliveries are queued with the changes. */
+  alerts?: AlertsConfig;
   onWritten: (batch: WrittenBatch) => void;
 }
 
@@ -110,15 +117,24 @@ export class HistoryWriter {
 
   async #write(runs: readonly RelayRun[]): Promise<void> {
     const { rows, checkpoints } = historyOf(this.#o.checks, runs);
+    const thresholds = this.#o.changes?.enabled ? this.#o.changes : undefined;
+    const now = this.#ctx.now();
+    let changes = 0;
     try {
       const recorded = await recordRelayMetadata(this.#ctx.db, rows, {
         checkpoints,
-        now: this.#ctx.now(),
+        now,
+        ...(thresholds && {
+          within: async (client, ids) => {
+            const r = await recordChanges(client, runs, ids, thresholds, now, this.#o.alerts);
+            changes = r.stored;
+          },
+        }),
       });
       const m = monitorMetrics(this.#ctx.metrics);
       m.documents.inc({ result: "written" }, recorded.metadata);
       m.documents.inc({ result: "deduplicated" }, rows.length - recorded.metadata);
-      this.#o.onWritten({ runs, documents: rows.length, recorded });
+      this.#o.onWritten({ runs, documents: rows.length, recorded, changes });
     } catch (error) {
       this.error = error;
     }

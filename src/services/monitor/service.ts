@@ -1,5 +1,6 @@
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
+import { deleteChangesBefore } from "../../core/db/relay-changes.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import {
   countDueRelays,
@@ -11,8 +12,10 @@ import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
+import { createPublisher } from "../../nips/nip01/publish.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
+import { AlertSender, type DmSender } from "./alert-sender.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
@@ -38,6 +41,8 @@ export interface MonitorOptions {
   asn?: AsnDatabase | null;
   /** Trusted CAs of the ssl check's verifying connection. */
   ca?: string | string[];
+  /** The alert webhooks' secrets by their secret_env name (resolved by the cli). */
+  alertSecrets?: ReadonlyMap<string, string>;
 }
 
 interface Runtime {
@@ -105,6 +110,7 @@ type MonitorReport = {
   down: number;
   documents: number;
   written: number;
+  changes: number;
 };
 
 /** A written batch into the cycle report, the metrics and the publisher. */
@@ -126,6 +132,7 @@ function countBatch(
   report.down += checked - up;
   report.documents += batch.documents;
   report.written += written;
+  report.changes += batch.changes;
   ctx.log.info({ checked, up, documents: batch.documents, written }, "chunk_monitored");
 }
 
@@ -175,13 +182,35 @@ function relayCycle(
   };
 }
 
+/** What this cycle's alert DMs are sent with, when some are configured and there is a key. */
+function dmSender(rt: Runtime, ctx: ServiceContext): DmSender | undefined {
+  const secretKey = rt.deps.secretKey;
+  if (rt.config.alerts.dms.length === 0 || secretKey === undefined) return undefined;
+  const publisher = createPublisher({
+    timeoutMs: rt.config.alerts.timeout * 1000,
+    secretKey,
+    allowPrivate: rt.deps.brotr.allow_private,
+    signal: ctx.signal,
+    ...(rt.options.resolver ? { resolver: rt.options.resolver } : {}),
+  });
+  return { secretKey, publisher };
+}
+
 /**
  * One cycle. Relays flow through continuously (relayCycle); finished runs are written in
  * batches (history-writer.ts). Ends when nothing is due, at the cap, or at shutdown.
  */
 async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport> {
   const networks = [...rt.leases.networks];
-  const report: MonitorReport = { due: 0, checked: 0, up: 0, down: 0, documents: 0, written: 0 };
+  const report: MonitorReport = {
+    due: 0,
+    checked: 0,
+    up: 0,
+    down: 0,
+    documents: 0,
+    written: 0,
+    changes: 0,
+  };
   if (networks.length === 0) {
     ctx.log.warn("no_network_enabled");
     return report;
@@ -192,18 +221,33 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   report.due = await reportDue(ctx, selection);
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);
+  const dm = dmSender(rt, ctx);
+  const secrets = rt.options.alertSecrets ?? new Map();
+  const alerts = new AlertSender(ctx, rt.config.alerts, secrets, dm);
+  alerts.kick();
   const writer = new HistoryWriter(ctx, {
     service: MONITOR,
     checks: p.checks,
     chunkSize: p.chunk_size,
-    onWritten: (batch) => countBatch(ctx, report, batch, publishing),
+    changes: rt.config.changes,
+    alerts: rt.config.alerts,
+    onWritten: (batch) => {
+      countBatch(ctx, report, batch, publishing);
+      if (batch.changes > 0) alerts.kick();
+    },
   });
-  const timer = setInterval(() => void writer.flush(), FLUSH_MS);
+  const timer = setInterval(() => {
+    void writer.flush();
+    alerts.kick();
+  }, FLUSH_MS);
   try {
     await rt.leases.runCycle(ctx, relayCycle(rt, ctx, selection, writer));
   } finally {
     clearInterval(timer);
     await publishing?.close();
+    alerts.kick();
+    await alerts.drain();
+    await dm?.publisher.close();
   }
   if (writer.error !== undefined) throw writer.error;
   if (publishing === undefined) return report;
@@ -238,12 +282,15 @@ export function createMonitor(
     name: MONITOR,
     /**
      * Drops leases that ran out (a crashed process's; they are free either way), and the
-     * checkpoints and history documents of relays that were deleted.
+     * checkpoints and history documents of relays that were deleted, and the changes past
+     * their retention.
      */
     async cleanup(ctx) {
       const leases = await rt.leases.cleanup(ctx);
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
-      return leases + marks + (await deleteOrphanMetadata(ctx.db));
+      const horizon = ctx.now() - config.changes.retention_days * 86_400;
+      const changes = await deleteChangesBefore(ctx.db, horizon);
+      return leases + marks + changes + (await deleteOrphanMetadata(ctx.db));
     },
     runCycle: (ctx) => runMonitor(rt, ctx),
   };
