@@ -1,5 +1,6 @@
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
+import { deleteOldPeerData } from "../../core/db/peer-verdicts.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import {
   countDueRelays,
@@ -17,6 +18,7 @@ import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
+import { runPeersPhase } from "./peers/phase.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { buildCheckRuntime, type CheckRuntime, checkOneRelay } from "./relay-check.js";
 
@@ -243,8 +245,15 @@ export function createMonitor(
     async cleanup(ctx) {
       const leases = await rt.leases.cleanup(ctx);
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
-      return leases + marks + (await deleteOrphanMetadata(ctx.db));
+      const peers = await deleteOldPeerData(ctx.db, ctx.now() - config.peers.retention);
+      return leases + marks + peers + (await deleteOrphanMetadata(ctx.db));
     },
-    runCycle: (ctx) => runMonitor(rt, ctx),
+    /** Other monitors' verdicts first (peers/phase.ts), then this cycle's own checks. */
+    async runCycle(ctx) {
+      const peers = config.peers.enabled
+        ? await runPeersPhase(deps, config, ctx, options)
+        : undefined;
+      return { ...peers, ...(await runMonitor(rt, ctx)) };
+    },
   };
 }
