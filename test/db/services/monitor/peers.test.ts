@@ -3,11 +3,14 @@ import { parseConfig } from "../../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../../src/core/config/schemas.js";
 import { insertEvents } from "../../../../src/core/db/events.js";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
-import { buildMonitorAnnouncement } from "../../../../src/nips/nip66/announcement.js";
 import { monitorConfigSchema } from "../../../../src/services/monitor/config.js";
 import { runPeersPhase } from "../../../../src/services/monitor/peers/phase.js";
 import { createMonitor } from "../../../../src/services/monitor/service.js";
 import { type FakeUser, makeUser } from "../../../support/fake-user.js";
+import {
+  peerAnnouncement as announcement,
+  peerDiscovery as discovery,
+} from "../../../support/peer-monitors.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 import { metricValue, testContext } from "../finder/helpers.js";
 
@@ -19,36 +22,6 @@ const DEAD = "wss://dead.example.com";
 const brotr = parseConfig(brotrConfigSchema, {}, "brotr.yaml");
 const config = (peers: Record<string, unknown> = {}) =>
   parseConfig(monitorConfigSchema, { peers: { max_rechecks: 0, ...peers } }, "monitor.yaml");
-
-function discovery(user: FakeUser, url: string, at: number, rtt: number): NostrEvent {
-  return user.sign({
-    kind: 30166,
-    created_at: at,
-    content: "",
-    tags: [
-      ["d", url],
-      ["rtt-open", String(rtt)],
-      ["n", "clearnet"],
-      ["N", "1"],
-      ["N", "77"],
-      ["R", "!auth"],
-      ["T", "PublicOutbox"],
-      ["g", "u0yj"],
-    ],
-  });
-}
-
-function announcement(user: FakeUser, at: number): NostrEvent {
-  return user.sign(
-    buildMonitorAnnouncement({
-      frequencySeconds: HOUR,
-      checks: [{ check: "open", timeoutMs: 5000 }],
-      networks: ["clearnet"],
-      geohash: "u0yjj",
-      createdAt: at,
-    }),
-  );
-}
 
 /** Honest monitors see RELAYS up now and DEAD up only long ago; the liar says the reverse. */
 function network(honest: FakeUser[], liar: FakeUser): NostrEvent[] {
