@@ -6,6 +6,7 @@ import { ApiFailure, getJson } from "./api.js";
 import { lineChart, upDownChart } from "./charts.js";
 import { fmtNum, fmtPct, fmtTime, h, statusDot } from "./dom.js";
 import { worldMap } from "./map.js";
+import { monitorsSection } from "./relay-monitors.js";
 
 const DAY = 86_400;
 
@@ -140,6 +141,7 @@ export async function renderRelay(main, url) {
     h("h2", {}, "Newest result of every check"),
     checksTable(relay.checks),
   );
+  main.append(await monitorsSection(relay.url));
   if (xs.length > 0) {
     upDownChart(
       upChart,

@@ -8,7 +8,6 @@ import {
   readRelayVerdicts,
 } from "../../core/db/api/monitors.js";
 import type { ApiApp, ApiDeps } from "../context.js";
-import { ApiError } from "../errors.js";
 import { jsonWithEtag } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { canonicalUrl } from "../relays/lookup.js";
@@ -69,7 +68,8 @@ const listRoute = jsonRoute({
 const relayRoute = jsonRoute({
   path: "/v1/relays/{url}/monitors",
   tags: ["monitors"],
-  summary: "Each monitor's newest verdict on one relay, the consensus, and our own verdict",
+  summary:
+    "Each monitor's newest verdict on one relay, the consensus, and our own verdict (empty when no monitor covers it)",
   request: {
     params: z.object({
       url: z
@@ -103,7 +103,7 @@ const relayRoute = jsonRoute({
       verdicts: z.array(verdictSchema),
     }),
   ],
-  errors: [400, 401, 404, 429, 503, 504],
+  errors: [400, 401, 429, 503, 504],
 });
 
 function monitorJson(m: MonitorProfile) {
@@ -141,9 +141,6 @@ export function registerMonitors(app: ApiApp, deps: ApiDeps): void {
     const url = canonicalUrl(c.req.valid("param").url);
     const consensus = await readRelayConsensus(deps.db, url);
     const verdicts = await readRelayVerdicts(deps.db, url, consensus?.outliers ?? []);
-    if (consensus === null && verdicts.length === 0) {
-      throw new ApiError(404, "not_found", `no monitor has a verdict on ${url}`);
-    }
     return jsonWithEtag(c, {
       url,
       consensus:
