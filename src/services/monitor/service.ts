@@ -12,35 +12,22 @@ import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
-import type { RecordResolver, Resolver } from "../../utils/dns.js";
-import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
+import type { MonitorOptions } from "./monitor-options.js";
 import { runPeersPhase } from "./peers/phase.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { buildCheckRuntime, type CheckRuntime, checkOneRelay } from "./relay-check.js";
+
+export type { MonitorOptions } from "./monitor-options.js";
 
 /** Checkpoints that name no relay: cleanup keeps them. */
 const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
 
 /** Finished runs are written at least this often (ms), however few. */
 const FLUSH_MS = 2000;
-
-export interface MonitorOptions {
-  /** This process's lease holder name (default: the deployment's instance id, or random). */
-  holder?: string;
-  /** Address lookups (connections, geo, net); default the system resolver. */
-  resolver?: Resolver;
-  /** Record queries of the dns check; default the system resolver. */
-  records?: RecordResolver;
-  /** Geo and ASN databases; default opened once from monitor.yaml or the bundled data. */
-  geo?: GeoDatabase | null;
-  asn?: AsnDatabase | null;
-  /** Trusted CAs of the ssl check's verifying connection. */
-  ca?: string | string[];
-}
 
 interface Runtime {
   deps: ServiceDeps;

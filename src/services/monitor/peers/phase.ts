@@ -22,7 +22,7 @@ import type { Network } from "../../../models/network.js";
 import { derivePubkey } from "../../../utils/keys.js";
 import { checkRelayNow } from "../check-now.js";
 import type { MonitorConfig } from "../config.js";
-import type { MonitorOptions } from "../service.js";
+import type { MonitorOptions } from "../monitor-options.js";
 import { computeConsensus } from "./consensus.js";
 import { type IngestReport, ingestPeerEvents } from "./ingest.js";
 
