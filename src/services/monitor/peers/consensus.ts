@@ -10,7 +10,9 @@
  * Votes are weighted by reliability; reliability is measured from agreement, leave-one-out
  * (a monitor's vote is compared with the verdict of the others, so it cannot vouch for itself)
  * and against our own checks, times how fresh the monitor is. A liar is found by that measure,
- * not by a list. Weights and consensus are refined over a few rounds from the stored weights.
+ * not by a list. A monitor's reliability is a moving average over cycles (half stored, half this
+ * cycle's measure), so history counts; within a cycle, weights and consensus are refined over a
+ * few rounds from the stored weights.
  */
 import type { OwnVerdict, RelayConsensus } from "../../../core/db/peer-consensus.js";
 import type { LatestVote, MonitorScore, MonitorWeight } from "../../../core/db/peer-verdicts.js";
@@ -177,7 +179,16 @@ function tallyRelay(
   }
 }
 
-function score(monitor: string, m: Monitor, t: Tallies | undefined, now: number): MonitorScore {
+/** Share of a new measure in a monitor's reliability; the rest is its stored reliability. */
+const LEARNING_RATE = 0.5;
+
+function score(
+  monitor: string,
+  m: Monitor,
+  t: Tallies | undefined,
+  now: number,
+  prior: number | null | undefined,
+): MonitorScore {
   const freshness = Math.min(1, m.window / Math.max(m.window, now - m.lastSeen));
   const consensusAgreement = t?.peers.share ?? null;
   const ourAgreement = t?.ours.share ?? null;
@@ -190,8 +201,18 @@ function score(monitor: string, m: Monitor, t: Tallies | undefined, now: number)
     consensusAgreement,
     ourAgreement,
     freshness,
-    reliability: agreement === null ? null : agreement * (0.5 + 0.5 * freshness),
+    reliability: blend(prior, agreement === null ? null : agreement * (0.5 + 0.5 * freshness)),
   };
+}
+
+/**
+ * A moving average over cycles: history counts, so a burst of new pubkeys that agree with each
+ * other cannot outvote monitors that have long agreed with the rest and with us.
+ */
+function blend(prior: number | null | undefined, measured: number | null): number | null {
+  if (measured === null) return prior ?? null;
+  if (prior === null || prior === undefined) return measured;
+  return (1 - LEARNING_RATE) * prior + LEARNING_RATE * measured;
 }
 
 export interface ConsensusResult {
@@ -210,13 +231,14 @@ export function computeConsensus(
   const weights = new Map(stored.map((w) => [w.monitor, w]));
   const monitors = monitorsOf(votes, weights, o);
   const byRelay = votesByRelay(votes, monitors, now);
-  const reliability = new Map(stored.map((w) => [w.monitor, w.reliability]));
+  const prior = new Map(stored.map((w) => [w.monitor, w.reliability]));
+  const reliability = new Map(prior);
   const weigh: Weigh = (m) => Math.max(MIN_WEIGHT, reliability.get(m) ?? NEW_WEIGHT);
   let scores: MonitorScore[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const tallies = new Map<string, Tallies>();
     for (const [url, list] of byRelay) tallyRelay(list, weigh, own.get(url), o, tallies);
-    scores = [...monitors].map(([id, m]) => score(id, m, tallies.get(id), now));
+    scores = [...monitors].map(([id, m]) => score(id, m, tallies.get(id), now, prior.get(id)));
     for (const s of scores) if (s.reliability !== null) reliability.set(s.monitor, s.reliability);
   }
   const relays = [...byRelay].map(([url, list]) =>
