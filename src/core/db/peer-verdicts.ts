@@ -198,10 +198,11 @@ export interface LatestVote {
 export async function latestPeerVotes(db: Db, since: number): Promise<LatestVote[]> {
   const rows = await any<{ relay_url: string; monitor: string; seen_at: string; rtt: number }>(
     db,
+    // Every column descending: a backward scan of the primary key, no sort.
     `SELECT DISTINCT ON (relay_url, monitor) relay_url, encode(monitor, 'hex') AS monitor,
             seen_at, rtt_open AS rtt
      FROM peer_verdict WHERE seen_at >= $1
-     ORDER BY relay_url, monitor, seen_at DESC`,
+     ORDER BY relay_url DESC, monitor DESC, seen_at DESC`,
     [since],
   );
   return rows.map((r) => ({
