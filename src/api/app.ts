@@ -15,6 +15,7 @@ import { registerDocs } from "./routes/docs.js";
 import { registerEvents } from "./routes/events.js";
 import { registerExplorer } from "./routes/explorer.js";
 import { registerHealth } from "./routes/health.js";
+import { registerMonitors } from "./routes/monitors.js";
 import { registerRelays } from "./routes/relays.js";
 import { registerStats } from "./routes/stats.js";
 import { registerStream } from "./routes/stream.js";
@@ -61,6 +62,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   );
   registerHealth(app, deps);
   registerRelays(app, deps, snapshots);
+  registerMonitors(app, deps);
   registerCandidates(app, deps);
   registerEvents(app, deps);
   registerStats(app, deps, snapshots);

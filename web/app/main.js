@@ -1,11 +1,13 @@
 /**
- * The explorer's router: #/ relays, #/relay/<url>, #/overview, #/events, #/candidates; a view's
- * filters follow a "?" (see url-state.js). Back and forward re-render from the URL.
+ * The explorer's router: #/ relays, #/relay/<url>, #/overview, #/events, #/candidates,
+ * #/monitors; a view's filters follow a "?" (see url-state.js). Back and forward re-render from
+ * the URL.
  */
 import { renderCandidates } from "./candidates.js";
 import { closeLiveChanges } from "./changes.js";
 import { h } from "./dom.js";
 import { renderEvents } from "./events.js";
+import { renderMonitors } from "./monitors.js";
 import { renderOverview } from "./overview.js";
 import { renderRelay } from "./relay.js";
 import { renderRelays } from "./relays.js";
@@ -17,6 +19,7 @@ const VIEWS = {
   overview: (route) => renderOverview(main, route.query),
   events: (route) => renderEvents(main, route.query),
   candidates: (route) => renderCandidates(main, route.query),
+  monitors: () => renderMonitors(main),
 };
 
 async function route() {

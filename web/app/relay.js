@@ -7,6 +7,7 @@ import { changesSection } from "./changes.js";
 import { lineChart, upDownChart } from "./charts.js";
 import { fmtNum, fmtPct, fmtTime, h, statusDot } from "./dom.js";
 import { worldMap } from "./map.js";
+import { monitorsSection } from "./relay-monitors.js";
 
 const DAY = 86_400;
 
@@ -142,6 +143,7 @@ export async function renderRelay(main, url) {
     checksTable(relay.checks),
     await changesSection({ id: "relay-changes", relay: relay.url }),
   );
+  main.append(await monitorsSection(relay.url));
   if (xs.length > 0) {
     upDownChart(
       upChart,

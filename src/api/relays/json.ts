@@ -16,6 +16,30 @@ export const uptimeSchema = z
       "Fraction (0–1) of the monitor's checks in each window that found the relay up; null when none ran",
   });
 
+export const CONSENSUS_STATES = ["up", "down", "unknown"] as const;
+
+export const consensusSchema = z
+  .object({
+    state: z.enum(CONSENSUS_STATES).openapi({
+      description:
+        "Reliability-weighted majority of the other monitors with a recent verdict; unknown below the quorum",
+    }),
+    monitors: z.int().openapi({ description: "Monitors voting" }),
+    monitors_up: z.int().openapi({ description: "Of which saw the relay up" }),
+    median_rtt_open: z
+      .int()
+      .nullable()
+      .openapi({ description: "Median rtt-open they report (ms)" }),
+    disagreement: z.enum(["false_offline", "false_online"]).nullable().openapi({
+      description:
+        "false_offline: we say down, most monitors up (re-checked early); false_online: the reverse",
+    }),
+  })
+  .nullable()
+  .openapi("Consensus", {
+    description: "What other NIP-66 monitors say; null when none covers it",
+  });
+
 export const relaySchema = z
   .object({
     url: z.string(),
@@ -45,6 +69,7 @@ export const relaySchema = z
     asn_org: z.string().nullable(),
     events_archived: z.int().openapi({ description: "As of the last statistics refresh" }),
     discovered_at: z.int(),
+    consensus: consensusSchema,
   })
   .openapi("Relay");
 export type RelayJson = z.infer<typeof relaySchema>;
@@ -70,5 +95,15 @@ export function relayJson(r: RelaySummary, status: RelayStatus): RelayJson {
     asn_org: r.asnOrg,
     events_archived: r.events,
     discovered_at: r.discoveredAt,
+    consensus:
+      r.consensus === null
+        ? null
+        : {
+            state: r.consensus.state,
+            monitors: r.consensus.monitors,
+            monitors_up: r.consensus.monitorsUp,
+            median_rtt_open: r.consensus.medianRttOpen,
+            disagreement: r.consensus.disagreement,
+          },
   };
 }

@@ -28,6 +28,8 @@ export interface RelayFilter {
   writable?: boolean;
   /** Case-insensitive substring of the URL or NIP-11 name. */
   q?: string;
+  /** Other monitors' consensus (a relay no monitor covers is "unknown"). */
+  consensus?: readonly ("up" | "down" | "unknown")[];
 }
 
 export type SortKey = [string] | [number, number, string];
@@ -93,6 +95,8 @@ function matches(r: RelaySummary, f: RelayFilter, status: () => RelayStatus): bo
     if (!r.url.toLowerCase().includes(q) && !(r.name ?? "").toLowerCase().includes(q)) return false;
   }
   if (f.status !== undefined && !f.status.includes(status())) return false;
+  if (f.consensus !== undefined && !f.consensus.includes(r.consensus?.state ?? "unknown"))
+    return false;
   return true;
 }
 

@@ -6,7 +6,7 @@ import { jsonWithEtag, prepareJson, sendJson } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { relayDetail } from "../relays/detail.js";
 import { historyAfter, historyPage, historyRange } from "../relays/history.js";
-import { relayJson, relaySchema, uptimeSchema } from "../relays/json.js";
+import { CONSENSUS_STATES, relayJson, relaySchema, uptimeSchema } from "../relays/json.js";
 import { isSortKey, queryRelays, RELAY_SORTS, type RelayFilter } from "../relays/listing.js";
 import { canonicalUrl, findRelay } from "../relays/lookup.js";
 import { onlineUrls } from "../relays/online.js";
@@ -48,6 +48,11 @@ function listRoute(deps: ApiDeps) {
       query: z.strictObject({
         network: networksParam(),
         status: listParam(enumParam(RELAY_STATUSES), 3, "Statuses (any of them)"),
+        consensus: listParam(
+          enumParam(CONSENSUS_STATES),
+          3,
+          "Other monitors' consensus (any of them; a relay none covers is unknown)",
+        ),
         nips: listParam(nip, 50, "Supported NIPs (all of them)"),
         software: listParam(
           z.string().min(1).max(256),
@@ -176,6 +181,7 @@ function relayFilter(q: ListQuery): RelayFilter {
   return {
     ...(q.network ? { network: q.network } : {}),
     ...(q.status ? { status: q.status } : {}),
+    ...(q.consensus ? { consensus: q.consensus } : {}),
     ...(q.nips ? { nips: q.nips } : {}),
     ...(q.software ? { software: q.software } : {}),
     ...(q.country ? { country: q.country } : {}),

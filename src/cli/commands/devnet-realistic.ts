@@ -2,7 +2,9 @@
  * `bigbrotr devnet --realistic`: the seeded realistic network (devnet/realistic-network.ts),
  * its table and its seed file's header (every behaviour with its share and count).
  */
+
 import type { DevnetChain, RealisticNetwork } from "../../devnet/realistic-network.js";
+import type { NostrEvent } from "../../models/event-types.js";
 
 export interface RealisticDevnetOptions {
   relays: number;
@@ -21,7 +23,15 @@ export interface StartedDevnet {
   columns: string[];
   rows: { url: string; cells: (string | number)[] }[];
   events: number;
+  /** Each relay, whether it accepts connections, and a way to store events in it. */
+  targets: DevnetTarget[];
   close(): Promise<void>;
+}
+
+export interface DevnetTarget {
+  url: string;
+  up: boolean;
+  addEvents(events: NostrEvent[]): void;
 }
 
 /** "nostream 2.0.0" from "git+https://github.com/Cameri/nostream.git" and "2.0.0". */
@@ -72,6 +82,11 @@ export async function startRealisticDevnet(
     columns: ["url", "behaviour", "software", "events"],
     rows,
     events: net.events.length,
+    targets: net.relays.map((r) => ({
+      url: r.url,
+      up: !r.down,
+      addEvents: (events: NostrEvent[]) => r.relay.addEvents(events),
+    })),
     close: () => net.close(),
   };
 }

@@ -25,6 +25,7 @@ interface DevnetOptions {
   caFile: string;
   negentropy: boolean;
   realistic: boolean;
+  monitors: number;
 }
 
 function parsePositiveInt(value: string): number {
@@ -82,6 +83,11 @@ async function startPlainDevnet(
       cells: [relay.url, net.behaviours[i] ?? "healthy", relay.events.length],
     })),
     events: net.events.length,
+    targets: net.relays.map((relay, i) => ({
+      url: relay.url,
+      up: net.behaviours[i] !== "refuse",
+      addEvents: (events) => relay.addEvents(events),
+    })),
     close: () => net.close(),
   };
 }
@@ -127,6 +133,20 @@ function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** --monitors: other monitors' 10166/30166 stored in every relay (devnet/simulated-monitors.ts). */
+async function publishMonitors(opts: DevnetOptions, net: StartedDevnet): Promise<void> {
+  const { simulateMonitors } = await import("../../devnet/simulated-monitors.js");
+  const { loadNostrWasm } = await import("../../devnet/crypto.js");
+  const simulated = simulateMonitors(await loadNostrWasm(), net.targets, {
+    count: opts.monitors,
+    now: Math.floor(Date.now() / 1000),
+    seed: opts.seed,
+  });
+  for (const target of net.targets) target.addEvents(simulated.events);
+  const roles = simulated.monitors.map((m) => `${m.pubkey.slice(0, 12)}… ${m.role}`);
+  console.log(`${plural(simulated.monitors.length, "simulated monitor")}: ${roles.join(", ")}`);
+}
+
 /** With --tls: a throwaway CA (its certificate written to `caFile`) and the relays' leaf. */
 async function tlsSetup(opts: DevnetOptions): Promise<DevnetChain | undefined> {
   if (!opts.tls) return undefined;
@@ -152,6 +172,7 @@ async function runDevnet(opts: DevnetOptions, signal: AbortSignal | undefined): 
   try {
     core = await startCore(opts);
     const rows = withCore(net, core);
+    if (opts.monitors > 0) await publishMonitors(opts, net);
     await writeSeedFile(opts.seedFile, net, rows);
     console.log(
       formatTable(
@@ -217,6 +238,12 @@ export function registerDevnetCommand(program: Command, shutdown?: { signal: Abo
       "--negentropy",
       "relays also answer NIP-77 negentropy sync (@nostr-dev-kit/sync, a devDependency)",
       false,
+    )
+    .option(
+      "--monitors <n>",
+      "simulated NIP-66 monitors publishing 10166/30166 into the relays (one liar, one stale, one wrong, the rest honest)",
+      parseNonNegativeInt,
+      0,
     )
     .action(async (opts: DevnetOptions) => {
       await runDevnet(opts, shutdown?.signal);

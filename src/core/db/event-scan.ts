@@ -79,3 +79,53 @@ export async function scanEvents(db: Db, options: EventScanOptions): Promise<Sca
     contentTooLarge: r.content_too_large,
   }));
 }
+
+/** What the walk reads of a NIP-66 event: who signed it, when, and its tags. */
+export interface ScannedNip66Row extends ScanPosition {
+  kind: number;
+  pubkey: string;
+  createdAt: number;
+  /** Parsed jsonb; null in lilbrotr (tags are not kept there). */
+  tags: unknown;
+}
+
+/*
+ * The same walk as SCAN (same order, same horizon), for the few kinds the monitor's peers
+ * phase reads, with the signer and time. Every row is an event whose signature was verified
+ * before it was archived.
+ */
+const SCAN_SIGNED = `
+  SELECT e.stored_xid::text AS xid, encode(e.id, 'hex') AS id, e.kind,
+         encode(e.pubkey, 'hex') AS pubkey, e.created_at, e.tags
+  FROM event e
+  WHERE e.stored_xid >= $1::text::xid8
+    AND (e.stored_xid > $1::text::xid8 OR e.id > decode($2, 'hex'))
+    AND e.stored_xid < pg_snapshot_xmin(pg_current_snapshot())
+    AND e.kind = ANY($4::int[])
+  ORDER BY e.stored_xid, e.id
+  LIMIT $3`;
+
+/** The next page of events of `kinds` after `after` in storing order, with signer and time. */
+export async function scanSignedEvents(
+  db: Db,
+  after: ScanPosition,
+  kinds: readonly number[],
+  limit: number,
+): Promise<ScannedNip66Row[]> {
+  const rows = await any<{
+    xid: string;
+    id: string;
+    kind: number;
+    pubkey: string;
+    created_at: string;
+    tags: unknown;
+  }>(db, SCAN_SIGNED, [after.xid, after.id, limit, kinds]);
+  return rows.map((r) => ({
+    xid: r.xid,
+    id: r.id,
+    kind: r.kind,
+    pubkey: r.pubkey,
+    createdAt: Number(r.created_at),
+    tags: r.tags,
+  }));
+}

@@ -14,8 +14,8 @@ import type { MonitorConfig } from "./config.js";
 import type { RelayResults } from "./documents.js";
 import { openGeoData } from "./geo-data.js";
 import { HistoryWriter } from "./history-writer.js";
+import type { MonitorOptions } from "./monitor-options.js";
 import { buildCheckRuntime, checkOneRelay } from "./relay-check.js";
-import type { MonitorOptions } from "./service.js";
 
 export interface RelayCheckNow {
   url: string;

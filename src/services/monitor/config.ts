@@ -218,16 +218,50 @@ const alertsSchema = z
   })
   .prefault({});
 
+/**
+ * `peers:` of monitor.yaml: other monitors' NIP-66 verdicts read from the archive, their
+ * reliability and the per-relay consensus (services/monitor/peers/). Seconds everywhere.
+ */
+const peersSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Archived events read per page of the walk. */
+    scan_size: z.int().min(10).max(100_000).default(5000),
+    /** Time the walk may take per cycle before the rest waits for the next one. */
+    max_duration: z.int().min(1).max(3600).default(60),
+    /** Newest verdicts kept per (relay, monitor). */
+    keep_per_pair: z.int().min(1).max(1000).default(24),
+    /** Distinct relays one monitor pubkey may have verdicts for; more are refused. */
+    max_relays_per_monitor: z.int().min(1).max(1_000_000).default(50_000),
+    /** Verdicts older than this are deleted. */
+    retention: z.int().min(3600).max(31_536_000).default(604_800),
+    /** A verdict counts as recent for this many of its monitor's check periods. */
+    freshness_periods: z.number().min(1).max(100).default(2),
+    /** Check period assumed for a monitor that announced none (no valid 10166). */
+    default_frequency: z.int().min(60).max(604_800).default(3600),
+    /** Monitors that must vote before a relay gets a consensus (else "unknown"). */
+    quorum: z.int().min(1).max(1000).default(3),
+    /** A vote's RTT this many times above or below the median flags its monitor an outlier. */
+    rtt_outlier_factor: z.number().min(1.5).max(1000).default(4),
+    /** Early re-checks of false-offline relays per cycle (0 = none). */
+    max_rechecks: z.int().min(0).max(1000).default(20),
+    /** A relay is re-checked early at most once per this many seconds. */
+    recheck_cooldown: z.int().min(60).max(604_800).default(3600),
+  })
+  .prefault({});
+
 export const monitorConfigSchema = z.strictObject({
   ...serviceBaseShape,
   processing: processingSchema,
   publishing: publishingSchema,
   changes: changesSchema,
   alerts: alertsSchema,
+  peers: peersSchema,
 });
 
 export type MonitorConfig = z.output<typeof monitorConfigSchema>;
 export type MonitorProcessing = MonitorConfig["processing"];
+export type MonitorPeers = MonitorConfig["peers"];
 export type CheckRetry = z.output<typeof retrySchema>;
 export type MonitorChecks = MonitorProcessing["checks"];
 export type ChangeThresholds = MonitorConfig["changes"];

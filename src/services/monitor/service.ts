@@ -1,5 +1,6 @@
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
+import { deleteOldPeerData } from "../../core/db/peer-verdicts.js";
 import { deleteChangesBefore } from "../../core/db/relay-changes.js";
 import { LAST_CYCLE_KEY } from "../../core/db/service-state/last-cycle.js";
 import {
@@ -13,37 +14,23 @@ import type { CycleReport, Service, ServiceContext } from "../../core/service.js
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Network } from "../../models/index.js";
 import { createPublisher } from "../../nips/nip01/publish.js";
-import type { RecordResolver, Resolver } from "../../utils/dns.js";
-import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
 import { AlertSender, type DmSender } from "./alert-sender.js";
 import type { MonitorConfig } from "./config.js";
 import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
+import type { MonitorOptions } from "./monitor-options.js";
+import { runPeersPhase } from "./peers/phase.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { buildCheckRuntime, type CheckRuntime, checkOneRelay } from "./relay-check.js";
+
+export type { MonitorOptions } from "./monitor-options.js";
 
 /** Checkpoints that name no relay: cleanup keeps them. */
 const NAMED_CHECKPOINTS = [LAST_CYCLE_KEY, ...PERIODIC_CHECKPOINTS];
 
 /** Finished runs are written at least this often (ms), however few. */
 const FLUSH_MS = 2000;
-
-export interface MonitorOptions {
-  /** This process's lease holder name (default: the deployment's instance id, or random). */
-  holder?: string;
-  /** Address lookups (connections, geo, net); default the system resolver. */
-  resolver?: Resolver;
-  /** Record queries of the dns check; default the system resolver. */
-  records?: RecordResolver;
-  /** Geo and ASN databases; default opened once from monitor.yaml or the bundled data. */
-  geo?: GeoDatabase | null;
-  asn?: AsnDatabase | null;
-  /** Trusted CAs of the ssl check's verifying connection. */
-  ca?: string | string[];
-  /** The alert webhooks' secrets by their secret_env name (resolved by the cli). */
-  alertSecrets?: ReadonlyMap<string, string>;
-}
 
 interface Runtime {
   deps: ServiceDeps;
@@ -290,8 +277,15 @@ export function createMonitor(
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
       const horizon = ctx.now() - config.changes.retention_days * 86_400;
       const changes = await deleteChangesBefore(ctx.db, horizon);
-      return leases + marks + changes + (await deleteOrphanMetadata(ctx.db));
+      const peers = await deleteOldPeerData(ctx.db, ctx.now() - config.peers.retention);
+      return leases + marks + changes + peers + (await deleteOrphanMetadata(ctx.db));
     },
-    runCycle: (ctx) => runMonitor(rt, ctx),
+    /** Other monitors' verdicts first (peers/phase.ts), then this cycle's own checks. */
+    async runCycle(ctx) {
+      const peers = config.peers.enabled
+        ? await runPeersPhase(deps, config, ctx, options)
+        : undefined;
+      return { ...peers, ...(await runMonitor(rt, ctx)) };
+    },
   };
 }

@@ -49,6 +49,16 @@ export interface RelaySummary {
   uptime: UptimeWindows;
   /** Events archived as seen on this relay (stats_relay, as of the refresher's last cycle). */
   events: number;
+  /** What other monitors say (peer_consensus, the monitor's last peers phase); null: none. */
+  consensus: ConsensusSummary | null;
+}
+
+export interface ConsensusSummary {
+  state: "up" | "down" | "unknown";
+  monitors: number;
+  monitorsUp: number;
+  medianRttOpen: number | null;
+  disagreement: "false_offline" | "false_online" | null;
 }
 
 interface Row {
@@ -68,6 +78,7 @@ interface Row {
   checks_30d: number;
   up_30d: number;
   events: number;
+  consensus: ConsensusSummary | null;
 }
 
 const latest = (alias: string, type: string) => `
@@ -81,7 +92,11 @@ const SUMMARY = `
     coalesce(u.checks_24h, 0) AS checks_24h, coalesce(u.up_24h, 0) AS up_24h,
     coalesce(u.checks_7d, 0) AS checks_7d, coalesce(u.up_7d, 0) AS up_7d,
     coalesce(u.checks_30d, 0) AS checks_30d, coalesce(u.up_30d, 0) AS up_30d,
-    coalesce((SELECT s.event_count FROM stats_relay s WHERE s.relay_id = r.id), 0) AS events
+    coalesce((SELECT s.event_count FROM stats_relay s WHERE s.relay_id = r.id), 0) AS events,
+    (SELECT json_build_object('state', pc.state, 'monitors', pc.monitors,
+                              'monitorsUp', pc.monitors_up, 'medianRttOpen', pc.median_rtt_open,
+                              'disagreement', pc.disagreement)
+     FROM peer_consensus pc WHERE pc.relay_url = r.url) AS consensus
   FROM relay r
   ${latest("rtt", "nip66_rtt")}
   ${latest("nip11", "nip11_info")}
@@ -146,6 +161,7 @@ function toSummary(r: Row): RelaySummary {
       "30d": ratio(r.up_30d, r.checks_30d),
     },
     events: r.events,
+    consensus: r.consensus,
   };
 }
 
