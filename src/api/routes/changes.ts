@@ -1,6 +1,6 @@
 /** GET /v1/changes: the newest stored relay changes, of one relay or all (docs/changes.md). */
 import { z } from "@hono/zod-openapi";
-import { recentChanges } from "../../core/db/read/relay-changes.js";
+import { recentChanges } from "../../core/db/api/relay-changes.js";
 import { NETWORKS } from "../../models/network.js";
 import { CHANGE_KINDS, changeJson } from "../../models/relay-change.js";
 import type { ApiApp, ApiDeps } from "../context.js";

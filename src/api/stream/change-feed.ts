@@ -5,8 +5,9 @@
  * after one with a higher id: an id skipped by a poll is looked for again for `gapWaitMs`
  * (an id taken by a conflicting insert never appears) and delivered late when it shows.
  */
+
+import { changesAfter, newestChangeId } from "../../core/db/api/relay-changes.js";
 import type { Db } from "../../core/db/pool.js";
-import { changesAfter, newestChangeId } from "../../core/db/read/relay-changes.js";
 import type { RelayChange } from "../../models/relay-change.js";
 import { encodeChange } from "./sse-format.js";
 

@@ -5,8 +5,9 @@
  * `heartbeatMs`, and ends when the client goes, when it falls `maxQueued` events behind (a
  * `slow` notice), or when the server closes.
  */
+
+import { newestChangesAfter } from "../../core/db/api/relay-changes.js";
 import type { Db } from "../../core/db/pool.js";
-import { newestChangesAfter } from "../../core/db/read/relay-changes.js";
 import type { Network } from "../../models/network.js";
 import type { ChangeKind, RelayChange } from "../../models/relay-change.js";
 import type { ChangeFeed, EncodedChange } from "./change-feed.js";

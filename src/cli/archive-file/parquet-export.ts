@@ -8,13 +8,13 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readSightingsOf, type SightingRow } from "../../core/db/export/open-data.js";
 import type { Db } from "../../core/db/pool.js";
 import {
   type EventCursor,
   type EventQuery,
   readSelectedEventPage,
 } from "../../core/db/read/events.js";
-import { readSightingsOf, type SightingRow } from "../../core/db/read/open-data.js";
 import { EVENT_COLUMNS, SIGHTING_COLUMNS } from "./parquet-schema.js";
 import { ParquetTable } from "./parquet-table.js";
 import { writeChecks, writeRelays } from "./parquet-tables.js";

@@ -1,7 +1,7 @@
 /** The export's whole-table files: the relays and the check history, read in pages. */
 import { join } from "node:path";
+import { type CheckCursor, readCheckRows, readRelayRows } from "../../core/db/export/open-data.js";
 import type { Db } from "../../core/db/pool.js";
-import { type CheckCursor, readCheckRows, readRelayRows } from "../../core/db/read/open-data.js";
 import { CHECK_COLUMNS, RELAY_COLUMNS } from "./parquet-schema.js";
 import { ParquetTable } from "./parquet-table.js";
 

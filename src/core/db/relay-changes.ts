@@ -2,7 +2,7 @@
  * Owner of relay_change and relay_change_state (migration 000013, docs/changes.md): the
  * detection state of relays locked and saved inside the monitor's history transaction, the
  * changes stored once by (relay, kind, check time), the validator's `relay_added`, retention.
- * The feed's reads are in read/relay-changes.ts.
+ * The feed's reads (the API's only) are in api/relay-changes.ts.
  */
 import type { DetectedChange } from "../../models/relay-change.js";
 import type { Db } from "./pool.js";
