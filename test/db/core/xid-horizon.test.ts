@@ -34,7 +34,7 @@ describe("transaction horizon at start", () => {
     // As a restore leaves it: a row stored by transaction 2^32 + 5 (epoch 1) of the old cluster.
     const ahead = (1n << 32n) + 5n;
     await db.pool.query(
-      "UPDATE event SET stored_xid = $1::text::xid8 WHERE id = (SELECT min(id) FROM event)",
+      "UPDATE event SET stored_xid = $1::text::xid8 WHERE id = (SELECT id FROM event ORDER BY id LIMIT 1)",
       [ahead.toString()],
     );
     const refused = migrate(db.pool, options);
