@@ -50,11 +50,11 @@ export class HostDevnet {
     return relays;
   }
 
-  /** Relays and their event counts from the seed file's header ("# url  behaviour  N events"). */
+  /** Relays and their event counts from the seed file's header ("# url  behaviour  N"). */
   relays(): DevnetRelay[] {
     const lines = readFileSync(this.seedFile, "utf8").split("\n");
     return lines.flatMap((line) => {
-      const m = line.match(/^# (wss?:\/\/\S+)\s+.*?\s(\d+) events$/);
+      const m = line.match(/^# (wss?:\/\/\S+)\s+.*?\s(\d+)(?: events?)?$/);
       return m?.[1] && m[2] ? [{ url: m[1], events: Number(m[2]) }] : [];
     });
   }
