@@ -5,7 +5,7 @@
  * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
  */
 
-import { type RelaySummary, readRelaySummaries } from "../../core/db/api/relay-summary.js";
+import { type RelaySummary, readRelaySummaries } from "../../core/db/read/relay-summary.js";
 import type { Db } from "../../core/db/pool.js";
 import type { PreparedJson } from "../json-response.js";
 

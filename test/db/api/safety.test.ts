@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toApiError } from "../../../src/api/errors.js";
 import { findEvents } from "../../../src/core/db/api/event-filter.js";
-import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
+import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
 import { UnstorableText } from "../../../src/core/db/errors.js";
 import { createPool } from "../../../src/core/db/pool.js";
 import { createLoginRoles } from "../../../src/core/db/roles.js";

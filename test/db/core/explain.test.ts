@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findEvents } from "../../../src/core/db/api/event-filter.js";
 import { readRttHistory } from "../../../src/core/db/api/relay-history.js";
 import { latestRelayMetadata } from "../../../src/core/db/api/relay-metadata.js";
-import { readRelaySummaries } from "../../../src/core/db/api/relay-summary.js";
+import { readRelaySummaries } from "../../../src/core/db/read/relay-summary.js";
 import { scanEvents } from "../../../src/core/db/event-scan.js";
 import type { Db } from "../../../src/core/db/pool.js";
 import { storedEventIds } from "../../../src/core/db/read/events.js";

@@ -1,0 +1,116 @@
+/**
+ * The DVM's job table (dvm_job, migration 000015; docs/dvm.md): every statement on it. A job
+ * request is claimed by inserting its row (ON CONFLICT DO NOTHING) before any work, so one
+ * replica works on it; the signed response (6xxx result or 7000 error) is kept, so a request
+ * seen again after a restart is answered by publishing that event again. A claim older than
+ * the caller's `staleAfter` (its holder died mid-job) may be taken over.
+ */
+import type { NostrEvent } from "../../models/event-types.js";
+import type { Db } from "./pool.js";
+import { maybeOne, one } from "./sql.js";
+
+export type DvmJobStatus = "claimed" | "done" | "failed";
+
+export interface DvmJobClaim {
+  requestId: string;
+  kind: number;
+  requester: string;
+  /** The request's created_at. */
+  createdAt: number;
+  /** This process (its lease holder name). */
+  holder: string;
+  /** Unix seconds. */
+  now: number;
+  /** Seconds after which a claim without a response may be taken over. */
+  staleAfter: number;
+}
+
+export type ClaimOutcome =
+  | { claimed: true }
+  | { claimed: false; status: DvmJobStatus; holder: string; response: NostrEvent | null };
+
+const hex = (h: string) => Buffer.from(h, "hex");
+
+const INSERT = `
+  INSERT INTO dvm_job (request_id, kind, requester, created_at, status, holder, claimed_at)
+  VALUES ($1::bytea, $2::int, $3::bytea, $6::bigint, 'claimed', $4::text, $5::bigint)
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING 1 AS ok`;
+
+const TAKE_OVER = `
+  UPDATE dvm_job SET holder = $2::text, claimed_at = $3::bigint
+  WHERE request_id = $1::bytea AND status = 'claimed' AND claimed_at <= $3::bigint - $4::bigint
+  RETURNING 1 AS ok`;
+
+const READ = `SELECT status, holder, response FROM dvm_job WHERE request_id = $1::bytea`;
+
+/** Claims a job: true when this holder is to work on it; else who has it and its response. */
+export async function claimDvmJob(db: Db, c: DvmJobClaim): Promise<ClaimOutcome> {
+  const id = hex(c.requestId);
+  const inserted = await maybeOne(db, INSERT, [
+    id,
+    c.kind,
+    hex(c.requester),
+    c.holder,
+    c.now,
+    c.createdAt,
+  ]);
+  if (inserted !== null) return { claimed: true };
+  const taken = await maybeOne(db, TAKE_OVER, [id, c.holder, c.now, c.staleAfter]);
+  if (taken !== null) return { claimed: true };
+  const row = await maybeOne<{ status: DvmJobStatus; holder: string; response: NostrEvent | null }>(
+    db,
+    READ,
+    [id],
+  );
+  // Deleted by retention between the two statements: treat as answered long ago.
+  if (row === null) return { claimed: false, status: "done", holder: "", response: null };
+  return { claimed: false, status: row.status, holder: row.holder, response: row.response };
+}
+
+/**
+ * Keeps the response of a job this holder claimed; false when the claim was lost meanwhile
+ * (taken over), in which case the caller must not publish it.
+ */
+export async function finishDvmJob(
+  db: Db,
+  job: { requestId: string; holder: string; now: number },
+  status: "done" | "failed",
+  response: NostrEvent,
+): Promise<boolean> {
+  const row = await maybeOne(
+    db,
+    `UPDATE dvm_job SET status = $3::text, response = $4::jsonb, finished_at = $5::bigint
+     WHERE request_id = $1::bytea AND holder = $2::text AND status = 'claimed'
+     RETURNING 1 AS ok`,
+    [hex(job.requestId), job.holder, status, JSON.stringify(response), job.now],
+  );
+  return row !== null;
+}
+
+/** Jobs `requester` has had claimed since `since` (the per-pubkey rate limit, all replicas). */
+export async function recentDvmJobs(db: Db, requester: string, since: number): Promise<number> {
+  const row = await one<{ n: number }>(
+    db,
+    `SELECT count(*)::int AS n FROM dvm_job WHERE requester = $1::bytea AND claimed_at >= $2::bigint`,
+    [hex(requester), since],
+  );
+  return row.n;
+}
+
+/** The newest created_at of a claimed request (the resume point after downtime), or null. */
+export async function newestDvmRequest(db: Db): Promise<number | null> {
+  const row = await one<{ t: string | null }>(db, `SELECT max(created_at) AS t FROM dvm_job`);
+  return row.t === null ? null : Number(row.t);
+}
+
+/** Deletes jobs claimed before `cutoff` (retention); returns how many. */
+export async function deleteDvmJobsBefore(db: Db, cutoff: number): Promise<number> {
+  const row = await one<{ n: number }>(
+    db,
+    `WITH d AS (DELETE FROM dvm_job WHERE claimed_at < $1::bigint RETURNING 1)
+     SELECT count(*)::int AS n FROM d`,
+    [cutoff],
+  );
+  return row.n;
+}
