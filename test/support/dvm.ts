@@ -67,8 +67,33 @@ export class Customer {
       { kind, tags, content, created_at: createdAt ?? Math.floor(Date.now() / 1000) },
       this.secretKey,
     ) as NostrEvent;
-    await this.#relay.publish(event);
+    await this.publish(event);
     return event;
+  }
+
+  /** Publishes an event as it is (a request sent again). */
+  async publish(event: NostrEvent): Promise<void> {
+    await this.#relay.publish(event);
+  }
+
+  /**
+   * True when the relay answers a REQ by kind and time with `event` (stored, not only
+   * acknowledged: @nostr-relay/core answers by id before its store has the event).
+   */
+  stored(event: NostrEvent): Promise<boolean> {
+    return new Promise((resolve) => {
+      let found = false;
+      const filter = { kinds: [event.kind], since: event.created_at };
+      const sub = this.#relay.subscribe([filter], {
+        onevent: (e) => {
+          if (e.id === event.id) found = true;
+        },
+        oneose: () => {
+          sub.close();
+          resolve(found);
+        },
+      });
+    });
   }
 
   /** Responses (results and feedback) to `request`. */

@@ -7,7 +7,8 @@
  */
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Db } from "./pool.js";
-import { maybeOne, one } from "./sql.js";
+import { exec, maybeOne, one } from "./sql.js";
+import { transaction } from "./transaction.js";
 
 export type DvmJobStatus = "claimed" | "done" | "failed";
 
@@ -23,10 +24,13 @@ export interface DvmJobClaim {
   now: number;
   /** Seconds after which a claim without a response may be taken over. */
   staleAfter: number;
+  /** The rate limit's window start: `recent` counts the requester's claims since then. */
+  rateSince: number;
 }
 
 export type ClaimOutcome =
-  | { claimed: true }
+  /** `recent`: the requester's claims since rateSince, this one included, in claim order. */
+  | { claimed: true; recent: number }
   | { claimed: false; status: DvmJobStatus; holder: string; response: NostrEvent | null };
 
 const hex = (h: string) => Buffer.from(h, "hex");
@@ -44,8 +48,29 @@ const TAKE_OVER = `
 
 const READ = `SELECT status, holder, response FROM dvm_job WHERE request_id = $1::bytea`;
 
-/** Claims a job: true when this holder is to work on it; else who has it and its response. */
+const LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('dvm_job:' || $1::text, 0))`;
+const RECENT = `
+  SELECT count(*)::int AS n FROM dvm_job WHERE requester = $1::bytea AND claimed_at >= $2::bigint`;
+
+/**
+ * Claims a job: claimed when this holder is to work on it, with the requester's recent claims
+ * (one lock per requester orders its claims across replicas, so the count is exact); else who
+ * has it and its response.
+ */
 export async function claimDvmJob(db: Db, c: DvmJobClaim): Promise<ClaimOutcome> {
+  return transaction(db, async (tx) => {
+    await exec(tx, LOCK, [c.requester]);
+    const claimed = await claimRow(tx, c);
+    if (!claimed.claimed) return claimed;
+    const row = await one<{ n: number }>(tx, RECENT, [hex(c.requester), c.rateSince]);
+    return { claimed: true, recent: row.n };
+  });
+}
+
+async function claimRow(
+  db: Db,
+  c: DvmJobClaim,
+): Promise<{ claimed: true } | Exclude<ClaimOutcome, { claimed: true }>> {
   const id = hex(c.requestId);
   const inserted = await maybeOne(db, INSERT, [
     id,
@@ -86,16 +111,6 @@ export async function finishDvmJob(
     [hex(job.requestId), job.holder, status, JSON.stringify(response), job.now],
   );
   return row !== null;
-}
-
-/** Jobs `requester` has had claimed since `since` (the per-pubkey rate limit, all replicas). */
-export async function recentDvmJobs(db: Db, requester: string, since: number): Promise<number> {
-  const row = await one<{ n: number }>(
-    db,
-    `SELECT count(*)::int AS n FROM dvm_job WHERE requester = $1::bytea AND claimed_at >= $2::bigint`,
-    [hex(requester), since],
-  );
-  return row.n;
 }
 
 /** The newest created_at of a claimed request (the resume point after downtime), or null. */

@@ -5,7 +5,7 @@
  * already answered (another relay delivered it too, or it came again after a restart) is
  * answered by publishing the kept event again; one another replica is working on is left.
  */
-import { claimDvmJob, finishDvmJob, recentDvmJobs } from "../../core/db/dvm-jobs.js";
+import { claimDvmJob, finishDvmJob } from "../../core/db/dvm-jobs.js";
 import type { Profile } from "../../core/db/migrate.js";
 import type { DbOutage } from "../../core/db-outage.js";
 import type { Logger } from "../../core/logger.js";
@@ -71,6 +71,7 @@ async function answer(
   env: JobHandlerEnv,
 ): Promise<RequestOutcome> {
   const now = env.signer.now();
+  const { jobs, window } = env.config.rate_limit;
   const claim = await claimDvmJob(env.db, {
     requestId: event.id,
     kind: event.kind,
@@ -79,14 +80,14 @@ async function answer(
     holder: env.holder,
     now,
     staleAfter: env.config.claim_timeout,
+    rateSince: now - window,
   });
   if (!claim.claimed) {
     if (claim.response === null) return "busy";
     await env.publish(claim.response);
     return "republished";
   }
-  const { jobs, window } = env.config.rate_limit;
-  const limited = (await recentDvmJobs(env.db, event.pubkey, now - window)) > jobs;
+  const limited = claim.recent > jobs;
   const job = read.kind === "job" ? read.job : { event, encrypted: false };
   let answered: JobAnswer;
   if (limited) {

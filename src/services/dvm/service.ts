@@ -33,6 +33,8 @@ const SEEN_CAP = 10_000;
 export interface RunningDvm {
   readonly pubkey: string;
   readonly links: readonly RelayLink[];
+  /** Resolves once every relay has been subscribed to (and the DVM announced there). */
+  ready(): Promise<void>;
   /** Resolves when every request received so far has been handled. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +90,10 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
   const pending = new Set<Promise<void>>();
   const announced = new Set<string>();
   let connected = 0;
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   const linkEnv = {
     kinds: JOB_KINDS,
     timeoutMs: config.timeout * 1000,
@@ -122,6 +128,7 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
       void link.publish(announcement).then((r) => {
         metrics.published.inc({ status: r.ok ? "accepted" : "refused" });
         ctx.log.info({ relay: url, ok: r.ok, message: r.message }, "dvm_announced");
+        if (announced.size === links.length) markReady();
       });
     },
     onDrop(url: string, error: Error | undefined) {
@@ -137,6 +144,7 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
   return {
     pubkey,
     links,
+    ready: () => ready,
     idle: async () => {
       while (pending.size > 0) await Promise.all([...pending]);
     },
