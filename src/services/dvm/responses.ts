@@ -85,6 +85,11 @@ export function handlerEvent(profile: HandlerProfile, kinds: readonly number[], 
     encryptionSupported: true,
     nip90Params: {
       "5400": { relay: { required: true }, group: { required: false } },
+      "5304": Object.fromEntries(
+        ["network", "nip", "software", "country", "max_rtt", "up", "min_uptime"]
+          .concat(["uptime_window", "consensus", "limit", "after"])
+          .map((name) => [name, { required: false }]),
+      ),
     },
   });
   return signEvent(
