@@ -25,6 +25,12 @@ export const dvmConfigSchema = z
       .min(60)
       .max(30 * 86_400)
       .default(86_400),
+    /** Jobs are kept this long (seconds), longer than resume_max_age: a request seen again is answered from its row. */
+    retention: z
+      .int()
+      .min(3600)
+      .max(3650 * 86_400)
+      .default(30 * 86_400),
     /** Seconds after which a job claimed by a replica that never answered is taken over. */
     claim_timeout: z.int().min(10).max(86_400).default(300),
     /** Jobs one pubkey may have answered per window; more get error feedback. */
@@ -60,5 +66,9 @@ export const dvmConfigSchema = z
   .refine((c) => !c.enabled || c.relays.length > 0, {
     path: ["relays"],
     message: "an enabled dvm needs at least one relay to listen on",
+  })
+  .refine((c) => c.retention > c.resume_max_age, {
+    path: ["retention"],
+    message: "must be longer than resume_max_age (a request seen again must find its job)",
   });
 export type DvmConfig = z.output<typeof dvmConfigSchema>;

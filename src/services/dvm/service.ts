@@ -6,7 +6,7 @@
  */
 import pLimit from "p-limit";
 import { proxyOf } from "../../core/config/proxy.js";
-import { newestDvmRequest } from "../../core/db/dvm-jobs.js";
+import { deleteDvmJobsBefore, newestDvmRequest } from "../../core/db/dvm-jobs.js";
 import { DVM } from "../../core/db/service-state/services.js";
 import { createDbOutage } from "../../core/db-outage.js";
 import type { LongRunningService, ServiceContext } from "../../core/service.js";
@@ -28,6 +28,8 @@ export { dvmConfigSchema } from "./config.js";
 const CONCURRENCY = 4;
 /** Request ids remembered to skip a second relay's copy without asking the database. */
 const SEEN_CAP = 10_000;
+/** Old jobs are deleted at most this often (seconds), on the next request. */
+const PRUNE_EVERY = 3600;
 
 /** A running DVM (tests hold it to stop it and to read its key). */
 export interface RunningDvm {
@@ -50,6 +52,18 @@ function resumePoint(config: DvmConfig, ctx: Ctx, seen: { newest: number | null 
     const newest = Math.max(stored ?? 0, seen.newest ?? 0);
     const from = newest === 0 ? now : Math.min(newest, now);
     return Math.max(from - config.resume_lookback, now - config.resume_max_age);
+  };
+}
+
+/** Deletes jobs past the retention, at most once every PRUNE_EVERY seconds (never throws). */
+function pruner(config: DvmConfig, ctx: Ctx) {
+  let last = 0;
+  return async () => {
+    const now = ctx.now();
+    if (now - last < PRUNE_EVERY) return;
+    last = now;
+    const deleted = await deleteDvmJobsBefore(ctx.db, now - config.retention).catch(() => 0);
+    if (deleted > 0) ctx.log.info({ deleted }, "dvm_jobs_pruned");
   };
 }
 
@@ -85,6 +99,7 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
     publish: (event) => publishAll(links, event, env),
   };
   const slots = pLimit(CONCURRENCY);
+  const prune = pruner(config, ctx);
   const seen = new Set<string>();
   const newest = { newest: null as number | null };
   const pending = new Set<Promise<void>>();
@@ -115,7 +130,9 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
       if (seen.has(event.id)) return;
       if (seen.size >= SEEN_CAP) seen.clear();
       seen.add(event.id);
-      const p = slots(() => handleJobRequest(event, env)).finally(() => pending.delete(p));
+      const p = slots(() => handleJobRequest(event, env).then(prune)).finally(() =>
+        pending.delete(p),
+      );
       pending.add(p);
     },
     onOpen(url: string, since: number) {
