@@ -6,6 +6,7 @@
  * addressed to another DVM ignored; encrypted requests answered encrypted.
  */
 import { decrypt, encrypt } from "nostr-tools/nip04";
+import { finalizeEvent } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { type Filter, matchFilters } from "../../../src/models/filter.js";
@@ -157,5 +158,25 @@ describe("5400 event count", () => {
     const plain = JSON.parse(decrypt(customer.secretKey, dvm.pubkey, result.content));
     const total = Object.values(plain as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(total).toBe(events.length);
+  });
+
+  it("reconnects after its relay went down and answers what was sent meanwhile", async () => {
+    const connected = () => tc.metric("brotr_dvm_relays_connected");
+    await relay.stop();
+    await vi.waitFor(async () => expect(await connected()).toBe(0));
+    const sent = finalizeEvent(
+      { kind: 5400, created_at: Math.floor(Date.now() / 1000), tags: [relayParam], content: "" },
+      customer.secretKey,
+    ) as NostrEvent;
+    relay.addEvents([sent]);
+    await relay.restart();
+    const later = await Customer.open(relay.url, 0x5400);
+    try {
+      expect((await later.waitFor(sent, 6400)).content).toBe(String(events.length));
+      expect(await connected()).toBe(1);
+      expect(tc.logs.filter((l) => l.msg === "dvm_relay_lost").length).toBeGreaterThan(0);
+    } finally {
+      later.close();
+    }
   });
 });
