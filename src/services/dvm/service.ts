@@ -4,7 +4,6 @@
  * answers each request once across restarts and replicas (job-handler.ts, dvm_job), and
  * announces itself (NIP-89) at start. Serves until ctx.signal aborts.
  */
-import pLimit from "p-limit";
 import { proxyOf } from "../../core/config/proxy.js";
 import { deleteDvmJobsBefore, newestDvmRequest } from "../../core/db/dvm-jobs.js";
 import { DVM } from "../../core/db/service-state/services.js";
@@ -19,15 +18,12 @@ import { derivePubkey } from "../../utils/keys.js";
 import type { DvmConfig } from "./config.js";
 import { handleJobRequest, JOB_KINDS, type JobHandlerEnv } from "./job-handler.js";
 import { dvmMetrics } from "./metrics.js";
-import { RelayLink } from "./relay-link.js";
-import { handlerEvent, type Signer } from "./responses.js";
+import { RelayLink, type RelayLinkEnv } from "./relay-link.js";
+import { createRequestQueue } from "./request-queue.js";
+import { handlerEvent } from "./responses.js";
 
 export { dvmConfigSchema } from "./config.js";
 
-/** Requests worked on at once by one process. */
-const CONCURRENCY = 4;
-/** Request ids remembered to skip a second relay's copy without asking the database. */
-const SEEN_CAP = 10_000;
 /** Old jobs are deleted at most this often (seconds), on the next request. */
 const PRUNE_EVERY = 3600;
 
@@ -45,11 +41,11 @@ export interface RunningDvm {
 type Ctx = Pick<ServiceContext, "db" | "log" | "metrics" | "now">;
 
 /** Where a (re)subscription starts: the newest request seen, less the lookback, not too old. */
-function resumePoint(config: DvmConfig, ctx: Ctx, seen: { newest: number | null }) {
+function resumePoint(config: DvmConfig, ctx: Ctx, seen: () => number | null) {
   return async () => {
     const now = ctx.now();
     const stored = await newestDvmRequest(ctx.db).catch(() => null);
-    const newest = Math.max(stored ?? 0, seen.newest ?? 0);
+    const newest = Math.max(stored ?? 0, seen() ?? 0);
     const from = newest === 0 ? now : Math.min(newest, now);
     return Math.max(from - config.resume_lookback, now - config.resume_max_age);
   };
@@ -75,15 +71,43 @@ async function publishAll(links: readonly RelayLink[], event: NostrEvent, env: J
   }
 }
 
-/** Starts the DVM's subscriptions on ctx's pool; announces itself once a relay is connected. */
-export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): RunningDvm {
-  const secretKey = deps.secretKey;
-  if (secretKey === undefined) {
-    throw new ConfigError("the dvm needs a Nostr key (brotr.yaml nostr.private_key_env)", []);
-  }
-  const signer: Signer = { secretKey, now: ctx.now };
-  const pubkey = derivePubkey(secretKey);
-  const metrics = dvmMetrics(ctx.metrics);
+/** Opens a connection to one of the DVM's relays (its network's proxy, NIP-42 with its key). */
+function connector(deps: ServiceDeps, config: DvmConfig, secretKey: Uint8Array) {
+  return (url: string, signal: AbortSignal) => {
+    const parsed = parseRelayUrl(url, { allowPrivate: deps.brotr.allow_private });
+    if (!parsed.ok) throw new ConfigError(`dvm.yaml relays: ${url} is not a relay URL`, []);
+    return connectRelay(url, {
+      network: parsed.network,
+      ...proxyOf(deps.brotr.networks, parsed.network),
+      timeoutMs: config.timeout * 1000,
+      allowPrivate: deps.brotr.allow_private,
+      signal,
+      auth: { secretKey },
+    });
+  };
+}
+
+/** Publishes the NIP-89 announcement on each relay's first subscription; ready once on all. */
+function announcer(env: JobHandlerEnv, links: readonly RelayLink[]) {
+  const announced = new Set<string>();
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const announce = (link: RelayLink) => {
+    if (announced.has(link.url)) return;
+    announced.add(link.url);
+    const announcement = handlerEvent(env.config.profile, JOB_KINDS, env.signer);
+    void link.publish(announcement).then((r) => {
+      env.metrics.published.inc({ status: r.ok ? "accepted" : "refused" });
+      env.log.info({ relay: link.url, ok: r.ok, message: r.message }, "dvm_announced");
+      if (announced.size === links.length) markReady();
+    });
+  };
+  return { announce, ready };
+}
+
+function handlerEnv(deps: ServiceDeps, config: DvmConfig, ctx: Ctx, secretKey: Uint8Array) {
   const links: RelayLink[] = [];
   const env: JobHandlerEnv = {
     db: ctx.db,
@@ -91,83 +115,56 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
     profile: deps.brotr.profile,
     allowPrivate: deps.brotr.allow_private,
     holder: deps.instanceId ?? `dvm:${process.pid}`,
-    pubkey,
-    signer,
-    metrics,
+    pubkey: derivePubkey(secretKey),
+    signer: { secretKey, now: ctx.now },
+    metrics: dvmMetrics(ctx.metrics),
     outage: createDbOutage(ctx.log),
     log: ctx.log,
     publish: (event) => publishAll(links, event, env),
   };
-  const slots = pLimit(CONCURRENCY);
+  return { env, links };
+}
+
+/** Starts the DVM's subscriptions on ctx's pool; announces itself on each relay. */
+export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): RunningDvm {
+  const secretKey = deps.secretKey;
+  if (secretKey === undefined) {
+    throw new ConfigError("the dvm needs a Nostr key (brotr.yaml nostr.private_key_env)", []);
+  }
+  const { env, links } = handlerEnv(deps, config, ctx, secretKey);
   const prune = pruner(config, ctx);
-  const seen = new Set<string>();
-  const newest = { newest: null as number | null };
-  const pending = new Set<Promise<void>>();
-  const announced = new Set<string>();
+  const queue = createRequestQueue((event) => handleJobRequest(event, env).then(prune));
+  const { announce, ready } = announcer(env, links);
   let connected = 0;
-  let markReady = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  const linkEnv = {
+  const linkEnv: RelayLinkEnv = {
     kinds: JOB_KINDS,
     timeoutMs: config.timeout * 1000,
-    since: resumePoint(config, ctx, newest),
-    connect: (url: string, signal: AbortSignal) => {
-      const parsed = parseRelayUrl(url, { allowPrivate: deps.brotr.allow_private });
-      if (!parsed.ok) throw new ConfigError(`dvm.yaml relays: ${url} is not a relay URL`, []);
-      return connectRelay(url, {
-        network: parsed.network,
-        ...proxyOf(deps.brotr.networks, parsed.network),
-        timeoutMs: config.timeout * 1000,
-        allowPrivate: deps.brotr.allow_private,
-        signal,
-        auth: { secretKey },
-      });
-    },
-    onEvent(event: NostrEvent) {
-      newest.newest = Math.max(newest.newest ?? 0, event.created_at);
-      if (seen.has(event.id)) return;
-      if (seen.size >= SEEN_CAP) seen.clear();
-      seen.add(event.id);
-      const p = slots(() => handleJobRequest(event, env).then(prune)).finally(() =>
-        pending.delete(p),
-      );
-      pending.add(p);
-    },
-    onOpen(url: string, since: number) {
-      metrics.connected.set({}, ++connected);
+    since: resumePoint(config, ctx, () => queue.newest),
+    connect: connector(deps, config, secretKey),
+    onEvent: (event) => queue.offer(event),
+    onOpen(url, since) {
+      env.metrics.connected.set({}, ++connected);
       ctx.log.info({ relay: url, since }, "dvm_subscribed");
       const link = links.find((l) => l.url === url);
-      if (link === undefined || announced.has(url)) return;
-      announced.add(url);
-      const announcement = handlerEvent(config.profile, JOB_KINDS, signer);
-      void link.publish(announcement).then((r) => {
-        metrics.published.inc({ status: r.ok ? "accepted" : "refused" });
-        ctx.log.info({ relay: url, ok: r.ok, message: r.message }, "dvm_announced");
-        if (announced.size === links.length) markReady();
-      });
+      if (link !== undefined) announce(link);
     },
-    onDrop(url: string, error: Error | undefined) {
-      metrics.connected.set({}, Math.max(0, --connected));
+    onDrop(url, error) {
+      env.metrics.connected.set({}, Math.max(0, --connected));
       ctx.log.warn({ relay: url, reason: error?.message }, "dvm_relay_lost");
     },
-    onFail(url: string, error: Error) {
-      ctx.log.debug({ relay: url, reason: error.message }, "dvm_connect_failed");
-    },
+    onFail: (url, error) =>
+      ctx.log.debug({ relay: url, reason: error.message }, "dvm_connect_failed"),
   };
   for (const url of config.relays) links.push(new RelayLink(url, linkEnv));
   for (const link of links) link.start();
   return {
-    pubkey,
+    pubkey: env.pubkey,
     links,
     ready: () => ready,
-    idle: async () => {
-      while (pending.size > 0) await Promise.all([...pending]);
-    },
+    idle: () => queue.idle(),
     close: async () => {
       await Promise.all(links.map((l) => l.stop()));
-      while (pending.size > 0) await Promise.all([...pending]);
+      await queue.idle();
     },
   };
 }
