@@ -10,12 +10,13 @@ CREATE TABLE dvm_job (
   requester bytea NOT NULL CHECK (octet_length(requester) = 32),
   -- The request's created_at: the newest one is where the subscription resumes after downtime.
   created_at bigint NOT NULL,
-  -- 'claimed' (being worked on), 'done' (result kept), 'failed' (error feedback kept).
-  status text NOT NULL CHECK (status IN ('claimed', 'done', 'failed')),
+  -- 'claimed' (being worked on), 'done' (result kept), 'failed' (error feedback kept),
+  -- 'awaiting_payment' (priced: the result is kept, unpublished, until a zap receipt pays it).
+  status text NOT NULL CHECK (status IN ('claimed', 'done', 'failed', 'awaiting_payment')),
   holder text NOT NULL CHECK (length(holder) <= 200),
   claimed_at bigint NOT NULL,
   finished_at bigint,
-  -- The signed 6xxx result or 7000 error feedback, as published.
+  -- The signed 6xxx result or 7000 error feedback, as published (or to be, once paid).
   response jsonb,
   CHECK ((status = 'claimed') = (response IS NULL))
 );

@@ -10,7 +10,7 @@ import type { Db } from "./pool.js";
 import { exec, maybeOne, one } from "./sql.js";
 import { transaction } from "./transaction.js";
 
-export type DvmJobStatus = "claimed" | "done" | "failed";
+export type DvmJobStatus = "claimed" | "done" | "failed" | "awaiting_payment";
 
 export interface DvmJobClaim {
   requestId: string;
@@ -100,7 +100,7 @@ async function claimRow(
 export async function finishDvmJob(
   db: Db,
   job: { requestId: string; holder: string; now: number },
-  status: "done" | "failed",
+  status: "done" | "failed" | "awaiting_payment",
   response: NostrEvent,
 ): Promise<boolean> {
   const row = await maybeOne(
@@ -111,6 +111,28 @@ export async function finishDvmJob(
     [hex(job.requestId), job.holder, status, JSON.stringify(response), job.now],
   );
   return row !== null;
+}
+
+/** The kind of a job whose result waits for payment, or null (unknown, not priced, paid). */
+export async function awaitingDvmJobKind(db: Db, requestId: string): Promise<number | null> {
+  const row = await maybeOne<{ kind: number }>(
+    db,
+    `SELECT kind FROM dvm_job WHERE request_id = $1::bytea AND status = 'awaiting_payment'`,
+    [hex(requestId)],
+  );
+  return row?.kind ?? null;
+}
+
+/** Marks a job paid and returns its kept result; null when it was not waiting (once). */
+export async function releaseDvmJob(db: Db, requestId: string, now: number) {
+  const row = await maybeOne<{ response: NostrEvent }>(
+    db,
+    `UPDATE dvm_job SET status = 'done', finished_at = $2::bigint
+     WHERE request_id = $1::bytea AND status = 'awaiting_payment'
+     RETURNING response`,
+    [hex(requestId), now],
+  );
+  return row?.response ?? null;
 }
 
 /** The newest created_at of a claimed request (the resume point after downtime), or null. */

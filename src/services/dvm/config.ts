@@ -60,12 +60,27 @@ export const dvmConfigSchema = z
         d: z.string().min(1).max(200).default("bigbrotr-dvm"),
       })
       .prefault({}),
-    /** Pricing is not built yet: only `enabled: false` is accepted (docs/dvm.md). */
-    pricing: z.strictObject({ enabled: z.literal(false).default(false) }).prefault({}),
+    /** Priced jobs: the result is released after a NIP-57 zap receipt paying it (docs/dvm.md). */
+    pricing: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        /** The pubkey that signs zap receipts (9735) for the DVM's lightning address. */
+        provider: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters")
+          .optional(),
+        /** Price per job kind in millisats (a kind not listed is free). */
+        amounts: z.record(z.string().regex(/^5\d{3}$/), z.int().min(1)).default({}),
+      })
+      .prefault({}),
   })
   .refine((c) => !c.enabled || c.relays.length > 0, {
     path: ["relays"],
     message: "an enabled dvm needs at least one relay to listen on",
+  })
+  .refine((c) => !c.pricing.enabled || c.pricing.provider !== undefined, {
+    path: ["pricing", "provider"],
+    message: "priced jobs need the zap receipts' signer",
   })
   .refine((c) => c.retention > c.resume_max_age, {
     path: ["retention"],

@@ -15,6 +15,7 @@ import type { NostrEvent } from "../../models/event-types.js";
 import type { DvmConfig } from "./config.js";
 import { EVENT_COUNT_KIND, eventCountJob, type JobAnswer } from "./event-count-job.js";
 import type { DvmMetrics, RequestOutcome } from "./metrics.js";
+import { paymentRequiredEvent, priceOf } from "./payment.js";
 import { RELAY_QUERY_KIND, relayQueryJob } from "./relay-query-job.js";
 import { type JobRequest, type ReadOutcome, readJobRequest } from "./request.js";
 import { feedbackEvent, resultEvent, type Signer } from "./responses.js";
@@ -84,7 +85,13 @@ async function answer(
   });
   if (!claim.claimed) {
     if (claim.response === null) return "busy";
-    await env.publish(claim.response);
+    // An unpaid result is never sent: the customer is told the price again.
+    const price = priceOf(env.config, event.kind);
+    const again =
+      claim.status === "awaiting_payment" && price !== null
+        ? paymentRequiredEvent(event, price, env.signer)
+        : claim.response;
+    await env.publish(again);
     return "republished";
   }
   const limited = claim.recent > jobs;
@@ -102,13 +109,18 @@ async function answer(
     answered.ok && read.kind === "job"
       ? resultEvent(read.job, answered.content, env.signer)
       : feedbackEvent(job, "error", answered.ok ? "" : answered.reason, env.signer);
+  const price = answered.ok ? priceOf(env.config, event.kind) : null;
   const kept = await finishDvmJob(
     env.db,
     { requestId: event.id, holder: env.holder, now: env.signer.now() },
-    answered.ok ? "done" : "failed",
+    price !== null ? "awaiting_payment" : answered.ok ? "done" : "failed",
     response,
   );
   if (!kept) return "busy";
+  if (price !== null) {
+    await env.publish(paymentRequiredEvent(event, price, env.signer));
+    return "awaiting_payment";
+  }
   await env.publish(response);
   if (!answered.ok) return limited ? "rate_limited" : "failed";
   await env.publish(feedbackEvent(job, "success", "", env.signer));

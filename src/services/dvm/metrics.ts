@@ -3,7 +3,8 @@ import type { LabelledCounter, LabelledGauge, ServiceMetrics } from "../../core/
 /**
  * What became of a job request (the `outcome` label, a bounded set): answered (a result),
  * failed (error feedback), republished (a stored response sent again), rate_limited,
- * ignored_other (addressed to another DVM), ignored_expired, busy (another replica has it).
+ * ignored_other (addressed to another DVM), ignored_expired, busy (another replica has it),
+ * awaiting_payment (priced: worked out, told the price).
  */
 export type RequestOutcome =
   | "answered"
@@ -13,6 +14,7 @@ export type RequestOutcome =
   | "ignored_other"
   | "ignored_expired"
   | "busy"
+  | "awaiting_payment"
   | "unavailable";
 
 export interface DvmMetrics {

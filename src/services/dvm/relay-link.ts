@@ -15,7 +15,8 @@ export interface RelayLinkEnv {
   connect(url: string, signal: AbortSignal): Promise<RelayClient>;
   /** The filter's `since` for a new subscription. */
   since(): Promise<number>;
-  kinds: readonly number[];
+  /** The subscription's filters from `since` (job requests, and zap receipts when priced). */
+  filters(since: number): Filter[];
   onEvent(event: NostrEvent): void;
   onOpen(url: string, since: number): void;
   /** An open subscription ended (not on stop()). */
@@ -84,10 +85,10 @@ export class RelayLink {
       return;
     }
     this.#client = client;
-    const filter: Filter = { kinds: [...this.#env.kinds], since };
+    const filters = this.#env.filters(since);
     try {
       const error = await new Promise<Error | undefined>((resolve) => {
-        const req = openLiveReq(client, [filter], {
+        const req = openLiveReq(client, filters, {
           onEvent: (event) => this.#env.onEvent(event),
           onEnd: resolve,
         });

@@ -18,6 +18,7 @@ import { derivePubkey } from "../../utils/keys.js";
 import type { DvmConfig } from "./config.js";
 import { handleJobRequest, JOB_KINDS, type JobHandlerEnv } from "./job-handler.js";
 import { dvmMetrics } from "./metrics.js";
+import { handleZapReceipt, ZAP_RECEIPT_KIND } from "./payment.js";
 import { RelayLink, type RelayLinkEnv } from "./relay-link.js";
 import { createRequestQueue } from "./request-queue.js";
 import { handlerEvent } from "./responses.js";
@@ -133,11 +134,18 @@ export function startDvm(deps: ServiceDeps, config: DvmConfig, ctx: Ctx): Runnin
   }
   const { env, links } = handlerEnv(deps, config, ctx, secretKey);
   const prune = pruner(config, ctx);
-  const queue = createRequestQueue((event) => handleJobRequest(event, env).then(prune));
+  const queue = createRequestQueue((event) =>
+    event.kind === ZAP_RECEIPT_KIND
+      ? handleZapReceipt(event, env).then(() => {})
+      : handleJobRequest(event, env).then(prune),
+  );
   const { announce, ready } = announcer(env, links);
   let connected = 0;
   const linkEnv: RelayLinkEnv = {
-    kinds: JOB_KINDS,
+    filters: (since) => [
+      { kinds: [...JOB_KINDS], since },
+      ...(config.pricing.enabled ? [{ kinds: [ZAP_RECEIPT_KIND], "#p": [env.pubkey], since }] : []),
+    ],
     timeoutMs: config.timeout * 1000,
     since: resumePoint(config, ctx, () => queue.newest),
     connect: connector(deps, config, secretKey),

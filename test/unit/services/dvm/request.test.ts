@@ -1,6 +1,6 @@
 /**
  * Reading a NIP-90 job request (ours, another DVM's, expired, encrypted) and the dvm.yaml
- * schema (an enabled DVM needs relays; pricing cannot be turned on; retention past resume).
+ * schema (an enabled DVM needs relays; pricing needs a receipt signer; retention past resume).
  */
 import { encrypt } from "nostr-tools/nip04";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
@@ -68,8 +68,11 @@ describe("dvm.yaml", () => {
     );
   });
 
-  it("refuses pricing (not built) and a retention shorter than resume_max_age", () => {
+  it("refuses pricing without a receipt signer, and a retention shorter than resume_max_age", () => {
     expect(dvmConfigSchema.safeParse({ pricing: { enabled: true } }).success).toBe(false);
+    const provider = "cd".repeat(32);
+    const priced = { pricing: { enabled: true, provider, amounts: { "5400": 21_000 } } };
+    expect(dvmConfigSchema.parse(priced).pricing.amounts).toEqual({ "5400": 21_000 });
     expect(dvmConfigSchema.safeParse({ retention: 3600, resume_max_age: 7200 }).success).toBe(
       false,
     );
