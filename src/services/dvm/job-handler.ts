@@ -65,6 +65,37 @@ async function work(job: JobRequest, env: JobHandlerEnv): Promise<JobAnswer> {
   }
 }
 
+/** A request another process (or this one, before a restart) has answered: the same again. */
+async function answerAgain(
+  event: NostrEvent,
+  claim: { status: string; response: NostrEvent | null },
+  env: JobHandlerEnv,
+): Promise<RequestOutcome> {
+  if (claim.response === null) return "busy";
+  // An unpaid result is never sent: the customer is told the price again.
+  const price = priceOf(env.config, event.kind);
+  const again =
+    claim.status === "awaiting_payment" && price !== null
+      ? paymentRequiredEvent(event, price, env.signer)
+      : claim.response;
+  await env.publish(again);
+  return "republished";
+}
+
+/** The answer of a claimed job: refused (rate, unreadable) or worked out. */
+async function workOut(
+  read: Exclude<ReadOutcome, { kind: "ignore" }>,
+  job: Pick<JobRequest, "event" | "encrypted">,
+  limited: boolean,
+  env: JobHandlerEnv,
+): Promise<JobAnswer> {
+  const { jobs, window } = env.config.rate_limit;
+  if (limited) return { ok: false, reason: `rate-limited: at most ${jobs} jobs in ${window} s` };
+  if (read.kind === "error") return { ok: false, reason: read.reason };
+  await env.publish(feedbackEvent(job, "processing", "", env.signer));
+  return work(read.job, env);
+}
+
 /** Claims, answers and keeps one job; returns the outcome label. */
 async function answer(
   event: NostrEvent,
@@ -72,7 +103,6 @@ async function answer(
   env: JobHandlerEnv,
 ): Promise<RequestOutcome> {
   const now = env.signer.now();
-  const { jobs, window } = env.config.rate_limit;
   const claim = await claimDvmJob(env.db, {
     requestId: event.id,
     kind: event.kind,
@@ -81,42 +111,20 @@ async function answer(
     holder: env.holder,
     now,
     staleAfter: env.config.claim_timeout,
-    rateSince: now - window,
+    rateSince: now - env.config.rate_limit.window,
   });
-  if (!claim.claimed) {
-    if (claim.response === null) return "busy";
-    // An unpaid result is never sent: the customer is told the price again.
-    const price = priceOf(env.config, event.kind);
-    const again =
-      claim.status === "awaiting_payment" && price !== null
-        ? paymentRequiredEvent(event, price, env.signer)
-        : claim.response;
-    await env.publish(again);
-    return "republished";
-  }
-  const limited = claim.recent > jobs;
+  if (!claim.claimed) return answerAgain(event, claim, env);
+  const limited = claim.recent > env.config.rate_limit.jobs;
   const job = read.kind === "job" ? read.job : { event, encrypted: false };
-  let answered: JobAnswer;
-  if (limited) {
-    answered = { ok: false, reason: `rate-limited: at most ${jobs} jobs in ${window} s` };
-  } else if (read.kind === "error") {
-    answered = { ok: false, reason: read.reason };
-  } else {
-    await env.publish(feedbackEvent(job, "processing", "", env.signer));
-    answered = await work(read.job, env);
-  }
+  const answered = await workOut(read, job, limited, env);
   const response =
     answered.ok && read.kind === "job"
       ? resultEvent(read.job, answered.content, env.signer)
       : feedbackEvent(job, "error", answered.ok ? "" : answered.reason, env.signer);
   const price = answered.ok ? priceOf(env.config, event.kind) : null;
-  const kept = await finishDvmJob(
-    env.db,
-    { requestId: event.id, holder: env.holder, now: env.signer.now() },
-    price !== null ? "awaiting_payment" : answered.ok ? "done" : "failed",
-    response,
-  );
-  if (!kept) return "busy";
+  const status = price !== null ? "awaiting_payment" : answered.ok ? "done" : "failed";
+  const finished = { requestId: event.id, holder: env.holder, now: env.signer.now() };
+  if (!(await finishDvmJob(env.db, finished, status, response))) return "busy";
   if (price !== null) {
     await env.publish(paymentRequiredEvent(event, price, env.signer));
     return "awaiting_payment";
