@@ -5,7 +5,7 @@ import { readYamlFile } from "../core/config/load.js";
 import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { leaseHolder } from "../core/db/leases.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
-import { MONITOR } from "../core/db/service-state/services.js";
+import { DVM, MONITOR } from "../core/db/service-state/services.js";
 import { createDbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
 import {
@@ -146,7 +146,7 @@ function processHost(): string {
 /**
  * What every service gets besides its config. The Nostr key: from the variable named by
  * `nostr.private_key_env` when it is set (a malformed one is a ConfigError naming the
- * variable, never the value); when it is not and the monitor runs, the monitor's own key,
+ * variable, never the value); when it is not and the monitor or the DVM runs, the monitor's own key,
  * generated once into the data folder (utils/monitor-key.ts), so publishing needs no setup.
  */
 export async function buildDeps(
@@ -157,7 +157,8 @@ export async function buildDeps(
   // host:pid:random names this process among the replicas of a service (lease holder).
   const instanceId = leaseHolder(processHost());
   const envName = brotr.nostr.private_key_env;
-  const secretKey = request.entries.some((e) => e.name === MONITOR)
+  // The monitor and the DVM sign with the deployment's key (generated on first use).
+  const secretKey = request.entries.some((e) => e.name === MONITOR || e.name === DVM)
     ? (
         await loadMonitorKey({
           envName,

@@ -6,6 +6,7 @@
  */
 import {
   API,
+  DVM,
   FINDER,
   MONITOR,
   REFRESHER,
@@ -85,6 +86,12 @@ export const SERVICE_COMMANDS: readonly ServiceCommand[] = [
   {
     name: RELAY,
     description: "serve the archive as a read-only Nostr relay (REQ, COUNT, NIP-77) over WebSocket",
+    oneShot: false,
+    flags: [],
+  },
+  {
+    name: DVM,
+    description: "answer NIP-90 jobs: event counts (5400) over the archive, relay queries (5304)",
     oneShot: false,
     flags: [],
   },

@@ -7,6 +7,7 @@ import { parseConfig } from "../core/config/load.js";
 import type { ServiceBaseConfig } from "../core/config/schemas.js";
 import {
   API,
+  DVM,
   FINDER,
   MONITOR,
   REFRESHER,
@@ -18,6 +19,8 @@ import {
 import type { LongRunningService, Service } from "../core/service.js";
 import type { ServiceDeps } from "../core/service-deps.js";
 import { BrotrError } from "../models/errors.js";
+import { dvmConfigSchema } from "../services/dvm/config.js";
+import { createDvmService } from "../services/dvm/service.js";
 import { createFinder, finderConfigSchema } from "../services/finder/service.js";
 import { monitorConfigSchema } from "../services/monitor/config.js";
 import { createMonitor } from "../services/monitor/service.js";
@@ -157,5 +160,10 @@ export const SERVICES: readonly ServiceEntry[] = [
       const port = portFromEnv(process.env, PORT_VARIABLES.relay) ?? loaded.server.port;
       return createRelayService(deps, { ...loaded, server: { ...loaded.server, host, port } });
     },
+  }),
+  defineService({
+    name: DVM,
+    schema: dvmConfigSchema,
+    create: createDvmService,
   }),
 ];

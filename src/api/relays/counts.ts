@@ -1,5 +1,5 @@
 /** Relays by status, and by country (with how many of them are up), counted on a snapshot. */
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { relayStatus } from "./status.js";
 
 export interface RelayCounts {

@@ -5,8 +5,8 @@
  */
 
 import { latestRelayMetadata } from "../../core/db/api/relay-metadata.js";
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
 import type { Db } from "../../core/db/pool.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { GEO_ATTRIBUTION, relayJson } from "./json.js";
 import type { RelayStatus } from "./status.js";
 

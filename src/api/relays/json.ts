@@ -1,6 +1,6 @@
 /** The relay objects the API answers with (snake_case JSON) and their OpenAPI schemas. */
 import { z } from "@hono/zod-openapi";
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { NETWORKS } from "../../models/network.js";
 import type { RelayStatus } from "./status.js";
 

@@ -3,7 +3,7 @@
  * Each sort is a total order ending with the URL, and a cursor is the sort key of the last
  * relay of a page, so a page starts right after it even when relays were added meanwhile.
  */
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import type { Network } from "../../models/network.js";
 import { type RelayStatus, relayStatus } from "./status.js";
 

@@ -1,5 +1,5 @@
 /** The relay a request's path names: its URL made canonical, then its summary or a 404. */
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { parseRelayUrl } from "../../models/relay-url.js";
 import { ApiError } from "../errors.js";
 import type { RelaySnapshots } from "./snapshots.js";

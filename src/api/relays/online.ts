@@ -1,5 +1,5 @@
 /** The online set: the URLs of the relays up now, optionally of one network and some NIPs. */
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import type { Network } from "../../models/network.js";
 import { relayStatus } from "./status.js";
 

@@ -5,8 +5,8 @@
  * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
  */
 
-import { type RelaySummary, readRelaySummaries } from "../../core/db/api/relay-summary.js";
 import type { Db } from "../../core/db/pool.js";
+import { type RelaySummary, readRelaySummaries } from "../../core/db/read/relay-summary.js";
 import type { PreparedJson } from "../json-response.js";
 
 export interface RelaySnapshot {

@@ -1,5 +1,5 @@
 /** Whether a relay is up now: by its newest RTT check, if that check is recent enough. */
-import type { RelaySummary } from "../../core/db/api/relay-summary.js";
+import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 
 export const RELAY_STATUSES = ["up", "down", "unknown"] as const;
 export type RelayStatus = (typeof RELAY_STATUSES)[number];

@@ -64,8 +64,14 @@ export async function reqEvents(db: Db, filter: Filter, limit: number): Promise<
   return rows.map(toEvent);
 }
 
-/** Several filters' statements side by side, their parameters numbered in turn. */
-function union(filters: readonly Filter[], cols: string): { text: string; params: unknown[] } {
+/**
+ * Several filters' statements side by side, their parameters numbered in turn (each event
+ * once); "" when none can match. The DVM's event count reads through it too.
+ */
+export function union(
+  filters: readonly Filter[],
+  cols: string,
+): { text: string; params: unknown[] } {
   const parts: FilterSql[] = filters.filter((f) => !matchesNothing(f)).map(filterSql);
   const params: unknown[] = [];
   const texts = parts.map((part) => {

@@ -11,3 +11,4 @@ export const SYNCHRONIZER = "synchronizer";
 export const REFRESHER = "refresher";
 export const API = "api";
 export const RELAY = "relay";
+export const DVM = "dvm";

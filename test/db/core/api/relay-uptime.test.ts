@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readRelaySummaries } from "../../../../src/core/db/api/relay-summary.js";
+import { readRelaySummaries } from "../../../../src/core/db/read/relay-summary.js";
 import {
   type RelayCheck,
   recordRelayMetadata,

@@ -1,7 +1,7 @@
 /**
- * The relay table as the API and explorer show it: every relay with its newest RTT, NIP-11,
- * geo and net checks, its uptime over 24 h / 7 d / 30 d and its archived event count, in one
- * statement. Each newest check is relay_latest_check (migration 000007: one probe of
+ * The relay table as the API, the explorer and the DVM's relay query show it: every relay
+ * with its newest RTT, NIP-11, geo and net checks, its uptime over 24 h / 7 d / 30 d and its
+ * archived event count, in one statement. Each newest check is relay_latest_check (migration 000007: one probe of
  * relay_metadata_latest_idx (relay_id, metadata_type, generated_at DESC)); the uptime windows
  * come from the daily rollup relay_uptime (relay-uptime.ts). "Up" at a check is relay_up (a
  * numeric rtt_open, the monitor's contract). Event counts come from stats_relay, as of the refresher's last
