@@ -35,13 +35,20 @@ async function consumersOfReads(): Promise<Map<string, Set<string>>> {
   const consumers = new Map<string, Set<string>>(
     files.filter((f) => f.startsWith(READ)).map((f) => [f, new Set()]),
   );
+  // A read's helper in read/ (imported by other reads only) serves their consumers.
+  const helpedBy = new Map<string, string[]>();
   for (const file of files) {
-    if (file.startsWith(READ)) continue;
     const text = await readFile(join(ROOT, file), "utf8");
     for (const spec of importsOf(text)) {
       const target = relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, ".ts");
-      consumers.get(target)?.add(consumerOf(file));
+      if (!consumers.has(target)) continue;
+      if (file.startsWith(READ)) helpedBy.set(target, [...(helpedBy.get(target) ?? []), file]);
+      else consumers.get(target)?.add(consumerOf(file));
     }
+  }
+  for (const [helper, reads] of helpedBy) {
+    for (const read of reads)
+      for (const c of consumers.get(read) ?? []) consumers.get(helper)?.add(c);
   }
   return consumers;
 }
