@@ -6,6 +6,7 @@ import {
   thinRelayMetadata,
 } from "../../../../src/core/db/relay-metadata.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
+import { seeded } from "../../../support/random-archive.js";
 import { relayUptimeMismatches } from "../../../support/uptime-recount.js";
 
 // The uptime rollup (migration 000012) against a recount of the raw checks after every kind of
@@ -14,18 +15,6 @@ import { relayUptimeMismatches } from "../../../support/uptime-recount.js";
 const DAY = 86_400;
 const NOW = 1_700_006_400; // a whole hour (…:00:00 UTC)
 const URLS = ["wss://u1.example", "wss://u2.example", "wss://u3.example", "wss://u4.example"];
-
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function rttCheck(url: string, generatedAt: number, up: boolean): RelayCheck {
   const relay = { url, network: "clearnet" as const, discoveredAt: 1_600_000_000 };
@@ -37,7 +26,7 @@ function rttCheck(url: string, generatedAt: number, up: boolean): RelayCheck {
 
 /** Checks at irregular times over 33 days before NOW and a few after, up at random. */
 function history(seed: number): RelayCheck[] {
-  const next = random(seed);
+  const next = seeded(seed);
   const out: RelayCheck[] = [];
   for (const url of URLS) {
     let t = NOW - 33 * DAY + Math.floor(next() * 3600);
@@ -55,7 +44,7 @@ function history(seed: number): RelayCheck[] {
 
 /** Shuffled (late and out-of-order checks), written in batches of `size`. */
 async function writeShuffled(db: TestDatabase, checks: RelayCheck[], seed: number, size: number) {
-  const next = random(seed);
+  const next = seeded(seed);
   const order = checks.map((c) => ({ c, k: next() })).sort((a, b) => a.k - b.k);
   for (let i = 0; i < order.length; i += size) {
     await recordRelayMetadata(
@@ -195,7 +184,7 @@ describe("the uptime rollup (relay_uptime)", () => {
 
   it("equals a recount after writers and retention run at the same time on the same days", async () => {
     const checks = history(4).filter((c) => c.relay.url !== URLS[0]);
-    const next = random(5);
+    const next = seeded(5);
     const parts: RelayCheck[][] = [[], [], [], []];
     for (const c of checks) parts[Math.floor(next() * parts.length)]?.push(c);
     const writers = parts.map((part, i) => writeShuffled(db, part, 10 + i, 40 + i * 13));
