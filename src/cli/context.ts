@@ -73,7 +73,7 @@ export interface Database {
    * core/db/embedded-supervisor.ts); `onGiveUp` when it cannot. No-op otherwise.
    */
   supervise(onGiveUp: () => void): void;
-  /** Stops supervising, ends every pool, then stops the embedded server if this process started it. */
+  /** Stops supervising, ends every pool, then leaves the embedded server (stopped if we were its last user). */
   close(): Promise<void>;
   /** Last resort on a forced exit: stop the embedded server synchronously. */
   stopNow(): void;
@@ -132,10 +132,10 @@ export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Dat
     async close() {
       await supervisor?.stop();
       await Promise.all(pools.splice(0).map((p) => p.end().catch(() => {})));
-      if (embedded?.owned) {
-        await embedded.stop();
-        log.info("embedded_database_stopped");
-      }
+      if (!embedded) return;
+      const outcome = await embedded.stop();
+      if (outcome.stopped) log.info("embedded_database_stopped");
+      else log.info({ clients: outcome.clients }, "embedded_database_left_running");
     },
     stopNow() {
       embedded?.stopSync();

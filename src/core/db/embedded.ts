@@ -18,6 +18,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { BrotrError } from "../../models/errors.js";
+import { clearStartedMark, markStartedByUs, registerClient } from "./embedded-clients.js";
 import {
   type Account,
   giveServer,
@@ -55,7 +56,7 @@ export interface EmbeddedPostgres {
   /** URL of the `postgres` maintenance database. */
   readonly adminUrl: string;
   readonly port: number;
-  /** True when this process started the server (and so stops it). */
+  /** True when this process started the server (and so restarts it when it dies). */
   readonly owned: boolean;
   /** True while the server's postmaster process exists (not killed, crashed or stopped). */
   running(): boolean;
@@ -64,10 +65,17 @@ export interface EmbeddedPostgres {
    * runs as after any crash); rejects when it cannot. Only for a server this process owns.
    */
   restart(): Promise<void>;
-  stop(): Promise<void>;
-  /** Synchronous fast shutdown, for a forced exit where no promise will be awaited. */
+  /**
+   * Leaves the server: stops it when this is the last bigbrotr process using it and a bigbrotr
+   * process started it (core/db/embedded-clients.ts); otherwise leaves it running for the others.
+   */
+  stop(): Promise<EmbeddedStop>;
+  /** Synchronous stop() for a forced exit where no promise will be awaited. */
   stopSync(): void;
 }
+
+/** What stop() did: stopped the server, or left it running for `clients` other processes. */
+export type EmbeddedStop = { stopped: true } | { stopped: false; clients: number };
 
 interface Binaries {
   initdb: string;
@@ -232,7 +240,8 @@ function clearStaleLock(pgdata: string): void {
 
 /**
  * Starts (initialising on first use) the embedded server, or adopts one already running on
- * the same data folder (another bigbrotr process), which it then leaves running on stop().
+ * the same data folder (another bigbrotr process). Whichever bigbrotr process leaves last
+ * stops it (stop()), so no process stops it under another.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -253,6 +262,7 @@ export async function startEmbeddedPostgres(
   await chmod(pgdata, 0o700);
   const password = (await readFile(passwordFile, "utf8")).trim();
   clearStaleLock(pgdata);
+  const client = registerClient(dataDir, processAlive);
   const status = spawnSync(bins.pg_ctl, ["-D", pgdata, "status"], account ?? {});
   const owned = status.status !== 0;
   const flags = serverFlags(options.port, options.settings ?? {});
@@ -264,7 +274,10 @@ export async function startEmbeddedPostgres(
       account,
     ).catch((error: unknown) => startFailure(error, options.port, logFile));
   };
-  if (owned) await start();
+  if (owned) {
+    await start();
+    markStartedByUs(dataDir);
+  }
   // Another process's server may be starting still: its lock file is complete once it is ready.
   const lock = owned ? lockFile(pgdata) : await readyLock(pgdata);
   let pid = lock.pid;
@@ -293,14 +306,19 @@ export async function startEmbeddedPostgres(
       pid = lockFile(pgdata).pid;
     },
     async stop() {
-      if (stopped || !owned) return;
+      if (stopped) return { stopped: false, clients: client.others() };
       stopped = true;
-      if (!processAlive(pid)) return; // died, and not started again: nothing to stop
+      if (!client.leave()) return { stopped: false, clients: client.others() };
+      clearStartedMark(dataDir);
+      if (!processAlive(pid)) return { stopped: true }; // died, and not started again
       await run(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "60", "stop"], account);
+      return { stopped: true };
     },
     stopSync() {
-      if (stopped || !owned) return;
+      if (stopped) return;
       stopped = true;
+      if (!client.leave()) return;
+      clearStartedMark(dataDir);
       spawnSync(bins.pg_ctl, ["-D", pgdata, "-m", "fast", "-w", "-t", "30", "stop"], account ?? {});
     },
   };
