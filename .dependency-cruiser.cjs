@@ -111,7 +111,7 @@ module.exports = {
         pathNot: [
           "^src/cli/",
           "^src/core/config/load\\.ts$",
-          "^src/core/db/(migrate|embedded|embedded-files)\\.ts$",
+          "^src/core/db/(migrate|embedded|embedded-files|embedded-clients)\\.ts$",
           "^src/services/seeder/service\\.ts$",
           "^src/utils/(monitor-key|geoip)\\.ts$",
           "^src/utils/verify/(backend|worker-pool)\\.ts$",
