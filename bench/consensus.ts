@@ -9,6 +9,7 @@
  * Events carry fake signatures: the archive is filled directly (the synchronizer verifies
  * signatures before archiving; that cost is bench:verify's).
  */
+
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -17,6 +18,7 @@ import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import { insertEvents } from "../src/core/db/events.js";
 import { insertRelays } from "../src/core/db/relays.js";
+import { createDbOutage } from "../src/core/db-outage.js";
 import { createLogger } from "../src/core/logger.js";
 import { createRegistry, createServiceMetrics } from "../src/core/metrics.js";
 import type { ServiceContext } from "../src/core/service.js";
@@ -88,6 +90,7 @@ function context(pool: pg.Pool, now: number): ServiceContext {
     metrics: createServiceMetrics(createRegistry(), "monitor"),
     signal: new AbortController().signal,
     now: () => now,
+    outage: createDbOutage(log),
   };
 }
 

@@ -10,6 +10,7 @@
  * RSS per 1,000 idle subscriptions: RSS after an empty cycle (verifier and pool started), then
  * with every relay subscribed, both after GC (the script runs with --expose-gc).
  */
+
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import type pg from "pg";
@@ -17,6 +18,7 @@ import pino from "pino";
 import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import { insertRelays } from "../src/core/db/relays.js";
+import { createDbOutage } from "../src/core/db-outage.js";
 import { createRegistry, createServiceMetrics, type Registry } from "../src/core/metrics.js";
 import { runOnce, type ServiceContext } from "../src/core/service.js";
 import { synchronizerConfigSchema } from "../src/services/synchronizer/config.js";
@@ -116,12 +118,14 @@ async function main(): Promise<void> {
   const pool = await bench.freshDatabase("bigbrotr", 16, 8);
   const registry = createRegistry();
   const stop = new AbortController();
+  const log = pino({ level: "warn" });
   const ctx: ServiceContext = {
     db: pool,
-    log: pino({ level: "warn" }),
+    log,
     metrics: createServiceMetrics(registry, "synchronizer"),
     signal: stop.signal,
     now: () => Math.floor(Date.now() / 1000),
+    outage: createDbOutage(log),
   };
   const { service, committed } = serviceOf();
   try {

@@ -12,6 +12,7 @@
  * connection verifies, and with --expose-gc for the memory held after each cycle (a forced
  * GC once the cycle's peak is taken).
  */
+
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -26,6 +27,7 @@ import pino from "pino";
 import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import { insertRelays } from "../src/core/db/relays.js";
+import { createDbOutage } from "../src/core/db-outage.js";
 import { createLogger } from "../src/core/logger.js";
 import { createRegistry, createServiceMetrics, type Registry } from "../src/core/metrics.js";
 import { runOnce, type Service, type ServiceContext } from "../src/core/service.js";
@@ -186,14 +188,16 @@ function benchContext(db: pg.Pool, offset: number) {
     },
   });
   const registry = createRegistry();
+  const log = createLogger({ level: "debug", format: "json", destination }).child({
+    service: "monitor",
+  });
   const ctx: ServiceContext = {
     db,
-    log: createLogger({ level: "debug", format: "json", destination }).child({
-      service: "monitor",
-    }),
+    log,
     metrics: createServiceMetrics(registry, "monitor"),
     signal: new AbortController().signal,
     now: () => Math.floor(Date.now() / 1000) + offset,
+    outage: createDbOutage(log),
   };
   return { ctx, kept, lines, registry };
 }

@@ -8,6 +8,7 @@
  * again with everything held (in sync); and, unless --no-first-fill, the first fill of an
  * empty archive both ways. Bytes are WebSocket payload bytes counted by the relay client.
  */
+
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
@@ -16,6 +17,7 @@ import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import type { ArchiveItem } from "../src/core/db/archive.js";
 import { insertRelays } from "../src/core/db/relays.js";
+import { createDbOutage } from "../src/core/db-outage.js";
 import { createRegistry, createServiceMetrics } from "../src/core/metrics.js";
 import { runOnce, type ServiceContext } from "../src/core/service.js";
 import type { NostrEvent } from "../src/models/event-types.js";
@@ -103,12 +105,14 @@ async function cycle(
     { processing: { require_readable: false, end_lag: 0, lookback: 0, negentropy } },
     "bench",
   );
+  const log = pino({ level: "silent" });
   const ctx: ServiceContext = {
     db: pool,
-    log: pino({ level: "silent" }),
+    log,
     metrics: createServiceMetrics(createRegistry(), "synchronizer"),
     signal: new AbortController().signal,
     now: () => Math.floor(Date.now() / 1000),
+    outage: createDbOutage(log),
   };
   await pool.query("DELETE FROM service_state WHERE service_name = 'synchronizer'");
   const service = createSynchronizer({ brotr }, config, { relayUrl: url });

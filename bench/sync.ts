@@ -7,6 +7,7 @@
  * process on a relay of `events` and on one of `big` events. The relays run in a child
  * process too (support/relay-host.ts).
  */
+
 import { readFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -19,6 +20,7 @@ import { parseConfig } from "../src/core/config/load.js";
 import { brotrConfigSchema } from "../src/core/config/schemas.js";
 import type { ArchiveItem } from "../src/core/db/archive.js";
 import { insertRelays } from "../src/core/db/relays.js";
+import { createDbOutage } from "../src/core/db-outage.js";
 import { createRegistry, createServiceMetrics } from "../src/core/metrics.js";
 import { type CycleReport, runOnce, type ServiceContext } from "../src/core/service.js";
 import { loadNostrWasm } from "../src/devnet/crypto.js";
@@ -136,12 +138,14 @@ async function syncOnce(
     "bench",
   );
   const registry = createRegistry();
+  const log = pino({ level: "silent" });
   const ctx: ServiceContext = {
     db: pool,
-    log: pino({ level: "silent" }),
+    log,
     metrics: createServiceMetrics(registry, "synchronizer"),
     signal: new AbortController().signal,
     now: () => Math.floor(Date.now() / 1000),
+    outage: createDbOutage(log),
   };
   const service = createSynchronizer({ brotr }, config, relayUrl ? { relayUrl } : {});
   const startRssMb = process.memoryUsage().rss / 2 ** 20;

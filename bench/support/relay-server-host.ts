@@ -3,9 +3,11 @@
  * generator gets the other core): `tsx bench/support/relay-server-host.ts '{"url":…,"config":…}'`.
  * Announces `{"url":"ws://…","pid":N}` once listening; serves until stdin closes or SIGTERM.
  */
+
 import pino from "pino";
 import { brotrConfigSchema } from "../../src/core/config/schemas.js";
 import { createPool } from "../../src/core/db/pool.js";
+import { createDbOutage } from "../../src/core/db-outage.js";
 import { createRegistry, createServiceMetrics } from "../../src/core/metrics.js";
 import { relayConfigSchema } from "../../src/services/relay/config.js";
 import { startRelay } from "../../src/services/relay/service.js";
@@ -19,10 +21,12 @@ const pool = createPool({
   applicationName: "bench-relay",
   statementTimeoutMs: config.statement_timeout * 1000,
 });
+const log = pino({ level: "warn" });
 const relay = await startRelay({ brotr: brotrConfigSchema.parse({}) }, config, {
   db: pool,
-  log: pino({ level: "warn" }),
+  log,
   metrics: createServiceMetrics(createRegistry(), "relay"),
+  outage: createDbOutage(log),
 });
 let closing: Promise<void> | undefined;
 announceAndServe({ url: relay.url, pid: process.pid }, () => {

@@ -27,7 +27,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     },
   });
   const rejected = deps.metrics.counter("brotr_api_errors_total", "API error responses", ["code"]);
-  const outage = watchDbOutage(deps.db, deps.log);
+  const outage = watchDbOutage(deps.db, deps.log, deps.outage);
   app.onError((error, c) => {
     // A database outage is logged by `outage` when it starts and ends, not per request.
     const lost = outage.failed(error);

@@ -1,6 +1,7 @@
 /** What every route of the API is given: the read handle, its config and the shared caches. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "../core/db/pool.js";
+import type { DbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
 import type { ServiceMetrics } from "../core/metrics.js";
 import type { ApiConfig } from "./config.js";
@@ -19,6 +20,8 @@ export interface ApiDeps {
   readonly explorerDir?: string;
   /** Aborted when the server closes: open streams end. */
   readonly signal?: AbortSignal;
+  /** The process's database outage state (absent: the app keeps its own). */
+  readonly outage?: DbOutage;
 }
 
 export interface ApiVariables {

@@ -4,11 +4,12 @@
  * all), is a 503 with Retry-After (errors.ts); the outage itself is logged once when it starts
  * (`database_unavailable`, warn) and once when it ends (`database_available`), as the services
  * do (core/db-outage.ts), not with a stack trace per request. It ends at the first statement
- * that succeeds after it: the pool then emits "release" without an error.
+ * that succeeds after it: the pool then emits "release" without an error. `bigbrotr api` gives
+ * it its process's outage state (ServiceContext.outage); an app on its own makes one.
  */
 import type { ConnectionLost } from "../core/db/errors.js";
 import { type Db, isPool } from "../core/db/pool.js";
-import { createDbOutage } from "../core/db-outage.js";
+import { createDbOutage, type DbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
 
 export interface ApiOutage {
@@ -17,8 +18,11 @@ export interface ApiOutage {
 }
 
 /** Watches `db` for the end of an outage only while one lasts (no listener otherwise). */
-export function watchDbOutage(db: Db, log: Logger): ApiOutage {
-  const outage = createDbOutage(log);
+export function watchDbOutage(
+  db: Db,
+  log: Logger,
+  outage: DbOutage = createDbOutage(log),
+): ApiOutage {
   let watching = false;
   const onRelease = (error?: unknown) => {
     if (error || !isPool(db)) return;

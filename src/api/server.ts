@@ -68,6 +68,7 @@ export function createApiService(
         metrics: ctx.metrics,
         log: ctx.log,
         now: ctx.now,
+        outage: ctx.outage,
         apiKeys: options.apiKeys,
         ...(options.explorerDir ? { explorerDir: options.explorerDir } : {}),
       });

@@ -5,9 +5,11 @@
  * the database failed or the run was interrupted. Arguments and configuration are checked
  * before the monitor key is loaded or the database started.
  */
+
 import { join } from "node:path";
 import { parseConfig, readYamlFile } from "../core/config/load.js";
 import { MONITOR } from "../core/db/service-state/services.js";
+import { createDbOutage } from "../core/db-outage.js";
 import { createRegistry, createServiceMetrics } from "../core/metrics.js";
 import { UsageError } from "../models/errors.js";
 import { checkRelayNow } from "../services/monitor/check-now.js";
@@ -58,12 +60,14 @@ export async function runRelayCheck(request: RelayCheckRequest, shutdown: Shutdo
   shutdown.onForcedExit(() => db.stopNow());
   try {
     await db.migrate();
+    const monitorLog = log.child({ service: MONITOR });
     const ctx = {
       db: db.pool(MONITOR),
-      log: log.child({ service: MONITOR }),
+      log: monitorLog,
       metrics: createServiceMetrics(createRegistry(), MONITOR),
       signal: shutdown.signal,
       now: () => Math.floor(Date.now() / 1000),
+      outage: createDbOutage(monitorLog),
     };
     const report = await checkRelayNow(deps, config, ctx, relay);
     process.stdout.write(

@@ -6,7 +6,7 @@ import type { BrotrConfig, ServiceBaseConfig } from "../core/config/schemas.js";
 import { leaseHolder } from "../core/db/leases.js";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import { DVM, MONITOR } from "../core/db/service-state/services.js";
-import { createDbOutage } from "../core/db-outage.js";
+import { createDbOutage, type DbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
 import {
   createRegistry,
@@ -177,6 +177,8 @@ interface RunEnv {
   log: Logger;
   registry: Registry;
   stop: AbortController;
+  /** The process's one outage state, shared by every service it runs. */
+  outage: DbOutage;
 }
 
 /** Runs one service (once, or until shutdown or its failure budget); true when it ended well. */
@@ -191,6 +193,7 @@ async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promi
     metrics: createServiceMetrics(env.registry, entry.name),
     signal: env.stop.signal,
     now,
+    outage: env.outage,
   };
   // A cycle cut short by the shutdown leaves the last complete cycle's record in place.
   const record = async (outcome: CycleOutcome, failures: number) => {
@@ -273,8 +276,12 @@ async function startMetrics(
  * at once and again at every restart, a crash loop a supervisor's start limit ends (systemd's
  * 5 starts in 10 s). The outage is logged once each way; a shutdown meanwhile ends the wait.
  */
-async function migrateWhenReachable(db: Database, log: Logger, signal: AbortSignal, wait: boolean) {
-  const outage = createDbOutage(log);
+async function migrateWhenReachable(
+  db: Database,
+  outage: DbOutage,
+  signal: AbortSignal,
+  wait: boolean,
+) {
   for (;;) {
     try {
       await db.migrate();
@@ -286,6 +293,16 @@ async function migrateWhenReachable(db: Database, log: Logger, signal: AbortSign
       if (signal.aborted) throw error;
     }
   }
+}
+
+/**
+ * The process's database outage: one for the start's migration and every service it runs
+ * (their cycles, background loops and requests), so an outage is logged once each way per
+ * process. Its lines name the service when the process runs one (every deployment but `up`).
+ */
+function processOutage(log: Logger, loaded: readonly Loaded[]): DbOutage {
+  const only = loaded.length === 1 ? loaded[0]?.entry.name : undefined;
+  return createDbOutage(only === undefined ? log : log.child({ service: only }));
 }
 
 /** Loads config, opens the database, runs the services, and returns the process exit code. */
@@ -310,8 +327,9 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
   const registry = createRegistry();
   let metricsServer: { close(): Promise<void> } | undefined;
   let databaseGone = false;
+  const outage = processOutage(log, loaded);
   try {
-    await migrateWhenReachable(db, log, stop.signal, !request.once);
+    await migrateWhenReachable(db, outage, stop.signal, !request.once);
     if (!request.once) {
       // The embedded server could not be restarted: stop, and exit non-zero for a supervisor.
       db.supervise(() => {
@@ -320,7 +338,7 @@ export async function runServices(request: RunRequest, shutdown: Shutdown): Prom
       });
     }
     metricsServer = await startMetrics(request, brotr, loaded, registry, log);
-    const run = (item: Loaded) => runLoaded(item, { request, db, log, registry, stop });
+    const run = (item: Loaded) => runLoaded(item, { request, db, log, registry, stop, outage });
     // One-shot services (the seeder) go first, so the others' first cycle sees their work.
     const first = await Promise.all(loaded.filter((l) => l.entry.oneShot).map(run));
     const rest = stop.signal.aborted

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { toError } from "../models/errors.js";
 import { asConnectionLost, ConnectionLost } from "./db/errors.js";
 import { databaseAnswers } from "./db/sql.js";
-import { createDbOutage, type DbOutage } from "./db-outage.js";
+import type { DbOutage } from "./db-outage.js";
 import type { Logger } from "./logger.js";
 import type { ServiceMetrics } from "./metrics.js";
 
@@ -17,6 +17,12 @@ export interface ServiceContext {
   readonly signal: AbortSignal;
   /** Wall clock in unix seconds (a parameter so tests can move time). */
   now(): number;
+  /**
+   * The process's database outage (core/db-outage.ts), one for everything it runs: the
+   * cycles, the background work, a server's requests report to it, so an outage is logged
+   * once each way however many of them meet it.
+   */
+  readonly outage: DbOutage;
 }
 
 /**
@@ -82,15 +88,13 @@ export type CycleListener = (outcome: CycleOutcome, consecutiveFailures: number)
 
 /**
  * Runs cleanup then one cycle, recording metrics and logs. Never throws for a failed cycle.
- * A cycle that failed because the database is unreachable is logged by `outage` (once per
+ * A cycle that failed because the database is unreachable is logged by `ctx.outage` (once per
  * outage) and at debug here; its error is then a ConnectionLost.
  */
-export async function runOnce(
-  service: Service,
-  ctx: ServiceContext,
-  outage: DbOutage = createDbOutage(ctx.log),
-): Promise<CycleOutcome> {
+export async function runOnce(service: Service, ctx: ServiceContext): Promise<CycleOutcome> {
+  const { outage } = ctx;
   const started = performance.now();
+  const epoch = outage.epoch;
   ctx.log.info("cycle_started");
   try {
     const removed = service.cleanup ? await service.cleanup(ctx) : 0;
@@ -109,7 +113,7 @@ export async function runOnce(
     ctx.log.info({ durationMs, ...report }, "cycle_completed");
     return { ok: true, durationMs, report };
   } catch (thrown) {
-    const lost = ctx.signal.aborted ? undefined : outage.failed(thrown);
+    const lost = ctx.signal.aborted ? undefined : outage.failed(thrown, epoch);
     const error = lost ?? toError(thrown);
     const durationMs = Math.round(performance.now() - started);
     ctx.metrics.cycle("failure", durationMs / 1000);
@@ -209,13 +213,13 @@ async function cycles(
 ): Promise<StopReason> {
   let failures = 0;
   let spent = 0;
-  const outage = createDbOutage(ctx.log);
+  const { outage } = ctx;
   const probeMs = options.reconnectProbeMs ?? 2000;
   const budget = options.maxConsecutiveFailures;
   ctx.metrics.consecutiveFailures(0);
   while (!ctx.signal.aborted) {
     const started = Date.now();
-    const outcome = await runOnce(service, ctx, outage);
+    const outcome = await runOnce(service, ctx);
     const unreachable = !outcome.ok && outcome.error instanceof ConnectionLost;
     failures = outcome.ok ? 0 : failures + 1;
     if (outcome.ok) spent = 0;

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import type pg from "pg";
+import { createDbOutage } from "../../src/core/db-outage.js";
 import { createLogger } from "../../src/core/logger.js";
 import { createRegistry, createServiceMetrics, type Registry } from "../../src/core/metrics.js";
 import type { ServiceContext } from "../../src/core/service.js";
@@ -45,12 +46,14 @@ export function createTestContext(
   const registry = createRegistry();
   const controller = new AbortController();
   const clock: { now: number | undefined } = { now: options.now };
+  const log = createLogger({ level: "debug", format: "json", destination }).child({ service });
   const ctx: ServiceContext = {
     db,
-    log: createLogger({ level: "debug", format: "json", destination }).child({ service }),
+    log,
     metrics: createServiceMetrics(registry, service),
     signal: options.signal ?? controller.signal,
     now: () => clock.now ?? Math.floor(Date.now() / 1000),
+    outage: createDbOutage(log),
   };
   return {
     ctx,

@@ -145,6 +145,16 @@ export function toDbError(error: unknown): unknown {
   return NETWORK.has(code) ? new ConnectionLost(reasonOf(error), code, { cause: error }) : error;
 }
 
+/**
+ * A failure of the database's, however deep it was wrapped: a DbError in the error's cause
+ * chain (only the query path makes them), or pg-pool's connect timeout. A relay client that
+ * wraps what its signature check's archive lookup threw is then not blamed on the relay.
+ */
+export function isDatabaseFailure(error: unknown): boolean {
+  for (const e of causes(error)) if (e instanceof DbError) return true;
+  return isPoolTimeout(error);
+}
+
 /** A query returned a different number of rows than its caller's contract allows. */
 export class DataIntegrityError extends DbError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -7,7 +7,6 @@
 import { proxyOf } from "../../core/config/proxy.js";
 import { deleteDvmJobsBefore, newestDvmRequest } from "../../core/db/dvm-jobs.js";
 import { DVM } from "../../core/db/service-state/services.js";
-import { createDbOutage } from "../../core/db-outage.js";
 import type { LongRunningService, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { ConfigError } from "../../models/errors.js";
@@ -39,7 +38,7 @@ export interface RunningDvm {
   close(): Promise<void>;
 }
 
-type Ctx = Pick<ServiceContext, "db" | "log" | "metrics" | "now">;
+type Ctx = Pick<ServiceContext, "db" | "log" | "metrics" | "now" | "outage">;
 
 /** Where a (re)subscription starts: the newest request seen, less the lookback, not too old. */
 function resumePoint(config: DvmConfig, ctx: Ctx, seen: () => number | null) {
@@ -119,7 +118,7 @@ function handlerEnv(deps: ServiceDeps, config: DvmConfig, ctx: Ctx, secretKey: U
     pubkey: derivePubkey(secretKey),
     signer: { secretKey, now: ctx.now },
     metrics: dvmMetrics(ctx.metrics),
-    outage: createDbOutage(ctx.log),
+    outage: ctx.outage,
     log: ctx.log,
     publish: (event) => publishAll(links, event, env),
   };

@@ -5,7 +5,7 @@
 import { listenForEvents } from "../../core/db/event-feed.js";
 import { eventsByIds } from "../../core/db/relay/archive-reads.js";
 import { RELAY } from "../../core/db/service-state/services.js";
-import { createDbOutage } from "../../core/db-outage.js";
+import type { DbOutage } from "../../core/db-outage.js";
 import type { Logger } from "../../core/logger.js";
 import type { LongRunningService, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
@@ -23,18 +23,25 @@ export interface RunningRelay extends RelayServer {
   readonly runtime: RelayRuntime;
 }
 
-/** Announced ids go to the live hub; a lost session is logged once until it is back. */
-function listen(db: ServiceContext["db"], live: LiveHub, log: Logger) {
-  let lost = false;
+/**
+ * Announced ids go to the live hub; a lost session is logged once until it is back. Lost to a
+ * database outage, it is the process's outage (logged once by `outage`), told here at debug.
+ */
+function listen(db: ServiceContext["db"], live: LiveHub, log: Logger, outage: DbOutage) {
+  let lost: "outage" | "other" | undefined;
   return listenForEvents(db, {
     onIds: (ids) => live.announce(ids),
     onLost(error) {
-      if (!lost) log.warn({ err: toError(error) }, "relay_event_feed_lost");
-      lost = true;
+      const unavailable = outage.failed(error) !== undefined;
+      if (lost === undefined && unavailable) log.debug("relay_event_feed_lost");
+      else if (lost === undefined) log.warn({ err: toError(error) }, "relay_event_feed_lost");
+      lost ??= unavailable ? "outage" : "other";
     },
     onListening() {
-      if (lost) log.info("relay_event_feed_back");
-      lost = false;
+      outage.succeeded();
+      if (lost === "other") log.info("relay_event_feed_back");
+      else if (lost === "outage") log.debug("relay_event_feed_back");
+      lost = undefined;
     },
   });
 }
@@ -43,7 +50,7 @@ function listen(db: ServiceContext["db"], live: LiveHub, log: Logger) {
 export async function startRelay(
   deps: ServiceDeps,
   config: RelayConfig,
-  ctx: Pick<ServiceContext, "db" | "log" | "metrics">,
+  ctx: Pick<ServiceContext, "db" | "log" | "metrics" | "outage">,
 ): Promise<RunningRelay> {
   const live = new LiveHub((ids) => eventsByIds(ctx.db, ids), ctx.log);
   const runtime = createRuntime(
@@ -53,11 +60,11 @@ export async function startRelay(
       config,
       metrics: relayMetrics(ctx.metrics),
       live,
-      outage: createDbOutage(ctx.log),
+      outage: ctx.outage,
     },
     ctx.log,
   );
-  const feed = listen(ctx.db, live, ctx.log);
+  const feed = listen(ctx.db, live, ctx.log, ctx.outage);
   try {
     const server = await startRelayServer(runtime);
     return {

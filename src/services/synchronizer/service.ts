@@ -1,4 +1,4 @@
-import { DbError, isPoolTimeout } from "../../core/db/errors.js";
+import { isDatabaseFailure } from "../../core/db/errors.js";
 import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventSigs } from "../../core/db/read/events.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
@@ -89,8 +89,9 @@ async function syncOne(
       "relay_synced",
     );
   } catch (error) {
-    // The database failing is the cycle's failure, not the relay's.
-    if (error instanceof DbError || isPoolTimeout(error)) throw error;
+    // The database failing is the cycle's failure, not the relay's (also when it failed
+    // inside the relay client: the signature check looks the ids up in the archive).
+    if (isDatabaseFailure(error)) throw error;
     // Shutdown cut it short: the relay did not fail, and the next process resumes its cursor.
     if (ctx.signal.aborted) {
       ctx.log.debug({ relay: relay.url }, "relay_sync_interrupted");

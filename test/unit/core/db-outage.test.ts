@@ -98,4 +98,27 @@ describe("createDbOutage", () => {
       ],
     ]);
   });
+
+  it("does not open a new outage for work that began before the last one ended", () => {
+    // One outage state serves a whole process: a statement of the cycle held by a frozen
+    // server may fail (its client-side timer) just after the live loop saw the database back.
+    const { log, lines } = memoryLogger();
+    const outage = createDbOutage(log);
+    const began = outage.epoch;
+    outage.failed(refused(), began);
+    const laterWork = outage.epoch;
+    outage.succeeded();
+    expect(outage.epoch).toBe(began + 1);
+    // Began during the outage, failed after it ended: the old outage's tail, not news.
+    expect(outage.failed(refused(), laterWork)).toBeInstanceOf(ConnectionLost);
+    expect(outage.active).toBe(false);
+    // Began after the end (or unknown): a new outage.
+    outage.failed(refused(), outage.epoch);
+    expect(outage.active).toBe(true);
+    expect(lines.map((l) => l.msg)).toEqual([
+      "database_unavailable",
+      "database_available",
+      "database_unavailable",
+    ]);
+  });
 });

@@ -4,13 +4,13 @@
  * relays (re-listed at most every LIST_EVERY_MS), holds a live subscription on each relay
  * whose lease it holds (relay-set.ts), and reports its numbers (metrics, `bigbrotr status`).
  * Events go through one verification and write pipeline (ingest.ts). A database outage is
- * logged once; the loop goes on and the subscriptions stay open.
+ * logged once per process (`ctx.outage`, shared with the cycles); the loop goes on and the
+ * subscriptions stay open.
  */
 import pLimit from "p-limit";
 import { proxyOf } from "../../../core/config/proxy.js";
 import { deleteLiveStatus, writeLiveStatus } from "../../../core/db/service-state/live-status.js";
 import { relaysToSync, type SyncCandidate } from "../../../core/db/service-state/sync-cursor.js";
-import { createDbOutage } from "../../../core/db-outage.js";
 import { type ServiceContext, sleep } from "../../../core/service.js";
 import type { ServiceDeps } from "../../../core/service-deps.js";
 import { toError } from "../../../models/errors.js";
@@ -62,7 +62,7 @@ function liveNetworks(d: LiveDeps): Map<Network, number> {
 
 function ingestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIngest {
   const l = d.processing.live;
-  const outage = createDbOutage(ctx.log);
+  const { outage } = ctx;
   return new LiveIngest({
     batchSize: l.batch_size,
     collectMs: Math.min(50, l.flush_ms),
@@ -84,7 +84,9 @@ function ingestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIng
       for (const i of items) counts.rejected(i.network, reason);
     },
     onFailure: (error) => {
-      if (!outage.failed(error)) ctx.log.warn({ err: toError(error) }, "live_write_failed");
+      const lost = outage.failed(error);
+      if (lost) ctx.log.debug({ reason: lost.message }, "live_write_failed");
+      else ctx.log.warn({ err: toError(error) }, "live_write_failed");
     },
   });
 }
@@ -154,10 +156,11 @@ export async function runLive(ctx: ServiceContext, d: LiveDeps): Promise<void> {
     max: liveNetworks(d),
     start: (relay) => new RelayLive(relay, env),
   });
-  const outage = createDbOutage(ctx.log);
+  const { outage } = ctx;
   const listing = { at: 0, relays: [] as SyncCandidate[] };
   ctx.log.info({ networks: [...liveNetworks(d).keys()] }, "live_started");
   while (!ctx.signal.aborted) {
+    const epoch = outage.epoch;
     try {
       if (Date.now() - listing.at >= Math.min(LIST_EVERY_MS, l.refresh * 6000)) {
         listing.relays = await relaysToSync(ctx.db, {
@@ -171,7 +174,9 @@ export async function runLive(ctx: ServiceContext, d: LiveDeps): Promise<void> {
       await report(ctx, d, set, counts);
       outage.succeeded();
     } catch (error) {
-      if (!outage.failed(error)) ctx.log.warn({ err: toError(error) }, "live_update_failed");
+      const lost = outage.failed(error, epoch);
+      if (lost) ctx.log.debug({ reason: lost.message }, "live_update_failed");
+      else ctx.log.warn({ err: toError(error) }, "live_update_failed");
     }
     await sleep(l.refresh * 1000, ctx.signal);
   }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import type pg from "pg";
 import type { Profile } from "../../../../src/core/db/migrate.js";
+import { createDbOutage } from "../../../../src/core/db-outage.js";
 import { createLogger } from "../../../../src/core/logger.js";
 import {
   createRegistry,
@@ -45,12 +46,16 @@ export function testContext(
     },
   });
   const registry = createRegistry();
+  const log = createLogger({ level: "debug", format: "json", destination }).child({
+    service: "finder",
+  });
   const ctx: ServiceContext = {
     db: pool,
-    log: createLogger({ level: "debug", format: "json", destination }).child({ service: "finder" }),
+    log,
     metrics: createServiceMetrics(registry, "finder"),
     signal: abort.signal,
     now,
+    outage: createDbOutage(log),
   };
   return { ctx, registry, lines, abort };
 }
