@@ -27,13 +27,9 @@ const kinds = z
   .max(CHANGE_KINDS.length)
   .default([...DEFAULT_KINDS] as (typeof CHANGE_KINDS)[number][])
   .openapi({ description: `Kinds of change (default ${DEFAULT_KINDS.join(", ")})` });
-const relays = z
-  .array(z.string().min(1).max(2048))
-  .max(1000)
-  .default([])
-  .openapi({
-    description: "Only these relays (empty: every relay; for a DM, every one it operates)",
-  });
+const relays = z.array(z.string().min(1).max(2048)).max(1000).default([]).openapi({
+  description: "Only these relays (empty: every relay; for a DM, every one it operates)",
+});
 
 const webhookBody = z.strictObject({
   type: z.literal("webhook"),

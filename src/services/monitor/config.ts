@@ -294,4 +294,3 @@ export type ChangeThresholds = MonitorConfig["changes"];
 export type AlertsConfig = MonitorConfig["alerts"];
 export type WebhookSubscription = AlertsConfig["webhooks"][number];
 export type DmSubscription = AlertsConfig["dms"][number];
-export type OperatorsConfig = AlertsConfig["operators"];
