@@ -6,24 +6,23 @@
  * operator's DMs (read back and decrypted), none to the refused pubkey, none more during the
  * cool-down, and nothing twice with two monitor replicas running every cycle.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getPublicKey } from "nostr-tools";
-import { unwrapEvent, wrapEvent } from "nostr-tools/nip17";
+import { wrapEvent } from "nostr-tools/nip17";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/core/config/load.js";
-import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
-import { runOnce } from "../../../src/core/service.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
-import { monitorConfigSchema } from "../../../src/services/monitor/config.js";
-import { createMonitor } from "../../../src/services/monitor/service.js";
-import { webhookSignature } from "../../../src/services/monitor/webhook-sink.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
 import { type FakeUser, makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { createTestContext } from "../../support/service-context.js";
 import { openSse, type SseClient } from "../../support/sse.js";
+import {
+  closeAll,
+  cycleBoth,
+  dmsOn,
+  startWebhookReceiver,
+  streamedKinds,
+  type WebhookReceiver,
+} from "./alert-outputs.js";
 
 const HOUR = 3600;
 const NOW = 1_700_000_000;
@@ -37,79 +36,22 @@ let monitorKey: Uint8Array;
 let monitorPubkey: string;
 let api: TestApi;
 let stream: SseClient;
-let hook: Server;
-let hookUrl: string;
+let hook: WebhookReceiver;
 let secret = "";
-const received: { kind: string; valid: boolean }[] = [];
 let hour = 0;
-
-function startHook(): Promise<void> {
-  hook = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const t = Number(req.headers["x-bigbrotr-timestamp"]);
-      const valid = req.headers["x-bigbrotr-signature"] === webhookSignature(secret, t, body);
-      received.push({ kind: JSON.parse(body).change.kind, valid });
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise((resolve) =>
-    hook.listen(0, "127.0.0.1", () => {
-      hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-      resolve();
-    }),
-  );
-}
-
-function replica(name: string) {
-  const brotr = parseConfig(
-    brotrConfigSchema,
-    { allow_private: true, networks: { clearnet: { timeout: 2, max_tasks: 5 } } },
-    "test",
-  );
-  const fast = { retries: 0, initial_delay: 0, max_delay: 0, jitter: 0 };
-  const only = (on: boolean) => ({ enabled: on, retry: fast });
-  const checks = { nip11: only(true), rtt: only(true), ssl: only(false), dns: only(false) };
-  const config = parseConfig(
-    monitorConfigSchema,
-    {
-      processing: { checks: { ...checks, geo: only(false), net: only(false), http: only(false) } },
-      changes: { down_after: 2 },
-      alerts: {
-        cooldown: 30 * 86_400,
-        operators: { inbox_relays: [inbox.url], kinds: ["down", "up"] },
-      },
-    },
-    "test",
-  );
-  return createMonitor({ brotr, instanceId: name, secretKey: monitorKey }, config, {
-    geo: null,
-    asn: null,
-  });
-}
 
 /** One cycle of both replicas at once, an hour after the previous one (every relay is due). */
 async function cycle(): Promise<void> {
   hour++;
-  await Promise.all(
-    [replica("one"), replica("two")].map(async (m) => {
-      const t = createTestContext(db.pool, { service: "monitor", now: NOW + hour * HOUR });
-      const outcome = await runOnce(m, t.ctx);
-      expect(outcome.ok, JSON.stringify(t.logs.filter((l) => Number(l.level) >= 40))).toBe(true);
-    }),
-  );
+  const alerts = {
+    cooldown: 30 * 86_400,
+    operators: { inbox_relays: [inbox.url], kinds: ["down", "up"] },
+  };
+  await cycleBoth(db.pool, NOW + hour * HOUR, monitorKey, alerts);
 }
 
 /** `user`'s DMs from the monitor on the inbox relay, decrypted with `user`'s key. */
-const dmsTo = (user: FakeUser) =>
-  inbox.events
-    .filter((e) => e.kind === 1059 && e.tags.some((t) => t[0] === "p" && t[1] === user.pubkey))
-    .map((e) => unwrapEvent(e, user.secretKey))
-    .filter((rumor) => rumor.pubkey === monitorPubkey)
-    .map((rumor) => rumor.content);
+const dmsTo = (user: FakeUser) => dmsOn(inbox, user, monitorPubkey);
 const alertsTo = (user: FakeUser) => dmsTo(user).filter((t) => /\[(down|up)\]$/.test(t));
 const repliesTo = (user: FakeUser) => dmsTo(user).filter((t) => !/\[(down|up)\]$/.test(t));
 
@@ -117,12 +59,7 @@ const repliesTo = (user: FakeUser) => dmsTo(user).filter((t) => !/\[(down|up)\]$
 const command = (user: FakeUser, text: string) =>
   inbox.addEvents([wrapEvent(user.secretKey, { publicKey: monitorPubkey }, text)]);
 
-const changes = () =>
-  stream.events
-    .filter((e) => e.event === "change")
-    .map((e) => JSON.parse(e.data))
-    .filter((c) => c.relay === relay.url)
-    .map((c) => c.kind);
+const changes = () => streamedKinds(stream, relay.url);
 
 const post = (key: string, body: unknown) =>
   api.get("/v1/alerts", {
@@ -140,7 +77,7 @@ beforeAll(async () => {
   monitorPubkey = getPublicKey(monitorKey);
   relay = await startFakeRelay({ nip11: { name: "operated", pubkey: operator.pubkey } });
   inbox = await startFakeRelay({ acceptWrites: true });
-  await startHook();
+  hook = await startWebhookReceiver(() => secret);
   await insertRelays(db.pool, [{ url: relay.url, network: "clearnet", discoveredAt: 1 }]);
   api = await startTestApi(
     db.pool,
@@ -151,11 +88,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  stream?.close();
-  await api?.close();
-  await relay?.close();
-  await inbox?.close();
-  hook?.close();
+  await closeAll(stream, api, relay, inbox, hook);
   await db?.drop();
 });
 
@@ -184,7 +117,7 @@ describe("subscriptions made at run time", () => {
   });
 
   it("an API key makes a webhook it alone sees; a DM to a non-operator is refused", async () => {
-    const made = await post("alpha", { type: "webhook", url: hookUrl, relays: [relay.url] });
+    const made = await post("alpha", { type: "webhook", url: hook.url, relays: [relay.url] });
     expect(made.status).toBe(201);
     secret = made.body.secret;
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
@@ -215,9 +148,9 @@ describe("subscriptions made at run time", () => {
     await cycle();
     await stream.until(() => changes().length === 2);
     expect(changes()).toEqual(["down", "up"]);
-    expect(received).toEqual([
-      { kind: "down", valid: true },
-      { kind: "up", valid: true },
+    expect(hook.received).toEqual([
+      { kind: "down", relay: relay.url, valid: true },
+      { kind: "up", relay: relay.url, valid: true },
     ]);
     expect(alertsTo(operator).sort()).toEqual([
       expect.stringMatching(/ is down \(2 failed checks: .*\[down\]$/),
@@ -233,7 +166,7 @@ describe("subscriptions made at run time", () => {
     await relay.restart();
     await cycle();
     await stream.until(() => changes().length === 4);
-    expect(received).toHaveLength(2);
+    expect(hook.received).toHaveLength(2);
     expect(alertsTo(operator)).toHaveLength(2);
     command(operator, `unsubscribe ${relay.url}`);
     await cycle();
