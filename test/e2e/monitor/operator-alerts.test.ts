@@ -1,7 +1,7 @@
 /**
  * Issue 25's "done when" for the subscriptions made at run time: a relay's operator (its NIP-11
- * `pubkey`) subscribes by NIP-17 DM to the monitor, someone else is refused, a webhook is made
- * through POST /v1/alerts with an API key; then a devnet relay killed and restarted makes
+ * `pubkey`) subscribes by NIP-17 DM to the monitor, someone else is refused (and rate limited),
+ * a webhook is made through POST /v1/alerts with an API key; then a devnet relay killed and restarted makes
  * exactly one `down` and one `up` on the SSE stream, on the API-made webhook and in the
  * operator's DMs (read back and decrypted), none to the refused pubkey, none more during the
  * cool-down, and nothing twice with two monitor replicas running every cycle.
@@ -45,7 +45,7 @@ async function cycle(): Promise<void> {
   hour++;
   const alerts = {
     cooldown: 30 * 86_400,
-    operators: { inbox_relays: [inbox.url], kinds: ["down", "up"] },
+    operators: { inbox_relays: [inbox.url], kinds: ["down", "up"], rate_limit: 2 },
   };
   await cycleBoth(db.pool, NOW + hour * HOUR, monitorKey, alerts);
 }
@@ -97,21 +97,21 @@ describe("subscriptions made at run time", () => {
     await cycle(); // the relay's NIP-11 document (and its pubkey) is stored
     command(operator, `subscribe ${relay.url}`);
     command(operator, `subscribe ${relay.url}`);
-    command(intruder, `subscribe ${relay.url}`);
+    for (let i = 0; i < 3; i++) command(intruder, `subscribe ${relay.url}`); // 2 an hour
     await cycle();
     expect(repliesTo(operator).sort()).toEqual([
       `Subscribed: alerts of ${relay.url} (down, up).`,
       `You were already subscribed: alerts of ${relay.url} (down, up).`,
     ]);
-    expect(repliesTo(intruder)).toEqual([
-      `Refused: you are not the operator of ${relay.url} (its NIP-11 pubkey is ${operator.pubkey}).`,
-    ]);
+    const refusal = `Refused: you are not the operator of ${relay.url} (its NIP-11 pubkey is ${operator.pubkey}).`;
+    expect(repliesTo(intruder)).toEqual([refusal, refusal]);
     const { rows } = await db.pool.query(
       "SELECT outcome, count(*)::int AS n FROM alert_dm_command GROUP BY 1 ORDER BY 1",
     );
     expect(rows).toEqual([
       { outcome: "already", n: 1 },
-      { outcome: "not_operator", n: 1 },
+      { outcome: "not_operator", n: 2 },
+      { outcome: "rate_limited", n: 1 },
       { outcome: "subscribed", n: 1 },
     ]);
   });
