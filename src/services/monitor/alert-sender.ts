@@ -55,6 +55,8 @@ export interface WebhookGuard {
 }
 
 const PAGE = 50;
+/** The stored subscriptions are read again at most this often (ms) while passes run. */
+const STORED_TTL_MS = 10_000;
 /** Seconds a claim lasts: past the longest webhook timeout. */
 const CLAIM_SECONDS = 180;
 
@@ -64,6 +66,8 @@ export class AlertSender {
   readonly #hooks: Map<string, Target>;
   readonly #dm: DmSender | undefined;
   readonly #guard: WebhookGuard;
+  /** The targets as last read, and when (ms): read again at most every STORED_TTL_MS. */
+  #stored: { at: number; targets: Map<string, Target> } | undefined;
   #pass: Promise<void> | undefined;
   #again = false;
 
@@ -98,12 +102,15 @@ export class AlertSender {
 
   /** monitor.yaml's targets and the stored subscriptions' (DMs only with a key). */
   async #targets(): Promise<Map<string, Target>> {
+    const now = performance.now();
+    if (this.#stored && now - this.#stored.at < STORED_TTL_MS) return this.#stored.targets;
     const targets = new Map(this.#hooks);
     for (const s of await subscriptionTargets(this.#ctx.db)) {
       const target = storedTarget(s);
       if (target === undefined || (target.sink === "dm" && this.#dm === undefined)) continue;
       targets.set(target.name, target);
     }
+    this.#stored = { at: now, targets };
     return targets;
   }
 
