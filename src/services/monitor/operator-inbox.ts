@@ -86,6 +86,29 @@ async function reply(p: Phase, to: string, result: CommandResult): Promise<void>
   else p.ctx.log.warn({ ...fields, reason: failed }, "operator_reply_failed");
 }
 
+type Common = { allowPrivate: boolean; signal: AbortSignal; resolver?: Resolver };
+
+/** The inbox's wraps not processed yet, newest first, at most max_wraps. */
+async function freshWraps(p: Phase, deps: ServiceDeps, timeoutMs: number, common: Common) {
+  const o = p.config.alerts.operators;
+  const read = await readInbox({
+    relays: p.relays,
+    pubkey: derivePubkey(p.secretKey),
+    secretKey: p.secretKey,
+    since: p.ctx.now() - o.lookback,
+    limit: o.max_wraps,
+    timeoutMs,
+    networks: deps.brotr.networks,
+    ...common,
+  });
+  for (const f of read.failed) p.ctx.log.warn(f, "operator_inbox_unreadable");
+  const seen = await processedWraps(
+    p.ctx.db,
+    read.wraps.map((w) => w.id),
+  );
+  return read.wraps.filter((w) => !seen.has(w.id)).slice(0, o.max_wraps);
+}
+
 /** Reads and carries out the operators' new commands; never throws (a failure is logged). */
 export async function runOperatorInbox(
   deps: ServiceDeps,
@@ -101,27 +124,11 @@ export async function runOperatorInbox(
   }
   const allowPrivate = deps.brotr.allow_private;
   const timeoutMs = config.alerts.timeout * 1000;
-  const common = { allowPrivate, signal: ctx.signal, ...(resolver ? { resolver } : {}) };
+  const common: Common = { allowPrivate, signal: ctx.signal, ...(resolver ? { resolver } : {}) };
   const publisher = createPublisher({ timeoutMs, secretKey, ...common });
   const p: Phase = { ctx, config, secretKey, relays, allowPrivate, publisher };
   try {
-    const o = config.alerts.operators;
-    const read = await readInbox({
-      relays,
-      pubkey: derivePubkey(secretKey),
-      secretKey,
-      since: ctx.now() - o.lookback,
-      limit: o.max_wraps,
-      timeoutMs,
-      networks: deps.brotr.networks,
-      ...common,
-    });
-    for (const f of read.failed) ctx.log.warn(f, "operator_inbox_unreadable");
-    const seen = await processedWraps(
-      ctx.db,
-      read.wraps.map((w) => w.id),
-    );
-    const fresh = read.wraps.filter((w) => !seen.has(w.id)).slice(0, o.max_wraps);
+    const fresh = await freshWraps(p, deps, timeoutMs, common);
     report.wraps = fresh.length;
     for (const wrap of fresh) {
       if (ctx.signal.aborted) break;
