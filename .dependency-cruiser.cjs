@@ -79,12 +79,12 @@ module.exports = {
       name: "api-reads-only",
       severity: "error",
       comment:
-        "The API reads through core/db/read (shared reads) and core/db/api (its own reads), SELECTs only, and never writes: no table owner, no SQL helper, no driver, no service, nip or util. The saved documents it reads, it reads through their owners: the service names and the candidates (listCandidates).",
+        "The API reads through core/db/read (shared reads) and core/db/api (its own reads), SELECTs only, and never writes: no table owner, no SQL helper, no driver, no service, nip or util. The saved documents it reads, it reads through their owners: the service names and the candidates (listCandidates). ONE exception (docs/architecture.md, 'The API's one write'): alert subscriptions, through their owner core/db/alert-subscriptions.ts.",
       from: { path: "^src/api" },
       to: {
         path: [
           "^src/(services|nips|utils|devnet)/",
-          "^src/core/db/(?!read/|api/|pool\\.ts$|errors\\.ts$|service-state/(services|candidates)\\.ts$)",
+          "^src/core/db/(?!read/|api/|pool\\.ts$|errors\\.ts$|service-state/(services|candidates)\\.ts$|alert-subscriptions\\.ts$)",
           "(^|/)node_modules/(pg|pg-pool|pg-protocol|pg-copy-streams)/",
         ],
       },

@@ -32,3 +32,6 @@ export function createKeyCheck(keys: readonly string[]) {
     return hit ? `key:${hit.toString("hex").slice(0, 8)}` : undefined;
   };
 }
+
+/** Who owns what a key makes (alert subscriptions): `key:` and the key's whole SHA-256. */
+export const keyOwner = (key: string) => `key:${digest(key).toString("hex")}`;

@@ -9,6 +9,7 @@ import { watchDbOutage } from "./db-outage.js";
 import { ApiError, badRequest, errorResponse, toApiError } from "./errors.js";
 import { clientLimit, crossOrigin, requestMetrics, storableInput } from "./middleware.js";
 import { RelaySnapshots } from "./relays/snapshots.js";
+import { registerAlerts } from "./routes/alerts.js";
 import { registerCandidates } from "./routes/candidates.js";
 import { registerChanges } from "./routes/changes.js";
 import { registerDocs } from "./routes/docs.js";
@@ -70,6 +71,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerStream(app, deps, (e) => {
     if (outage.failed(e) === undefined) deps.log.warn({ err: e }, "change_feed_failed");
   });
+  registerAlerts(app, deps);
   registerDocs(app);
   if (deps.explorerDir !== undefined) registerExplorer(app, deps.explorerDir);
   return app;

@@ -102,6 +102,16 @@ export const apiConfigSchema = z.strictObject({
       max_queued: z.int().min(10).max(1_000_000).default(1000),
     })
     .prefault({}),
+  /** POST/GET/DELETE /v1/alerts: alert subscriptions owned by API keys (docs/alerts.md). */
+  alerts: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Subscriptions one API key may hold. */
+      max_per_key: z.int().min(1).max(10_000).default(50),
+      /** Accept webhook URLs on private, loopback and reserved hosts (a LAN, the devnet). */
+      allow_private_webhooks: z.boolean().default(false),
+    })
+    .prefault({}),
   /** A relay whose newest check is older than this counts as neither up nor down (seconds). */
   max_check_age: z
     .int()

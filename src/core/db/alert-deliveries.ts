@@ -4,9 +4,9 @@
  * relay per cool-down (by check time); claimed by a sender for a while, then sent, retried
  * later or dead.
  */
-import type { Network } from "../../models/network.js";
-import type { ChangeKind, RelayChange } from "../../models/relay-change.js";
+import type { RelayChange } from "../../models/relay-change.js";
 import type { Db } from "./pool.js";
+import { RELAY_CHANGE_COLUMNS, type RelayChangeRow, toRelayChange } from "./relay-change-row.js";
 import { affected, any, maybeOne } from "./sql.js";
 
 export interface AlertCandidate {
@@ -59,17 +59,10 @@ export interface Delivery {
   change: RelayChange;
 }
 
-interface ClaimRow {
+interface ClaimRow extends RelayChangeRow {
   id: string;
   subscription: string;
   attempts: number;
-  change_id: string;
-  url: string;
-  network: Network;
-  kind: ChangeKind;
-  checked_at: string;
-  recorded_at: string;
-  evidence: Record<string, unknown>;
 }
 
 const CLAIM = `
@@ -83,8 +76,7 @@ const CLAIM = `
     FROM due WHERE d.id = due.id
     RETURNING d.id, d.subscription, d.attempts, d.change_id
   )
-  SELECT k.id, k.subscription, k.attempts, k.change_id, r.url, r.network, c.kind,
-         c.checked_at, c.recorded_at, c.evidence
+  SELECT k.id, k.subscription, k.attempts, ${RELAY_CHANGE_COLUMNS}
   FROM claimed k JOIN relay_change c ON c.id = k.change_id JOIN relay r ON r.id = c.relay_id
   ORDER BY k.id`;
 
@@ -102,15 +94,7 @@ export async function claimDeliveries(
     id: Number(r.id),
     subscription: r.subscription,
     attempts: r.attempts,
-    change: {
-      id: Number(r.change_id),
-      relayUrl: r.url,
-      network: r.network,
-      kind: r.kind,
-      checkedAt: Number(r.checked_at),
-      recordedAt: Number(r.recorded_at),
-      evidence: r.evidence,
-    },
+    change: toRelayChange(r),
   }));
 }
 
@@ -144,4 +128,16 @@ export async function countDeliveries(db: Db): Promise<Record<string, number>> {
     "SELECT status, count(*)::int AS n FROM alert_delivery GROUP BY status",
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+const ORPHAN_DELIVERIES = `
+  DELETE FROM alert_delivery d WHERE d.subscription LIKE 'sub:%' AND NOT EXISTS (
+    SELECT 1 FROM alert_subscription s WHERE 'sub:' || s.id = d.subscription)`;
+const ORPHAN_COOLDOWNS = `
+  DELETE FROM alert_cooldown d WHERE d.subscription LIKE 'sub:%' AND NOT EXISTS (
+    SELECT 1 FROM alert_subscription s WHERE 'sub:' || s.id = d.subscription)`;
+
+/** Deletes the deliveries and cool-downs of deleted stored subscriptions; returns how many. */
+export async function deleteOrphanDeliveries(db: Db): Promise<number> {
+  return (await affected(db, ORPHAN_DELIVERIES)) + (await affected(db, ORPHAN_COOLDOWNS));
 }

@@ -12,16 +12,35 @@ import {
   type DeliveryOutcome,
   finishDelivery,
 } from "../../core/db/alert-deliveries.js";
+import {
+  type SubscriptionTarget,
+  subscriptionKey,
+  subscriptionTargets,
+} from "../../core/db/alert-subscriptions.js";
 import type { ServiceContext } from "../../core/service.js";
 import type { Publisher } from "../../nips/nip01/publish.js";
+import { type Resolver, resolvePublicAddress, systemResolver } from "../../utils/dns.js";
 import { dmKey, webhookKey } from "./alert-rules.js";
-import type { AlertsConfig, DmSubscription, WebhookSubscription } from "./config.js";
+import type { AlertsConfig } from "./config.js";
 import { sendDm } from "./dm-sink.js";
 import { postWebhook } from "./webhook-sink.js";
 
+/** `checked`: a stored (API-made) webhook, whose host is checked before each POST. */
 type Target =
-  | { sink: "webhook"; name: string; hook: WebhookSubscription; secret: string }
-  | { sink: "dm"; name: string; dm: DmSubscription };
+  | { sink: "webhook"; name: string; url: string; secret: string; checked: boolean }
+  | { sink: "dm"; name: string; pubkey: string; relays: readonly string[] };
+
+/** A stored subscription as a target (a webhook without its secret: none). */
+function storedTarget(s: SubscriptionTarget): Target | undefined {
+  const name = subscriptionKey(s.id);
+  if (s.sink === "dm" && s.pubkey !== null) {
+    return { sink: "dm", name, pubkey: s.pubkey, relays: s.dmRelays };
+  }
+  if (s.sink === "webhook" && s.url !== null && s.secret !== null) {
+    return { sink: "webhook", name, url: s.url, secret: s.secret, checked: true };
+  }
+  return undefined;
+}
 
 /** What DMs are sent with: the monitor's key and a publisher (closed by the caller). */
 export interface DmSender {
@@ -29,7 +48,15 @@ export interface DmSender {
   publisher: Publisher;
 }
 
+/** Where stored webhooks may go: private and loopback hosts only when allowed. */
+export interface WebhookGuard {
+  allowPrivate: boolean;
+  resolver?: Resolver;
+}
+
 const PAGE = 50;
+/** The stored subscriptions are read again at most this often (ms) while passes run. */
+const STORED_TTL_MS = 10_000;
 /** Seconds a claim lasts: past the longest webhook timeout. */
 const CLAIM_SECONDS = 180;
 
@@ -38,6 +65,9 @@ export class AlertSender {
   readonly #alerts: AlertsConfig;
   readonly #hooks: Map<string, Target>;
   readonly #dm: DmSender | undefined;
+  readonly #guard: WebhookGuard;
+  /** The targets as last read, and when (ms): read again at most every STORED_TTL_MS. */
+  #stored: { at: number; targets: Map<string, Target> } | undefined;
   #pass: Promise<void> | undefined;
   #again = false;
 
@@ -47,24 +77,44 @@ export class AlertSender {
     alerts: AlertsConfig,
     secrets: ReadonlyMap<string, string>,
     dm?: DmSender,
+    guard: WebhookGuard = { allowPrivate: false },
   ) {
     this.#ctx = ctx;
     this.#alerts = alerts;
     this.#dm = dm;
+    this.#guard = guard;
     this.#hooks = new Map();
     for (const hook of alerts.webhooks) {
       const secret = secrets.get(hook.secret_env);
-      if (secret === undefined) ctx.log.warn({ subscription: hook.name }, "webhook_without_secret");
-      else this.#hooks.set(webhookKey(hook), { sink: "webhook", name: hook.name, hook, secret });
+      const { name, url } = hook;
+      if (secret === undefined) ctx.log.warn({ subscription: name }, "webhook_without_secret");
+      else
+        this.#hooks.set(webhookKey(hook), { sink: "webhook", name, url, secret, checked: false });
     }
     for (const d of alerts.dms) {
       if (dm === undefined) ctx.log.warn({ subscription: d.name }, "dm_without_key");
-      else this.#hooks.set(dmKey(d), { sink: "dm", name: d.name, dm: d });
+      else {
+        const target = { sink: "dm" as const, name: d.name, pubkey: d.pubkey, relays: d.dm_relays };
+        this.#hooks.set(dmKey(d), target);
+      }
     }
   }
 
+  /** monitor.yaml's targets and the stored subscriptions' (DMs only with a key). */
+  async #targets(): Promise<Map<string, Target>> {
+    const now = performance.now();
+    if (this.#stored && now - this.#stored.at < STORED_TTL_MS) return this.#stored.targets;
+    const targets = new Map(this.#hooks);
+    for (const s of await subscriptionTargets(this.#ctx.db)) {
+      const target = storedTarget(s);
+      if (target === undefined || (target.sink === "dm" && this.#dm === undefined)) continue;
+      targets.set(target.name, target);
+    }
+    this.#stored = { at: now, targets };
+    return targets;
+  }
+
   kick(): void {
-    if (this.#hooks.size === 0) return;
     if (this.#pass) {
       this.#again = true;
       return;
@@ -81,7 +131,6 @@ export class AlertSender {
   /** Waits for the current pass, then sets the deliveries gauge (dead = the dead letters). */
   async drain(): Promise<void> {
     while (this.#pass) await this.#pass;
-    if (this.#hooks.size === 0) return;
     const counts = await countDeliveries(this.#ctx.db);
     const gauge = this.#ctx.metrics.gauge("brotr_alert_deliveries", "Alert deliveries by status", [
       "status",
@@ -91,15 +140,17 @@ export class AlertSender {
 
   async #run(): Promise<void> {
     try {
+      const targets = await this.#targets();
+      if (targets.size === 0) return;
       for (;;) {
         if (this.#ctx.signal.aborted) return;
         const due = await claimDeliveries(this.#ctx.db, {
           now: this.#ctx.now(),
           claimSeconds: CLAIM_SECONDS,
           limit: PAGE,
-          subscriptions: [...this.#hooks.keys()],
+          subscriptions: [...targets.keys()],
         });
-        await Promise.all(due.map((d) => this.#send(d)));
+        await Promise.all(due.map((d) => this.#send(d, targets)));
         if (due.length < PAGE) return;
       }
     } catch (error) {
@@ -117,15 +168,26 @@ export class AlertSender {
     return { status: "retry", retryAt: this.#ctx.now() + delay, error };
   }
 
-  #deliver(d: Delivery, target: Target): Promise<string | null> {
+  /** Why a stored webhook's host may not be posted to (private, unresolvable); null: it may. */
+  async #refusedHost(url: string): Promise<string | null> {
+    if (this.#guard.allowPrivate) return null;
+    const host = new URL(url).hostname;
+    const resolver = this.#guard.resolver ?? systemResolver;
+    const check = await resolvePublicAddress(host, { resolver, allowPrivate: false });
+    return check.ok ? null : check.reason;
+  }
+
+  async #deliver(d: Delivery, target: Target): Promise<string | null> {
     if (target.sink === "dm") {
-      if (this.#dm === undefined) return Promise.resolve("no key");
+      if (this.#dm === undefined) return "no key";
       const { secretKey, publisher } = this.#dm;
-      const { pubkey, dm_relays: relays } = target.dm;
+      const { pubkey, relays } = target;
       return sendDm({ publisher, secretKey, pubkey, relays, change: d.change });
     }
+    const refused = target.checked ? await this.#refusedHost(target.url) : null;
+    if (refused !== null) return refused;
     return postWebhook({
-      url: target.hook.url,
+      url: target.url,
       secret: target.secret,
       deliveryId: d.id,
       subscription: target.name,
@@ -136,8 +198,8 @@ export class AlertSender {
     });
   }
 
-  async #send(d: Delivery): Promise<void> {
-    const target = this.#hooks.get(d.subscription);
+  async #send(d: Delivery, targets: ReadonlyMap<string, Target>): Promise<void> {
+    const target = targets.get(d.subscription);
     if (target === undefined) return;
     const error = await this.#deliver(d, target);
     const outcome = this.#outcome(d, error);

@@ -2,10 +2,12 @@
  * Change detection inside the history transaction: the states of the batch's relays are
  * locked, each run evaluated in check order (a run older than the state it would update is a
  * replica's late write: it changes nothing), the changes stored by their unique key and the
- * states saved, and the alert deliveries they call for queued. Commits with the history, so a crash, a restart or a second monitor never
+ * states saved, and the alert deliveries they call for queued (monitor.yaml's subscriptions
+ * and the stored ones). Commits with the history, so a crash, a restart or a second monitor never
  * stores a change twice or misses one (docs/changes.md).
  */
 import { queueAlerts } from "../../core/db/alert-deliveries.js";
+import { subscriptionCandidates } from "../../core/db/alert-subscriptions.js";
 import type { Db } from "../../core/db/pool.js";
 import { EMPTY_STATE } from "../../core/db/relay-change-state.js";
 import {
@@ -65,7 +67,9 @@ export async function recordChanges(
   await saveChangeStates(client, updated);
   const stored = await insertChanges(client, detected, now);
   const urlOf = new Map([...relayIds].map(([url, id]) => [id, url]));
-  const candidates = alerts ? alertCandidates(alerts, stored, urlOf) : [];
+  const candidates = alerts
+    ? [...alertCandidates(alerts, stored, urlOf), ...(await subscriptionCandidates(client, stored))]
+    : [];
   const counts = await queueAlerts(client, candidates, alerts?.cooldown ?? 0, now);
   return { detected, stored: stored.length, ...counts };
 }

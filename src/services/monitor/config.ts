@@ -190,6 +190,31 @@ const dmSchema = z.strictObject({
   kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
 });
 
+/**
+ * `alerts.operators:` a relay operator (the NIP-11 `pubkey`) subscribes to its relay's alerts by
+ * DMing the monitor `subscribe <relay url>` (docs/alerts.md). Read once per cycle.
+ */
+const operatorsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Where the monitor reads its DMs and sends replies and alerts (kind 10050); default publishing.relays. */
+    inbox_relays: z.array(relayUrl).max(10).default([]),
+    /** Gift wraps dated up to this long ago are read (NIP-59 back-dates them up to 2 days). */
+    lookback: z
+      .int()
+      .min(3 * 86_400)
+      .max(30 * 86_400)
+      .default(4 * 86_400),
+    /** Gift wraps opened per cycle at most. */
+    max_wraps: z.int().min(1).max(10_000).default(500),
+    /** Commands one sender may give per hour; more are dropped without an answer. */
+    rate_limit: z.int().min(1).max(1000).default(10),
+    /** Relays one operator may subscribe to. */
+    max_per_pubkey: z.int().min(1).max(1000).default(20),
+    kinds: z.array(z.enum(CHANGE_KINDS)).min(1).default(ALERT_KINDS_DEFAULT),
+  })
+  .prefault({});
+
 /** `alerts:` of monitor.yaml: who is told of which changes, how often at most. */
 const alertsSchema = z
   .strictObject({
@@ -201,6 +226,7 @@ const alertsSchema = z
       .default(3600),
     webhooks: z.array(webhookSchema).max(100).default([]),
     dms: z.array(dmSchema).max(1000).default([]),
+    operators: operatorsSchema,
     /** Attempts of one delivery, then it is dead (counted); delays double from initial. */
     max_attempts: z.int().min(1).max(50).default(8),
     initial_delay: z.int().min(1).max(3600).default(10),

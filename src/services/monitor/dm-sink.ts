@@ -30,16 +30,29 @@ export function dmText(c: RelayChange): string {
   return `${c.relayUrl} ${what} at ${at} [${c.kind}]`;
 }
 
-/** Sends one DM; null when a relay accepted it, else why none did. */
-export async function sendDm(call: {
+/** Sends `text` by DM to `pubkey` on `relays`; null when a relay accepted it, else why none did. */
+export async function sendText(
+  publisher: Publisher,
+  secretKey: Uint8Array,
+  pubkey: string,
+  relays: readonly string[],
+  text: string,
+): Promise<string | null> {
+  const wrap = wrapEvent(secretKey, { publicKey: pubkey }, text);
+  const outcomes = await publisher.publish(wrap, relays);
+  if (outcomes.some((o) => o.status === "accepted")) return null;
+  if (outcomes.length === 0) return "no relay to send to";
+  return outcomes.map((o) => `${o.url}: ${o.status === "accepted" ? "" : o.reason}`).join("; ");
+}
+
+/** Sends one alert DM; null when a relay accepted it, else why none did. */
+export function sendDm(call: {
   publisher: Publisher;
   secretKey: Uint8Array;
   pubkey: string;
   relays: readonly string[];
   change: RelayChange;
 }): Promise<string | null> {
-  const wrap = wrapEvent(call.secretKey, { publicKey: call.pubkey }, dmText(call.change));
-  const outcomes = await call.publisher.publish(wrap, call.relays);
-  if (outcomes.some((o) => o.status === "accepted")) return null;
-  return outcomes.map((o) => `${o.url}: ${o.status === "accepted" ? "" : o.reason}`).join("; ");
+  const { publisher, secretKey, pubkey, relays, change } = call;
+  return sendText(publisher, secretKey, pubkey, relays, dmText(change));
 }

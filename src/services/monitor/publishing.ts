@@ -2,7 +2,8 @@
  * NIP-66 publishing of one monitor cycle, to the relays of `publishing.relays` (none: off):
  * a kind 30166 for each relay whose WebSocket opened in this run (never for a dead one), and,
  * each on its own interval with a checkpoint written only when some relay accepted it, the
- * monitor's kind 0 profile, kind 10002 relay list and kind 10166 announcement. One publisher
+ * monitor's kind 0 profile, kind 10002 relay list, kind 10166 announcement and kind 10050 DM
+ * relays (its operators' inbox, docs/alerts.md). One publisher
  * (one connection per target relay) serves the whole cycle; outcomes are counted per kind.
  */
 
@@ -24,6 +25,7 @@ import { type EventTemplate, signEvent } from "../../utils/keys.js";
 import type { MonitorConfig } from "./config.js";
 import type { RelayRun } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
+import { inboxRelays } from "./operator-inbox.js";
 
 /** Discovery events sent at once (each to every target relay, through the one publisher). */
 const DISCOVERY_CONCURRENCY = 4;
@@ -42,7 +44,7 @@ export interface PublishingReport {
   periodic: number;
 }
 
-export const PERIODIC_CHECKPOINTS = ["profile", "relay_list", "announcement"] as const;
+export const PERIODIC_CHECKPOINTS = ["profile", "relay_list", "announcement", "dm_relays"] as const;
 type Periodic = (typeof PERIODIC_CHECKPOINTS)[number];
 
 /** The announcement's `timeout` per check: the first enabled network's timeout. */
@@ -132,6 +134,10 @@ export class MonitorPublishing {
       const set = Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined);
       return buildProfile(Object.fromEntries(set), now);
     }
+    if (which === "dm_relays") {
+      const tags = inboxRelays(this.#d.config).map((url) => ["relay", url]);
+      return { kind: 10050, created_at: now, tags, content: "" };
+    }
     if (which === "relay_list") {
       return buildRelayList(
         this.#targets.map((url) => ({ url, usage: "write" as const })),
@@ -146,18 +152,27 @@ export class MonitorPublishing {
     });
   }
 
-  /** Kind 0, 10002 and 10166, each when its checkpoint is older than its interval. */
+  /** Whether operators may DM the monitor (alerts.operators on, with inbox relays). */
+  #dmInbox(): boolean {
+    const c = this.#d.config;
+    return c.alerts.operators.enabled && inboxRelays(c).length > 0;
+  }
+
+  /** Kind 0, 10002, 10166 and 10050, each when its checkpoint is older than its interval. */
   async periodic(enabled: Network[]): Promise<void> {
     const p = this.#d.config.publishing;
     const settings: [Periodic, { enabled: boolean; interval: number }][] = [
       ["profile", p.profile],
       ["relay_list", p.relay_list],
       ["announcement", p.announcement],
+      // NIP-17: where to DM the monitor (its operators' commands), on relay_list's schedule.
+      ["dm_relays", { ...p.relay_list, enabled: p.relay_list.enabled && this.#dmInbox() }],
     ];
     const kinds: Record<Periodic, string> = {
       profile: "0",
       relay_list: "10002",
       announcement: "10166",
+      dm_relays: "10050",
     };
     for (const [which, s] of settings) {
       if (!s.enabled) continue;

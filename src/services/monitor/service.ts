@@ -1,3 +1,5 @@
+import { deleteOrphanDeliveries } from "../../core/db/alert-deliveries.js";
+import { deleteDmCommandsBefore } from "../../core/db/alert-dm-commands.js";
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
 import { deleteOrphanMetadata } from "../../core/db/metadata.js";
 import { deleteOldPeerData } from "../../core/db/peer-verdicts.js";
@@ -20,6 +22,7 @@ import { type GeoData, openGeoData } from "./geo-data.js";
 import { HistoryWriter, type RelayRun, type WrittenBatch } from "./history-writer.js";
 import { monitorMetrics } from "./metrics.js";
 import type { MonitorOptions } from "./monitor-options.js";
+import { runOperatorInbox } from "./operator-inbox.js";
 import { runPeersPhase } from "./peers/phase.js";
 import { MonitorPublishing, PERIODIC_CHECKPOINTS } from "./publishing.js";
 import { buildCheckRuntime, type CheckRuntime, checkOneRelay } from "./relay-check.js";
@@ -169,10 +172,10 @@ function relayCycle(
   };
 }
 
-/** What this cycle's alert DMs are sent with, when some are configured and there is a key. */
+/** What this cycle's alert DMs are sent with (monitor.yaml's and stored ones), given a key. */
 function dmSender(rt: Runtime, ctx: ServiceContext): DmSender | undefined {
   const secretKey = rt.deps.secretKey;
-  if (rt.config.alerts.dms.length === 0 || secretKey === undefined) return undefined;
+  if (secretKey === undefined) return undefined;
   const publisher = createPublisher({
     timeoutMs: rt.config.alerts.timeout * 1000,
     secretKey,
@@ -208,9 +211,14 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   report.due = await reportDue(ctx, selection);
   const publishing = startPublishing(rt, ctx);
   await publishing?.periodic(networks);
+  await runOperatorInbox(rt.deps, rt.config, ctx, rt.options.resolver);
   const dm = dmSender(rt, ctx);
   const secrets = rt.options.alertSecrets ?? new Map();
-  const alerts = new AlertSender(ctx, rt.config.alerts, secrets, dm);
+  const guard = {
+    allowPrivate: rt.deps.brotr.allow_private,
+    ...(rt.options.resolver ? { resolver: rt.options.resolver } : {}),
+  };
+  const alerts = new AlertSender(ctx, rt.config.alerts, secrets, dm, guard);
   alerts.kick();
   const writer = new HistoryWriter(ctx, {
     service: MONITOR,
@@ -269,16 +277,20 @@ export function createMonitor(
     name: MONITOR,
     /**
      * Drops leases that ran out (a crashed process's; they are free either way), and the
-     * checkpoints and history documents of relays that were deleted, and the changes past
-     * their retention.
+     * checkpoints and history documents of relays that were deleted, the changes past their
+     * retention, the operators' DM commands past the inbox lookback and the deliveries of
+     * deleted subscriptions.
      */
     async cleanup(ctx) {
       const leases = await rt.leases.cleanup(ctx);
       const marks = await deleteOrphanCheckpoints(ctx.db, NAMED_CHECKPOINTS);
       const horizon = ctx.now() - config.changes.retention_days * 86_400;
       const changes = await deleteChangesBefore(ctx.db, horizon);
+      const inbox = ctx.now() - config.alerts.operators.lookback - 86_400;
+      const alerts =
+        (await deleteDmCommandsBefore(ctx.db, inbox)) + (await deleteOrphanDeliveries(ctx.db));
       const peers = await deleteOldPeerData(ctx.db, ctx.now() - config.peers.retention);
-      return leases + marks + changes + peers + (await deleteOrphanMetadata(ctx.db));
+      return leases + marks + changes + alerts + peers + (await deleteOrphanMetadata(ctx.db));
     },
     /** Other monitors' verdicts first (peers/phase.ts), then this cycle's own checks. */
     async runCycle(ctx) {

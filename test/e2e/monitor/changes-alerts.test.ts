@@ -4,24 +4,22 @@
  * devnet relay and decrypted), nothing more on the webhook and the DMs
  * during the cool-down, and nothing twice with two monitor replicas running every cycle.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getPublicKey } from "nostr-tools";
-import { unwrapEvent } from "nostr-tools/nip17";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/core/config/load.js";
-import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
-import { runOnce } from "../../../src/core/service.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";
-import { monitorConfigSchema } from "../../../src/services/monitor/config.js";
-import { createMonitor } from "../../../src/services/monitor/service.js";
-import { webhookSignature } from "../../../src/services/monitor/webhook-sink.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
 import { type FakeUser, makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { createTestContext } from "../../support/service-context.js";
 import { openSse, type SseClient } from "../../support/sse.js";
+import {
+  closeAll,
+  cycleBoth,
+  dmsOn,
+  startWebhookReceiver,
+  streamedKinds,
+  type WebhookReceiver,
+} from "./alert-outputs.js";
 
 const SECRET = "s3cret";
 const HOUR = 3600;
@@ -34,92 +32,32 @@ let operator: FakeUser;
 let monitorKey: Uint8Array;
 let api: TestApi;
 let stream: SseClient;
-let hook: Server;
-let hookUrl: string;
-const received: { kind: string; relay: string; valid: boolean }[] = [];
-
-function startHook(): Promise<void> {
-  hook = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const t = Number(req.headers["x-bigbrotr-timestamp"]);
-      const valid = req.headers["x-bigbrotr-signature"] === webhookSignature(SECRET, t, body);
-      const { change } = JSON.parse(body);
-      received.push({ kind: change.kind, relay: change.relay, valid });
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise((resolve) =>
-    hook.listen(0, "127.0.0.1", () => {
-      hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-      resolve();
-    }),
-  );
-}
-
-function replica(name: string) {
-  const brotr = parseConfig(
-    brotrConfigSchema,
-    { allow_private: true, networks: { clearnet: { timeout: 2, max_tasks: 5 } } },
-    "test",
-  );
-  const fast = { retries: 0, initial_delay: 0, max_delay: 0, jitter: 0 };
-  const only = (on: boolean) => ({ enabled: on, retry: fast });
-  const checks = { nip11: only(true), rtt: only(true), ssl: only(false), dns: only(false) };
-  const config = parseConfig(
-    monitorConfigSchema,
-    {
-      processing: { checks: { ...checks, geo: only(false), net: only(false), http: only(false) } },
-      changes: { down_after: 2 },
-      alerts: {
-        cooldown: 30 * 86_400,
-        webhooks: [{ name: "ops", url: hookUrl, secret_env: "HOOK_SECRET", relays: [relay.url] }],
-        dms: [{ name: "op", pubkey: operator.pubkey, dm_relays: [inbox.url], relays: [relay.url] }],
-      },
-    },
-    "test",
-  );
-  const secrets = new Map([["HOOK_SECRET", SECRET]]);
-  return createMonitor({ brotr, instanceId: name, secretKey: monitorKey }, config, {
-    geo: null,
-    asn: null,
-    alertSecrets: secrets,
-  });
-}
+let hook: WebhookReceiver;
 
 const NOW = 1_700_000_000;
 let hour = 0;
-const replicas = () => [replica("one"), replica("two")];
 
 /** One cycle of both replicas at once, an hour after the previous one (every relay is due). */
 async function cycle(): Promise<void> {
   hour++;
-  await Promise.all(
-    replicas().map(async (m) => {
-      const t = createTestContext(db.pool, { service: "monitor", now: NOW + hour * HOUR });
-      const outcome = await runOnce(m, t.ctx);
-      expect(outcome.ok, JSON.stringify(t.logs.filter((l) => Number(l.level) >= 40))).toBe(true);
-    }),
+  const alerts = {
+    cooldown: 30 * 86_400,
+    webhooks: [{ name: "ops", url: hook.url, secret_env: "HOOK_SECRET", relays: [relay.url] }],
+    dms: [{ name: "op", pubkey: operator.pubkey, dm_relays: [inbox.url], relays: [relay.url] }],
+  };
+  await cycleBoth(
+    db.pool,
+    NOW + hour * HOUR,
+    monitorKey,
+    alerts,
+    new Map([["HOOK_SECRET", SECRET]]),
   );
 }
 
 /** The DMs on the operator's relay, decrypted with the operator's key: each one's text. */
-const dms = () =>
-  inbox.events
-    .filter((e) => e.kind === 1059 && e.tags.some((t) => t[0] === "p" && t[1] === operator.pubkey))
-    .map((e) => unwrapEvent(e, operator.secretKey))
-    .filter((rumor) => rumor.pubkey === getPublicKey(monitorKey))
-    .map((rumor) => rumor.content);
+const dms = () => dmsOn(inbox, operator, getPublicKey(monitorKey));
 
-const changes = () =>
-  stream.events
-    .filter((e) => e.event === "change")
-    .map((e) => JSON.parse(e.data))
-    .filter((c) => c.relay === relay.url)
-    .map((c) => c.kind);
+const changes = () => streamedKinds(stream, relay.url);
 
 beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 12 });
@@ -128,7 +66,7 @@ beforeAll(async () => {
   inbox = await startFakeRelay({ acceptWrites: true });
   operator = await makeUser("operator");
   monitorKey = (await makeUser("monitor")).secretKey;
-  await startHook();
+  hook = await startWebhookReceiver(() => SECRET);
   await insertRelays(db.pool, [
     { url: relay.url, network: "clearnet", discoveredAt: 1 },
     { url: other.url, network: "clearnet", discoveredAt: 1 },
@@ -138,12 +76,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  stream?.close();
-  await api?.close();
-  await relay?.close();
-  await other?.close();
-  await inbox?.close();
-  hook?.close();
+  await closeAll(stream, api, relay, other, inbox, hook);
   await db?.drop();
 });
 
@@ -159,7 +92,7 @@ describe("a relay killed and restarted", () => {
     await cycle(); // up again, and still up: one `up`
     await stream.until(() => changes().length === 2);
     expect(changes()).toEqual(["down", "up"]);
-    expect(received).toEqual([
+    expect(hook.received).toEqual([
       { kind: "down", relay: relay.url, valid: true },
       { kind: "up", relay: relay.url, valid: true },
     ]);
@@ -190,7 +123,7 @@ describe("a relay killed and restarted", () => {
       "SELECT count(*)::int AS n FROM alert_delivery WHERE status = 'sent'",
     );
     expect(rows[0].n).toBe(4);
-    expect(received).toHaveLength(2);
+    expect(hook.received).toHaveLength(2);
     expect(dms()).toHaveLength(2);
   });
 });

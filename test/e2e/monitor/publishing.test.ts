@@ -68,7 +68,7 @@ const publishing = () => ({
 });
 
 describe("monitor publishing", () => {
-  it("30166 for each reachable relay (none for the dead one), and 0, 10002 and 10166", async () => {
+  it("30166 for each reachable relay (none for the dead one), and 0, 10002, 10166, 10050", async () => {
     const t = createTestContext(db.pool, { service: "monitor", now: NOW });
     const m = monitor({ checks: { dns: { enabled: false } } }, {}, secretKey, publishing());
     const outcome = await runOnce(m, t.ctx);
@@ -77,7 +77,7 @@ describe("monitor publishing", () => {
       checked: 3,
       published: 2,
       not_published: 1,
-      announced: 3,
+      announced: 4,
     });
 
     const discovery = await published([30166]);
@@ -112,6 +112,9 @@ describe("monitor publishing", () => {
     });
     const [list] = await published([10002]);
     expect(list?.tags).toEqual([["r", core.url, "write"]]);
+    // NIP-17 DM relays: where relay operators send `subscribe <relay url>` (docs/alerts.md).
+    const [inbox] = await published([10050]);
+    expect(inbox?.tags).toEqual([["relay", core.url]]);
     expect(
       await t.metric("brotr_monitor_published_total", { kind: "30166", outcome: "accepted" }),
     ).toBe(2);

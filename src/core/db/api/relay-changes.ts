@@ -2,33 +2,16 @@
  * Stored relay changes (relay-changes.ts owns the table), read by id: the API's live feed
  * (GET /v1/stream, its Last-Event-ID resume), a relay's change history and the explorer.
  */
-import type { Network } from "../../../models/network.js";
-import type { ChangeKind, RelayChange } from "../../../models/relay-change.js";
+import type { RelayChange } from "../../../models/relay-change.js";
 import type { Db } from "../pool.js";
+import {
+  RELAY_CHANGE_COLUMNS,
+  type RelayChangeRow as Row,
+  toRelayChange as toChange,
+} from "../relay-change-row.js";
 import { any } from "../sql.js";
 
-interface Row {
-  id: string;
-  url: string;
-  network: Network;
-  kind: ChangeKind;
-  checked_at: string;
-  recorded_at: string;
-  evidence: Record<string, unknown>;
-}
-
-const COLUMNS = `c.id, r.url, r.network, c.kind, c.checked_at, c.recorded_at, c.evidence
-  FROM relay_change c JOIN relay r ON r.id = c.relay_id`;
-
-const toChange = (r: Row): RelayChange => ({
-  id: Number(r.id),
-  relayUrl: r.url,
-  network: r.network,
-  kind: r.kind,
-  checkedAt: Number(r.checked_at),
-  recordedAt: Number(r.recorded_at),
-  evidence: r.evidence,
-});
+const COLUMNS = `${RELAY_CHANGE_COLUMNS} FROM relay_change c JOIN relay r ON r.id = c.relay_id`;
 
 const AFTER = {
   name: "relay_changes_after",
@@ -41,7 +24,7 @@ export async function changesAfter(db: Db, afterId: number, limit: number): Prom
 }
 
 const NEWEST_AFTER = `
-  SELECT * FROM (SELECT ${COLUMNS} WHERE c.id > $1 ORDER BY c.id DESC LIMIT $2) x ORDER BY id`;
+  SELECT * FROM (SELECT ${COLUMNS} WHERE c.id > $1 ORDER BY c.id DESC LIMIT $2) x ORDER BY change_id`;
 
 /** The newest `limit` changes with an id above `afterId`, oldest first. */
 export async function newestChangesAfter(

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countDeliveries, queueAlerts } from "../../../../src/core/db/alert-deliveries.js";
+import { createSubscription } from "../../../../src/core/db/alert-subscriptions.js";
 import { insertChanges } from "../../../../src/core/db/relay-changes.js";
 import { insertRelays } from "../../../../src/core/db/relays.js";
 import { AlertSender } from "../../../../src/services/monitor/alert-sender.js";
@@ -101,5 +102,48 @@ describe("alert webhook deliveries", () => {
     expect(calls).toBe(before);
     expect((await countDeliveries(db.pool)).dead).toBe(1);
     answers.length = 0;
+  });
+
+  it("posts a stored (API-made) webhook to a private host only when allowed", async () => {
+    const made = await createSubscription(
+      db.pool,
+      "key:t",
+      { sink: "webhook", url, secret: "x", relays: [], kinds: ["down"] },
+      { max: 5, now: 1 },
+    );
+    if (!("created" in made)) throw new Error("not made");
+    const name = `sub:${made.created.id}`;
+    const [c] = await insertChanges(
+      db.pool,
+      [{ relayUrl: A, kind: "down", checkedAt: 300, evidence: {} }],
+      1,
+    );
+    if (c === undefined) throw new Error("not stored");
+    await queueAlerts(db.pool, [{ subscription: name, changeId: c.id, ...c }], 0, 1000);
+    const row = async () =>
+      (
+        await db.pool.query(
+          "SELECT status, last_error FROM alert_delivery WHERE subscription = $1",
+          [name],
+        )
+      ).rows[0];
+    const before = calls;
+    const sendAt = async (now: number, allowPrivate: boolean) => {
+      const t = createTestContext(db.pool, { now });
+      const sender = new AlertSender(t.ctx, alerts("none", 5), new Map(), undefined, {
+        allowPrivate,
+      });
+      sender.kick();
+      await sender.drain();
+    };
+    await sendAt(3000, false);
+    expect(await row()).toEqual({
+      status: "pending",
+      last_error: "127.0.0.1 is a private address",
+    });
+    expect(calls).toBe(before);
+    await sendAt(4000, true);
+    expect(await row()).toEqual({ status: "sent", last_error: null });
+    expect(calls).toBe(before + 1);
   });
 });
