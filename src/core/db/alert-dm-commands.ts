@@ -1,5 +1,5 @@
 /**
- * Owner of alert_dm_command (migration 000018, docs/alerts.md): the gift wraps the monitor has
+ * Owner of alert_dm_command (migration 000016, docs/alerts.md): the gift wraps the monitor has
  * read from its DM inbox. A wrap is claimed by inserting its row in the transaction that
  * carries its command out, so each is processed once across restarts and replicas; the rows
  * of a sender since a time are its rate limit.

@@ -1,5 +1,5 @@
 /**
- * Owner of alert_subscription (migration 000018, docs/alerts.md): the alert subscriptions made
+ * Owner of alert_subscription (migration 000016, docs/alerts.md): the alert subscriptions made
  * at run time, by an API key (POST /v1/alerts) or by a relay's operator (a `subscribe` DM to
  * the monitor). The one table the API writes, through this file only (docs/architecture.md,
  * "The API's one write"). The monitor reads them to queue and send deliveries, named

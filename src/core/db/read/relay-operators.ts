@@ -1,6 +1,6 @@
 /**
  * Who operates a relay: the `pubkey` of its newest fetched NIP-11 document (SQL function
- * relay_operator, migration 000018). Read by the monitor when an operator subscribes by DM and
+ * relay_operator, migration 000016). Read by the monitor when an operator subscribes by DM and
  * by the API when a key makes a DM subscription (docs/alerts.md).
  */
 import type { Db } from "../pool.js";
