@@ -120,11 +120,18 @@ function listRoute(deps: ApiDeps) {
     summary:
       "Archived events matching a NIP-01 filter, newest first, with the relays each was seen on",
     description:
-      "Lists are comma-separated or repeated. Tag filters are `#x` parameters (percent-encoded as %23x), each matching any of its values; several combine with AND.",
+      "Lists are comma-separated or repeated. Tag filters are `#x` parameters (percent-encoded as %23x), each matching any of its values; several combine with AND. " +
+      "A page also ends before the event that would take its events' JSON past the server's byte budget (`limits.max_page_bytes`, 256 kB by default; always at least one event, however large): it may then hold fewer than `limit` events and still have a `next` cursor, which goes on right after its last event, so following `next` until it is null returns every matching event exactly once.",
     request: { query: filterQuery(deps) },
     ok: [
       "A page of events",
-      z.object({ events: z.array(eventSchema), next: z.string().nullable() }),
+      z.object({
+        events: z.array(eventSchema),
+        next: z.string().nullable().openapi({
+          description:
+            "Cursor of the next page (pass it as `cursor`), null on the last; a page cut by the byte budget has one",
+        }),
+      }),
     ],
     errors: [400, 401, 429, 503, 504],
   });
