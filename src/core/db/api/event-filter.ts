@@ -41,8 +41,8 @@ export interface FoundEvent extends Omit<SelectedEvent, "relays" | "tags"> {
 }
 
 interface PageRow extends FoundEvent {
-  /** Rows of the page before the byte budget's cut (bigint as text). */
-  page_rows: string;
+  /** Rows of the page before the byte budget's cut (bigint as text; null: not cut, ids). */
+  page_rows: string | null;
 }
 
 export interface FoundPage {
@@ -111,7 +111,8 @@ function pageParams(filter: EventFilter, driver: Driver, page: PageOptions) {
     hi.at,
     hi.id,
     limit,
-    maxBytes,
+    // The ids statement has no estimated cut (event-pages.ts).
+    ...(driver === "ids" ? [] : [maxBytes]),
   ];
 }
 
@@ -142,8 +143,9 @@ export async function findEvents(
   const rows = await any<PageRow>(db, PAGE_STATEMENTS[driver], pageParams(filter, driver, options));
   const last = rows.at(-1);
   // More may follow when the page is full or the budget cut it.
-  const more = last !== undefined && Number(last.page_rows) === options.limit;
-  const cut = last !== undefined && rows.length < Number(last.page_rows);
+  const pageRows = last?.page_rows == null ? rows.length : Number(last.page_rows);
+  const more = last !== undefined && pageRows === options.limit;
+  const cut = last !== undefined && rows.length < pageRows;
   const events = rows.map(({ page_rows: _, ...e }) => e);
   return {
     events,

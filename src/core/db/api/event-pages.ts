@@ -46,13 +46,15 @@ const COLUMNS = "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
  * then cuts on the exact size (event-filter.ts). `page_rows` = the rows before this cut, so that
  * findEvents knows a cut page from a last one.
  */
-const page = (candidates: string, limit: string, budget: string) => `
+const SELECT_PAGE = `
   SELECT encode(e.id, 'hex') AS id, encode(e.pubkey, 'hex') AS pubkey, e.created_at, e.kind,
     e.tags::text AS tags, e.content, encode(e.sig, 'hex') AS sig, e.page_rows,
     ARRAY(SELECT s.url FROM (
             SELECT (SELECT r.url FROM relay r WHERE r.id = er.relay_id) AS url
             FROM event_relay er WHERE er.event_id = e.id OFFSET 0) AS s
-          ORDER BY s.url COLLATE "C") AS relays
+          ORDER BY s.url COLLATE "C") AS relays`;
+
+const page = (candidates: string, limit: string, budget: string) => `${SELECT_PAGE}
   FROM (
     SELECT c.*, count(*) OVER w_all AS page_rows,
       coalesce(sum(coalesce(pg_column_size(c.tags), 0) + coalesce(octet_length(c.content), 0))
@@ -64,6 +66,15 @@ const page = (candidates: string, limit: string, budget: string) => `
   ) AS e
   WHERE e.bytes_before < ${budget}
   ORDER BY e.created_at DESC, e.id DESC`;
+
+/**
+ * A page of ids, at most one event each: no estimated cut (page_rows NULL), the caller's exact
+ * one is enough, and the window would cost the generic plan its edge over planning each call.
+ */
+const idsPage = (candidates: string, limit: string) => `${SELECT_PAGE}
+  FROM (SELECT c.*, NULL::bigint AS page_rows FROM (${candidates}) AS c) AS e
+  ORDER BY e.created_at DESC, e.id DESC
+  LIMIT ${limit}`;
 
 /** The newest events of one value of an index on (value, created_at): ties of the last second kept. */
 const newestOf = (where: string) => `
@@ -87,12 +98,11 @@ export const PAGE_STATEMENTS: Record<Driver, NamedStatement> = {
   // One probe of event_pkey per id, pruned to its partition at run time.
   ids: {
     name: "bigbrotr_events_by_ids",
-    text: page(
+    text: idsPage(
       `SELECT x.* FROM unnest($1::bytea[]) AS k(v)
        CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM event e WHERE e.id = k.v ${CONDITIONS}
                            LIMIT 1) AS x`,
       "$10::int",
-      "$11::bigint",
     ),
   },
   // event_pubkey_kind_created_at_idx, per (author, kind) pair: $1 and $3 hold the pairs (one
