@@ -32,6 +32,15 @@ export const apiConfigSchema = z.strictObject({
       /** Largest `limit` a page may ask for. */
       max_page_size: z.int().min(1).max(5000).default(500),
       default_page_size: z.int().min(1).max(5000).default(50),
+      /**
+       * Byte budget of an event page: it ends (with a `next` cursor) before the event that would
+       * take its events' JSON past this; always at least one event.
+       */
+      max_page_bytes: z
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(256 * 1024),
       /** Most values in one list of an event filter (ids, authors, kinds, each #tag). */
       max_filter_values: z.int().min(1).max(1000).default(100),
       /** Most distinct #tag keys in one event filter. */

@@ -29,7 +29,12 @@ export interface PreparedJson<T> {
 const COMPRESS_FROM_BYTES = 1024;
 
 export function prepareJson<T>(data: T): PreparedJson<T> {
-  const body = Buffer.from(JSON.stringify(data));
+  return prepareJsonText<T>(JSON.stringify(data));
+}
+
+/** An answer already serialised (parts spliced as JSON text, never parsed again). */
+export function prepareJsonText<T>(text: string): PreparedJson<T> {
+  const body = Buffer.from(text);
   const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
   return { body, etag, coded: new Map() };
 }

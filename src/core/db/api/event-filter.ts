@@ -33,9 +33,16 @@ export interface NewestCursor {
   id: string;
 }
 
-export interface FoundEvent extends Omit<SelectedEvent, "relays"> {
+export interface FoundEvent extends Omit<SelectedEvent, "relays" | "tags"> {
+  /** The tags as JSON text, as PostgreSQL writes jsonb (null in a lilbrotr archive). */
+  tags: string | null;
   /** URLs of the relays it was seen on, in code-point order. */
   relays: string[];
+}
+
+interface PageRow extends FoundEvent {
+  /** Rows of the page before the byte budget's cut (bigint as text; null: not cut, ids). */
+  page_rows: string | null;
 }
 
 export interface FoundPage {
@@ -76,10 +83,11 @@ function driverOf(filter: EventFilter): Driver {
   return "newest";
 }
 
-function pageParams(filter: EventFilter, driver: Driver, limit: number, before?: NewestCursor) {
+function pageParams(filter: EventFilter, driver: Driver, page: PageOptions) {
+  const { limit, before, maxBytes = NO_BUDGET } = page;
   const hi = upperBound(filter, before);
   const since = filter.since ?? 0;
-  if (driver === "newest") return [since, hi.at, hi.id, limit];
+  if (driver === "newest") return [since, hi.at, hi.id, limit, maxBytes];
   const tags = (filter.tags ?? []).map((t) => [...new Set(t.values)].map((v) => `${t.name}:${v}`));
   const kinds = filter.kinds === undefined ? null : [...new Set(filter.kinds)];
   const authors = filter.authors === undefined ? null : bytes(filter.authors);
@@ -103,28 +111,44 @@ function pageParams(filter: EventFilter, driver: Driver, limit: number, before?:
     hi.at,
     hi.id,
     limit,
+    // The ids statement has no estimated cut (event-pages.ts).
+    ...(driver === "ids" ? [] : [maxBytes]),
   ];
 }
+
+export interface PageOptions {
+  /** Start after this event (exclusive); absent = from the newest. */
+  before?: NewestCursor;
+  limit: number;
+  /**
+   * Byte budget: the page ends (with a `next`) at the first event whose stored tags and content
+   * would take the page's total past it, always keeping one. An estimate made before reading
+   * the tags: the caller cuts again on the exact size of what it sends.
+   */
+  maxBytes?: number;
+}
+
+const NO_BUDGET = Number.MAX_SAFE_INTEGER;
 
 /** One page of matching events, newest first, before `before` (exclusive). */
 export async function findEvents(
   db: Db,
   filter: EventFilter,
-  options: { before?: NewestCursor; limit: number },
+  options: PageOptions,
 ): Promise<FoundPage> {
   if ((filter.tags?.length ?? 0) > MAX_TAG_FILTERS) {
     throw new RangeError(`at most ${MAX_TAG_FILTERS} tag conditions`);
   }
   const driver = driverOf(filter);
-  const events = await any<FoundEvent>(
-    db,
-    PAGE_STATEMENTS[driver],
-    pageParams(filter, driver, options.limit, options.before),
-  );
-  const last = events.at(-1);
-  const next =
-    last !== undefined && events.length === options.limit
-      ? { createdAt: last.created_at, id: last.id }
-      : null;
-  return { events, next };
+  const rows = await any<PageRow>(db, PAGE_STATEMENTS[driver], pageParams(filter, driver, options));
+  const last = rows.at(-1);
+  // More may follow when the page is full or the budget cut it.
+  const pageRows = last?.page_rows == null ? rows.length : Number(last.page_rows);
+  const more = last !== undefined && pageRows === options.limit;
+  const cut = last !== undefined && rows.length < pageRows;
+  const events = rows.map(({ page_rows: _, ...e }) => e);
+  return {
+    events,
+    next: last && (more || cut) ? { createdAt: last.created_at, id: last.id } : null,
+  };
 }

@@ -18,7 +18,7 @@ import type { NamedStatement } from "../sql.js";
  *   $2 authors, $3 kinds, $4–$6 tag conditions ('x:value' text[], any of them): each NULL when
  *      absent, and NULL in the driver's own slot except a tag's (rechecked: see event_tag);
  *   $7 created_at at least; ($8, $9) the keyset bound: created_at <= $8 and (created_at, id)
- *      < ($8, $9); $10 the page size.
+ *      < ($8, $9); $10 the page size; $11 the page's byte budget (see `page`).
  */
 const CONDITIONS = `
       AND ($2::bytea[] IS NULL OR e.pubkey = ANY ($2::bytea[]))
@@ -38,15 +38,41 @@ const COLUMNS = "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig"
  * table for every event (it estimates ~100 sightings an event: 0.23 ms an event at 2,000
  * relays, most of a page's time); OFFSET 0 keeps it computed once per sighting, not once
  * more for the sort.
+ *
+ * The byte budget (`budget`, bytes): the page stops at the first event whose estimated size
+ * (stored tags and content, read from their headers without detoasting them) would take the
+ * page's estimated total past it, keeping at least one; only the events kept have their tags
+ * detoasted and written as JSON text (tags::text, sent on as they are: never parsed). The API
+ * then cuts on the exact size (event-filter.ts). `page_rows` = the rows before this cut, so that
+ * findEvents knows a cut page from a last one.
  */
-const page = (candidates: string, limit: string) => `
+const SELECT_PAGE = `
   SELECT encode(e.id, 'hex') AS id, encode(e.pubkey, 'hex') AS pubkey, e.created_at, e.kind,
-    e.tags, e.content, encode(e.sig, 'hex') AS sig,
+    e.tags::text AS tags, e.content, encode(e.sig, 'hex') AS sig, e.page_rows,
     ARRAY(SELECT s.url FROM (
             SELECT (SELECT r.url FROM relay r WHERE r.id = er.relay_id) AS url
             FROM event_relay er WHERE er.event_id = e.id OFFSET 0) AS s
-          ORDER BY s.url COLLATE "C") AS relays
-  FROM (${candidates}) AS e
+          ORDER BY s.url COLLATE "C") AS relays`;
+
+const page = (candidates: string, limit: string, budget: string) => `${SELECT_PAGE}
+  FROM (
+    SELECT c.*, count(*) OVER w_all AS page_rows,
+      coalesce(sum(coalesce(pg_column_size(c.tags), 0) + coalesce(octet_length(c.content), 0))
+        OVER w_before, 0) AS bytes_before
+    FROM (SELECT * FROM (${candidates}) AS c0
+          ORDER BY c0.created_at DESC, c0.id DESC LIMIT ${limit}) AS c
+    WINDOW w_all AS (), w_before AS (ORDER BY c.created_at DESC, c.id DESC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+  ) AS e
+  WHERE e.bytes_before < ${budget}
+  ORDER BY e.created_at DESC, e.id DESC`;
+
+/**
+ * A page of ids, at most one event each: no estimated cut (page_rows NULL), the caller's exact
+ * one is enough, and the window would cost the generic plan its edge over planning each call.
+ */
+const idsPage = (candidates: string, limit: string) => `${SELECT_PAGE}
+  FROM (SELECT c.*, NULL::bigint AS page_rows FROM (${candidates}) AS c) AS e
   ORDER BY e.created_at DESC, e.id DESC
   LIMIT ${limit}`;
 
@@ -59,7 +85,11 @@ const newestOf = (where: string) => `
 /** A driver reading `newestOf(where)` for each value of `values` (k.v; $10 the page size). */
 const perValue = (name: string, values: string, where: string): NamedStatement => ({
   name,
-  text: page(`SELECT x.* FROM ${values} CROSS JOIN LATERAL (${newestOf(where)}) AS x`, "$10::int"),
+  text: page(
+    `SELECT x.* FROM ${values} CROSS JOIN LATERAL (${newestOf(where)}) AS x`,
+    "$10::int",
+    "$11::bigint",
+  ),
 });
 
 export type Driver = "ids" | "authorKinds" | "authors" | "tag" | "kinds" | "newest";
@@ -68,7 +98,7 @@ export const PAGE_STATEMENTS: Record<Driver, NamedStatement> = {
   // One probe of event_pkey per id, pruned to its partition at run time.
   ids: {
     name: "bigbrotr_events_by_ids",
-    text: page(
+    text: idsPage(
       `SELECT x.* FROM unnest($1::bytea[]) AS k(v)
        CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM event e WHERE e.id = k.v ${CONDITIONS}
                            LIMIT 1) AS x`,
@@ -103,9 +133,11 @@ export const PAGE_STATEMENTS: Record<Driver, NamedStatement> = {
          LIMIT $10::int) AS x
        ORDER BY x.created_at DESC, x.id DESC`,
       "$10::int",
+      "$11::bigint",
     ),
   },
-  // event_created_at_idx (created_at, id): $1 created_at at least, ($2, $3) the bound, $4 size.
+  // event_created_at_idx (created_at, id): $1 created_at at least, ($2, $3) the bound, $4 size,
+  // $5 the byte budget.
   newest: {
     name: "bigbrotr_events_newest",
     text: page(
@@ -115,6 +147,7 @@ export const PAGE_STATEMENTS: Record<Driver, NamedStatement> = {
        ORDER BY e.created_at DESC, e.id DESC
        LIMIT $4::int`,
       "$4::int",
+      "$5::bigint",
     ),
   },
 };

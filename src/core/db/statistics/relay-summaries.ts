@@ -69,14 +69,21 @@ const NETWORK = counterTable(
 );
 
 // A pair whose (pubkey, kind) rows changed appeared when all its rows now are new, vanished
-// when none is left: one probe of the table's key prefix per such pair.
+// when none is left: one probe of the table's key prefix per such pair, in key order (the
+// probes walk the index from left to right) and stopping at the first row that decides: one
+// row more than the new ones (adding: it was there before) or any row (subtracting: it stays),
+// so a pubkey with many kinds on the relay costs no more than one with few.
 const PAIRS = `
   CREATE TEMP TABLE stats_c_relay_pubkey ON COMMIT DROP AS
   SELECT c.relay_id, c.pubkey_id, CASE WHEN n.now = 0 THEN -1 ELSE 1 END AS change
   FROM (SELECT relay_id, pubkey_id, sum(change) AS delta FROM stats_c_relay_pubkey_kind
-        GROUP BY 1, 2) c
-  CROSS JOIN LATERAL (SELECT count(*) AS now FROM stats_relay_pubkey_kind t
-                      WHERE t.relay_id = c.relay_id AND t.pubkey_id = c.pubkey_id) n
+        GROUP BY 1, 2 ORDER BY 1, 2) c
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS now FROM (
+      SELECT 1 FROM stats_relay_pubkey_kind t
+      WHERE t.relay_id = c.relay_id AND t.pubkey_id = c.pubkey_id
+      LIMIT greatest(c.delta, 0) + 1) f
+  ) n
   WHERE n.now = 0 OR n.now = c.delta`;
 
 // An event enters a network with its first counted sighting there and leaves it with its last.
