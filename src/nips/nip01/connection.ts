@@ -178,10 +178,10 @@ export class RelayClient {
     const text = Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
     const parsed = parseRelayMessage(text);
     if (!parsed.ok) this.stats.garbageFrames++;
-    else this.#dispatch(parsed.message);
+    else this.#dispatch(parsed.message, text);
   }
 
-  #dispatch(message: RelayMessage): void {
+  #dispatch(message: RelayMessage, frame: string): void {
     switch (message.type) {
       case "NOTICE":
         this.stats.notices++;
@@ -198,17 +198,17 @@ export class RelayClient {
         }
         return;
       default:
-        this.#toSink(message);
+        this.#toSink(message, frame);
     }
   }
 
-  #toSink(message: Extract<RelayMessage, { subId: string }>): void {
+  #toSink(message: Extract<RelayMessage, { subId: string }>, frame: string): void {
     const sink = this.#sinks.get(message.subId);
     if (sink === undefined) {
       this.stats.unknownSub++;
       return;
     }
-    if (message.type === "EVENT") sink.onEvent(message.event);
+    if (message.type === "EVENT") sink.onEvent(message.event, frame);
     else if (message.type === "EOSE") sink.onEose();
     else if (message.type === "CLOSED") sink.onClosed(message.message);
     else if (message.type === "COUNT") sink.onCount?.(message.count, message.approximate);

@@ -10,6 +10,7 @@ import type { Filter, NostrEvent } from "../../models/event-types.js";
 import { matchFilters } from "../../models/filter.js";
 import { onAbort } from "../../utils/abort.js";
 import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
+import { frameEventId } from "./frame-event-id.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
 import type { ReadGate } from "./read-gate.js";
 import { ReqTimers } from "./req-timers.js";
@@ -57,7 +58,8 @@ export type SubscriptionOptions = ReqOptions & {
 
 /** Receives the frames addressed to one subscription id. */
 export interface SubscriptionSink {
-  onEvent(raw: unknown): void;
+  /** `frame`: the frame's text, for the id check from the text (frame-event-id.ts). */
+  onEvent(raw: unknown, frame?: string): void;
   onEose(): void;
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean): void;
@@ -87,20 +89,27 @@ export interface SubscriptionHost {
 export const VERIFY_BATCH_SIZE = 256;
 export const VERIFY_FLUSH_MS = 5;
 
-/** Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. */
+/**
+ * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. With the
+ * frame's text the id is hashed from that text where it is in canonical form, else (and
+ * without it) from the parsed event: either way every accepted event hashes to its id.
+ */
 export function screenEvent(
   raw: unknown,
   filters: readonly Filter[],
   stats: RelayStats,
   onRefused?: (createdAt: number | undefined) => void,
+  frame?: string,
 ): NostrEvent | null {
-  const checked = validateEvent(raw);
+  const checked = validateEvent(raw, { owned: true });
   if (!checked.ok) {
     stats.invalid++;
     onRefused?.(claimedCreatedAt(raw));
     return null;
   }
-  if (!hasValidId(checked.event)) {
+  const fromText = frame === undefined ? undefined : frameEventId(frame);
+  if (fromText !== undefined) stats.idsFromText++;
+  if (fromText !== undefined ? fromText !== checked.event.id : !hasValidId(checked.event)) {
     stats.badId++;
     onRefused?.(checked.event.created_at);
     return null;
@@ -178,10 +187,11 @@ export class Subscription implements SubscriptionSink {
     this.#timers.setPaused(paused);
   }
 
-  onEvent(raw: unknown): void {
+  onEvent(raw: unknown, frame?: string): void {
     if (this.#ended) return;
     this.#timers.touch();
-    const event = screenEvent(raw, this.#filters, this.#host.stats, this.#opts.onRefused);
+    const { stats } = this.#host;
+    const event = screenEvent(raw, this.#filters, stats, this.#opts.onRefused, frame);
     if (event === null) return;
     if (this.#opts.verify === undefined) {
       this.#accept(event);
