@@ -19,6 +19,7 @@
  * with JSON.parse first: the scanner assumes well-formed JSON and only guards its bounds.
  */
 import { hash } from "node:crypto";
+import { LONE_SURROGATE } from "../../models/text.js";
 
 /** Fields whose raw text goes into the hash, in serialisation order. */
 const FIELDS = ["pubkey", "created_at", "kind", "tags", "content"] as const;
@@ -26,7 +27,27 @@ type Field = (typeof FIELDS)[number];
 const INTEGER = /^(?:0|[1-9][0-9]{0,14})$/;
 /** Characters that end a number or literal: whitespace, `,`, `]`, `}`. */
 const ENDS_PRIMITIVE = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, 0x5d, 0x7d]);
+/** Anything that may make a literal's text differ from JSON.stringify's (most text has none). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const SUSPECT = /[\\\u0000-\u001f\ud800-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f]/;
+const SURROGATE = /[\ud800-\udfff]/;
 const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \ b f n r t
+
+/**
+ * Whether a string literal's text (quotes excluded) is what JSON.stringify writes for its
+ * value: escapes only `\"` `\\` `\b` `\f` `\n` `\r` `\t`, no raw control character, no
+ * unpaired surrogate. Native searches only: content is most of a frame.
+ */
+function isCanonicalBody(body: string): boolean {
+  if (!SUSPECT.test(body)) return true;
+  for (let j = body.indexOf("\\"); j >= 0; j = body.indexOf("\\", j + 2)) {
+    if (!SHORT_ESCAPES.has(body.charCodeAt(j + 1))) return false;
+  }
+  if (SURROGATE.test(body) && LONE_SURROGATE.test(body)) return false; // lookbehind: slow
+  return !CONTROL.test(body);
+}
 
 class Scanner {
   i = 0;
@@ -42,30 +63,26 @@ class Scanner {
     }
   }
 
-  /** At a `"`: moves past the closing quote; false when the text ends first. */
-  string(): boolean {
+  /**
+   * At a `"`: moves past the closing quote (false when the text ends first) and, with
+   * `check`, marks the literal odd unless JSON.stringify would write it so.
+   */
+  string(check = true): boolean {
     const t = this.text;
-    const n = t.length;
-    let i = this.i + 1;
-    while (i < n) {
-      const c = t.charCodeAt(i);
-      if (c === 0x22) {
-        this.i = i + 1;
+    const open = this.i;
+    let from = open + 1;
+    for (;;) {
+      const quote = t.indexOf('"', from);
+      if (quote < 0) return false;
+      let k = quote - 1;
+      while (t.charCodeAt(k) === 0x5c) k--;
+      if ((quote - 1 - k) % 2 === 0) {
+        if (check && !isCanonicalBody(t.slice(open + 1, quote))) this.odd = true;
+        this.i = quote + 1;
         return true;
       }
-      if (c === 0x5c) {
-        if (!SHORT_ESCAPES.has(t.charCodeAt(i + 1))) this.odd = true;
-        i += 2;
-      } else if (c < 0x20) {
-        this.odd = true;
-        i++;
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        const low = t.charCodeAt(i + 1);
-        if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) this.odd = true;
-        i += 2;
-      } else i++;
+      from = quote + 1;
     }
-    return false;
   }
 
   /** Skips any JSON value; false when the text ends or does not look like JSON. */
@@ -73,7 +90,7 @@ class Scanner {
     if (depth > 64) return false;
     const t = this.text;
     const c = t.charCodeAt(this.i);
-    if (c === 0x22) return this.string();
+    if (c === 0x22) return this.string(false);
     if (c === 0x5b || c === 0x7b) return this.container(c === 0x7b ? 0x7d : 0x5d, depth);
     const start = this.i;
     while (this.i < t.length && !ENDS_PRIMITIVE.has(t.charCodeAt(this.i))) this.i++;
@@ -91,7 +108,7 @@ class Scanner {
     }
     for (;;) {
       if (close === 0x7d) {
-        if (t.charCodeAt(this.i) !== 0x22 || !this.string()) return false;
+        if (t.charCodeAt(this.i) !== 0x22 || !this.string(false)) return false;
         this.ws();
         if (t.charCodeAt(this.i++) !== 0x3a) return false;
         this.ws();
@@ -142,7 +159,7 @@ function fieldSlices(s: Scanner): Map<Field, [number, number]> | undefined {
   if (t.charCodeAt(s.i) === 0x7d) return found;
   for (;;) {
     const keyStart = s.i;
-    if (t.charCodeAt(keyStart) !== 0x22 || !s.string()) return undefined;
+    if (t.charCodeAt(keyStart) !== 0x22 || !s.string(false)) return undefined;
     const key = t.slice(keyStart + 1, s.i - 1);
     if (key.includes("\\")) return undefined; // an escaped key may decode to a field name
     s.ws();
@@ -172,7 +189,7 @@ function toEventObject(s: Scanner): boolean {
   s.ws();
   if (t.charCodeAt(s.i++) !== 0x2c) return false;
   s.ws();
-  if (t.charCodeAt(s.i) !== 0x22 || !s.string()) return false;
+  if (t.charCodeAt(s.i) !== 0x22 || !s.string(false)) return false;
   s.ws();
   if (t.charCodeAt(s.i++) !== 0x2c) return false;
   s.ws();
