@@ -178,10 +178,10 @@ export class RelayClient {
     const text = Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
     const parsed = parseRelayMessage(text);
     if (!parsed.ok) this.stats.garbageFrames++;
-    else this.#dispatch(parsed.message, text);
+    else this.#dispatch(parsed.message);
   }
 
-  #dispatch(message: RelayMessage, frame: string): void {
+  #dispatch(message: RelayMessage): void {
     switch (message.type) {
       case "NOTICE":
         this.stats.notices++;
@@ -198,17 +198,17 @@ export class RelayClient {
         }
         return;
       default:
-        this.#toSink(message, frame);
+        this.#toSink(message);
     }
   }
 
-  #toSink(message: Extract<RelayMessage, { subId: string }>, frame: string): void {
+  #toSink(message: Extract<RelayMessage, { subId: string }>): void {
     const sink = this.#sinks.get(message.subId);
     if (sink === undefined) {
       this.stats.unknownSub++;
       return;
     }
-    if (message.type === "EVENT") sink.onEvent(message.event, frame);
+    if (message.type === "EVENT") sink.onEvent(message.event);
     else if (message.type === "EOSE") sink.onEose();
     else if (message.type === "CLOSED") sink.onClosed(message.message);
     else if (message.type === "COUNT") sink.onCount?.(message.count, message.approximate);

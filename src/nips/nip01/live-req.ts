@@ -35,9 +35,9 @@ export function openLiveReq(client: RelayClient, filters: Filter[], sink: LiveRe
     sink.onEnd(error);
   };
   const channel = client.openChannel({
-    onEvent: (raw, frame) => {
+    onEvent: (raw) => {
       if (ended) return;
-      const event = screenEvent(raw, filters, client.stats, undefined, frame);
+      const event = screenEvent(raw, filters, client.stats);
       if (event === null) return;
       client.stats.events++;
       sink.onEvent(event, Date.now());

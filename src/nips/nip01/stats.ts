@@ -14,8 +14,6 @@ export interface RelayStats {
   invalid: number;
   /** Events whose id is not the hash of their content. */
   badId: number;
-  /** Ids checked by hashing the frame's own text (frame-event-id.ts), not a re-serialisation. */
-  idsFromText: number;
   /** Events that match none of the REQ's filters. */
   mismatched: number;
   /** Events the `verify` function rejected. */
@@ -41,7 +39,6 @@ export function emptyStats(): RelayStats {
     events: 0,
     invalid: 0,
     badId: 0,
-    idsFromText: 0,
     mismatched: 0,
     badSig: 0,
     garbageFrames: 0,

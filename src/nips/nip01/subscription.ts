@@ -10,7 +10,6 @@ import type { Filter, NostrEvent } from "../../models/event-types.js";
 import { matchFilters } from "../../models/filter.js";
 import { onAbort } from "../../utils/abort.js";
 import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
-import { frameEventId } from "./frame-event-id.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
 import type { ReadGate } from "./read-gate.js";
 import { ReqTimers } from "./req-timers.js";
@@ -58,8 +57,7 @@ export type SubscriptionOptions = ReqOptions & {
 
 /** Receives the frames addressed to one subscription id. */
 export interface SubscriptionSink {
-  /** `frame`: the frame's text, for the id check from the text (frame-event-id.ts). */
-  onEvent(raw: unknown, frame?: string): void;
+  onEvent(raw: unknown): void;
   onEose(): void;
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean): void;
@@ -90,16 +88,14 @@ export const VERIFY_BATCH_SIZE = 256;
 export const VERIFY_FLUSH_MS = 5;
 
 /**
- * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. With the
- * frame's text the id is hashed from that text where it is in canonical form, else (and
- * without it) from the parsed event: either way every accepted event hashes to its id.
+ * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. `raw` is
+ * an object the caller has just parsed and no one else holds (its tags are taken, not copied).
  */
 export function screenEvent(
   raw: unknown,
   filters: readonly Filter[],
   stats: RelayStats,
   onRefused?: (createdAt: number | undefined) => void,
-  frame?: string,
 ): NostrEvent | null {
   const checked = validateEvent(raw, { owned: true });
   if (!checked.ok) {
@@ -107,9 +103,7 @@ export function screenEvent(
     onRefused?.(claimedCreatedAt(raw));
     return null;
   }
-  const fromText = frame === undefined ? undefined : frameEventId(frame);
-  if (fromText !== undefined) stats.idsFromText++;
-  if (fromText !== undefined ? fromText !== checked.event.id : !hasValidId(checked.event)) {
+  if (!hasValidId(checked.event)) {
     stats.badId++;
     onRefused?.(checked.event.created_at);
     return null;
@@ -187,11 +181,10 @@ export class Subscription implements SubscriptionSink {
     this.#timers.setPaused(paused);
   }
 
-  onEvent(raw: unknown, frame?: string): void {
+  onEvent(raw: unknown): void {
     if (this.#ended) return;
     this.#timers.touch();
-    const { stats } = this.#host;
-    const event = screenEvent(raw, this.#filters, stats, this.#opts.onRefused, frame);
+    const event = screenEvent(raw, this.#filters, this.#host.stats, this.#opts.onRefused);
     if (event === null) return;
     if (this.#opts.verify === undefined) {
       this.#accept(event);
