@@ -113,6 +113,18 @@ describe("idMatch: strict or JSON.stringify form", () => {
 });
 
 describe("validateEvent", () => {
+  it("copies the tags unless the caller owns the parsed object", () => {
+    const raw = JSON.parse(JSON.stringify(event({ tags: [["t", "a"]] }))) as NostrEvent;
+    const copied = validateEvent(raw);
+    const owned = validateEvent(raw, { owned: true });
+    if (!copied.ok || !owned.ok) throw new Error("expected valid");
+    expect(copied.event.tags).toEqual(raw.tags);
+    expect(copied.event.tags).not.toBe(raw.tags);
+    expect(copied.event.tags[0]).not.toBe(raw.tags[0]);
+    expect(owned.event.tags).toBe(raw.tags);
+    expect(owned.event).not.toBe(raw); // still a fresh object of the seven fields
+  });
+
   const good = event({ tags: [["p", PK, "wss://r.example.com"]], content: "hi" });
 
   it("accepts a well-formed event and copies only NIP-01 fields", () => {
