@@ -144,7 +144,9 @@ export function idMatch(ev: NostrEvent): IdForm | null {
 }
 
 export function hasValidId(ev: NostrEvent): boolean {
-  return idMatch(ev) !== null;
+  // idMatch without its label: a match of the JSON.stringify form needs no FORMS_DIFFER scan.
+  if (sha256Hex(serializeEventJson(ev)) === ev.id) return true;
+  return someString(ev, (s) => FORMS_DIFFER.test(s)) && computeEventId(ev) === ev.id;
 }
 
 /** True when content or any tag holds U+0000, which PostgreSQL text/jsonb cannot store. */

@@ -92,6 +92,8 @@ describe("idMatch: strict or JSON.stringify form", () => {
     expect(strictId).not.toBe(jsonId);
     expect(idMatch(event({ id: strictId, content: "a\u0001b" }))).toBe("strict");
     expect(idMatch(event({ id: jsonId, content: "a\u0001b" }))).toBe("json-stringify");
+    expect(hasValidId(event({ id: strictId, content: "a\u0001b" }))).toBe(true);
+    expect(hasValidId(event({ id: jsonId, content: "a\u0001b" }))).toBe(true);
   });
 
   it("a lone surrogate: strict hashes U+FFFD bytes, JSON form hashes the escape", () => {
@@ -100,6 +102,8 @@ describe("idMatch: strict or JSON.stringify form", () => {
     const jsonId = sha(String.raw`[0,"${PK}",1700000000,1,[],"\ud800x"]`);
     expect(idMatch(event({ id: sha(strictBytes), content: "\ud800x" }))).toBe("strict");
     expect(idMatch(event({ id: jsonId, content: "\ud800x" }))).toBe("json-stringify");
+    expect(hasValidId(event({ id: sha(strictBytes), content: "\ud800x" }))).toBe(true);
+    expect(hasValidId(event({ id: jsonId, content: "\ud800x" }))).toBe(true);
   });
 
   it.each([
