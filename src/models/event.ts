@@ -144,9 +144,8 @@ export function idMatch(ev: NostrEvent): IdForm | null {
 }
 
 export function hasValidId(ev: NostrEvent): boolean {
-  // idMatch without its label: a match of the JSON.stringify form needs no FORMS_DIFFER scan.
-  if (sha256Hex(serializeEventJson(ev)) === ev.id) return true;
-  return someString(ev, (s) => FORMS_DIFFER.test(s)) && computeEventId(ev) === ev.id;
+  // The common case first: a match of the JSON.stringify form needs no FORMS_DIFFER scan.
+  return sha256Hex(serializeEventJson(ev)) === ev.id || idMatch(ev) !== null;
 }
 
 /** True when content or any tag holds U+0000, which PostgreSQL text/jsonb cannot store. */
