@@ -67,6 +67,10 @@ interface Options {
   relays: number;
   copies: number;
   big: number;
+  /** Only the share relays' cycle (for profiling): no RSS runs, loop, or peer. */
+  cycleOnly: boolean;
+  /** Verifier thread counts for events_per_s_by_workers ("" skips it). */
+  workers: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -76,6 +80,8 @@ function parseArgs(argv: string[]): Options {
     relays: Number(value("--relays") ?? 10),
     copies: Number(value("--copies") ?? 4),
     big: Number(value("--big") ?? 500_000),
+    cycleOnly: argv.includes("--cycle-only"),
+    workers: value("--workers") ?? `1,2,${cpus().length}`,
   };
 }
 
@@ -125,6 +131,7 @@ async function syncOnce(
   relayPid: number | undefined,
   relays: HostedRelay[],
   relayUrl?: string,
+  verifierThreads?: number,
 ): Promise<SyncRun> {
   const pool = await bench.freshDatabase("bigbrotr", PARTITIONS, SYNC_CONNECTIONS);
   await insertRelays(
@@ -147,7 +154,10 @@ async function syncOnce(
     now: () => Math.floor(Date.now() / 1000),
     outage: createDbOutage(log),
   };
-  const service = createSynchronizer({ brotr }, config, relayUrl ? { relayUrl } : {});
+  const service = createSynchronizer({ brotr }, config, {
+    ...(relayUrl ? { relayUrl } : {}),
+    ...(verifierThreads === undefined ? {} : { verifierThreads }),
+  });
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   try {
     const t0 = performance.now();
@@ -194,6 +204,19 @@ function idsPct(got: Iterable<string>, truth: Set<string>): number {
 
 const num = (n: number, d = 0) => Number(n.toFixed(d));
 
+/** CPU of this process (its worker threads included) per sighting received, in µs. */
+const perCopyUs = (r: SyncRun) =>
+  num((1e6 * r.cpu.own) / Math.max(1, Number(r.report.sightings ?? 0)), 1);
+
+/** "1,2,2" → [1, 2]: the distinct positive worker counts asked for. */
+function workerCounts(list: string): number[] {
+  const counts = list
+    .split(",")
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  return [...new Set(counts)];
+}
+
 /** NODE_OPTIONS the bigbrotr compose file gives the synchronizer ("" if none). */
 async function synchronizerNodeOptions(): Promise<string> {
   const compose = parseYaml(await readFile("deployments/bigbrotr/docker-compose.yaml", "utf8"), {
@@ -229,6 +252,12 @@ async function main(): Promise<void> {
     };
     console.log(rows.join("\n"));
     rows.length = 2;
+    if (options.cycleOnly) {
+      const only = await syncOnce(bench, child.pid, hosted.shares);
+      line("synchronizer, all share relays", hosted.shares.length, only);
+      console.log(`RESULT ${JSON.stringify({ sync_cpu_us_per_copy: perCopyUs(only) })}`);
+      return;
+    }
 
     // RSS flatness: `bigbrotr synchronizer --once --relay` as its own process on each relay,
     // its peak RSS the kernel's high-water mark (nothing of this process counts).
@@ -280,6 +309,13 @@ async function main(): Promise<void> {
     const full = await syncOnce(bench, child.pid, hosted.shares);
     line("synchronizer, all share relays", hosted.shares.length, full);
     const uniquePerS = Number(full.report.stored ?? 0) / full.seconds;
+    // The same cycle with 1, 2, … worker threads (each in a fresh database).
+    const byWorkers: Record<string, number> = {};
+    for (const n of workerCounts(options.workers)) {
+      const run = await syncOnce(bench, child.pid, hosted.shares, undefined, n);
+      line(`synchronizer, all share relays, ${n} worker thread(s)`, hosted.shares.length, run);
+      byWorkers[String(n)] = num(Number(run.report.stored ?? 0) / run.seconds);
+    }
     const sightingsPerS = Number(full.report.sightings ?? 0) / full.seconds;
 
     // The same sightings through bench:db's write loop.
@@ -391,6 +427,8 @@ async function main(): Promise<void> {
       sync_pg_cpu_s: num(full.cpu.pg, 1),
       db_loop_cpu_s: num(cpuTotal(dbCpu), 1),
       cpu_ceiling_ratio: num(cpuCeiling, 2),
+      sync_cpu_us_per_copy: perCopyUs(full),
+      events_per_s_by_workers: byWorkers,
     };
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {

@@ -21,7 +21,7 @@
  * (jsonb refuses unpaired surrogate escapes, text would get U+FFFD and the stored event would
  * no longer hash to its id), so `unstorableReason` reports them next to U+0000.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { NostrEvent } from "./event-types.js";
 import { LONE_SURROGATE } from "./text.js";
 
@@ -79,9 +79,10 @@ function fieldProblem(o: Record<string, unknown>): string | null {
 
 /**
  * Checks the NIP-01 shape (not the id or signature) and returns a fresh event holding only
- * the seven NIP-01 fields. Reasons use the NIP-01 `invalid:` prefix.
+ * the seven NIP-01 fields. Reasons use the NIP-01 `invalid:` prefix. `owned`: the caller
+ * holds the only reference to `raw` (it just parsed it), so the tags are taken, not copied.
  */
-export function validateEvent(raw: unknown): EventValidation {
+export function validateEvent(raw: unknown, opts?: { owned?: boolean }): EventValidation {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: "invalid: event is not an object" };
   }
@@ -94,7 +95,7 @@ export function validateEvent(raw: unknown): EventValidation {
     pubkey: ev.pubkey,
     created_at: ev.created_at,
     kind: ev.kind,
-    tags: ev.tags.map((tag) => [...tag]),
+    tags: opts?.owned === true ? ev.tags : ev.tags.map((tag) => [...tag]),
     content: ev.content,
     sig: ev.sig,
   };
@@ -119,7 +120,7 @@ export function serializeEventJson(ev: IdFields): string {
 }
 
 function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /** Lowercase hex SHA-256 of the spec-strict serialisation. */
@@ -143,7 +144,8 @@ export function idMatch(ev: NostrEvent): IdForm | null {
 }
 
 export function hasValidId(ev: NostrEvent): boolean {
-  return idMatch(ev) !== null;
+  // The common case first: a match of the JSON.stringify form needs no FORMS_DIFFER scan.
+  return sha256Hex(serializeEventJson(ev)) === ev.id || idMatch(ev) !== null;
 }
 
 /** True when content or any tag holds U+0000, which PostgreSQL text/jsonb cannot store. */

@@ -87,14 +87,17 @@ export interface SubscriptionHost {
 export const VERIFY_BATCH_SIZE = 256;
 export const VERIFY_FLUSH_MS = 5;
 
-/** Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. */
+/**
+ * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. `raw` is
+ * an object the caller has just parsed and no one else holds (its tags are taken, not copied).
+ */
 export function screenEvent(
   raw: unknown,
   filters: readonly Filter[],
   stats: RelayStats,
   onRefused?: (createdAt: number | undefined) => void,
 ): NostrEvent | null {
-  const checked = validateEvent(raw);
+  const checked = validateEvent(raw, { owned: true });
   if (!checked.ok) {
     stats.invalid++;
     onRefused?.(claimedCreatedAt(raw));

@@ -30,7 +30,9 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
   const inflight = new Map<string, Promise<boolean>>();
   const key = (e: NostrEvent) => `${e.id}:${e.sig}`;
   return async (events: NostrEvent[]) => {
-    const unknown = events.filter((e) => !verifier.isKnownVerified(e));
+    // Copies known before the look-up are not looked up in the cache again below.
+    const known = events.map((e) => verifier.isKnownVerified(e));
+    const unknown = events.filter((_, i) => !known[i]);
     if (unknown.length > 0) {
       const stored = await deps.lookupStored(unknown.map((e) => e.id));
       verifier.markVerified(unknown.filter((e) => stored.get(e.id) === e.sig));
@@ -41,8 +43,8 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
     const slots: number[] = [];
     let skipped = 0;
     events.forEach((e, i) => {
-      const pending = inflight.get(key(e));
-      if (verifier.isKnownVerified(e)) results[i] = true;
+      const pending = known[i] ? undefined : inflight.get(key(e));
+      if (known[i] || verifier.isKnownVerified(e)) results[i] = true;
       else if (pending !== undefined) results[i] = pending;
       else {
         mine.push(e);

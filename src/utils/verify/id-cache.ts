@@ -3,7 +3,7 @@
  * Map keeps insertion order, so re-inserting on a hit moves the id to the young end and the
  * oldest id is always the first key.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export class LruMap<V> {
   readonly #map = new Map<string, V>();
@@ -73,5 +73,7 @@ export class IdCache {
  * cannot be made to share it with the verified one.
  */
 export function signatureTag(sig: string): string {
-  return createHash("sha256").update(sig, "latin1").digest().toString("latin1", 0, 12);
+  // One-shot hash of the UTF-8 bytes (no Hash object): this runs for every copy received. A
+  // cached tag is always of 128 ASCII hex characters, whose bytes no other string shares.
+  return hash("sha256", sig, "binary").slice(0, 12);
 }

@@ -92,6 +92,8 @@ describe("idMatch: strict or JSON.stringify form", () => {
     expect(strictId).not.toBe(jsonId);
     expect(idMatch(event({ id: strictId, content: "a\u0001b" }))).toBe("strict");
     expect(idMatch(event({ id: jsonId, content: "a\u0001b" }))).toBe("json-stringify");
+    expect(hasValidId(event({ id: strictId, content: "a\u0001b" }))).toBe(true);
+    expect(hasValidId(event({ id: jsonId, content: "a\u0001b" }))).toBe(true);
   });
 
   it("a lone surrogate: strict hashes U+FFFD bytes, JSON form hashes the escape", () => {
@@ -100,6 +102,8 @@ describe("idMatch: strict or JSON.stringify form", () => {
     const jsonId = sha(String.raw`[0,"${PK}",1700000000,1,[],"\ud800x"]`);
     expect(idMatch(event({ id: sha(strictBytes), content: "\ud800x" }))).toBe("strict");
     expect(idMatch(event({ id: jsonId, content: "\ud800x" }))).toBe("json-stringify");
+    expect(hasValidId(event({ id: sha(strictBytes), content: "\ud800x" }))).toBe(true);
+    expect(hasValidId(event({ id: jsonId, content: "\ud800x" }))).toBe(true);
   });
 
   it.each([
@@ -113,6 +117,18 @@ describe("idMatch: strict or JSON.stringify form", () => {
 });
 
 describe("validateEvent", () => {
+  it("copies the tags unless the caller owns the parsed object", () => {
+    const raw = JSON.parse(JSON.stringify(event({ tags: [["t", "a"]] }))) as NostrEvent;
+    const copied = validateEvent(raw);
+    const owned = validateEvent(raw, { owned: true });
+    if (!copied.ok || !owned.ok) throw new Error("expected valid");
+    expect(copied.event.tags).toEqual(raw.tags);
+    expect(copied.event.tags).not.toBe(raw.tags);
+    expect(copied.event.tags[0]).not.toBe(raw.tags[0]);
+    expect(owned.event.tags).toBe(raw.tags);
+    expect(owned.event).not.toBe(raw); // still a fresh object of the seven fields
+  });
+
   const good = event({ tags: [["p", PK, "wss://r.example.com"]], content: "hi" });
 
   it("accepts a well-formed event and copies only NIP-01 fields", () => {
