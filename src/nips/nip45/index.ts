@@ -1,0 +1,13 @@
+export { type CountPayload, encodeCount, parseCountPayload } from "./count.js";
+export {
+  addPubkey,
+  decodeHll,
+  encodeHll,
+  estimateHll,
+  HLL_REGISTERS,
+  HLL_STANDARD_ERROR,
+  type HllEstimate,
+  hllOffset,
+  mergeRegisters,
+  registersOf,
+} from "./hll.js";
