@@ -5,7 +5,7 @@
  * Counts that can pass 2^31 travel as bigint and come back as text: mapped with Number().
  */
 import type { Db } from "./pool.js";
-import { affected, exec } from "./sql.js";
+import { affected, exec, maybeOne } from "./sql.js";
 
 export type CoverageMethod = "count" | "negentropy" | "unknown";
 export type CoverageFlag = "undercount" | "ignores_bounds";
@@ -36,11 +36,13 @@ export interface CoverageMeasurement {
 }
 
 /**
- * held / relayCount, at most 1; null when there is no believable count (unknown, a flag, or
- * a relay that counts nothing while we hold nothing either: nothing to cover).
+ * held / relayCount, at most 1; null when there is no believable count (unknown, a flag, a
+ * lower bound, or a relay that counts nothing while we hold nothing either).
  */
-export function coverageRatio(m: Pick<CoverageMeasurement, "held" | "relayCount" | "flag">) {
-  if (m.relayCount === null || m.flag !== null) return null;
+export function coverageRatio(
+  m: Pick<CoverageMeasurement, "held" | "relayCount" | "flag" | "lowerBound">,
+) {
+  if (m.relayCount === null || m.flag !== null || m.lowerBound) return null;
   if (m.relayCount === 0) return m.held === 0 ? null : 1;
   return Math.min(1, m.held / m.relayCount);
 }
@@ -96,4 +98,15 @@ export async function deleteOldCoverage(db: Db, before: number): Promise<number>
                             WHERE n.relay_url = c.relay_url)`,
     [before],
   );
+}
+
+/** When the relay was last measured (unix seconds), null when never. */
+export async function lastCoverageAt(db: Db, url: string): Promise<number | null> {
+  const row = await maybeOne<{ at: string }>(
+    db,
+    `SELECT measured_at AS at FROM relay_coverage WHERE relay_url = $1
+     ORDER BY measured_at DESC LIMIT 1`,
+    [url],
+  );
+  return row === null ? null : Number(row.at);
 }

@@ -1,6 +1,7 @@
 import { DbError, isPoolTimeout } from "../../core/db/errors.js";
 import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventSigs } from "../../core/db/read/events.js";
+import { deleteOldCoverage } from "../../core/db/relay-coverage.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import {
@@ -250,7 +251,9 @@ export function createSynchronizer(
   return {
     name: SYNCHRONIZER,
     /** Drops leases that ran out (a crashed process's); they are free either way. */
-    cleanup: (ctx) => leases.cleanup(ctx),
+    cleanup: async (ctx) =>
+      (await leases.cleanup(ctx)) +
+      (await deleteOldCoverage(ctx.db, ctx.now() - p.coverage.retention)),
     runCycle,
     ...(p.live.enabled && options.relayUrl === undefined ? { background: live } : {}),
     async close() {
