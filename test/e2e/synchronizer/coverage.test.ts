@@ -69,6 +69,8 @@ async function database(relay: FakeRelay, mine: readonly NostrEvent[] = []) {
   return db;
 }
 
+let lastContext: ReturnType<typeof createTestContext>;
+
 /** One cycle at `now`; returns the relay's newest coverage measurement. */
 async function measured(
   db: TestDatabase,
@@ -77,6 +79,7 @@ async function measured(
   now = NOW,
 ) {
   const t = createTestContext(db.pool, { service: "synchronizer", now });
+  lastContext = t;
   const config = testSyncConfig({ coverage: { interval: 0, count_timeout: 2 }, ...processing });
   const service = createSynchronizer({ brotr }, config, { verifierThreads: 1 });
   try {
@@ -118,6 +121,8 @@ describe("coverage by NIP-45 COUNT", () => {
     });
     expect(second?.coverage).toBeCloseTo(500 / 520, 5);
     expect(await coverageHistory(db.pool, relay.url)).toHaveLength(2);
+    expect(await lastContext.metric("brotr_archive_coverage_ratio", {})).toBeCloseTo(500 / 520, 5);
+    expect(await lastContext.metric("brotr_coverage_relays", { state: "measured" })).toBe(1);
   });
 
   it("hll: the relay's estimate of distinct authors is within its stated error", async () => {
