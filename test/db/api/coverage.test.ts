@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoverageMeasurement, recordCoverage } from "../../../src/core/db/relay-coverage.js";
+import { renderCoverage } from "../../../src/cli/coverage-text.js";
+import { archiveCoverage, leastCovered } from "../../../src/core/db/read/relay-coverage.js";
+import {
+  type CoverageMeasurement,
+  deleteOldCoverage,
+  recordCoverage,
+} from "../../../src/core/db/relay-coverage.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -140,5 +146,29 @@ describe("coverage in the API", () => {
     expect(params).toEqual(
       expect.arrayContaining(["coverage_method", "min_coverage", "max_coverage"]),
     );
+  });
+});
+
+describe("coverage in bigbrotr status and retention", () => {
+  it("the archive's coverage over the newest measurements, the least covered first", async () => {
+    const a = await archiveCoverage(db.pool);
+    expect(a).toMatchObject({ relays: 4, measured: 2, flagged: 1, unknown: 1 });
+    expect(a).toMatchObject({ held: 51_007 + 48_210, relayCount: 51_007 + 96_420 });
+    const least = await leastCovered(db.pool, 5);
+    expect(least.map((c) => c.url)).toEqual([LIAR, HALF, FULL]); // flagged first
+    const text = renderCoverage(a, least);
+    expect(text).toMatch(
+      /2 relays measured, 1 flagged, 1 unknown; we hold 99,217 of the 147,427 events they count \(67\.3 %\)/,
+    );
+    expect(text).toMatch(
+      /wss:\/\/half\.example\.com +count +48,210 of 96,420 \(50\.0 %\) +2023-11-14/,
+    );
+    expect(text).toMatch(/500 of 250: the relay counts fewer than we hold from it/);
+  });
+
+  it("retention deletes old measurements but keeps each relay's newest", async () => {
+    expect(await deleteOldCoverage(db.pool, NOW)).toBe(1);
+    expect((await api.get(`/v1/relays/${enc(HALF)}`)).body.coverage_history).toHaveLength(1);
+    expect((await archiveCoverage(db.pool)).relays).toBe(4);
   });
 });

@@ -110,3 +110,20 @@ export async function archiveCoverage(db: Db): Promise<ArchiveCoverage> {
     coverage: relayCount > 0 ? held / relayCount : null,
   };
 }
+
+/** The `limit` relays we hold least of (newest measurements): flagged ones first, then least covered. */
+export async function leastCovered(
+  db: Db,
+  limit: number,
+): Promise<(CoverageSummary & { url: string })[]> {
+  const rows = await any<{ s: CoverageSummary & { url: string } }>(
+    db,
+    `WITH latest AS (
+       SELECT DISTINCT ON (relay_url) * FROM relay_coverage ORDER BY relay_url, measured_at DESC)
+     SELECT json_build_object('url', c.relay_url, ${SUMMARY_FIELDS}) AS s
+     FROM latest c WHERE c.coverage IS NOT NULL OR c.flag IS NOT NULL
+     ORDER BY c.flag IS NULL, c.coverage, c.relay_url LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => r.s);
+}
