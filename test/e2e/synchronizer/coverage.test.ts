@@ -15,6 +15,7 @@ import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.j
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { HLL_STANDARD_ERROR } from "../../../src/nips/nip45/index.js";
 import { createSynchronizer } from "../../../src/services/synchronizer/service.js";
+import { startCoreRelay } from "../../support/nostr-relay-core.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import { createTestContext } from "../../support/service-context.js";
 import { testSyncConfig } from "./helpers.js";
@@ -55,7 +56,7 @@ async function fake(options: Parameters<typeof startFakeRelay>[0]): Promise<Fake
 }
 
 /** A fresh database knowing `relay`, holding `mine` as seen on it. */
-async function database(relay: FakeRelay, mine: readonly NostrEvent[] = []) {
+async function database(relay: { url: string }, mine: readonly NostrEvent[] = []) {
   const db = await createTestDatabase();
   dbs.push(db);
   await insertRelays(db.pool, [{ url: relay.url, network: "clearnet", discoveredAt: 1 }]);
@@ -74,7 +75,7 @@ let lastContext: ReturnType<typeof createTestContext>;
 /** One cycle at `now`; returns the relay's newest coverage measurement. */
 async function measured(
   db: TestDatabase,
-  relay: FakeRelay,
+  relay: { url: string },
   processing: Record<string, unknown> = {},
   now = NOW,
 ) {
@@ -190,5 +191,22 @@ describe("coverage without a count", () => {
     const m = await measured(db, relay, { negentropy: { enabled: false } });
     expect(m).toMatchObject({ method: "unknown", relayCount: null, coverage: null, held: 500 });
     expect(m?.reason).toMatch(/unsupported: no COUNT here.*no NIP-77 reconciliation this cycle/);
+  });
+});
+
+describe("coverage of an independent relay implementation", () => {
+  it("@nostr-relay/core does not answer COUNT (a NOTICE): unknown, with the timeout as reason", async () => {
+    const core = await startCoreRelay();
+    try {
+      const db = await database(core);
+      const m = await measured(db, core, {
+        negentropy: { enabled: false },
+        coverage: { interval: 0, count_timeout: 1 },
+      });
+      expect(m).toMatchObject({ method: "unknown", relayCount: null, coverage: null, held: 0 });
+      expect(m?.reason).toMatch(/no NIP-45 count: relay timeout: no COUNT within 1000 ms/);
+    } finally {
+      await core.close();
+    }
   });
 });
