@@ -86,11 +86,6 @@ export function decodeHll(
   return { ok: true, registers };
 }
 
-/** Register-wise maximum: the union of the two sets (same offset). */
-export function mergeRegisters(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return a.map((value, i) => Math.max(value, b[i] as number));
-}
-
 export interface HllEstimate {
   /** Estimated distinct pubkeys. */
   estimate: number;

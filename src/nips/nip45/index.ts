@@ -8,6 +8,5 @@ export {
   HLL_STANDARD_ERROR,
   type HllEstimate,
   hllOffset,
-  mergeRegisters,
   registersOf,
 } from "./hll.js";

@@ -7,7 +7,6 @@ import {
   estimateHll,
   HLL_STANDARD_ERROR,
   hllOffset,
-  mergeRegisters,
   registersOf,
 } from "../../../../src/nips/nip45/index.js";
 
@@ -77,13 +76,10 @@ describe("estimate", () => {
     },
   );
 
-  it("counts duplicates once, and a merge estimates the union", () => {
+  it("counts duplicates once", () => {
     const a = registersOf([...pubkeys(3_000), ...pubkeys(3_000)], 11);
-    const b = registersOf(pubkeys(3_000, 2_000), 11);
-    const union = estimateHll(mergeRegisters(a, b)).estimate;
     expect(Math.abs(estimateHll(a).estimate - 3_000)).toBeLessThanOrEqual(
       3 * HLL_STANDARD_ERROR * 3_000,
     );
-    expect(Math.abs(union - 5_000)).toBeLessThanOrEqual(3 * HLL_STANDARD_ERROR * 5_000);
   });
 });
