@@ -70,10 +70,9 @@ export class EventStore {
   }
 
   /** NIP-45 count: how many stored events match any filter (limits ignored). */
-  count(filters: readonly Filter[], keep: (ev: NostrEvent) => boolean = () => true): number {
-    let n = 0;
-    for (const ev of this.events) if (matchFilters(filters, ev) && keep(ev)) n++;
-    return n;
+  /** The stored events matching `filters` (and `keep`), in store order. */
+  matching(filters: readonly Filter[], keep: (ev: NostrEvent) => boolean = () => true) {
+    return this.events.filter((ev) => matchFilters(filters, ev) && keep(ev));
   }
 }
 

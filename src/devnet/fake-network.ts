@@ -49,9 +49,18 @@ export interface FakeNetwork {
   close(): Promise<void>;
 }
 
+/** The last healthy relay of a network with at least three: its NIP-45 COUNT halves the truth. */
+export const COUNT_LIES: Misbehaviour = { name: "count-lies", options: { count: { scale: 0.5 } } };
+/** Every third healthy relay adds the NIP-45 hll to its (exact) counts. */
+const COUNT_HLL: FakeRelayOptions = { count: { hll: true } };
+
+/**
+ * Relay `index`'s misbehaviour, or null (healthy): the last `misbehaving` relays cycle through
+ * MISBEHAVIOURS; of the healthy ones the last lies in COUNT when there are three or more.
+ */
 function behaviourFor(index: number, relays: number, misbehaving: number): Misbehaviour | null {
   const first = relays - misbehaving;
-  if (index < first) return null;
+  if (index < first) return first >= 3 && index === first - 1 ? COUNT_LIES : null;
   return MISBEHAVIOURS[(index - first) % MISBEHAVIOURS.length] ?? null;
 }
 
@@ -74,7 +83,10 @@ async function startRelays(opts: FakeNetworkOptions, misbehaving: number): Promi
     for (let i = 0; i < opts.relays; i++) {
       const behaviour = behaviourFor(i, opts.relays, misbehaving);
       const port = opts.portBase ? opts.portBase + i : 0;
-      relays.push(await startFakeRelay({ ...opts.relayOptions, port, ...behaviour?.options }));
+      const hll = behaviour === null && i % 3 === 1 ? COUNT_HLL : {};
+      relays.push(
+        await startFakeRelay({ ...opts.relayOptions, port, ...hll, ...behaviour?.options }),
+      );
     }
   } catch (err) {
     await Promise.all(relays.map((r) => r.close()));

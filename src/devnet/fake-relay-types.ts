@@ -55,6 +55,8 @@ export interface FakeRelayOptions {
   garbageFrames?: boolean;
   oversizeFrameBytes?: number;
   mismatchedEvents?: boolean;
+  /** NIP-45 COUNT answers (default: exact; see CountBehaviour). */
+  count?: CountBehaviour;
   /** Answers REQ and COUNT as if since/until were absent (a relay that ignores the bounds). */
   ignoreBounds?: boolean;
   acceptWrites?: boolean;
@@ -94,6 +96,20 @@ export interface FakeRelayOptions {
   nip11DelayMs?: number;
   nip11Redirect?: string;
   httpHeaders?: Record<string, string>;
+}
+
+/** How a fake relay answers NIP-45 COUNT. */
+export interface CountBehaviour {
+  /** Add the NIP-45 hll (registers over the matching events' pubkeys). */
+  hll?: boolean;
+  /** Answer at most this (a relay that caps its counts). */
+  cap?: number;
+  /** Answer this fraction of the true count, rounded down (a relay that lies). */
+  scale?: number;
+  /** Mark answers approximate. */
+  approximate?: boolean;
+  /** Refuse every COUNT with CLOSED and this message ("unsupported: …"). */
+  refuse?: string;
 }
 
 export interface FakeRelay {

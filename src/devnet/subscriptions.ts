@@ -1,5 +1,6 @@
 import type { Filter, NostrEvent } from "../models/event-types.js";
 import { matchFilters, validateFilter } from "../models/filter.js";
+import { encodeHll, hllOffset, registersOf } from "../nips/nip45/index.js";
 import { flipHex } from "./crypto.js";
 import type { EventStore } from "./event-store.js";
 import { DEFAULT_MAX_LIMIT, type FakeRelayOptions } from "./fake-relay-types.js";
@@ -190,13 +191,32 @@ function storedResults(host: SubscriptionHost, filters: readonly Filter[]): Nost
   return found;
 }
 
-/** NIP-45 COUNT over the stored events (those behind AUTH left out). */
+/** NIP-45 COUNT over the stored events (those behind AUTH left out), as `count` says. */
 export function handleCount(host: SubscriptionHost, msg: unknown[]): void {
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
+  const behaviour = host.options().count ?? {};
+  if (behaviour.refuse !== undefined) {
+    host.outbox.send(["CLOSED", sub.subId, behaviour.refuse]);
+    return;
+  }
   const filters = host.options().ignoreBounds ? sub.filters.map(withoutBounds) : sub.filters;
-  const count = host.store.count(filters, (ev) => readable(host, ev));
-  host.outbox.send(["COUNT", sub.subId, { count }]);
+  const matched = host.store.matching(filters, (ev) => readable(host, ev));
+  let count = Math.floor(matched.length * (behaviour.scale ?? 1));
+  if (behaviour.cap !== undefined) count = Math.min(count, behaviour.cap);
+  const payload: Record<string, unknown> = { count };
+  if (behaviour.approximate) payload.approximate = true;
+  if (behaviour.hll) {
+    // The NIP leaves filters without a tag undefined: this relay then uses offset 16.
+    const offset = hllOffset(sub.filters[0] ?? {}) ?? 16;
+    payload.hll = encodeHll(
+      registersOf(
+        matched.map((ev) => ev.pubkey),
+        offset,
+      ),
+    );
+  }
+  host.outbox.send(["COUNT", sub.subId, payload]);
 }
 
 /** Pushes a newly accepted event to every matching open subscription of this connection. */

@@ -7,6 +7,7 @@ import { changesSection } from "./changes.js";
 import { lineChart, upDownChart } from "./charts.js";
 import { fmtNum, fmtPct, fmtTime, h, statusDot } from "./dom.js";
 import { worldMap } from "./map.js";
+import { coverageCell, coverageSection } from "./relay-coverage.js";
 import { monitorsSection } from "./relay-monitors.js";
 
 const DAY = 86_400;
@@ -44,6 +45,7 @@ function facts(relay) {
     ["Writable (measured)", String(relay.writable ?? "—")],
     ["ASN", relay.asn === null ? "—" : `AS${relay.asn} ${relay.asn_org ?? ""}`],
     ["Events archived", fmtNum(relay.events_archived)],
+    ["Coverage", coverageCell(relay.coverage)],
   ];
   return h(
     "table",
@@ -141,6 +143,7 @@ export async function renderRelay(main, url) {
     ),
     h("h2", {}, "Newest result of every check"),
     checksTable(relay.checks),
+    coverageSection(relay),
     await changesSection({ id: "relay-changes", relay: relay.url }),
   );
   main.append(await monitorsSection(relay.url));

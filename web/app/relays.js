@@ -4,6 +4,7 @@
  */
 import { getJson } from "./api.js";
 import { fmtNum, fmtPct, h, relayLink, statusDot } from "./dom.js";
+import { coverageCell } from "./relay-coverage.js";
 import { fillForm, formValues, writeQuery } from "./url-state.js";
 
 const FIELDS = [
@@ -17,7 +18,8 @@ const FIELDS = [
   ["auth_required", "Auth required", ["", "true", "false"]],
   ["payment_required", "Paid", ["", "true", "false"]],
   ["writable", "Writable", ["", "true", "false"]],
-  ["sort", "Sort by", ["url", "rtt", "uptime", "events"]],
+  ["max_coverage", "Max coverage (0–1)", "text", "e.g. 0.9"],
+  ["sort", "Sort by", ["url", "rtt", "uptime", "events", "coverage"]],
 ];
 
 function field([name, label, kind, placeholder]) {
@@ -55,6 +57,7 @@ const COLUMNS = [
   ["NIPs", ""],
   ["Country", ""],
   ["Events", "num"],
+  ["Coverage", "num"],
 ];
 
 function row(r) {
@@ -69,6 +72,7 @@ function row(r) {
     r.supported_nips.length ? r.supported_nips.join(", ") : "—",
     r.country ?? "—",
     fmtNum(r.events_archived),
+    coverageCell(r.coverage),
   ];
   return h(
     "tr",

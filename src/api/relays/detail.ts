@@ -6,7 +6,9 @@
 
 import { latestRelayMetadata } from "../../core/db/api/relay-metadata.js";
 import type { Db } from "../../core/db/pool.js";
+import { coverageHistory } from "../../core/db/read/relay-coverage.js";
 import type { RelaySummary } from "../../core/db/read/relay-summary.js";
+import { coverageRecordJson } from "./coverage-json.js";
 import { GEO_ATTRIBUTION, relayJson } from "./json.js";
 import type { RelayStatus } from "./status.js";
 
@@ -29,6 +31,9 @@ async function newestChecks(db: Db, url: string): Promise<Record<string, CheckJs
   }
   return checks;
 }
+
+/** Coverage measurements shown with a relay, newest first. */
+const COVERAGE_HISTORY = 10;
 
 /** The RTT check's logs that say how the relay treated our reads and writes. */
 const POLICY_LOGS = [
@@ -55,6 +60,7 @@ function policyOf(relay: RelaySummary, nip11: Record<string, unknown> | null, rt
 /** The detail of `relay` (whose status is `status`), as the API answers it. */
 export async function relayDetail(db: Db, relay: RelaySummary, status: RelayStatus) {
   const checks = await newestChecks(db, relay.url);
+  const history = await coverageHistory(db, relay.url, COVERAGE_HISTORY);
   const nip11 = (checks.nip11_info?.data ?? null) as Record<string, unknown> | null;
   const geo = (checks.nip66_geo?.data ?? null) as Record<string, unknown> | null;
   return {
@@ -64,5 +70,6 @@ export async function relayDetail(db: Db, relay: RelaySummary, status: RelayStat
     geo,
     checks,
     attribution: geo ? GEO_ATTRIBUTION : null,
+    coverage_history: history.map(coverageRecordJson),
   };
 }

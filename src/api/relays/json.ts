@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import { NETWORKS } from "../../models/network.js";
+import { coverageJson, coverageSchema } from "./coverage-json.js";
 import type { RelayStatus } from "./status.js";
 
 const nullableNumber = z.number().nullable();
@@ -70,6 +71,7 @@ export const relaySchema = z
     events_archived: z.int().openapi({ description: "As of the last statistics refresh" }),
     discovered_at: z.int(),
     consensus: consensusSchema,
+    coverage: coverageSchema,
   })
   .openapi("Relay");
 export type RelayJson = z.infer<typeof relaySchema>;
@@ -105,5 +107,6 @@ export function relayJson(r: RelaySummary, status: RelayStatus): RelayJson {
             median_rtt_open: r.consensus.medianRttOpen,
             disagreement: r.consensus.disagreement,
           },
+    coverage: coverageJson(r.coverage),
   };
 }

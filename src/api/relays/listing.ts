@@ -7,7 +7,7 @@ import type { RelaySummary } from "../../core/db/read/relay-summary.js";
 import type { Network } from "../../models/network.js";
 import { type RelayStatus, relayStatus } from "./status.js";
 
-export const RELAY_SORTS = ["url", "rtt", "uptime", "events"] as const;
+export const RELAY_SORTS = ["url", "rtt", "uptime", "events", "coverage"] as const;
 export type RelaySort = (typeof RELAY_SORTS)[number];
 
 /** Each field narrows the listing; a list field matches any of its values (but `nips`: all). */
@@ -30,6 +30,11 @@ export interface RelayFilter {
   q?: string;
   /** Other monitors' consensus (a relay no monitor covers is "unknown"). */
   consensus?: readonly ("up" | "down" | "unknown")[];
+  /** How the newest coverage was measured ("none": never). */
+  coverageMethod?: readonly ("count" | "negentropy" | "unknown" | "none")[];
+  /** Coverage (0–1) bounds; a relay without a coverage figure matches neither. */
+  minCoverage?: number;
+  maxCoverage?: number;
 }
 
 export type SortKey = [string] | [number, number, string];
@@ -47,6 +52,10 @@ export function sortKey(r: RelaySummary, sort: RelaySort): SortKey {
     }
     case "events":
       return [0, -r.events, r.url];
+    case "coverage": {
+      const c = r.coverage?.coverage ?? null;
+      return c === null ? [1, 0, r.url] : [0, c, r.url];
+    }
   }
 }
 
@@ -97,6 +106,15 @@ function matches(r: RelaySummary, f: RelayFilter, status: () => RelayStatus): bo
   if (f.status !== undefined && !f.status.includes(status())) return false;
   if (f.consensus !== undefined && !f.consensus.includes(r.consensus?.state ?? "unknown"))
     return false;
+  return coverageMatches(r, f);
+}
+
+function coverageMatches(r: RelaySummary, f: RelayFilter): boolean {
+  if (f.coverageMethod !== undefined && !f.coverageMethod.includes(r.coverage?.method ?? "none"))
+    return false;
+  const c = r.coverage?.coverage ?? null;
+  if (f.minCoverage !== undefined && (c === null || c < f.minCoverage)) return false;
+  if (f.maxCoverage !== undefined && (c === null || c > f.maxCoverage)) return false;
   return true;
 }
 

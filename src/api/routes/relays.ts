@@ -4,6 +4,7 @@ import type { ApiApp, ApiDeps } from "../context.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 import { jsonWithEtag, prepareJson, sendJson } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
+import { COVERAGE_METHODS, coverageRecordSchema } from "../relays/coverage-json.js";
 import { relayDetail } from "../relays/detail.js";
 import { historyAfter, historyPage, historyRange } from "../relays/history.js";
 import { CONSENSUS_STATES, relayJson, relaySchema, uptimeSchema } from "../relays/json.js";
@@ -53,6 +54,18 @@ function listRoute(deps: ApiDeps) {
           3,
           "Other monitors' consensus (any of them; a relay none covers is unknown)",
         ),
+        coverage_method: listParam(
+          enumParam([...COVERAGE_METHODS, "none"]),
+          4,
+          "How the relay's coverage was measured (any of them; none: never measured)",
+        ),
+        max_coverage: z.coerce.number().min(0).max(1).optional().openapi({
+          description:
+            "Coverage (0–1) at most: relays we hold little of (unmeasured ones excluded)",
+        }),
+        min_coverage: z.coerce.number().min(0).max(1).optional().openapi({
+          description: "Coverage (0–1) at least",
+        }),
         nips: listParam(nip, 50, "Supported NIPs (all of them)"),
         software: listParam(
           z.string().min(1).max(256),
@@ -78,7 +91,8 @@ function listRoute(deps: ApiDeps) {
           .optional()
           .openapi({ description: "Substring of the URL or name" }),
         sort: enumParam(RELAY_SORTS).default("url").openapi({
-          description: "url; rtt (fastest first); uptime (30 d, most first); events (most first)",
+          description:
+            "url; rtt (fastest first); uptime (30 d, most first); events (most first); coverage (least first, unknown last)",
         }),
         ...pageParams(deps.config.limits),
       }),
@@ -112,6 +126,9 @@ const detailRoute = jsonRoute({
           z.object({ generated_at: z.int(), data: z.unknown(), logs: z.unknown() }),
         ),
         attribution: z.string().nullable(),
+        coverage_history: z.array(coverageRecordSchema).openapi({
+          description: "The newest coverage measurements, newest first (coverage is the first)",
+        }),
       })
       .openapi("RelayDetail"),
   ],
@@ -182,6 +199,9 @@ function relayFilter(q: ListQuery): RelayFilter {
     ...(q.network ? { network: q.network } : {}),
     ...(q.status ? { status: q.status } : {}),
     ...(q.consensus ? { consensus: q.consensus } : {}),
+    ...(q.coverage_method ? { coverageMethod: q.coverage_method } : {}),
+    ...(q.min_coverage !== undefined ? { minCoverage: q.min_coverage } : {}),
+    ...(q.max_coverage !== undefined ? { maxCoverage: q.max_coverage } : {}),
     ...(q.nips ? { nips: q.nips } : {}),
     ...(q.software ? { software: q.software } : {}),
     ...(q.country ? { country: q.country } : {}),

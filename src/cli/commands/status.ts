@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { schemaVersion } from "../../core/db/migrate.js";
+import { archiveCoverage, leastCovered } from "../../core/db/read/relay-coverage.js";
 import { type LastCycle, readLastCycles } from "../../core/db/service-state/last-cycle.js";
 import { type LiveStatus, readLiveStatus } from "../../core/db/service-state/live-status.js";
 import {
@@ -12,6 +13,7 @@ import { type StatisticsLag, statisticsLag } from "../../core/db/statistics/prog
 import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
 import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
+import { renderCoverage } from "../coverage-text.js";
 import { logLevelOption } from "../options.js";
 import {
   ago,
@@ -87,6 +89,9 @@ function render(
   ].join("\n");
 }
 
+/** Relays shown under "least covered". */
+const LEAST_COVERED_SHOWN = 5;
+
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
@@ -120,10 +125,12 @@ export function registerStatusCommand(program: Command): void {
           readLiveStatus(pool, now - LIVE_WITHIN),
         ]);
         const failures = await readSyncFailures(pool, FAILURES_SHOWN);
+        const coverage = await archiveCoverage(pool);
+        const least = await leastCovered(pool, LEAST_COVERED_SHOWN);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics }, null, 2)}\n`
-            : render(overview, cycles, { ...sync, failures }, monitor, statistics, live, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics, coverage: { ...coverage, least } }, null, 2)}\n`
+            : `${render(overview, cycles, { ...sync, failures }, monitor, statistics, live, now)}${renderCoverage(coverage, least)}\n`,
         );
       } finally {
         await db.close();

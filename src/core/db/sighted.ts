@@ -8,7 +8,7 @@
  */
 import type { Filter } from "../../models/event-types.js";
 import type { Db } from "./pool.js";
-import { any } from "./sql.js";
+import { any, one } from "./sql.js";
 
 export interface SightedQuery {
   relayUrl: string;
@@ -26,9 +26,7 @@ export interface SightedRecord {
 }
 
 // The tag conditions travel as one jsonb {"e": ["<id>", …], …}: every key must overlap.
-const SIGHTED = `
-  SELECT e.created_at, e.id
-  FROM event e
+const SIGHTED_WHERE = `
   WHERE e.created_at BETWEEN $2::bigint AND $3::bigint
     AND EXISTS (
       SELECT 1 FROM event_relay er
@@ -38,8 +36,13 @@ const SIGHTED = `
     AND NOT EXISTS (
       SELECT 1 FROM jsonb_each(coalesce($6::jsonb, '{}'::jsonb)) AS t(name, vals)
       WHERE NOT e.tagvalues && ARRAY(
-        SELECT t.name || ':' || v FROM jsonb_array_elements_text(t.vals) AS v))
-  LIMIT $7::int`;
+        SELECT t.name || ':' || v FROM jsonb_array_elements_text(t.vals) AS v))`;
+
+const SIGHTED = `SELECT e.created_at, e.id FROM event e ${SIGHTED_WHERE} LIMIT $7::int`;
+
+const SIGHTED_COUNT = `
+  SELECT count(*)::bigint AS events, count(DISTINCT e.pubkey)::bigint AS authors
+  FROM event e ${SIGHTED_WHERE}`;
 
 /** Tag conditions of a filter as {name: values}, or null when it has none. */
 function tagConditions(filter: Filter): Record<string, string[]> | null {
@@ -57,18 +60,40 @@ export function sightedSupports(filter: Filter): boolean {
   );
 }
 
-/** Our records of `query.relayUrl` in the window, in no particular order. */
-export async function sightedRecords(db: Db, query: SightedQuery): Promise<SightedRecord[]> {
+function sightedParams(query: Omit<SightedQuery, "limit">): unknown[] {
   const { filter } = query;
   const tags = tagConditions(filter);
-  const rows = await any<{ created_at: number; id: Buffer }>(db, SIGHTED, [
+  return [
     query.relayUrl,
     query.since,
     query.until,
     filter.kinds ?? null,
     filter.authors?.map((a) => Buffer.from(a, "hex")) ?? null,
     tags === null ? null : JSON.stringify(tags),
+  ];
+}
+
+/** Our records of `query.relayUrl` in the window, in no particular order. */
+export async function sightedRecords(db: Db, query: SightedQuery): Promise<SightedRecord[]> {
+  const rows = await any<{ created_at: number; id: Buffer }>(db, SIGHTED, [
+    ...sightedParams(query),
     query.limit,
   ]);
   return rows.map((r) => ({ createdAt: r.created_at, id: r.id }));
+}
+
+/**
+ * How many of those we hold, and of how many distinct authors: our side of a coverage
+ * measurement (a NIP-45 COUNT, or its hll, for the same filter and window).
+ */
+export async function sightedCount(
+  db: Db,
+  query: Omit<SightedQuery, "limit">,
+): Promise<{ events: number; authors: number }> {
+  const row = await one<{ events: string; authors: string }>(
+    db,
+    SIGHTED_COUNT,
+    sightedParams(query),
+  );
+  return { events: Number(row.events), authors: Number(row.authors) };
 }

@@ -211,7 +211,8 @@ export class RelayClient {
     if (message.type === "EVENT") sink.onEvent(message.event);
     else if (message.type === "EOSE") sink.onEose();
     else if (message.type === "CLOSED") sink.onClosed(message.message);
-    else if (message.type === "COUNT") sink.onCount?.(message.count, message.approximate);
+    else if (message.type === "COUNT")
+      sink.onCount?.(message.count, message.approximate, message.hll);
     else if (message.type === "NEG-MSG") sink.onNegMsg?.(message.message);
     else sink.onNegErr?.(message.message, message.maxRecords);
   }
@@ -301,7 +302,8 @@ export class RelayClient {
         onEvent: () => {},
         onEose: () => {},
         onClosed: (message) => reject(closedError(subId, message)),
-        onCount: (count, approximate) => resolve({ count, approximate }),
+        onCount: (count, approximate, hll) =>
+          resolve({ count, approximate, ...(hll === undefined ? {} : { hll }) }),
         onDisconnect: reject,
       });
       if (!this.#send(encodeCount(subId, filters))) reject(this.#host.disconnectError());

@@ -5,6 +5,7 @@
  */
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import { storableText } from "../../models/text.js";
+import { encodeCount, parseCountPayload } from "../nip45/count.js";
 
 export type RelayMessage =
   | { type: "EVENT"; subId: string; event: unknown }
@@ -13,7 +14,7 @@ export type RelayMessage =
   | { type: "NOTICE"; message: string }
   | { type: "OK"; eventId: string; accepted: boolean; message: string }
   | { type: "AUTH"; challenge: string }
-  | { type: "COUNT"; subId: string; count: number; approximate: boolean }
+  | { type: "COUNT"; subId: string; count: number; approximate: boolean; hll?: string }
   | { type: "NEG-MSG"; subId: string; message: string }
   | { type: "NEG-ERR"; subId: string; message: string; maxRecords?: number };
 
@@ -37,13 +38,8 @@ function messageAt(frame: readonly unknown[], index: number): string {
 }
 
 function parseCount(subId: string, payload: unknown): ParseResult {
-  if (typeof payload !== "object" || payload === null) return fail("COUNT: payload not an object");
-  const count = "count" in payload ? payload.count : undefined;
-  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
-    return fail("COUNT: count is not a non-negative integer");
-  }
-  const approximate = "approximate" in payload && payload.approximate === true;
-  return ok({ type: "COUNT", subId, count, approximate });
+  const parsed = parseCountPayload(payload);
+  return parsed.ok ? ok({ type: "COUNT", subId, ...parsed.value }) : fail(parsed.reason);
 }
 
 function parseOk(frame: readonly unknown[]): ParseResult {
@@ -139,8 +135,7 @@ export function splitPrefix(message: string): { prefix: string | undefined; text
 
 export const encodeReq = (subId: string, filters: readonly Filter[]): string =>
   JSON.stringify(["REQ", subId, ...filters]);
-export const encodeCount = (subId: string, filters: readonly Filter[]): string =>
-  JSON.stringify(["COUNT", subId, ...filters]);
+export { encodeCount };
 export const encodeClose = (subId: string): string => JSON.stringify(["CLOSE", subId]);
 export const encodeEvent = (event: NostrEvent): string => JSON.stringify(["EVENT", event]);
 export const encodeAuth = (event: NostrEvent): string => JSON.stringify(["AUTH", event]);

@@ -56,6 +56,8 @@ export interface PublishResult {
 export interface CountResult {
   count: number;
   approximate: boolean;
+  /** NIP-45 HyperLogLog registers as the relay sent them (hex, unchecked: nips/nip45). */
+  hll?: string;
 }
 
 export interface CallOptions {

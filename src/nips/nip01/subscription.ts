@@ -60,7 +60,7 @@ export interface SubscriptionSink {
   onEvent(raw: unknown): void;
   onEose(): void;
   onClosed(message: string): void;
-  onCount?(count: number, approximate: boolean): void;
+  onCount?(count: number, approximate: boolean, hll?: string): void;
   /** NIP-77 frames, for a channel (RelayClient#openChannel); a REQ has none. */
   onNegMsg?(message: string): void;
   onNegErr?(message: string, maxRecords: number | undefined): void;

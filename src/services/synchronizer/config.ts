@@ -50,6 +50,21 @@ const negentropySchema = z
   })
   .prefault({});
 
+/** `processing.coverage:` how much of each relay we hold (coverage.ts), measured after its sync. */
+const coverageSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** A relay is measured at most once in this many seconds. */
+    interval: z.int().min(0).max(2_592_000).default(3600),
+    /** Max wait for a COUNT answer, seconds (a relay without NIP-45 is often silent). */
+    count_timeout: z.number().min(1).max(60).default(5),
+    /** COUNT requests per measurement (a capped count is split into clamped windows). */
+    max_count_requests: z.int().min(1).max(1000).default(64),
+    /** Measurements are kept this many seconds (each relay's newest always). */
+    retention: z.int().min(3600).max(31_536_000).default(7_776_000),
+  })
+  .prefault({});
+
 const overrideSchema = z.strictObject({
   url: z.string().min(1),
   limit: z.int().min(10).max(5000).optional(),
@@ -90,6 +105,7 @@ const processingSchema = z
     allow_insecure: z.boolean().default(false),
     timeouts: timeoutsSchema,
     negentropy: negentropySchema,
+    coverage: coverageSchema,
     /** Live subscriptions beside the windowed cycles (live/config.ts). */
     live: liveSchema,
     /** Per-relay settings for very large or unusual relays. */

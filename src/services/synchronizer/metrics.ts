@@ -27,6 +27,10 @@ export interface SynchronizerMetrics {
   negNeeded: LabelledCounter;
   /** Label network: ids we hold as seen on a relay that its NIP-77 set lacks. */
   relayLacks: LabelledCounter;
+  /** The archive's coverage: held / the relays' counts over each relay's newest measurement. */
+  coverage: LabelledGauge;
+  /** Label state (measured | flagged | unknown): relays by their newest measurement. */
+  coverageRelays: LabelledGauge;
 }
 
 export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetrics {
@@ -79,6 +83,16 @@ export function synchronizerMetrics(metrics: ServiceMetrics): SynchronizerMetric
       "brotr_synchronizer_relay_lacks_total",
       "Ids seen on a relay before that its NIP-77 set lacks (deleted or lost)",
       ["network"],
+    ),
+    coverage: metrics.gauge(
+      "brotr_archive_coverage_ratio",
+      "Events we hold of what the measured relays count, over each relay's newest measurement",
+      [],
+    ),
+    coverageRelays: metrics.gauge(
+      "brotr_coverage_relays",
+      "Relays by their newest coverage measurement (measured, flagged, unknown)",
+      ["state"],
     ),
   };
 }

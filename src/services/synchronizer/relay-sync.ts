@@ -11,6 +11,7 @@
 import { proxyOf } from "../../core/config/proxy.js";
 import { cursorRow, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import { connectRelay, type RelayClient, type RelayStats } from "../../nips/nip01/index.js";
+import { measureCoverage, type NegWindow } from "./coverage.js";
 import { closeGaps, negSession, walkNegentropy } from "./negentropy.js";
 import { failurePath } from "./path.js";
 import { relayPages } from "./relay-pages.js";
@@ -64,14 +65,18 @@ async function negentropyPart(
   run: RelayRun,
   client: RelayClient,
   range: { low: number; end: number },
-): Promise<{ low: number; gapsDone: boolean }> {
+): Promise<{ low: number; gapsDone: boolean; neg: NegWindow | null }> {
   const { cycle, cursor, report, choice } = run;
   const n = negSession(run, client);
   const progress = { low: range.low };
   let gapsDone = false;
+  let before: NegWindow["before"] | null = null;
+  const negWindow = () =>
+    before === null ? null : { since: range.low, until: progress.low - 1, before };
   try {
     report.gapsClosed = await closeGaps(n, GAP_RETRIES);
     gapsDone = true;
+    before = { ...report.negentropy };
     const walked = await walkNegentropy(n, range, progress);
     const at = cycle.now();
     if (walked.firstFill) {
@@ -81,13 +86,13 @@ async function negentropyPart(
       const detail = choice.probe ? "the relay answered a NIP-77 probe" : choice.detail;
       cursor.path = { path: "negentropy", reason: choice.reason, detail, at };
     }
-    return { low: walked.low, gapsDone };
+    return { low: walked.low, gapsDone, neg: negWindow() };
   } catch (error) {
     const failed = failurePath(error, cycle.now());
     if (failed === null) throw error;
     cursor.path = failed;
     report.fellBack = true;
-    return { low: progress.low, gapsDone };
+    return { low: progress.low, gapsDone, neg: negWindow() };
   }
 }
 
@@ -109,8 +114,9 @@ export async function syncRelay(cycle: SyncCycle, relay: SyncCandidate): Promise
   try {
     let { low, end } = rangeOf(run);
     let gapsDone = false;
+    let neg: NegWindow | null = null;
     if (choice.path === "negentropy") {
-      ({ low, gapsDone } = await negentropyPart(run, client, { low, end }));
+      ({ low, gapsDone, neg } = await negentropyPart(run, client, { low, end }));
       if (client.isClosed) {
         client = await connect(cycle, relay, budget);
         connections.push(client.stats);
@@ -123,6 +129,8 @@ export async function syncRelay(cycle: SyncCycle, relay: SyncCandidate): Promise
     // Whatever ran, the path and the counts go with the next batch.
     cycle.writer.setCursor(cursorRow(relay.url, cursor));
     report.caughtUp = low > end;
+    // On the connection the sync used (a closed one leaves the count unknown, with why).
+    await measureCoverage(run, client, neg);
     return report;
   } finally {
     await client.close();

@@ -1,6 +1,8 @@
 import { isDatabaseFailure } from "../../core/db/errors.js";
 import { type LeasedCycle, leasedWork } from "../../core/db/leased-work.js";
 import { storedEventSigs } from "../../core/db/read/events.js";
+import { archiveCoverage } from "../../core/db/read/relay-coverage.js";
+import { deleteOldCoverage } from "../../core/db/relay-coverage.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
 import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
 import {
@@ -186,6 +188,16 @@ function relayWork(
  * event / event_relay, one writer per process, per-network concurrency, a per-relay cursor
  * committed with the data it covers (docs/database.md, "Write path and crash safety").
  */
+/** The archive's coverage gauges, from each relay's newest measurement. */
+async function coverageGauges(ctx: ServiceContext): Promise<void> {
+  const a = await archiveCoverage(ctx.db);
+  const m = synchronizerMetrics(ctx.metrics);
+  if (a.coverage !== null) m.coverage.set({}, a.coverage);
+  m.coverageRelays.set({ state: "measured" }, a.measured);
+  m.coverageRelays.set({ state: "flagged" }, a.flagged);
+  m.coverageRelays.set({ state: "unknown" }, a.unknown);
+}
+
 export function createSynchronizer(
   deps: ServiceDeps,
   config: SynchronizerConfig,
@@ -244,6 +256,7 @@ export function createSynchronizer(
     const failing = await failingRelays(ctx.db);
     await leases.runCycle(ctx, relayWork(ctx, cycle, tally, relays, progress, failing));
     tally.close(leases.networks);
+    if (p.coverage.enabled) await coverageGauges(ctx);
     const probes = writer.probesSkipped;
     return probes > 0 ? { ...tally.report, write_probes_skipped: probes } : tally.report;
   }
@@ -251,7 +264,9 @@ export function createSynchronizer(
   return {
     name: SYNCHRONIZER,
     /** Drops leases that ran out (a crashed process's); they are free either way. */
-    cleanup: (ctx) => leases.cleanup(ctx),
+    cleanup: async (ctx) =>
+      (await leases.cleanup(ctx)) +
+      (await deleteOldCoverage(ctx.db, ctx.now() - p.coverage.retention)),
     runCycle,
     ...(p.live.enabled && options.relayUrl === undefined ? { background: live } : {}),
     async close() {

@@ -149,9 +149,11 @@ describe("bigbrotr CLI", () => {
     ]);
     expect(parsed.synchronizer).toMatchObject({ relays: 0, gaps: 0, gapRelays: [] });
     expect(parsed.statistics).toMatchObject({ pendingRows: 0, refreshedAt: expect.any(Number) });
+    expect(parsed.coverage).toMatchObject({ relays: 0, coverage: null, least: [] });
     const text = await run(["status"], configDir);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("synchronizer: no relay has a cursor yet");
     expect(text.stdout).toMatch(/statistics: refreshed .* ago, 0 archive rows not counted yet/);
+    expect(text.stdout).toContain("coverage: no relay measured yet");
   });
 });

@@ -8,7 +8,7 @@ const own = closeAndCheckLeaks();
 describe("fake network", () => {
   it("spreads a dataset over healthy relays with overlap and points relay lists at them", async () => {
     const net = own(await startFakeNetwork({ relays: 4, events: 200, overlap: 0.5, seed: 3 }));
-    expect(net.behaviours).toEqual(["healthy", "healthy", "healthy", "healthy"]);
+    expect(net.behaviours).toEqual(["healthy", "healthy", "healthy", "count-lies"]);
     const copies = new Map<string, number>();
     for (const relay of net.relays) {
       for (const ev of relay.events) copies.set(ev.id, (copies.get(ev.id) ?? 0) + 1);
@@ -22,6 +22,22 @@ describe("fake network", () => {
     for (const tag of rTags) expect(urls).toContain(tag[1]);
     const client = await RawClient.connect(net.relays[0]?.url ?? "");
     expect(await client.req("s", { limit: 5000 })).toHaveLength(net.relays[0]?.events.length ?? -1);
+  });
+
+  it("answers NIP-45 COUNT: exactly, with an hll (every third), and the last healthy one lies", async () => {
+    const net = own(await startFakeNetwork({ relays: 4, events: 120, overlap: 0.3, seed: 4 }));
+    const counts = [];
+    for (const relay of net.relays) {
+      const client = await RawClient.connect(relay.url);
+      client.send(["COUNT", "c", {}]);
+      const [, , payload] = await client.waitFor((m) => m[0] === "COUNT");
+      counts.push({ ...(payload as object), stored: relay.events.length });
+    }
+    const [exact, hll, , liar] = counts as { count: number; stored: number; hll?: string }[];
+    expect(exact).toEqual({ count: exact?.stored, stored: exact?.stored });
+    expect(hll?.count).toBe(hll?.stored);
+    expect(hll?.hll).toMatch(/^[0-9a-f]{512}$/);
+    expect(liar?.count).toBe(Math.floor((liar?.stored ?? 0) / 2));
   });
 
   it("overlap 0 puts every event on exactly one relay", async () => {

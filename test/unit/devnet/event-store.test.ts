@@ -39,7 +39,7 @@ describe("EventStore", () => {
     );
     expect(got.map((e) => e.created_at)).toEqual([4, 2]);
     expect(store.query([{}], 3)).toHaveLength(3);
-    expect(store.count([{ kinds: [7] }, { since: 4 }])).toBe(2);
+    expect(store.matching([{ kinds: [7] }, { since: 4 }])).toHaveLength(2);
   });
 
   it.each([

@@ -10,6 +10,7 @@
 import type { Network } from "../../../models/network.js";
 import type { Db } from "../pool.js";
 import { any } from "../sql.js";
+import { COVERAGE_SUMMARY_SQL, type CoverageSummary } from "./relay-coverage.js";
 import { uptimeLateral, uptimeParams } from "./relay-uptime.js";
 
 export interface UptimeWindows {
@@ -51,6 +52,8 @@ export interface RelaySummary {
   events: number;
   /** What other monitors say (peer_consensus, the monitor's last peers phase); null: none. */
   consensus: ConsensusSummary | null;
+  /** How much of it we hold, by its newest measurement (relay_coverage); null: never measured. */
+  coverage: CoverageSummary | null;
 }
 
 export interface ConsensusSummary {
@@ -79,6 +82,7 @@ interface Row {
   up_30d: number;
   events: number;
   consensus: ConsensusSummary | null;
+  coverage: CoverageSummary | null;
 }
 
 const latest = (alias: string, type: string) => `
@@ -96,7 +100,8 @@ const SUMMARY = `
     (SELECT json_build_object('state', pc.state, 'monitors', pc.monitors,
                               'monitorsUp', pc.monitors_up, 'medianRttOpen', pc.median_rtt_open,
                               'disagreement', pc.disagreement)
-     FROM peer_consensus pc WHERE pc.relay_url = r.url) AS consensus
+     FROM peer_consensus pc WHERE pc.relay_url = r.url) AS consensus,
+    ${COVERAGE_SUMMARY_SQL} AS coverage
   FROM relay r
   ${latest("rtt", "nip66_rtt")}
   ${latest("nip11", "nip11_info")}
@@ -162,6 +167,7 @@ function toSummary(r: Row): RelaySummary {
     },
     events: r.events,
     consensus: r.consensus,
+    coverage: r.coverage,
   };
 }
 
