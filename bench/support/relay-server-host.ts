@@ -8,7 +8,7 @@ import { brotrConfigSchema } from "../../src/core/config/schemas.js";
 import { createPool } from "../../src/core/db/pool.js";
 import { createRegistry, createServiceMetrics } from "../../src/core/metrics.js";
 import { relayConfigSchema } from "../../src/services/relay/config.js";
-import { startRelay } from "../../src/services/relay/service.js";
+import { RELAY_SESSION_SETTINGS, startRelay } from "../../src/services/relay/service.js";
 import { announceAndServe } from "./child.js";
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as { url: string; config: unknown; pool: number };
@@ -18,6 +18,7 @@ const pool = createPool({
   max: spec.pool,
   applicationName: "bench-relay",
   statementTimeoutMs: config.statement_timeout * 1000,
+  sessionSettings: RELAY_SESSION_SETTINGS,
 });
 const relay = await startRelay({ brotr: brotrConfigSchema.parse({}) }, config, {
   db: pool,

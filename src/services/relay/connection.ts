@@ -5,6 +5,7 @@
  * A subscription is registered for live events before its stored ones are read, and what
  * arrives meanwhile is held (bounded) and sent after EOSE, so nothing falls between the two.
  */
+import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import {
   countEvents,
@@ -35,12 +36,15 @@ const isWhole = (e: StoredEvent): e is NostrEvent => "sig" in e;
 
 export class RelayConnection {
   readonly #ws: WebSocket;
+  /** The connection's socket, corked while a REQ's stored events are sent (one write, not one each). */
+  readonly #socket: Duplex | undefined;
   readonly #rt: RelayRuntime;
   readonly #subs = new Map<string, Subscription>();
   readonly #neg: NegentropySessions;
 
-  constructor(ws: WebSocket, runtime: RelayRuntime) {
+  constructor(ws: WebSocket, runtime: RelayRuntime, socket?: Duplex) {
     this.#ws = ws;
+    this.#socket = socket;
     this.#rt = runtime;
     this.#neg = new NegentropySessions(runtime, (frame) => this.send(frame));
     ws.on("message", (data, isBinary) => {
@@ -136,12 +140,14 @@ export class RelayConnection {
     this.#open(subId, sub);
     const stored = await this.#stored(subId, filters);
     if (stored === null || sub.closed) return;
+    this.#socket?.cork();
     for (const event of stored) {
       sent.add(event.id);
       this.send(["EVENT", subId, event]);
     }
-    this.#rt.metrics.eventsSent.inc({ phase: "stored" }, stored.length);
     this.send(["EOSE", subId]);
+    this.#socket?.uncork();
+    this.#rt.metrics.eventsSent.inc({ phase: "stored" }, stored.length);
     live = true;
     for (const event of held) if (!sent.has(event.id)) this.#deliverLive(subId, sub, event);
   }

@@ -90,7 +90,7 @@ export function startRelayServer(runtime: RelayRuntime): Promise<RelayServer> {
           runtime.metrics.refusals.inc({ reason: "message_too_large" });
         }
       });
-      new RelayConnection(ws, runtime);
+      new RelayConnection(ws, runtime, socket);
     });
   });
   return new Promise((resolve, reject) => {

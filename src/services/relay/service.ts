@@ -39,6 +39,16 @@ function listen(db: ServiceContext["db"], live: LiveHub, log: Logger) {
   });
 }
 
+/**
+ * The server settings of the relay's connections: generic plans. A REQ's statement is named per
+ * driver (core/db/relay/archive-reads.ts) so that a connection plans it once, but left to choose,
+ * PostgreSQL keeps custom plans for it (their estimates look cheaper) and plans the 16 event
+ * partitions again at every REQ: 5-6 ms of a REQ whose execution takes 1-3 ms. The generic plan
+ * is the same index-ordered plan whatever the values (test/db/core/explain.test.ts). COUNT and
+ * NEG-OPEN are planned generic too: the same indexes, absent conditions checked per row.
+ */
+export const RELAY_SESSION_SETTINGS = { plan_cache_mode: "force_generic_plan" } as const;
+
 /** Starts the server and its live feed on ctx's pool. */
 export async function startRelay(
   deps: ServiceDeps,
@@ -77,6 +87,7 @@ export async function startRelay(
 export function createRelayService(deps: ServiceDeps, config: RelayConfig): LongRunningService {
   return {
     name: RELAY,
+    sessionSettings: RELAY_SESSION_SETTINGS,
     async serve(ctx: ServiceContext) {
       const relay = await startRelay(deps, config, ctx);
       ctx.log.info({ url: relay.url, profile: deps.brotr.profile }, "relay_listening");
