@@ -13,6 +13,7 @@ import { toError } from "../../models/errors.js";
 import type { RelayConfig } from "./config.js";
 import { LiveHub } from "./live-hub.js";
 import { relayMetrics } from "./metrics.js";
+import { RelayQuotas } from "./quotas.js";
 import { createRuntime, type RelayRuntime } from "./runtime.js";
 import { type RelayServer, startRelayServer } from "./server.js";
 
@@ -64,6 +65,7 @@ export async function startRelay(
       metrics: relayMetrics(ctx.metrics),
       live,
       outage: createDbOutage(ctx.log),
+      quotas: new RelayQuotas(config.limits),
     },
     ctx.log,
   );
