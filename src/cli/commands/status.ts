@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { countDvmJobs } from "../../core/db/dvm-jobs.js";
 import { schemaVersion } from "../../core/db/migrate.js";
 import { type LastCycle, readLastCycles } from "../../core/db/service-state/last-cycle.js";
 import { type LiveStatus, readLiveStatus } from "../../core/db/service-state/live-status.js";
@@ -13,6 +14,7 @@ import { type ArchiveOverview, readOverview } from "../../core/db/status/overvie
 import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { logLevelOption } from "../options.js";
+import { probeRelay, type RelayProbe, renderRelayProbe } from "../relay-probe.js";
 import {
   ago,
   renderLiveStatus,
@@ -48,6 +50,7 @@ function render(
   monitor: MonitorStatus,
   lag: StatisticsLag,
   live: readonly LiveStatus[],
+  served: { relay: RelayProbe; dvm: Awaited<ReturnType<typeof countDvmJobs>> },
   now: number,
 ): string {
   const net = formatTable(
@@ -84,6 +87,9 @@ function render(
     "",
     renderLiveStatus(live, now),
     "",
+    renderRelayProbe(served.relay),
+    `dvm: jobs ${served.dvm.done} done, ${served.dvm.failed} failed, ${served.dvm.claimed} in progress, ${served.dvm.awaiting_payment} awaiting payment`,
+    "",
   ].join("\n");
 }
 
@@ -97,7 +103,8 @@ export function registerStatusCommand(program: Command): void {
     .addOption(logLevelOption())
     .option("--json", "print JSON instead of tables")
     .action(async (flags: { configDir?: string; json?: boolean; logLevel?: LogLevel }) => {
-      const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
+      const configDir = resolveConfigDir(flags.configDir);
+      const brotr = await loadBrotrConfig(configDir);
       // Logs on stderr, so that stdout is the report (and --json stays parseable).
       const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);
       const db = await openDatabase(brotr, log);
@@ -111,19 +118,30 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const now = Math.floor(Date.now() / 1000);
-        const [overview, cycles, sync, monitor, statistics, live] = await Promise.all([
+        const [overview, cycles, sync, monitor, statistics, live, relay, dvm] = await Promise.all([
           readOverview(pool),
           readLastCycles(pool),
           readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
           readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
           statisticsLag(pool),
           readLiveStatus(pool, now - LIVE_WITHIN),
+          probeRelay(configDir),
+          countDvmJobs(pool),
         ]);
         const failures = await readSyncFailures(pool, FAILURES_SHOWN);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics }, null, 2)}\n`
-            : render(overview, cycles, { ...sync, failures }, monitor, statistics, live, now),
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics, relay, dvm: { jobs: dvm } }, null, 2)}\n`
+            : render(
+                overview,
+                cycles,
+                { ...sync, failures },
+                monitor,
+                statistics,
+                live,
+                { relay, dvm },
+                now,
+              ),
         );
       } finally {
         await db.close();
