@@ -76,6 +76,18 @@ async function authenticate(c: RawClient, event: NostrEvent) {
 }
 
 describe("NIP-42 AUTH", () => {
+  it("says so in NIP-11: 42 supported, auth required", async () => {
+    const res = await fetch(relay.url.replace(/^ws/, "http"), {
+      headers: { accept: "application/nostr+json" },
+    });
+    const doc = (await res.json()) as {
+      supported_nips: number[];
+      limitation: { auth_required: boolean };
+    };
+    expect(doc.supported_nips).toEqual([1, 11, 42, 45, 77]);
+    expect(doc.limitation.auth_required).toBe(true);
+  });
+
   it("refuses REQ, COUNT and NEG-OPEN auth-required before AUTH, and counts them", async () => {
     const { c } = await challenged();
     const req = await c.req("r", { limit: 5 });
