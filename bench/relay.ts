@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { AUTHORS, fillBenchDatabase, TOPICS } from "./support/api-data.js";
 import { argValue } from "./support/args.js";
 import { startJsonChild } from "./support/child.js";
+import { processCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import { fetchAllIds } from "./support/nostr-fetch.js";
 import { idleConnections, negSession, reqLoad } from "./support/relay-load.js";
 import { startBenchServer } from "./support/server.js";
@@ -76,11 +77,15 @@ async function main() {
         max_neg_records: options.events + 1,
       },
     };
-    const host = await startJsonChild<{ url: string; pid: number }>("relay-server-host.ts", {
-      url: dbUrl.toString(),
-      pool: 10,
-      config,
-    });
+    const host = await startJsonChild<{ url: string; pid: number }>(
+      "relay-server-host.ts",
+      {
+        url: dbUrl.toString(),
+        pool: 10,
+        config,
+      },
+      process.env.RELAY_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/f-relay2/prof"] : [],
+    );
     child = host.child;
     const { url, pid } = host.value;
     const span = 30 * 86_400;
@@ -93,9 +98,15 @@ async function main() {
       `RSS: ${before.toFixed(1)} MB, ${after.toFixed(1)} MB with ${options.connections} connections`,
     );
     await reqLoad(url, 10, 200, (i) => filterOf(i, options.events, end, span)); // warm up
+    const cpu0 = [await processCpuSeconds(pid), await serverCpuSeconds(bench.postmasterPid)];
     const req = await reqLoad(url, CONCURRENCY, options.requests, (i) =>
       filterOf(i, options.events, end, span),
     );
+    const cpu1 = [await processCpuSeconds(pid), await serverCpuSeconds(bench.postmasterPid)];
+    // CPU per REQ, relay process and PostgreSQL: what the load on a shared machine does not move.
+    const [relayCpuMs, dbCpuMs] = [0, 1].map(
+      (k) => ((cpu1[k] ?? 0) - (cpu0[k] ?? 0)) * (1000 / options.requests),
+    ) as [number, number];
     for (const [k, name] of ["author", "kind", "tag", "ids"].entries()) {
       const f = (i: number) => filterOf(i * 4 + k, options.events, end, span);
       const one = await reqLoad(url, 10, 200, f);
@@ -106,6 +117,7 @@ async function main() {
     log(
       `REQ: ${req.reqPerS.toFixed(0)}/s, p50 ${req.p50.toFixed(1)} ms, p99 ${req.p99.toFixed(1)} ms, ${req.events} events`,
     );
+    log(`CPU per REQ: relay ${relayCpuMs.toFixed(2)} ms, PostgreSQL ${dbCpuMs.toFixed(2)} ms`);
     const ours = rows
       .filter((_, i) => i % 100 !== 0)
       .map((r): [number, string] => [Number(r.t), r.id]);
@@ -122,6 +134,8 @@ async function main() {
       req_per_s: Math.round(req.reqPerS),
       req_p50_ms: Number(req.p50.toFixed(2)),
       req_p99_ms: Number(req.p99.toFixed(2)),
+      req_cpu_ms_relay: Number(relayCpuMs.toFixed(3)),
+      req_cpu_ms_db: Number(dbCpuMs.toFixed(3)),
       neg_bytes_1pct: neg.bytes,
       neg_rounds_1pct: neg.rounds,
       neg_needed_1pct: neg.need,

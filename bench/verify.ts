@@ -324,6 +324,22 @@ async function main(): Promise<void> {
   );
   console.log("summary");
   console.table(rows);
+  console.log(`RESULT ${JSON.stringify(resultOf(load0))}`);
+}
+
+/** The headline figures: every row's median events/s under a key naming it, and the load. */
+function resultOf(load0: string): Record<string, number | string> {
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_|_$/g, "");
+  const result: Record<string, number | string> = { events: N, cores: CORES };
+  for (const row of rows) {
+    const key = `${slug(row.measurement)}_${slug(row.backend)}_${slug(String(row.threads))}_per_s`;
+    result[key] = row["median /s"];
+  }
+  return { ...result, load_start: load0, load_end: loadavg()[0]?.toFixed(2) ?? "" };
 }
 
 await main();

@@ -10,7 +10,7 @@ import { createPool } from "../../src/core/db/pool.js";
 import { createDbOutage } from "../../src/core/db-outage.js";
 import { createRegistry, createServiceMetrics } from "../../src/core/metrics.js";
 import { relayConfigSchema } from "../../src/services/relay/config.js";
-import { startRelay } from "../../src/services/relay/service.js";
+import { RELAY_SESSION_SETTINGS, startRelay } from "../../src/services/relay/service.js";
 import { announceAndServe } from "./child.js";
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as { url: string; config: unknown; pool: number };
@@ -20,6 +20,7 @@ const pool = createPool({
   max: spec.pool,
   applicationName: "bench-relay",
   statementTimeoutMs: config.statement_timeout * 1000,
+  sessionSettings: RELAY_SESSION_SETTINGS,
 });
 const log = pino({ level: "warn" });
 const relay = await startRelay({ brotr: brotrConfigSchema.parse({}) }, config, {

@@ -66,7 +66,12 @@ export interface Database {
   readonly url: string;
   readonly embedded: EmbeddedPostgres | undefined;
   /** A pool with brotr.yaml's settings; `statementTimeoutS` overrides its statement timeout. */
-  pool(applicationName: string, urlOverride?: string, statementTimeoutS?: number): pg.Pool;
+  pool(
+    applicationName: string,
+    urlOverride?: string,
+    statementTimeoutS?: number,
+    sessionSettings?: Readonly<Record<string, string>>,
+  ): pg.Pool;
   migrate(): Promise<MigrateResult>;
   /**
    * Restarts the embedded server when it dies, if this process started it (see
@@ -102,8 +107,9 @@ export async function openDatabase(brotr: BrotrConfig, log: Logger): Promise<Dat
     description: redactUrl(url),
     url,
     embedded,
-    pool(applicationName, urlOverride, statementTimeoutS) {
+    pool(applicationName, urlOverride, statementTimeoutS, sessionSettings) {
       const pool = createPool({
+        ...(sessionSettings ? { sessionSettings } : {}),
         url: urlOverride ?? url,
         applicationName,
         max: poolConfig.max,

@@ -186,7 +186,8 @@ async function runLoaded({ entry, service, config }: Loaded, env: RunEnv): Promi
   const urlOverride = config.database_url_env
     ? databaseUrlFromEnv(process.env, config.database_url_env)
     : undefined;
-  const pool = env.db.pool(entry.name, urlOverride, config.statement_timeout);
+  const settings = isLongRunning(service) ? service.sessionSettings : undefined;
+  const pool = env.db.pool(entry.name, urlOverride, config.statement_timeout, settings);
   const ctx: ServiceContext = {
     db: pool,
     log: env.log.child({ service: entry.name }),

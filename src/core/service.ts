@@ -50,6 +50,8 @@ export interface Service {
  */
 export interface LongRunningService {
   readonly name: string;
+  /** Server settings its pool's connections open with (core/db/pool.ts). */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
   serve(ctx: ServiceContext): Promise<void>;
 }
 

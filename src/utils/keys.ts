@@ -3,7 +3,7 @@
  * x-only public key, sign event templates. Secret keys never appear in error messages.
  */
 import { decode } from "nostr-tools/nip19";
-import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
+import { finalizeEvent, getPublicKey, verifyEvent } from "nostr-tools/pure";
 import { ConfigError } from "../models/errors.js";
 import type { NostrEvent } from "../models/event-types.js";
 
@@ -107,4 +107,9 @@ export function signEvent(template: EventTemplate, secretKey: Uint8Array): Nostr
     content: signed.content,
     sig: signed.sig,
   };
+}
+
+/** True when `event`'s id is the hash of its content and its signature is its author's (BIP-340). */
+export function verifySignedEvent(event: NostrEvent): boolean {
+  return verifyEvent({ ...event });
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { countDvmJobs } from "../../core/db/dvm-jobs.js";
 import { schemaVersion } from "../../core/db/migrate.js";
 import { archiveCoverage, leastCovered } from "../../core/db/read/relay-coverage.js";
 import { type LastCycle, readLastCycles } from "../../core/db/service-state/last-cycle.js";
@@ -15,6 +16,7 @@ import type { LogLevel } from "../../core/logger.js";
 import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../context.js";
 import { renderCoverage } from "../coverage-text.js";
 import { logLevelOption } from "../options.js";
+import { probeRelay, type RelayProbe, renderRelayProbe } from "../relay-probe.js";
 import {
   ago,
   renderLiveStatus,
@@ -50,6 +52,7 @@ function render(
   monitor: MonitorStatus,
   lag: StatisticsLag,
   live: readonly LiveStatus[],
+  served: { relay: RelayProbe; dvm: Awaited<ReturnType<typeof countDvmJobs>> },
   now: number,
 ): string {
   const net = formatTable(
@@ -86,6 +89,9 @@ function render(
     "",
     renderLiveStatus(live, now),
     "",
+    renderRelayProbe(served.relay),
+    `dvm: jobs ${served.dvm.done} done, ${served.dvm.failed} failed, ${served.dvm.claimed} in progress, ${served.dvm.awaiting_payment} awaiting payment`,
+    "",
   ].join("\n");
 }
 
@@ -102,7 +108,8 @@ export function registerStatusCommand(program: Command): void {
     .addOption(logLevelOption())
     .option("--json", "print JSON instead of tables")
     .action(async (flags: { configDir?: string; json?: boolean; logLevel?: LogLevel }) => {
-      const brotr = await loadBrotrConfig(resolveConfigDir(flags.configDir));
+      const configDir = resolveConfigDir(flags.configDir);
+      const brotr = await loadBrotrConfig(configDir);
       // Logs on stderr, so that stdout is the report (and --json stays parseable).
       const log = makeLogger(brotr, { logLevel: flags.logLevel ?? "warn" }, process.stderr);
       const db = await openDatabase(brotr, log);
@@ -116,21 +123,23 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         const now = Math.floor(Date.now() / 1000);
-        const [overview, cycles, sync, monitor, statistics, live] = await Promise.all([
+        const [overview, cycles, sync, monitor, statistics, live, relay, dvm] = await Promise.all([
           readOverview(pool),
           readLastCycles(pool),
           readSyncStatus(pool, { now, caughtUpWithin: CAUGHT_UP_WITHIN }),
           readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
           statisticsLag(pool),
           readLiveStatus(pool, now - LIVE_WITHIN),
+          probeRelay(configDir),
+          countDvmJobs(pool),
         ]);
         const failures = await readSyncFailures(pool, FAILURES_SHOWN);
         const coverage = await archiveCoverage(pool);
         const least = await leastCovered(pool, LEAST_COVERED_SHOWN);
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics, coverage: { ...coverage, least } }, null, 2)}\n`
-            : `${render(overview, cycles, { ...sync, failures }, monitor, statistics, live, now)}${renderCoverage(coverage, least)}\n`,
+            ? `${JSON.stringify({ ...overview, services: cycles, monitor, synchronizer: { ...sync, failures }, live, statistics, coverage: { ...coverage, least }, relay, dvm: { jobs: dvm } }, null, 2)}\n`
+            : `${render(overview, cycles, { ...sync, failures }, monitor, statistics, live, { relay, dvm }, now)}${renderCoverage(coverage, least)}\n`,
         );
       } finally {
         await db.close();

@@ -151,3 +151,18 @@ export async function deleteDvmJobsBefore(db: Db, cutoff: number): Promise<numbe
   );
   return row.n;
 }
+
+/** Jobs kept, by status (`bigbrotr status`). */
+export async function countDvmJobs(db: Db): Promise<Record<DvmJobStatus, number>> {
+  const { rows } = await db.query<{ status: DvmJobStatus; n: number }>(
+    "SELECT status, count(*)::int AS n FROM dvm_job GROUP BY status",
+  );
+  const counts: Record<DvmJobStatus, number> = {
+    claimed: 0,
+    done: 0,
+    failed: 0,
+    awaiting_payment: 0,
+  };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}

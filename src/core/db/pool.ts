@@ -23,6 +23,8 @@ export interface PoolOptions {
   /** How long to wait for a free connection (default 10 s). */
   connectionTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** Server settings of every connection, sent when it opens (`-c name=value`). */
+  sessionSettings?: Readonly<Record<string, string>>;
 }
 
 // BIGINT (int8) columns hold unix seconds and counts far below 2^53: return them as numbers.
@@ -56,6 +58,8 @@ export function createPool(options: PoolOptions): pg.Pool {
     // "Query read timeout", a ConnectionLost (errors.ts): the connection is then discarded.
     config.query_timeout = options.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS;
   }
+  const settings = Object.entries(options.sessionSettings ?? {});
+  if (settings.length > 0) config.options = settings.map(([k, v]) => `-c ${k}=${v}`).join(" ");
   const pool = new pg.Pool(config);
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", ignore);

@@ -41,6 +41,16 @@ export const relayConfigSchema = z.strictObject({
         .default(131_072),
       /** Open connections from one address; more are refused at the upgrade (HTTP 429). */
       max_connections_per_ip: z.int().min(1).max(100_000).default(50),
+      /** Open subscriptions of all connections from one address. */
+      max_subscriptions_per_ip: z.int().min(1).max(1_000_000).default(500),
+      /** Open subscriptions of all connections authenticated (NIP-42) with one key. */
+      max_subscriptions_per_key: z.int().min(1).max(1_000_000).default(200),
+      /** Bytes of client messages one address may send per minute; past them messages are dropped. */
+      max_bytes_per_minute_per_ip: z
+        .int()
+        .min(1024)
+        .max(1024 * 1024 * 1024)
+        .default(16 * 1024 * 1024),
       /** Open connections in all. */
       max_connections: z.int().min(1).max(1_000_000).default(10_000),
       /** Events a NEG-OPEN may reconcile; more are refused with NEG-ERR "blocked: too many records". */
@@ -53,6 +63,23 @@ export const relayConfigSchema = z.strictObject({
         .default(4 * 1024 * 1024),
     })
     .prefault({}),
+  /** NIP-42: off by default; on, each connection is sent a challenge and may AUTH. */
+  auth: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** What needs an authenticated key first (`auth-required:` until then). */
+      required_for: z.array(z.enum(["REQ", "COUNT", "NEG"])).default([]),
+      /** Only these keys (hex) may do what required_for names (others get `restricted:`); empty: any. */
+      allowed_pubkeys: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
+      /** The URL clients reach the relay at (its `relay` tag must name the same host); unset: the Host header. */
+      relay_url: z.url({ protocol: /^wss?$/ }).optional(),
+      /** How far an AUTH event's created_at may be from now (seconds). */
+      window: z.int().min(10).max(86_400).default(600),
+    })
+    .prefault({})
+    .refine((a) => a.enabled || a.required_for.length === 0, {
+      message: "required_for needs enabled: true",
+    }),
 });
 export type RelayConfig = z.output<typeof relayConfigSchema>;
 export type RelayLimits = RelayConfig["limits"];

@@ -5,6 +5,7 @@
  * A subscription is registered for live events before its stored ones are read, and what
  * arrives meanwhile is held (bounded) and sent after EOSE, so nothing falls between the two.
  */
+import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import {
   countEvents,
@@ -14,6 +15,7 @@ import {
 } from "../../core/db/relay/archive-reads.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Filter } from "../../models/filter.js";
+import { ConnectionAuth, type Guarded } from "./auth.js";
 import { checkFilters, validSubId } from "./client-filters.js";
 import type { LiveSubscriber } from "./live-hub.js";
 import type { RefusalReason } from "./metrics.js";
@@ -25,6 +27,15 @@ const MAX_HELD = 10_000;
 
 interface Subscription extends LiveSubscriber {
   closed: boolean;
+  /** The key it was counted under in the per-key quota. */
+  key: string | undefined;
+}
+
+/** Where a connection comes from: its socket (corked while a REQ's events are sent), address, Host. */
+export interface ClientOrigin {
+  socket?: Duplex;
+  ip: string;
+  host?: string;
 }
 
 export const READ_ONLY = "blocked: read-only archive";
@@ -35,19 +46,28 @@ const isWhole = (e: StoredEvent): e is NostrEvent => "sig" in e;
 
 export class RelayConnection {
   readonly #ws: WebSocket;
+  readonly #origin: ClientOrigin;
   readonly #rt: RelayRuntime;
+  readonly #auth: ConnectionAuth;
   readonly #subs = new Map<string, Subscription>();
   readonly #neg: NegentropySessions;
 
-  constructor(ws: WebSocket, runtime: RelayRuntime) {
+  constructor(ws: WebSocket, runtime: RelayRuntime, origin: ClientOrigin) {
     this.#ws = ws;
+    this.#origin = origin;
     this.#rt = runtime;
+    this.#auth = new ConnectionAuth(runtime.config.auth, origin.host);
     this.#neg = new NegentropySessions(runtime, (frame) => this.send(frame));
     ws.on("message", (data, isBinary) => {
-      if (isBinary) this.#notice("invalid: binary messages are not Nostr");
+      const over = this.#rt.quotas.receive(origin.ip, sizeOf(data));
+      if (over !== null) {
+        this.#refused(over.label);
+        this.send(["NOTICE", over.reason]);
+      } else if (isBinary) this.#notice("invalid: binary messages are not Nostr");
       else this.#handle(String(data));
     });
     ws.on("close", () => this.#dispose());
+    if (this.#auth.enabled) this.send(["AUTH", this.#auth.challenge]);
   }
 
   send(frame: unknown[]): void {
@@ -75,8 +95,26 @@ export class RelayConnection {
     else if (verb === "COUNT") void this.#count(msg);
     else if (verb === "CLOSE") this.#close(msg[1]);
     else if (verb === "EVENT") this.#refuseEvent(msg[1]);
+    else if (verb === "AUTH") this.#authenticate(msg[1]);
+    else if (verb === "NEG-OPEN" && this.#guard("NEG", msg[1], "NEG-ERR")) return;
     else if (verb.startsWith("NEG-") && KNOWN_VERBS.has(verb)) this.#neg.handle(verb, msg);
     else this.#notice(`invalid: unknown verb ${JSON.stringify(verb).slice(0, 40)}`);
+  }
+
+  #authenticate(event: unknown): void {
+    const ok = this.#auth.answer(event, Math.floor(Date.now() / 1000));
+    this.#rt.metrics.auths.inc({ outcome: ok[2] ? "ok" : "failed" });
+    if (!ok[2]) this.#refused("auth_failed");
+    this.send(ok);
+  }
+
+  /** True (after answering with `verb`) when `what` needs an authentication this connection lacks. */
+  #guard(what: Guarded, subId: unknown, verb = "CLOSED"): boolean {
+    const reason = this.#auth.refusal(what);
+    if (reason === null) return false;
+    this.#refused(reason.startsWith("auth-required") ? "auth_required" : "restricted");
+    this.send([verb, typeof subId === "string" ? subId : "", reason]);
+    return true;
   }
 
   #refuseEvent(event: unknown): void {
@@ -107,7 +145,7 @@ export class RelayConnection {
 
   async #req(msg: unknown[]): Promise<void> {
     const parsed = this.#parse(msg);
-    if (parsed === null) return;
+    if (parsed === null || this.#guard("REQ", parsed.subId)) return;
     const { subId, filters } = parsed;
     if (this.#rt.profile === "lilbrotr") {
       this.#closed(subId, LILBROTR_REQ, "lilbrotr");
@@ -119,12 +157,19 @@ export class RelayConnection {
       this.#closed(subId, `blocked: at most ${max} subscriptions at once`, "subscriptions");
       return;
     }
+    const key = this.#auth.pubkey;
+    const quota = this.#rt.quotas.openSubscription(this.#origin.ip, key);
+    if (quota !== null) {
+      this.#closed(subId, quota.reason, quota.label);
+      return;
+    }
     const held: NostrEvent[] = [];
     let live = false;
     const sent = new Set<string>();
     const sub: Subscription = {
       filters,
       closed: false,
+      key,
       deliver: (event) => {
         if (!live) {
           if (held.length < MAX_HELD) held.push(event);
@@ -136,12 +181,14 @@ export class RelayConnection {
     this.#open(subId, sub);
     const stored = await this.#stored(subId, filters);
     if (stored === null || sub.closed) return;
+    this.#origin.socket?.cork();
     for (const event of stored) {
       sent.add(event.id);
       this.send(["EVENT", subId, event]);
     }
-    this.#rt.metrics.eventsSent.inc({ phase: "stored" }, stored.length);
     this.send(["EOSE", subId]);
+    this.#origin.socket?.uncork();
+    this.#rt.metrics.eventsSent.inc({ phase: "stored" }, stored.length);
     live = true;
     for (const event of held) if (!sent.has(event.id)) this.#deliverLive(subId, sub, event);
   }
@@ -186,7 +233,7 @@ export class RelayConnection {
 
   async #count(msg: unknown[]): Promise<void> {
     const parsed = this.#parse(msg);
-    if (parsed === null) return;
+    if (parsed === null || this.#guard("COUNT", parsed.subId)) return;
     try {
       const count = await countEvents(this.#rt.db, parsed.filters);
       this.#rt.outage.succeeded();
@@ -208,6 +255,7 @@ export class RelayConnection {
     sub.closed = true;
     this.#subs.delete(subId);
     this.#rt.live.remove(sub);
+    this.#rt.quotas.closeSubscription(this.#origin.ip, sub.key);
     this.#rt.subscriptionsChanged(-1);
   }
 
@@ -218,8 +266,12 @@ export class RelayConnection {
   #dispose(): void {
     for (const subId of [...this.#subs.keys()]) this.#drop(subId);
     this.#neg.dispose();
+    this.#rt.quotas.forget(this.#origin.ip);
   }
 }
+
+const sizeOf = (data: WebSocket.RawData): number =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 
 /** A client message as [verb, ...rest], or the NOTICE explaining why it is not one. */
 function parseMessage(text: string): [string, ...unknown[]] | string {
@@ -235,4 +287,13 @@ function parseMessage(text: string): [string, ...unknown[]] | string {
   return msg as [string, ...unknown[]];
 }
 
-const KNOWN_VERBS = new Set(["REQ", "COUNT", "CLOSE", "EVENT", "NEG-OPEN", "NEG-MSG", "NEG-CLOSE"]);
+const KNOWN_VERBS = new Set([
+  "REQ",
+  "COUNT",
+  "CLOSE",
+  "EVENT",
+  "AUTH",
+  "NEG-OPEN",
+  "NEG-MSG",
+  "NEG-CLOSE",
+]);

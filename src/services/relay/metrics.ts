@@ -13,7 +13,13 @@ export type RefusalReason =
   | "unavailable"
   | "too_many_records"
   | "slow_reader"
-  | "lilbrotr";
+  | "lilbrotr"
+  | "subscriptions_per_ip"
+  | "subscriptions_per_key"
+  | "bytes_per_ip"
+  | "auth_required"
+  | "restricted"
+  | "auth_failed";
 
 export interface RelayMetrics {
   connections: LabelledGauge;
@@ -23,6 +29,8 @@ export interface RelayMetrics {
   /** Label verb: REQ, COUNT, NEG-OPEN… */
   requests: LabelledCounter;
   refusals: LabelledCounter;
+  /** NIP-42 AUTH answered, label outcome: ok or failed. */
+  auths: LabelledCounter;
 }
 
 export function relayMetrics(metrics: ServiceMetrics): RelayMetrics {
@@ -40,5 +48,8 @@ export function relayMetrics(metrics: ServiceMetrics): RelayMetrics {
       "Messages, subscriptions and connections refused or cut, by reason",
       ["reason"],
     ),
+    auths: metrics.counter("brotr_relay_auth_total", "NIP-42 AUTH messages, by outcome", [
+      "outcome",
+    ]),
   };
 }

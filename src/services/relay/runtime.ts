@@ -8,6 +8,7 @@ import { toError } from "../../models/errors.js";
 import type { RelayConfig } from "./config.js";
 import type { LiveHub } from "./live-hub.js";
 import type { RefusalReason, RelayMetrics } from "./metrics.js";
+import type { RelayQuotas } from "./quotas.js";
 
 export interface RelayRuntime {
   readonly db: ServiceContext["db"];
@@ -16,6 +17,7 @@ export interface RelayRuntime {
   readonly metrics: RelayMetrics;
   readonly live: LiveHub;
   readonly outage: DbOutage;
+  readonly quotas: RelayQuotas;
   /** The CLOSED / NEG-ERR reason for a failed query (logged once per outage, not per query). */
   explain(error: unknown): { reason: string; label: RefusalReason };
   subscriptionsChanged(delta: number): void;

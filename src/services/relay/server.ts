@@ -90,7 +90,8 @@ export function startRelayServer(runtime: RelayRuntime): Promise<RelayServer> {
           runtime.metrics.refusals.inc({ reason: "message_too_large" });
         }
       });
-      new RelayConnection(ws, runtime);
+      const host = req.headers.host;
+      new RelayConnection(ws, runtime, { socket, ip, ...(host === undefined ? {} : { host }) });
     });
   });
   return new Promise((resolve, reject) => {

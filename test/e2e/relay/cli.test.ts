@@ -58,3 +58,27 @@ describe("bigbrotr up with the relay disabled (the default)", () => {
     expect(result.stdout).not.toContain('"relay_listening"');
   });
 });
+
+describe("bigbrotr status", () => {
+  it("says whether the relay answers, with its connections and subscriptions, and the DVM's jobs", async () => {
+    const [port, metrics] = [await freePort(), await freePort()];
+    const dir = await configDir(
+      `enabled: true\nserver: { port: ${port} }\nmetrics: { enabled: true, port: ${metrics} }\n`,
+    );
+    const child = start(["relay"], dir);
+    const output = collectOutput(child);
+    await logLine(child, "relay_listening");
+    const c = await RawClient.open(`ws://127.0.0.1:${port}`);
+    await c.req("open", { limit: 1 });
+    const up = await collectOutput(start(["status", "--json"], dir));
+    const report = JSON.parse(up.stdout) as { relay: unknown; dvm: { jobs: { done: number } } };
+    expect(report.relay).toMatchObject({ state: "up", connections: 1, subscriptions: 1 });
+    expect(report.dvm.jobs.done).toBe(0);
+    c.close();
+    child.kill("SIGTERM");
+    await output;
+    const text = await collectOutput(start(["status"], dir));
+    expect(text.stdout).toContain(`relay: not answering at ws://127.0.0.1:${port}`);
+    expect(text.stdout).toContain("dvm: jobs 0 done, 0 failed");
+  });
+});

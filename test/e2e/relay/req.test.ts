@@ -8,10 +8,16 @@ import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { fetchAllIds } from "../../../bench/support/nostr-fetch.js";
+import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { createPool } from "../../../src/core/db/pool.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
-import type { Filter } from "../../../src/models/filter.js";
-import type { RunningRelay } from "../../../src/services/relay/service.js";
+import { type Filter, matchFilters } from "../../../src/models/filter.js";
+import { relayConfigSchema } from "../../../src/services/relay/config.js";
+import {
+  createRelayService,
+  RELAY_SESSION_SETTINGS,
+  type RunningRelay,
+} from "../../../src/services/relay/service.js";
 import { generateEvents } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 import {
@@ -92,9 +98,11 @@ describe("REQ", () => {
     expect(got.ids).toEqual(expectedReq(events, f, MAX));
   });
 
-  it("gives the same answers once a connection plans them generically (after 5 runs)", async () => {
+  it("gives the same answers on connections planning generically, as the relay's own do", async () => {
     // One connection for the queries, one for the live feed's LISTEN.
-    const pool = createPool({ url: db.url, max: 2 });
+    const pool = createPool({ url: db.url, max: 2, sessionSettings: RELAY_SESSION_SETTINGS });
+    const shown = await pool.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode");
+    expect(shown.rows[0]?.plan_cache_mode).toBe("force_generic_plan");
     const single = await startTestRelay(createTestContext(pool, { service: "relay" }));
     const c = await RawClient.open(single.url);
     for (let run = 0; run < 7; run++) {
@@ -104,11 +112,27 @@ describe("REQ", () => {
         c.send(["CLOSE", `g${run}-${name}`]);
         expect(got.closed, `${name}, run ${run}`).toBeUndefined();
         expect(got.ids, `${name}, run ${run}`).toEqual(expectedReq(events, f, MAX));
+        c.send(["COUNT", `n${run}-${name}`, ...f]);
+        const counted = await c.next((m) => m[1] === `n${run}-${name}`);
+        const matching = events.filter((e) => matchFilters(f, e));
+        expect(counted, `COUNT ${name}`).toEqual([
+          "COUNT",
+          `n${run}-${name}`,
+          { count: matching.length },
+        ]);
       }
     }
     c.close();
     await single.close();
     await pool.end();
+  });
+
+  it("has the bigbrotr relay command open its pool with those settings", () => {
+    const service = createRelayService(
+      { brotr: brotrConfigSchema.parse({}) },
+      relayConfigSchema.parse({}),
+    );
+    expect(service.sessionSettings).toEqual({ plan_cache_mode: "force_generic_plan" });
   });
 
   it("refuses EVENT as a read-only archive", async () => {

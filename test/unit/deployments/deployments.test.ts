@@ -59,10 +59,21 @@ function hostPorts(c: Compose): string[] {
 function scrapeTargets(profile: string): Map<string, string[]> {
   const file = join(DEPLOYMENTS, profile, "monitoring", "prometheus", "prometheus.yml");
   const prom = yamlFile<{
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    scrape_configs: {
+      job_name: string;
+      static_configs?: { targets: string[] }[];
+      /** Services behind a compose profile: a target only while their container runs. */
+      dns_sd_configs?: { names: string[]; port: number }[];
+    }[];
   }>(file);
   return new Map(
-    prom.scrape_configs.map((j) => [j.job_name, j.static_configs.flatMap((s) => s.targets)]),
+    prom.scrape_configs.map((j) => [
+      j.job_name,
+      [
+        ...(j.static_configs ?? []).flatMap((s) => s.targets),
+        ...(j.dns_sd_configs ?? []).flatMap((d) => d.names.map((n) => `${n}:${d.port}`)),
+      ],
+    ]),
   );
 }
 

@@ -19,27 +19,26 @@ export interface IndexedEvent {
   kind: number;
 }
 
+/** An event row as OUT returns it: the binary columns hex-encoded by the server. */
 interface EventRow {
-  id: Buffer;
-  pubkey: Buffer;
+  id: string;
+  pubkey: string;
   created_at: string | number;
   kind: number;
   tags: string[][] | null;
   content: string | null;
-  sig: Buffer | null;
+  sig: string | null;
 }
 
 const COLS = "e.id, e.pubkey, e.created_at, e.kind, e.tags, e.content, e.sig";
+/** The columns of rows `x` (COLS) as sent: hex by the server, not bytea parsed and re-encoded here. */
+const OUT = `encode(x.id, 'hex') AS id, encode(x.pubkey, 'hex') AS pubkey, x.created_at, x.kind,
+  x.tags, x.content, encode(x.sig, 'hex') AS sig`;
 
 function toEvent(r: EventRow): StoredEvent {
-  const head = {
-    id: r.id.toString("hex"),
-    pubkey: r.pubkey.toString("hex"),
-    created_at: Number(r.created_at),
-    kind: r.kind,
-  };
+  const head = { id: r.id, pubkey: r.pubkey, created_at: Number(r.created_at), kind: r.kind };
   if (r.tags === null || r.content === null || r.sig === null) return head;
-  return { ...head, tags: r.tags, content: r.content, sig: r.sig.toString("hex") };
+  return { ...head, tags: r.tags, content: r.content, sig: r.sig };
 }
 
 /** NIP-01 order: newest first, ties by lowest id. */
@@ -57,7 +56,7 @@ export async function reqEvents(db: Db, filter: Filter, limit: number): Promise<
   // whatever the values, instead of planning the event partitions again for every REQ.
   const statement = {
     name: `bigbrotr_relay_req_${sql.driver}`,
-    text: `SELECT DISTINCT ON (x.created_at, x.id) x.* FROM (${sql.text(0, COLS, `$${n}::int`)}) AS x
+    text: `SELECT DISTINCT ON (x.created_at, x.id) ${OUT} FROM (${sql.text(0, COLS, `$${n}::int`)}) AS x
      ORDER BY x.created_at DESC, x.id ASC LIMIT $${n}::int`,
   };
   const rows = await any<EventRow>(db, statement, [...sql.params, limit]);
@@ -117,7 +116,7 @@ export async function eventsByIds(db: Db, ids: readonly string[]): Promise<Store
   if (ids.length === 0) return [];
   const rows = await any<EventRow>(
     db,
-    `SELECT x.* FROM unnest($1::bytea[]) AS k(v)
+    `SELECT ${OUT} FROM unnest($1::bytea[]) AS k(v)
      CROSS JOIN LATERAL (SELECT ${COLS} FROM event e WHERE e.id = k.v LIMIT 1) AS x`,
     [ids.map((id) => Buffer.from(id, "hex"))],
   );
