@@ -6,6 +6,7 @@
  */
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { sharedSecureContext } from "./tls-context.js";
 import {
   ConnectError,
   deadline,
@@ -89,6 +90,7 @@ function requestOnce(
       headers: options.headers ?? {},
       signal,
       rejectUnauthorized: !insecure && !route.overlay,
+      ...(secure ? { secureContext: sharedSecureContext() } : {}),
       ...(route.agent ? { agent: route.agent } : { agent: false }),
       ...(route.lookup ? { lookup: route.lookup } : {}),
     });

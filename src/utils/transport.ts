@@ -19,6 +19,7 @@ import { BrotrError } from "../models/errors.js";
 import { isOverlay, type Network } from "../models/network.js";
 import { onAbort } from "./abort.js";
 import { type Resolver, resolvePublicAddress, systemResolver } from "./dns.js";
+import { sharedSecureContext } from "./tls-context.js";
 
 export type ConnectErrorKind =
   | "timeout"
@@ -278,6 +279,7 @@ function createSocket(
     followRedirects: false,
     maxPayload: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     rejectUnauthorized: !insecure && !route.overlay,
+    ...(url.protocol === "wss:" ? { secureContext: sharedSecureContext() } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(route.agent ? { agent: route.agent } : {}),
     ...(route.lookup ? { lookup: route.lookup } : {}),

@@ -101,8 +101,11 @@ async function nip11Of(
       return signal.aborted ? checkSkipped("aborted") : checkError(String(error), 0);
     }
   };
-  return retryCheck(fetchOnce, { ...retryOf(c.retry), signal });
+  // A relay that let the GET time out is not asked again: a mute relay costs one timeout.
+  return retryCheck(fetchOnce, { ...retryOf(c.retry), signal, isFinal: isTimeout });
 }
+
+const isTimeout = (reason: string) => reason.startsWith("timeout:");
 
 function nip66Options(
   rt: CheckRuntime,
