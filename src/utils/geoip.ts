@@ -185,9 +185,14 @@ export async function openAsnDatabase(source: AsnSource): Promise<AsnDatabase> {
  * Streams a CSV into `table` a megabyte at a time: the file's text is never held whole (as one
  * string it was tens of MB of heap, and RSS the process never gave back).
  */
-async function addCsvFile(table: AsnTable, path: string, family: 4 | 6): Promise<void> {
+export async function addCsvFile(
+  table: AsnTable,
+  path: string,
+  family: 4 | 6,
+  chunkBytes = 1 << 20,
+): Promise<void> {
   let lines = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
     for (
       let at = (chunk as Buffer).indexOf(0x0a);
       at >= 0;
@@ -197,7 +202,7 @@ async function addCsvFile(table: AsnTable, path: string, family: 4 | 6): Promise
   }
   table.reserve(family, lines + 1);
   let rest = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
     const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
     const end = bytes.lastIndexOf(0x0a) + 1;
     table.addCsv(bytes.toString("utf8", 0, end), family);

@@ -2,10 +2,12 @@
  * The bundled ASN CSVs streamed into a table (utils/geoip, a megabyte at a time, reserved and
  * sealed) answer like the whole text parsed at once (AsnTable.addCsv), on a seeded sample.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AsnTable } from "../../../src/utils/asn-table.js";
-import { bundledAsnSource, openAsnDatabase } from "../../../src/utils/geoip.js";
+import { addCsvFile, bundledAsnSource, openAsnDatabase } from "../../../src/utils/geoip.js";
 
 const source = bundledAsnSource();
 const csv = source && "csv4" in source ? source : null;
@@ -34,4 +36,36 @@ describe.skipIf(csv === null)("the streamed ASN table", () => {
     expect(differ).toEqual([]);
     expect(ips.filter((ip) => whole.lookup(ip) !== null).length).toBeGreaterThan(1000);
   }, 120_000);
+});
+
+describe("addCsvFile", () => {
+  it("loads every line whatever the chunk size (lines split across chunks, a last line without newline)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "asn-csv-"));
+    const path = join(dir, "asn.csv");
+    const text = [
+      "16777216,16777471,13335,Cloudflare",
+      '16777472,16778239,0,"Org, with ""quotes"""',
+      "134744064,134744319,15169,Google LLC",
+      "bad line",
+      "3221225472,3221225727,64512,Ünïcödé Org",
+    ].join("\n");
+    writeFileSync(path, text);
+    try {
+      const whole = new AsnTable().addCsv(text, 4);
+      for (const chunk of [1, 7, 64, 1 << 20]) {
+        const table = new AsnTable();
+        await addCsvFile(table, path, 4, chunk);
+        table.seal();
+        expect({ size: table.size, skipped: table.skipped }).toEqual({
+          size: whole.size,
+          skipped: 1,
+        });
+        for (const ip of ["1.0.0.1", "1.0.1.5", "8.8.8.8", "192.0.0.9"]) {
+          expect(table.lookup(ip)).toEqual(whole.lookup(ip));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
