@@ -93,8 +93,9 @@ export interface DueSelection {
 }
 
 /**
- * Relays due for a check, least recently checked first (never checked first, then by
- * discovery): on an enabled network, with no checkpoint or an older one, and not leased
+ * Relays due for a check, slowest first by their last run (never checked first, then the
+ * longest runs, ties by least recently checked and discovery): a cycle does not end waiting
+ * on a slow relay started last. On an enabled network, with no checkpoint or an older one, and not leased
  * right now (by another process, or by anyone), so replicas pick different relays.
  */
 export async function dueRelays(db: Db, s: DueSelection): Promise<DueRelay[]> {
