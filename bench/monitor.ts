@@ -1,7 +1,9 @@
 /**
- * `npm run bench:monitor [-- --relays 500] [--cycles 2] [--measure-chunked]`: monitor cycles over a devnet
- * of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child process so the RSS
- * sampled here is the monitor's; one in ten silent or refusing), reached by name through a
+ * `npm run bench:monitor [-- --relays 500] [--cycles 2] [--measure-chunked] [--bad 10]
+ * [--max-tasks N]`: monitor
+ * cycles over a devnet of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child
+ * process so the RSS sampled here is the monitor's; one in ten silent or refusing, or with
+ * `--bad 40` four in ten silent or dead, the 10,000-relay cycle), reached by name through a
  * fake DNS zone, with every check on and the default concurrency, retries and bundled geo
  * data, into a fresh database on a private embedded PostgreSQL. Cycle 1 checks every relay;
  * cycle 2 (and any further one) runs after the clock passes recheck_interval, so unchanged
@@ -60,6 +62,10 @@ interface Options {
   cycles: number;
   /** Also run the chunked design for real (same checks, no database writes). */
   measureChunked: boolean;
+  /** Percent of bad relays: 10 (silent or refusing), or another multiple of 5 (silent or dead). */
+  bad: number;
+  /** clearnet max_tasks (relays checked at once); default brotr.yaml's. */
+  maxTasks: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -68,7 +74,14 @@ function parseArgs(argv: string[]): Options {
     throw new Error("--relays must be a positive integer");
   const cycles = Number(argValue(argv, "--cycles") ?? 2);
   if (!Number.isInteger(cycles) || cycles < 2) throw new Error("--cycles must be 2 or more");
-  return { relays, cycles, measureChunked: argv.includes("--measure-chunked") };
+  const bad = Number(argValue(argv, "--bad") ?? 10);
+  if (!Number.isInteger(bad) || bad < 0 || bad > 100 || bad % 5 !== 0)
+    throw new Error("--bad must be a multiple of 5 from 0 to 100");
+  const slots = argValue(argv, "--max-tasks");
+  const maxTasks = slots === undefined ? undefined : Number(slots);
+  if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0))
+    throw new Error("--max-tasks must be a positive integer");
+  return { relays, cycles, measureChunked: argv.includes("--measure-chunked"), bad, maxTasks };
 }
 
 /** Writes a throwaway CA and runs this file again trusting it; returns the re-run's exit code. */
@@ -333,7 +346,7 @@ async function main(caFile: string): Promise<void> {
   const h0 = performance.now();
   const { value: hosted, child } = await startJsonChild<{ relays: HostedMonitorRelay[] }>(
     "monitor-relay-host.ts",
-    { relays: options.relays, ca: caFile },
+    { relays: options.relays, ca: caFile, bad: options.bad },
   );
   const bench = await startBenchServer();
   try {
@@ -355,7 +368,12 @@ async function main(caFile: string): Promise<void> {
       `bundled geo data opened alone: RSS ${Math.round(geo.base_mb)} → ${Math.round(geo.after_city_mb)} MB (City, ${geo.city_open_s.toFixed(1)} s) → ${Math.round(geo.after_asn_mb)} MB (ASN, ${geo.asn_open_s.toFixed(1)} s), peak ${Math.round(geo.peak_mb)} MB; after a full GC ${Math.round(geo.after_gc_mb)} MB (JS heap ${Math.round(geo.after_gc_heap_mb)} MB, Buffers and typed arrays ${Math.round(geo.after_gc_external_mb)} MB)`,
     );
 
-    const brotr = parseConfig(brotrConfigSchema, { allow_private: true }, "bench");
+    const tasks = options.maxTasks === undefined ? {} : { max_tasks: options.maxTasks };
+    const brotr = parseConfig(
+      brotrConfigSchema,
+      { allow_private: true, networks: { clearnet: tasks } },
+      "bench",
+    );
     const config = parseConfig(monitorConfigSchema, {}, "bench");
     const p = config.processing;
     const slots = brotr.networks.clearnet.max_tasks;
