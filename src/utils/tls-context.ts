@@ -22,3 +22,25 @@ export function sharedSecureContext(ca?: string | string[]): tls.SecureContext {
   }
   return context;
 }
+
+const sessions = new Map<string, Buffer>();
+/** Sessions held at most (one a relay being checked; the oldest go first). */
+const MAX_SESSIONS = 2048;
+
+/** The TLS session last saved for `key` (host, port and trust), to resume instead of a full handshake. */
+export function savedSession(key: string): Buffer | undefined {
+  return sessions.get(key);
+}
+
+/**
+ * Keeps `socket`'s sessions for `key`, only when its certificate verified: a resumed session
+ * carries the first connection's verdict, and is not verified again.
+ */
+export function keepSessions(key: string, socket: tls.TLSSocket): void {
+  socket.on("session", (session: Buffer) => {
+    if (!socket.authorized) return;
+    sessions.delete(key);
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value ?? "");
+    sessions.set(key, session);
+  });
+}
