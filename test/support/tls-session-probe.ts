@@ -30,4 +30,4 @@ for (let i = 0; i < 2; i++) {
   opened.ws.terminate();
 }
 await relay.close();
-console.log(JSON.stringify({ nip11: nip11.status, opens }));
+process.stdout.write(`${JSON.stringify({ nip11: nip11.status, opens })}\n`);
