@@ -3,12 +3,13 @@
  * misbehaves how, and the names the bench's fake DNS resolves to 127.0.0.1.
  */
 
-export type RelayKind = "healthy" | "silent" | "refuse-destroy" | "refuse-503";
+export type RelayKind = "healthy" | "silent" | "refuse-destroy" | "refuse-503" | "dead";
 export const RELAY_KINDS: readonly RelayKind[] = [
   "healthy",
   "silent",
   "refuse-destroy",
   "refuse-503",
+  "dead",
 ];
 
 export interface HostedMonitorRelay {
@@ -35,8 +36,20 @@ export const relayAddress = (index: number) =>
  * from 9 is silent, every 20th from 19 refuses the upgrade (a destroyed socket and an HTTP
  * 503 in turn).
  */
-export function kindOf(index: number): RelayKind {
+export function kindOf(index: number, badPercent = 10): RelayKind {
+  if (badPercent !== 10) return kindAtShare(index, badPercent);
   if (index % 20 === 9) return "silent";
   if (index % 20 === 19) return index % 40 === 19 ? "refuse-destroy" : "refuse-503";
   return "healthy";
+}
+
+/**
+ * Another share of bad relays (`--bad PERCENT`, a multiple of 5), spread evenly: of every 20
+ * relays the first PERCENT/5 are bad, alternately silent and dead (nothing listens at their
+ * address: the connection is refused at once).
+ */
+function kindAtShare(index: number, badPercent: number): RelayKind {
+  const slot = index % 20;
+  if (slot >= Math.round(badPercent / 5)) return "healthy";
+  return slot % 2 === 0 ? "silent" : "dead";
 }

@@ -25,11 +25,16 @@ import {
 interface HostOptions {
   relays: number;
   ca: string;
+  /** Percent of bad relays (monitor-devnet.ts kindOf); default 10. */
+  bad?: number;
 }
+
+/** A dead relay's port: nothing listens on its own address, so a connection is refused. */
+const DEAD_PORT = 7;
 
 const SERVERS = ["strfry", "nostr-rs-relay 0.9.0", "khatru", "nostream"];
 
-function optionsOf(kind: RelayKind): FakeRelayOptions {
+function optionsOf(kind: Exclude<RelayKind, "dead">): FakeRelayOptions {
   switch (kind) {
     case "healthy":
       return { acceptWrites: true };
@@ -52,8 +57,12 @@ const started: FakeRelay[] = [];
 const relays: HostedMonitorRelay[] = [];
 for (let index = 0; index < options.relays; index++) {
   const name = relayName(index);
-  const kind = kindOf(index);
+  const kind = kindOf(index, options.bad);
   const address = relayAddress(index);
+  if (kind === "dead") {
+    relays.push({ index, name, address, port: DEAD_PORT, kind });
+    continue;
+  }
   const tls = createTestCertificate({
     commonName: name,
     altNames: [name],

@@ -15,6 +15,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Uniform random extra wait, 0..jitterMs. Default 500 ms. */
   jitterMs?: number;
+  /** An error whose reason this accepts is final (e.g. a timeout: waiting again costs as much). */
+  isFinal?: (reason: string) => boolean;
 }
 
 export const RETRY_DEFAULTS = {
@@ -65,7 +67,8 @@ export async function retryCheck<T>(
   const retries = Math.max(0, Math.floor(options.retries ?? RETRY_DEFAULTS.retries));
   let result = await check();
   let attempts = 1;
-  while (result.status === "error" && attempts <= retries && !options.signal?.aborted) {
+  const again = (r: CheckResult<T>) => r.status === "error" && !options.isFinal?.(r.reason);
+  while (again(result) && attempts <= retries && !options.signal?.aborted) {
     await pause(retryDelayMs(attempts - 1, options, options.random), options.signal);
     if (options.signal?.aborted) break;
     result = await check();

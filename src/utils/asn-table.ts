@@ -49,7 +49,11 @@ function eachLine(text: string, visit: (line: string) => void): void {
 
 class Orgs {
   readonly names: string[] = [""];
-  readonly #index = new Map<string, number>([["", 0]]);
+  #index = new Map<string, number>([["", 0]]);
+  /** Drops the loading index (names added later may then repeat; lookups are unaffected). */
+  forget(): void {
+    this.#index = new Map([["", 0]]);
+  }
   id(name: string): number {
     let id = this.#index.get(name);
     if (id === undefined) {
@@ -103,6 +107,10 @@ class V4Ranges {
     this.end[this.size] = end;
     this.size++;
   }
+  trim(): void {
+    this.start = this.start.slice(0, this.size);
+    this.end = this.end.slice(0, this.size);
+  }
   /** Index of the range holding `ip`, or -1. */
   find(ip: number): number {
     let lo = 0;
@@ -138,6 +146,12 @@ class V6Ranges {
     this.endLo[this.size] = end & MASK64;
     this.size++;
   }
+  trim(): void {
+    this.hi = this.hi.slice(0, this.size);
+    this.lo = this.lo.slice(0, this.size);
+    this.endHi = this.endHi.slice(0, this.size);
+    this.endLo = this.endLo.slice(0, this.size);
+  }
   startAt(i: number): bigint {
     return ((this.hi[i] ?? 0n) << 64n) | (this.lo[i] ?? 0n);
   }
@@ -159,6 +173,10 @@ class V6Ranges {
   }
 }
 
+function trimColumn(cols: Column, size: number): Column {
+  return { asn: cols.asn.slice(0, size), org: cols.org.slice(0, size) };
+}
+
 /** IP → ASN lookups over the loaded ranges. */
 export class AsnTable {
   readonly #orgs = new Orgs();
@@ -168,6 +186,35 @@ export class AsnTable {
   #v6Cols: Column = { asn: new Uint32Array(1024), org: new Uint32Array(1024) };
   /** Lines that did not parse. */
   skipped = 0;
+
+  /** Makes room for `rows` more ranges of `family` at once (no doubling while loading). */
+  reserve(family: 4 | 6, rows: number): this {
+    const u32 = (n: number) => new Uint32Array(n);
+    const u64 = (n: number) => new BigUint64Array(n);
+    const cols = family === 4 ? this.#v4Cols : this.#v6Cols;
+    const need = (family === 4 ? this.#v4.size : this.#v6.size) + rows;
+    const grown = { asn: grow(cols.asn, u32, need), org: grow(cols.org, u32, need) };
+    if (family === 4) {
+      this.#v4Cols = grown;
+      this.#v4.start = grow(this.#v4.start, u32, need);
+      this.#v4.end = grow(this.#v4.end, u32, need);
+    } else {
+      this.#v6Cols = grown;
+      for (const k of ["hi", "lo", "endHi", "endLo"] as const)
+        this.#v6[k] = grow(this.#v6[k], u64, need);
+    }
+    return this;
+  }
+
+  /** Trims the columns to their rows (they grow by doubling while loading). */
+  seal(): this {
+    this.#v4.trim();
+    this.#v6.trim();
+    this.#orgs.forget();
+    this.#v4Cols = trimColumn(this.#v4Cols, this.#v4.size);
+    this.#v6Cols = trimColumn(this.#v6Cols, this.#v6.size);
+    return this;
+  }
 
   get size(): { v4: number; v6: number } {
     return { v4: this.#v4.size, v6: this.#v6.size };

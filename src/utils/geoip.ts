@@ -1,16 +1,17 @@
 /**
- * Offline IP geolocation and ASN data: MaxMind-format `.mmdb` files read with `maxmind`
- * (DB-IP Lite City from npm, or an operator's GeoLite2-City / GeoLite2-ASN), and the
- * ip-location-db ASN CSVs loaded into an AsnTable. Opening reads the files once (call it at
- * startup, from the composition root); lookups are synchronous and touch no network.
+ * Offline IP geolocation and ASN data: City `.mmdb` files (DB-IP Lite City from npm, or an
+ * operator's GeoLite2-City) read with utils/mmdb-file (the search tree stays on disk), an
+ * operator's GeoLite2-ASN read with `maxmind`, and the ip-location-db ASN CSVs streamed into
+ * an AsnTable. Open once (from the composition root); lookups are synchronous and touch no
+ * network.
  */
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { createRequire } from "node:module";
 import { isIP } from "node:net";
-import maxmind, { Reader, type Response } from "maxmind";
+import maxmind, { type Response } from "maxmind";
 import { formatIpv4, formatIpv6, mappedIpv4, parseIpv4, parseIpv6 } from "../models/ip-range.js";
 import { type AsnMatch, AsnTable } from "./asn-table.js";
+import { MmdbFile } from "./mmdb-file.js";
 
 export type { AsnMatch } from "./asn-table.js";
 
@@ -128,18 +129,21 @@ function asIpv4(ip: string): string | null {
   return mapped === null ? null : formatIpv4(mapped);
 }
 
-/** Opens a City database (reads the file(s) into memory). */
+/**
+ * Opens a City database. The files stay on disk but for their data sections (utils/mmdb-file:
+ * the search tree is read node by node), so DB-IP City IPv4 holds 19 MB instead of 63.
+ */
 export async function openCityDatabase(source: CitySource): Promise<GeoDatabase> {
   if ("mmdb" in source) {
-    const reader = await maxmind.open<Response>(source.mmdb);
-    return { description: source.mmdb, city: (ip) => cityRecordOf(reader.get(ip)) };
+    const file = new MmdbFile(source.mmdb);
+    return { description: source.mmdb, city: (ip) => cityRecordOf(file.get(ip)) };
   }
-  const v4 = await maxmind.open<Response>(source.v4);
-  // The IPv6 file (about 70 MB) is read at the first IPv6 lookup: addresses are looked up
-  // IPv4 first, so most processes never need it.
-  let v6: Reader<Response> | null | undefined = source.v6 ? undefined : null;
-  const v6Reader = () => {
-    if (v6 === undefined && source.v6) v6 = new Reader<Response>(readFileSync(source.v6));
+  const v4 = new MmdbFile(source.v4);
+  // The IPv6 file is opened at the first IPv6 lookup: addresses are looked up IPv4 first,
+  // so most processes never need it.
+  let v6: MmdbFile | null | undefined = source.v6 ? undefined : null;
+  const v6File = () => {
+    if (v6 === undefined && source.v6) v6 = new MmdbFile(source.v6);
     return v6 ?? null;
   };
   return {
@@ -148,8 +152,8 @@ export async function openCityDatabase(source: CitySource): Promise<GeoDatabase>
       if (isIP(ip) === 0) return null;
       const dotted = asIpv4(ip);
       if (dotted !== null) return cityRecordOf(v4.get(dotted));
-      const reader = v6Reader();
-      return reader ? cityRecordOf(reader.get(ip)) : null;
+      const file = v6File();
+      return file ? cityRecordOf(file.get(ip)) : null;
     },
   };
 }
@@ -167,12 +171,44 @@ export async function openAsnDatabase(source: AsnSource): Promise<AsnDatabase> {
       },
     };
   }
-  const table = new AsnTable().addCsv(await readFile(source.csv4, "utf8"), 4);
-  if (source.csv6) table.addCsv(await readFile(source.csv6, "utf8"), 6);
+  const table = new AsnTable();
+  await addCsvFile(table, source.csv4, 4);
+  if (source.csv6) await addCsvFile(table, source.csv6, 6);
+  table.seal();
   return {
     description: [source.csv4, source.csv6].filter(Boolean).join(" + "),
     asn: (ip) => table.lookup(ip),
   };
+}
+
+/**
+ * Streams a CSV into `table` a megabyte at a time: the file's text is never held whole (as one
+ * string it was tens of MB of heap, and RSS the process never gave back).
+ */
+export async function addCsvFile(
+  table: AsnTable,
+  path: string,
+  family: 4 | 6,
+  chunkBytes = 1 << 20,
+): Promise<void> {
+  let lines = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
+    for (
+      let at = (chunk as Buffer).indexOf(0x0a);
+      at >= 0;
+      at = (chunk as Buffer).indexOf(0x0a, at + 1)
+    )
+      lines++;
+  }
+  table.reserve(family, lines + 1);
+  let rest = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
+    const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+    const end = bytes.lastIndexOf(0x0a) + 1;
+    table.addCsv(bytes.toString("utf8", 0, end), family);
+    rest = Buffer.from(bytes.subarray(end));
+  }
+  if (rest.length > 0) table.addCsv(rest.toString("utf8"), family);
 }
 
 const require = createRequire(import.meta.url);

@@ -6,6 +6,8 @@
  */
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import type { TLSSocket } from "node:tls";
+import { keepSessions, savedSession, sharedSecureContext } from "./tls-context.js";
 import {
   ConnectError,
   deadline,
@@ -83,15 +85,22 @@ function requestOnce(
 ): Promise<Exchange> {
   const secure = url.protocol === "https:";
   const send = secure ? https.request : http.request;
+  // Clearnet with verification: resume the host's saved session, and save this one.
+  const verified = secure && !insecure && !route.overlay;
+  const sessionKey = `${url.hostname}:${url.port || 443}`;
+  const session = verified ? savedSession(sessionKey) : undefined;
   return new Promise((resolve, reject) => {
     const req = send(url, {
       method: "GET",
       headers: options.headers ?? {},
       signal,
       rejectUnauthorized: !insecure && !route.overlay,
+      ...(secure ? { secureContext: sharedSecureContext() } : {}),
+      ...(verified && session ? { session } : {}),
       ...(route.agent ? { agent: route.agent } : { agent: false }),
       ...(route.lookup ? { lookup: route.lookup } : {}),
     });
+    if (verified) req.once("socket", (socket) => keepSessions(sessionKey, socket as TLSSocket));
     req.on("error", (error) => reject(signal.aborted ? signal.reason : error));
     req.on("response", (res) => {
       const max = REDIRECTS.has(res.statusCode ?? 0) ? 64 * 1024 : options.maxBytes;

@@ -11,7 +11,8 @@
  * certificate a CA signed).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
+import tls from "node:tls";
 import { SocksClientError } from "socks";
 import { SocksProxyAgent } from "socks-proxy-agent";
 import WebSocket from "ws";
@@ -19,6 +20,7 @@ import { BrotrError } from "../models/errors.js";
 import { isOverlay, type Network } from "../models/network.js";
 import { onAbort } from "./abort.js";
 import { type Resolver, resolvePublicAddress, systemResolver } from "./dns.js";
+import { keepSessions, savedSession, sharedSecureContext } from "./tls-context.js";
 
 export type ConnectErrorKind =
   | "timeout"
@@ -266,6 +268,24 @@ function parseWsUrl(url: string): URL {
   return parsed;
 }
 
+/**
+ * A wss:// connection's TLS options: the shared context and, on clearnet with verification,
+ * the session last saved for the host (the NIP-11 GET's, say), resumed instead of verified again.
+ */
+function tlsOptions(url: URL, route: Route, insecure: boolean): Record<string, unknown> {
+  const base = { secureContext: sharedSecureContext() };
+  if (route.overlay || insecure) return base;
+  const key = `${url.hostname}:${url.port || 443}`;
+  const session = savedSession(key);
+  const createConnection = (options: tls.ConnectionOptions) => {
+    const servername = options.servername ?? (isIP(url.hostname) ? "" : url.hostname);
+    const socket = tls.connect({ ...options, path: undefined, servername });
+    keepSessions(key, socket);
+    return socket;
+  };
+  return { ...base, ...(session ? { session } : {}), createConnection };
+}
+
 function createSocket(
   url: URL,
   options: ConnectOptions,
@@ -278,6 +298,7 @@ function createSocket(
     followRedirects: false,
     maxPayload: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     rejectUnauthorized: !insecure && !route.overlay,
+    ...(url.protocol === "wss:" ? tlsOptions(url, route, insecure) : {}),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(route.agent ? { agent: route.agent } : {}),
     ...(route.lookup ? { lookup: route.lookup } : {}),

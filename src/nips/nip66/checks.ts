@@ -1,6 +1,7 @@
 /**
  * All NIP-66 checks of one relay, each switchable off: rtt first (alone, so no other
- * connection of ours competes with its timings), then ssl, dns, geo, net and http together.
+ * connection of ours competes with its timings), then ssl, dns, geo, net and http together
+ * (http from rtt's upgrade when rtt opened).
  * A check set to `false` comes back "skipped: disabled"; ssl, dns, geo and net skip
  * themselves on overlay networks. NIP-11 is the caller's (its `min_pow_difficulty` is this
  * rtt's `powDifficulty`).
@@ -8,11 +9,11 @@
 import type { Network } from "../../models/network.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import { type CheckResult, checkSkipped } from "../check-result.js";
+import { type CheckResult, checkOk, checkSkipped } from "../check-result.js";
 import type { RetryOptions } from "../check-retry.js";
 import { checkDns, type Nip66Dns } from "./dns.js";
 import { checkGeo, type Nip66Geo } from "./geo.js";
-import { checkHttp, type HttpOptions, type Nip66Http } from "./http.js";
+import { checkHttp, type HttpOptions, httpFromHeaders, type Nip66Http } from "./http.js";
 import { checkNet, type Nip66Net } from "./net.js";
 import { checkRtt, type Nip66Rtt, type RttOptions } from "./rtt.js";
 import { checkSsl, type Nip66Ssl, type SslOptions } from "./ssl.js";
@@ -64,6 +65,28 @@ function route(o: Nip66CheckOptions) {
   };
 }
 
+/**
+ * The http check: the headers of rtt's own upgrade when rtt opened (the same request a
+ * second upgrade would make), else a connection of its own (so its error is its own).
+ */
+function httpCheck(
+  url: string,
+  rtt: CheckResult<Nip66Rtt>,
+  options: false | HttpOptions,
+): Promise<CheckResult<Nip66Http>> {
+  if (options === false) return disabled<Nip66Http>();
+  const headers = rtt.status === "ok" ? rtt.data.upgradeHeaders : undefined;
+  if (headers !== undefined) return Promise.resolve(checkOk(httpFromHeaders(headers), 0));
+  return checkHttp(url, options);
+}
+
+/** The rtt result as callers see it: the upgrade headers served the http check only. */
+function withoutHeaders(rtt: CheckResult<Nip66Rtt>): CheckResult<Nip66Rtt> {
+  if (rtt.status !== "ok" || rtt.data.upgradeHeaders === undefined) return rtt;
+  const { upgradeHeaders: _headers, ...data } = rtt.data;
+  return { ...rtt, data };
+}
+
 /** Runs the enabled checks on `url`. Never throws. */
 export async function checkRelay(url: string, options: Nip66CheckOptions): Promise<Nip66Results> {
   const r = route(options);
@@ -82,9 +105,7 @@ export async function checkRelay(url: string, options: Nip66CheckOptions): Promi
       : checkDns(url, { ...dnsRoute, ...options.dns, ...records }),
     geo === false ? disabled<Nip66Geo>() : checkGeo(url, { ...r, db: null, ...geo }),
     net === false ? disabled<Nip66Net>() : checkNet(url, { ...r, db: null, ...net }),
-    options.http === false
-      ? disabled<Nip66Http>()
-      : checkHttp(url, { ...r, ...insecure, ...options.http }),
+    httpCheck(url, rtt, options.http === false ? false : { ...r, ...insecure, ...options.http }),
   ]);
-  return { rtt, ssl, dns, geo: geoResult, net: netResult, http };
+  return { rtt: withoutHeaders(rtt), ssl, dns, geo: geoResult, net: netResult, http };
 }

@@ -9,7 +9,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { NostrEvent } from "../../models/event-types.js";
-import { derivePubkey, type EventTemplate, signEvent } from "../../utils/keys.js";
+import { cachedPubkey, signEventFast } from "../../utils/fast-sign.js";
+import type { EventTemplate } from "../../utils/keys.js";
 import type { RelayClient } from "../nip01/connection.js";
 import { RelayDisconnectedError, RelayTimeoutError } from "../nip01/errors.js";
 import type { PublishResult } from "../nip01/options.js";
@@ -71,10 +72,10 @@ export async function writeProbeEvent(ctx: WriteContext): Promise<NostrEvent | n
     tags: isAddressable(kind) ? [["d", WRITE_PROBE_D_TAG]] : [],
     content: `NIP-66 write probe ${randomBytes(4).toString("hex")}`,
   };
-  const mined = await minePowAsync(template, derivePubkey(ctx.secretKey), ctx.powDifficulty ?? 0, {
+  const mined = await minePowAsync(template, cachedPubkey(ctx.secretKey), ctx.powDifficulty ?? 0, {
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  return mined === null ? null : signEvent(mined, ctx.secretKey);
+  return mined === null ? null : signEventFast(mined, ctx.secretKey);
 }
 
 /** Finds the event again by id: null when it is there, else why not. */

@@ -27,6 +27,8 @@ export interface Nip66Rtt {
   auth: AuthStatus;
   /** The connection only worked with TLS verification off (allowInsecure). */
   insecure: boolean;
+  /** Headers of the connection's upgrade response (the http check reads them: no second upgrade). */
+  upgradeHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface RttOptions extends RouteOptions, WriteProbeOptions {
@@ -112,6 +114,7 @@ async function measure(client: RelayClient, options: RttOptions): Promise<Nip66R
     write,
     auth: client.authStatus,
     insecure: client.insecure,
+    upgradeHeaders: client.upgradeHeaders,
   };
 }
 

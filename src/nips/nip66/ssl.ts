@@ -1,12 +1,15 @@
 /**
- * NIP-66 ssl check (clearnet wss:// only): a first TLS connection that accepts any
- * certificate reads the peer certificate, protocol and cipher; a second one, verifying the
- * chain and the host name, says whether a client would accept it. Both go to the address the
- * SSRF guard checked (the pinned route of utils/transport), with SNI set to the host name.
+ * NIP-66 ssl check (clearnet wss:// only): a TLS connection that accepts any certificate
+ * reads the peer certificate, protocol and cipher, and says (Node verifies the chain and the
+ * host name even when it accepts anyway) whether a client would accept it; only a
+ * certificate that did not verify takes a second, verifying connection, whose error is the
+ * stored reason. Both go to the address the SSRF guard checked (the pinned route of
+ * utils/transport), with SNI set to the host name, and share one SecureContext per trust.
  */
 import tls, { type PeerCertificate } from "node:tls";
 import type { Network } from "../../models/network.js";
 import { onAbort } from "../../utils/abort.js";
+import { sharedSecureContext } from "../../utils/tls-context.js";
 import { deadline, planRoute, type RouteOptions, toConnectError } from "../../utils/transport.js";
 import { type CheckResult, checkError, checkOk, checkSkipped } from "../check-result.js";
 import { type RetryOptions, retryCheck } from "../check-retry.js";
@@ -142,6 +145,8 @@ interface Attempt {
   connect: TlsConnect;
   base: tls.ConnectionOptions;
   options: SslOptions;
+  /** The shared context of the verifying trust (`options.ca` or Node's CAs). */
+  trust: tls.SecureContext;
 }
 
 async function withDeadline<T>(attempt: Attempt, run: (signal: AbortSignal) => Promise<T>) {
@@ -153,25 +158,34 @@ async function withDeadline<T>(attempt: Attempt, run: (signal: AbortSignal) => P
   }
 }
 
-async function inspect(attempt: Attempt): Promise<Certificate | string> {
+/** The certificate, and whether this very connection verified it (chain and host name). */
+interface Inspected {
+  cert: Certificate;
+  authorized: boolean;
+}
+
+/**
+ * Reads the certificate over a connection that accepts any certificate but is verified
+ * against the same trust as `verify` (Node still checks the chain and the host name and
+ * says so in `authorized`): a valid certificate costs one handshake, not two.
+ */
+async function inspect(attempt: Attempt): Promise<Inspected | string> {
   return withDeadline(attempt, async (signal) => {
-    const socket = await handshake(
-      attempt.connect,
-      { ...attempt.base, rejectUnauthorized: false },
-      signal,
-    );
+    const options = { ...attempt.base, secureContext: attempt.trust, rejectUnauthorized: false };
+    const socket = await handshake(attempt.connect, options, signal);
     try {
       const session = { protocol: socket.getProtocol(), cipher: socket.getCipher() };
-      return parseCertificate(socket.getPeerCertificate(), session) ?? "no peer certificate";
+      const cert = parseCertificate(socket.getPeerCertificate(), session);
+      return cert === null ? "no peer certificate" : { cert, authorized: socket.authorized };
     } finally {
       socket.destroy();
     }
   });
 }
 
+/** A verifying connection; only for a certificate that did not verify, to say why exactly. */
 async function verify(attempt: Attempt): Promise<{ valid: boolean; invalidReason?: string }> {
-  const { ca } = attempt.options;
-  const options = { ...attempt.base, rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  const options = { ...attempt.base, secureContext: attempt.trust, rejectUnauthorized: true };
   try {
     const socket = await withDeadline(attempt, (signal) =>
       handshake(attempt.connect, options, signal),
@@ -196,10 +210,12 @@ async function sslOnce(target: RelayTarget, options: SslOptions): Promise<CheckR
       ...(target.ipFamily === 0 ? { servername: target.host } : {}),
       ...(route.lookup ? { lookup: route.lookup } : {}),
     };
-    const attempt = { connect: options.connect ?? tls.connect, base, options };
-    const cert = await inspect(attempt);
-    if (typeof cert === "string") return checkError(cert, since(started));
-    return checkOk({ ...cert, ...(await verify(attempt)) }, since(started));
+    const trust = sharedSecureContext(options.ca);
+    const attempt = { connect: options.connect ?? tls.connect, base, options, trust };
+    const seen = await inspect(attempt);
+    if (typeof seen === "string") return checkError(seen, since(started));
+    const validity = seen.authorized ? { valid: true } : await verify(attempt);
+    return checkOk({ ...seen.cert, ...validity }, since(started));
   } catch (error) {
     if (options.signal?.aborted) return checkSkipped("aborted");
     const failure = toConnectError(error);

@@ -29,6 +29,8 @@ export interface RelayRun {
   relay: DueRelay;
   generatedAt: number;
   results: RelayResults;
+  /** How long the run took (ms): kept in the checkpoint, so the slowest relays start first. */
+  durationMs?: number;
 }
 
 const CHECK_OF: Record<MetadataType, CheckName> = {
@@ -77,7 +79,7 @@ function historyOf(checks: MonitorChecks, runs: readonly RelayRun[]) {
       if (!checks[CHECK_OF[type]].store) continue;
       rows.push({ relay, type, data: doc, generatedAt: run.generatedAt });
     }
-    checkpoints.push(relayCheckpointRow(run.relay.url, run.generatedAt));
+    checkpoints.push(relayCheckpointRow(run.relay.url, run.generatedAt, run.durationMs));
   }
   return { rows, checkpoints };
 }

@@ -101,8 +101,13 @@ async function nip11Of(
       return signal.aborted ? checkSkipped("aborted") : checkError(String(error), 0);
     }
   };
-  return retryCheck(fetchOnce, { ...retryOf(c.retry), signal });
+  // A relay that let the GET time out or refused the connection is not asked again: a mute
+  // relay costs one timeout, a dead one no retry delays.
+  return retryCheck(fetchOnce, { ...retryOf(c.retry), signal, isFinal: unreachable });
 }
+
+const unreachable = (reason: string) =>
+  reason.startsWith("timeout:") || reason.startsWith("refused:");
 
 function nip66Options(
   rt: CheckRuntime,

@@ -137,7 +137,7 @@ async function checkRelay(
   const results = await checkOneRelay(check, relay.url, relay.network, ctx.signal);
   const ms = Math.round(performance.now() - started);
   ctx.log.debug({ relay: relay.url, ms, rtt: results.rtt.status }, "relay_checked");
-  return ctx.signal.aborted ? undefined : { relay, generatedAt, results };
+  return ctx.signal.aborted ? undefined : { relay, generatedAt, results, durationMs: ms };
 }
 
 /**

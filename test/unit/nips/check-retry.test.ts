@@ -33,6 +33,17 @@ function sequence<T>(results: CheckResult<T>[]) {
 const fast = { initialDelayMs: 1, maxDelayMs: 2, jitterMs: 0 };
 
 describe("retryCheck", () => {
+  it("does not run again after an error its isFinal accepts (a mute relay's timeout)", async () => {
+    const isFinal = (reason: string) => reason.startsWith("timeout:");
+    const mute = sequence([checkError("timeout: no answer", 3), checkOk("late", 1)]);
+    const result = await retryCheck(mute.run, { ...fast, retries: 2, isFinal });
+    expect(result).toEqual({ status: "error", reason: "timeout: no answer", durationMs: 3 });
+    expect(mute.calls()).toBe(1);
+    const refused = sequence([checkError("refused", 3), checkOk("up", 1)]);
+    expect((await retryCheck(refused.run, { ...fast, retries: 2, isFinal })).status).toBe("ok");
+    expect(refused.calls()).toBe(2);
+  });
+
   it("runs once by default and keeps the reason as is", async () => {
     const s = sequence([checkError("refused", 3)]);
     expect(await retryCheck(s.run)).toEqual({ status: "error", reason: "refused", durationMs: 3 });

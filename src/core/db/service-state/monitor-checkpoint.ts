@@ -37,9 +37,18 @@ export function checkpointRow(serviceName: string, key: string, timestamp: numbe
   };
 }
 
-/** The monitor's checkpoint of one relay: checked at `at` (written with the check's history). */
-export const relayCheckpointRow = (url: string, at: number): ServiceState =>
-  checkpointRow(MONITOR, url, at);
+/** The stored key of a relay checkpoint's run duration (ms). */
+const DURATION_MS = "duration_ms";
+
+/**
+ * The monitor's checkpoint of one relay: checked at `at` (written with the check's history),
+ * the run having taken `durationMs` (the next cycle starts its slowest relays first).
+ */
+export function relayCheckpointRow(url: string, at: number, durationMs?: number): ServiceState {
+  const row = checkpointRow(MONITOR, url, at);
+  if (durationMs === undefined) return row;
+  return { ...row, stateValue: { ...row.stateValue, [DURATION_MS]: Math.round(durationMs) } };
+}
 
 /** When the monitor last did `name` (a periodic event), null when never. */
 export async function readMonitorMark(db: Db, name: string): Promise<number | null> {
@@ -54,6 +63,8 @@ export async function writeMonitorMark(db: Db, name: string, at: number): Promis
 
 /** A relay's last check as SQL, from the checkpoint row `c` (NULL when none or malformed). */
 const CHECKED_AT = documentInt("c.state_value", KEY.timestamp, null);
+/** How long its last run took (ms), NULL when unknown. */
+const RUN_MS = documentInt("c.state_value", DURATION_MS, null);
 
 /** The checkpoint of relay `r` as `c`, for a LEFT JOIN ($1 = the monitor's name). */
 const CHECKPOINT_OF_R = `service_state c
@@ -82,8 +93,9 @@ export interface DueSelection {
 }
 
 /**
- * Relays due for a check, least recently checked first (never checked first, then by
- * discovery): on an enabled network, with no checkpoint or an older one, and not leased
+ * Relays due for a check, slowest first by their last run (never checked first, then the
+ * longest runs, ties by least recently checked and discovery): a cycle does not end waiting
+ * on a slow relay started last. On an enabled network, with no checkpoint or an older one, and not leased
  * right now (by another process, or by anyone), so replicas pick different relays.
  */
 export async function dueRelays(db: Db, s: DueSelection): Promise<DueRelay[]> {
@@ -98,7 +110,7 @@ export async function dueRelays(db: Db, s: DueSelection): Promise<DueRelay[]> {
        AND NOT EXISTS (SELECT 1 FROM lease l
                        WHERE l.service = $1 AND l.item = r.url
                          AND l.holder IS DISTINCT FROM $4::text AND l.expires_at > $5)
-     ORDER BY coalesce(${CHECKED_AT}, -1), r.discovered_at, r.url
+     ORDER BY ${RUN_MS} DESC NULLS FIRST, coalesce(${CHECKED_AT}, -1), r.discovered_at, r.url
      LIMIT $6`,
     [MONITOR, s.networks, s.checkedBefore, s.holder ?? null, s.now, s.limit, s.urls ?? null],
   );

@@ -159,6 +159,34 @@ describe("saved documents round-trip through every reader", () => {
     expect(await readMonitorMark(db.pool, "profile")).toBe(NOW - 30);
   });
 
+  it("the monitor's run durations: due relays start slowest first, unknown ones before them", async () => {
+    const urls = [
+      "wss://fast.example",
+      "wss://slow.example",
+      "wss://mid.example",
+      "wss://new.example",
+    ];
+    await insertRelays(db.pool, urls.map(relay));
+    const ms = [120, 20_400, 3_200];
+    await recordRelayMetadata(
+      db.pool,
+      [0, 1, 2].map((i) => ({
+        relay: relay(urls[i] as string),
+        type: "nip66_rtt" as const,
+        data: { data: { rtt_open: 5 } },
+        generatedAt: NOW - 7200 + i,
+      })),
+      {
+        checkpoints: [0, 1, 2].map((i) =>
+          relayCheckpointRow(urls[i] as string, NOW - 7200 + i, ms[i]),
+        ),
+      },
+    );
+    const selection = { networks: ["clearnet" as const], checkedBefore: NOW - 3600, now: NOW };
+    const due = await dueRelays(db.pool, { ...selection, limit: 100, urls });
+    expect(due.map((r) => r.url)).toEqual([urls[3], urls[1], urls[2], urls[0]]);
+  });
+
   it("the finder's cursor and source checkpoints", async () => {
     expect(await readFinderCursor(db.pool)).toBeNull();
     const cursor: FinderCursor = { xid: "12345", id: "ab".repeat(32), kinds: [2, 3] };

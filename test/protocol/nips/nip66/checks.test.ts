@@ -83,6 +83,9 @@ describe("checkRelay", () => {
       net: { status: "error", reason: "no ASN for 127.0.0.1", durationMs: ms },
       http: { status: "ok", data: { server: "fake/1.0" }, durationMs: ms, notes: [] },
     });
+    // http read rtt's upgrade: one WebSocket, and the headers are not in rtt's result.
+    expect(r.totalConnections).toBe(1);
+    expect(results.rtt.status === "ok" && "upgradeHeaders" in results.rtt.data).toBe(false);
   });
 
   it("every check can be turned off", async () => {

@@ -68,7 +68,14 @@ describe("checkRtt on a healthy relay", () => {
     const { relay: r, result } = await rtt({});
     expect(result).toEqual({
       status: "ok",
-      data: { openMs: ms, read: ok, write: ok, auth: "none", insecure: false },
+      data: {
+        openMs: ms,
+        read: ok,
+        write: ok,
+        auth: "none",
+        insecure: false,
+        upgradeHeaders: expect.any(Object),
+      },
       durationMs: ms,
       notes: [],
     });

@@ -90,7 +90,7 @@ describe("checkSsl on a relay with a CA-signed certificate", () => {
     );
   });
 
-  it("sends SNI and connects to the pinned address through the injected connector", async () => {
+  it("sends SNI to the pinned address through the injected connector; a valid certificate takes one handshake", async () => {
     const r = await relay({ tls: leaf });
     const seen: tls.ConnectionOptions[] = [];
     const connect = (o: tls.ConnectionOptions) => {
@@ -101,7 +101,6 @@ describe("checkSsl on a relay with a CA-signed certificate", () => {
     expect(result).toMatchObject({ status: "ok", data: { valid: true } });
     expect(seen.map((o) => [o.host, o.servername, o.rejectUnauthorized])).toEqual([
       ["relay.test", "relay.test", false],
-      ["relay.test", "relay.test", true],
     ]);
     expect(seen.every((o) => typeof o.lookup === "function")).toBe(true);
   });
