@@ -7,16 +7,12 @@
  */
 import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
-import {
-  countEvents,
-  nip01Order,
-  reqEvents,
-  type StoredEvent,
-} from "../../core/db/relay/archive-reads.js";
+import { nip01Order, reqEvents, type StoredEvent } from "../../core/db/relay/archive-reads.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Filter } from "../../models/filter.js";
 import { ConnectionAuth, type Guarded } from "./auth.js";
 import { checkFilters, validSubId } from "./client-filters.js";
+import { countAnswer } from "./count-answer.js";
 import type { LiveSubscriber } from "./live-hub.js";
 import type { RefusalReason } from "./metrics.js";
 import { NegentropySessions } from "./negentropy.js";
@@ -235,9 +231,9 @@ export class RelayConnection {
     const parsed = this.#parse(msg);
     if (parsed === null || this.#guard("COUNT", parsed.subId)) return;
     try {
-      const count = await countEvents(this.#rt.db, parsed.filters);
+      const answer = await countAnswer(this.#rt.db, parsed.filters);
       this.#rt.outage.succeeded();
-      this.send(["COUNT", parsed.subId, { count }]);
+      this.send(["COUNT", parsed.subId, answer]);
     } catch (error) {
       this.#failed(parsed.subId, error);
     }

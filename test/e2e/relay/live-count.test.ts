@@ -8,6 +8,14 @@ import WebSocket from "ws";
 import { createPool } from "../../../src/core/db/pool.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
 import { type Filter, matchFilters } from "../../../src/models/filter.js";
+import {
+  decodeHll,
+  encodeHll,
+  estimateHll,
+  HLL_STANDARD_ERROR,
+  hllOffset,
+  registersOf,
+} from "../../../src/nips/nip45/index.js";
 import type { RunningRelay } from "../../../src/services/relay/service.js";
 import { generateEvents, makeUser } from "../../support/fake-user.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
@@ -148,9 +156,39 @@ describe("COUNT", () => {
       ],
     ];
     for (const [i, f] of filters.entries()) {
-      const expected = [...archived.values()].filter((e) => matchFilters(f, e)).length;
-      expect((await count(c, `n${i}`, f))[2], JSON.stringify(f)).toEqual({ count: expected });
+      const matching = [...archived.values()].filter((e) => matchFilters(f, e));
+      const answer = (await count(c, `n${i}`, f))[2] as { count: number; hll?: string };
+      expect(answer.count, JSON.stringify(f)).toBe(matching.length);
+      // A single filter with a tag condition also gets the hll of its authors (NIP-45).
+      const offset = f.length === 1 ? hllOffset(f[0] as Filter) : null;
+      expect("hll" in answer, JSON.stringify(f)).toBe(offset !== null && matching.length > 0);
+      if (offset === null || answer.hll === undefined) continue;
+      const authors = new Set(matching.map((e) => e.pubkey));
+      expect(answer.hll).toBe(encodeHll(registersOf(authors, offset)));
     }
+    c.close();
+  });
+
+  it("answers a follower count with an hll whose estimate is within its error of the authors", async () => {
+    const target = (await makeUser(77)).pubkey;
+    const followers = await Promise.all(Array.from({ length: 400 }, (_, i) => makeUser(1000 + i)));
+    const lists = followers.map((u, i) =>
+      u.sign({ kind: 3, created_at: 1_700_000_000 + i, tags: [["p", target]], content: "" }),
+    );
+    await store(lists);
+    const c = await RawClient.open(relay.url);
+    const answer = (await count(c, "followers", [{ "#p": [target], kinds: [3] }]))[2] as {
+      count: number;
+      hll: string;
+    };
+    expect(answer.count).toBe(400);
+    const decoded = decodeHll(answer.hll);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    const estimate = estimateHll(decoded.registers).estimate;
+    expect(Math.abs(estimate - 400) / 400).toBeLessThan(3 * HLL_STANDARD_ERROR);
+    // Two filters: no hll (the NIP defines it for one filter).
+    const two = (await count(c, "two", [{ "#p": [target] }, { kinds: [3] }]))[2];
+    expect(two).not.toHaveProperty("hll");
     c.close();
   });
 });

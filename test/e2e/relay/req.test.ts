@@ -115,11 +115,8 @@ describe("REQ", () => {
         c.send(["COUNT", `n${run}-${name}`, ...f]);
         const counted = await c.next((m) => m[1] === `n${run}-${name}`);
         const matching = events.filter((e) => matchFilters(f, e));
-        expect(counted, `COUNT ${name}`).toEqual([
-          "COUNT",
-          `n${run}-${name}`,
-          { count: matching.length },
-        ]);
+        expect(counted.slice(0, 2), `COUNT ${name}`).toEqual(["COUNT", `n${run}-${name}`]);
+        expect((counted[2] as { count: number }).count, `COUNT ${name}`).toBe(matching.length);
       }
     }
     c.close();

@@ -89,6 +89,21 @@ export async function countEvents(db: Db, filters: readonly Filter[]): Promise<n
   return row.n;
 }
 
+/**
+ * The distinct authors (32-byte pubkeys) of the stored events matching `filter`, at most
+ * `max + 1` (more: too many to fold into a NIP-45 hll in one answer).
+ */
+export async function matchingAuthors(db: Db, filter: Filter, max: number): Promise<Buffer[]> {
+  const { text, params } = union([filter], "e.pubkey");
+  if (text === "") return [];
+  const rows = await any<{ pubkey: Buffer }>(
+    db,
+    `SELECT DISTINCT s.pubkey FROM (${text}) AS s LIMIT $${params.length + 1}::int`,
+    [...params, max + 1],
+  );
+  return rows.map((r) => r.pubkey);
+}
+
 /** A negentropy record: the event's time and id. */
 export interface StoredRecord {
   createdAt: number;
