@@ -7,7 +7,7 @@
  */
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Db } from "./pool.js";
-import { exec, maybeOne, one } from "./sql.js";
+import { any, exec, maybeOne, one } from "./sql.js";
 import { transaction } from "./transaction.js";
 
 export type DvmJobStatus = "claimed" | "done" | "failed" | "awaiting_payment";
@@ -154,7 +154,8 @@ export async function deleteDvmJobsBefore(db: Db, cutoff: number): Promise<numbe
 
 /** Jobs kept, by status (`bigbrotr status`). */
 export async function countDvmJobs(db: Db): Promise<Record<DvmJobStatus, number>> {
-  const { rows } = await db.query<{ status: DvmJobStatus; n: number }>(
+  const rows = await any<{ status: DvmJobStatus; n: number }>(
+    db,
     "SELECT status, count(*)::int AS n FROM dvm_job GROUP BY status",
   );
   const counts: Record<DvmJobStatus, number> = {
