@@ -27,10 +27,21 @@ function lap(name: string): void {
   mark = Date.now();
 }
 
+/**
+ * The scrape jobs that must be up: every static job, and each DNS-discovered one (the relay,
+ * the DVM: compose profiles off by default) only when its service was started.
+ */
 function scrapeJobs(stack: Stack): string[] {
   const file = join(stack.deploymentDir, "monitoring/prometheus/prometheus.yml");
-  const prom = parse(readFileSync(file, "utf8")) as { scrape_configs: { job_name: string }[] };
-  return prom.scrape_configs.map((j) => j.job_name);
+  const prom = parse(readFileSync(file, "utf8")) as {
+    scrape_configs: { job_name: string; dns_sd_configs?: { names: string[] }[] }[];
+  };
+  return prom.scrape_configs
+    .filter((j) => {
+      const names = (j.dns_sd_configs ?? []).flatMap((d) => d.names);
+      return names.length === 0 || names.some((n) => stack.services.includes(n));
+    })
+    .map((j) => j.job_name);
 }
 
 /** Up, the three checks, Prometheus; returns what the archive holds. */
