@@ -6,31 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoverageMeasurement, recordCoverage } from "../../src/core/db/relay-coverage.js";
 import { A, B, C, fillApiDatabase, NOW } from "../db/api/dataset.js";
 import { CHROMIUM, type ExplorerSession, startExplorer } from "../support/browser.js";
+import { coverageMeasurement } from "../support/coverage-measurement.js";
 import { skipWithout } from "../support/external-tool.js";
 
 let x: ExplorerSession;
 
-const measurement = (relayUrl: string, m: Partial<CoverageMeasurement>): CoverageMeasurement => ({
-  relayUrl,
-  measuredAt: NOW - 120,
-  method: "count",
-  since: 1_704_067_200,
-  until: NOW - 300,
-  held: 0,
-  relayCount: null,
-  approximate: false,
-  lowerBound: false,
-  countRequests: 3,
-  hllAuthors: null,
-  hllError: null,
-  authorsHeld: null,
-  negNeed: null,
-  negHave: null,
-  negUnfetched: null,
-  flag: null,
-  reason: null,
-  ...m,
-});
+const measurement = (relayUrl: string, m: Partial<CoverageMeasurement>): CoverageMeasurement =>
+  coverageMeasurement({
+    relayUrl,
+    measuredAt: NOW - 120,
+    since: 1_704_067_200,
+    until: NOW - 300,
+    ...m,
+  });
 
 describe.skipIf(skipWithout(CHROMIUM))("coverage in headless Chromium", () => {
   beforeAll(async () => {

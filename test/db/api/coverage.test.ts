@@ -8,6 +8,7 @@ import {
 } from "../../../src/core/db/relay-coverage.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
+import { coverageMeasurement } from "../../support/coverage-measurement.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
 
 const NOW = 1_790_000_000;
@@ -21,27 +22,14 @@ let db: TestDatabase;
 let api: TestApi;
 const enc = encodeURIComponent;
 
-const measurement = (relayUrl: string, m: Partial<CoverageMeasurement>): CoverageMeasurement => ({
-  relayUrl,
-  measuredAt: NOW - 60,
-  method: "count",
-  since: 1_700_000_000,
-  until: NOW - 300,
-  held: 0,
-  relayCount: null,
-  approximate: false,
-  lowerBound: false,
-  countRequests: 3,
-  hllAuthors: null,
-  hllError: null,
-  authorsHeld: null,
-  negNeed: null,
-  negHave: null,
-  negUnfetched: null,
-  flag: null,
-  reason: null,
-  ...m,
-});
+const measurement = (relayUrl: string, m: Partial<CoverageMeasurement>): CoverageMeasurement =>
+  coverageMeasurement({
+    relayUrl,
+    measuredAt: NOW - 60,
+    since: 1_700_000_000,
+    until: NOW - 300,
+    ...m,
+  });
 
 beforeAll(async () => {
   db = await createTestDatabase();
