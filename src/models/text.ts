@@ -23,3 +23,19 @@ export function storableText(s: string): string {
   if (unstorableTextReason(s) === null) return s;
   return s.replaceAll("\u0000", "\ufffd").replace(LONE_SURROGATES, "\ufffd");
 }
+
+const ARRAY_SPECIAL = /["\\]/g;
+
+/**
+ * A PostgreSQL array literal (`{"a","b"}`) for a text[] value; every element is quoted, so
+ * commas, braces, spaces and the word NULL need no further care.
+ */
+export function textArrayLiteral(values: readonly string[]): string {
+  if (values.length === 0) return "{}";
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as string;
+    out += `${i === 0 ? "" : ","}"${v.replace(ARRAY_SPECIAL, "\\$&")}"`;
+  }
+  return `${out}}`;
+}

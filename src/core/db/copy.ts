@@ -29,22 +29,6 @@ export function copyByteaHex(hex: string): string {
   return `\\\\x${hex}`;
 }
 
-const ARRAY_SPECIAL = /["\\]/g;
-
-/**
- * A PostgreSQL array literal (`{"a","b"}`) for a text[] value; every element is quoted, so
- * commas, braces, spaces and the word NULL need no further care.
- */
-export function textArrayLiteral(values: readonly string[]): string {
-  if (values.length === 0) return "{}";
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as string;
-    out += `${i === 0 ? "" : ","}"${v.replace(ARRAY_SPECIAL, "\\$&")}"`;
-  }
-  return `${out}}`;
-}
-
 /** Groups lines into chunks of about `chunkChars` characters to keep stream writes few. */
 function* chunked(lines: Iterable<string>, chunkChars = 256 * 1024): Generator<string> {
   let buffer: string[] = [];

@@ -1,8 +1,10 @@
 import type pg from "pg";
 import { tagValues, unstorableReason } from "../../models/event.js";
 import type { NostrEvent } from "../../models/event-types.js";
+import { preparedColumns } from "../../models/prepared-event.js";
+import { textArrayLiteral } from "../../models/text.js";
 import { type CleanupOptions, deleteInBatches, type OrphanBatch } from "./batched-delete.js";
-import { copyByteaHex, copyLines, copyText, textArrayLiteral } from "./copy.js";
+import { copyByteaHex, copyLines, copyText } from "./copy.js";
 import { SIGHTINGS_LOCK_KEY } from "./event-relays.js";
 import type { Profile } from "./migrate.js";
 import type { Db } from "./pool.js";
@@ -32,10 +34,19 @@ export interface InsertEventsResult {
   rejected: RejectedEvent[];
 }
 
-/** An event ready to write: validated, its index entries computed once (text[] literal). */
+/**
+ * An event ready to write: validated, its index entries computed once (text[] literal), its
+ * tags as JSON text when it came prepared (models/prepared-event.ts), else written from them.
+ */
 export interface EventRow {
   event: NostrEvent;
   tagvaluesLiteral: string;
+  tagsJson?: string;
+}
+
+/** The tags column of a row: the prepared JSON text, or the tags serialised now. */
+function tagsText(row: EventRow): string {
+  return row.tagsJson ?? JSON.stringify(row.event.tags);
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -52,7 +63,8 @@ export function storageProblem(ev: NostrEvent): string | null {
   if (!Number.isInteger(ev.kind) || ev.kind < 0 || ev.kind > 65535) {
     return "invalid: kind is not an integer between 0 and 65535";
   }
-  return unstorableReason(ev);
+  const prepared = preparedColumns(ev);
+  return prepared === undefined ? unstorableReason(ev) : prepared.unstorable;
 }
 
 /**
@@ -65,6 +77,15 @@ export function byTimeThenId(a: EventRow, b: EventRow): number {
   const t = a.event.created_at - b.event.created_at;
   if (t !== 0) return t;
   return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+}
+
+/** The row of a storable event: a prepared event's columns are taken as they are. */
+function eventRow(event: NostrEvent): EventRow {
+  const prepared = preparedColumns(event);
+  if (prepared === undefined) {
+    return { event, tagvaluesLiteral: textArrayLiteral(tagValues(event.tags)) };
+  }
+  return { event, tagvaluesLiteral: prepared.tagvaluesLiteral, tagsJson: prepared.tagsJson };
 }
 
 /**
@@ -83,10 +104,7 @@ export function prepareEvents(events: readonly NostrEvent[]): {
     seen.add(event.id);
     const reason = storageProblem(event);
     if (reason !== null) rejected.push({ id: event.id, reason });
-    else {
-      const tagvaluesLiteral = textArrayLiteral(tagValues(event.tags));
-      rows.push({ event, tagvaluesLiteral });
-    }
+    else rows.push(eventRow(event));
   }
   rows.sort(byTimeThenId);
   return { rows, rejected };
@@ -129,7 +147,7 @@ function unnestParams(rows: readonly EventRow[], profile: Profile): unknown[] {
   ];
   if (profile === "lilbrotr") return params;
   params.push(
-    rows.map((r) => JSON.stringify(r.event.tags)),
+    rows.map(tagsText),
     rows.map((r) => r.event.content),
     rows.map((r) => r.event.sig),
   );
@@ -169,7 +187,7 @@ export function eventCopyLine(row: EventRow, profile: Profile): string {
   const ev = row.event;
   const head = `${copyByteaHex(ev.id)}\t${copyByteaHex(ev.pubkey)}\t${ev.created_at}\t${ev.kind}\t${copyText(row.tagvaluesLiteral)}`;
   if (profile === "lilbrotr") return `${head}\n`;
-  const tags = copyText(JSON.stringify(ev.tags));
+  const tags = copyText(tagsText(row));
   return `${head}\t${tags}\t${copyText(ev.content)}\t${copyByteaHex(ev.sig)}\n`;
 }
 

@@ -31,6 +31,7 @@ import {
 } from "./options.js";
 import { ReadGate } from "./read-gate.js";
 import { awaitReply, type ReplyStart } from "./reply.js";
+import { eventFrameSubId } from "./screen-frames.js";
 import { emptyStats, type RelayStats } from "./stats.js";
 import {
   type ReqOptions,
@@ -176,6 +177,9 @@ export class RelayClient {
       return;
     }
     const text = Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
+    // A REQ that screens its events elsewhere takes its EVENT frames unparsed.
+    const subId = eventFrameSubId(text);
+    if (subId !== undefined && this.#sinks.get(subId)?.onEventText?.(text) === true) return;
     const parsed = parseRelayMessage(text);
     if (!parsed.ok) this.stats.garbageFrames++;
     else this.#dispatch(parsed.message);

@@ -26,5 +26,6 @@ export {
   RELAY_DEFAULTS,
   type RelayClientOptions,
 } from "./options.js";
+export type { ScreenBatch } from "./screen-frames.js";
 export type { RelayStats } from "./stats.js";
 export type { ReqOptions, SubscriptionSink, VerifyBatch } from "./subscription.js";

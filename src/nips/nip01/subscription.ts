@@ -13,6 +13,7 @@ import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
 import type { ReadGate } from "./read-gate.js";
 import { ReqTimers } from "./req-timers.js";
+import { countScreened, type ScreenBatch } from "./screen-frames.js";
 import type { RelayStats } from "./stats.js";
 
 /** Checks signatures of a batch; `result[i]` false drops `events[i]` (counted as badSig). */
@@ -41,6 +42,12 @@ export interface ReqOptions {
   maxQueuedEvents?: number;
   verify?: VerifyBatch;
   /**
+   * Screening off this thread (screen-frames.ts): this REQ's EVENT frames are handed over
+   * unparsed, a batch at a time, and counted as if screened here. Frames waiting for it
+   * count towards `maxQueuedEvents`, so a busy screener pauses reading from the socket.
+   */
+  screen?: ScreenBatch;
+  /**
    * Told of each event of this REQ dropped as malformed, with a wrong id or a bad signature
    * (not for a filter mismatch): it still took a place in the relay's answer, at its
    * `created_at` when it has one, so a page walk must count it.
@@ -58,6 +65,8 @@ export type SubscriptionOptions = ReqOptions & {
 /** Receives the frames addressed to one subscription id. */
 export interface SubscriptionSink {
   onEvent(raw: unknown): void;
+  /** An EVENT frame unparsed; false: the sink does not take text (parse it and call onEvent). */
+  onEventText?(frame: string): boolean;
   onEose(): void;
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean, hll?: string): void;
@@ -129,6 +138,9 @@ export class Subscription implements SubscriptionSink {
   #opts: SubscriptionOptions;
   #queue: NostrEvent[] = [];
   #unverified: NostrEvent[] = [];
+  /** EVENT frames for `screen`, and how many are being screened. */
+  #unscreened: string[] = [];
+  #screening = 0;
   /** Events in batches handed to `verify` and not settled yet. */
   #verifying = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -181,8 +193,24 @@ export class Subscription implements SubscriptionSink {
     this.#timers.setPaused(paused);
   }
 
+  onEventText(frame: string): boolean {
+    if (this.#opts.screen === undefined) return false;
+    if (this.#ended) return true;
+    this.#timers.touch();
+    this.#unscreened.push(frame);
+    this.#pressure();
+    this.#batchFilled(this.#unscreened.length);
+    return true;
+  }
+
   onEvent(raw: unknown): void {
     if (this.#ended) return;
+    // Screening elsewhere: an event the connection parsed (a frame written with spaces) joins
+    // the frames in order, as one.
+    if (this.#opts.screen !== undefined) {
+      this.onEventText(JSON.stringify(["EVENT", this.subId, raw]));
+      return;
+    }
     this.#timers.touch();
     const event = screenEvent(raw, this.#filters, this.#host.stats, this.#opts.onRefused);
     if (event === null) return;
@@ -193,30 +221,59 @@ export class Subscription implements SubscriptionSink {
     }
     this.#unverified.push(event);
     this.#pressure();
-    if (this.#unverified.length >= VERIFY_BATCH_SIZE) this.#flush();
+    this.#batchFilled(this.#unverified.length);
+  }
+
+  #batchFilled(length: number): void {
+    if (length >= VERIFY_BATCH_SIZE) this.#flush();
     else this.#flushTimer ??= setTimeout(() => this.#flush(), VERIFY_FLUSH_MS);
   }
 
   #flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    if (this.#unscreened.length > 0) this.#flushFrames();
     const batch = this.#unverified;
-    const verify = this.#opts.verify;
-    if (batch.length === 0 || verify === undefined) return;
+    if (batch.length === 0 || this.#opts.verify === undefined) return;
     this.#unverified = [];
     this.#verifying += batch.length;
+    this.#then(() => this.#verified(batch));
+  }
+
+  /** Screening starts at once (batches overlap); its answers are taken in order. */
+  #flushFrames(): void {
+    const frames = this.#unscreened;
+    const screen = this.#opts.screen as ScreenBatch;
+    this.#unscreened = [];
+    this.#screening += frames.length;
+    const screened = screen(frames, this.#filters);
+    screened.catch(() => {}); // its error is the step's below
     this.#then(async () => {
-      const results = await verify(batch);
-      this.#verifying -= batch.length;
-      batch.forEach((event, i) => {
-        if (results[i] === true) this.#accept(event);
-        else {
-          this.#host.stats.badSig++;
-          this.#opts.onRefused?.(event.created_at);
-        }
-      });
+      const reply = await screened;
+      this.#screening -= frames.length;
+      const { stats } = this.#host;
+      const events = countScreened(reply, stats, this.#opts.onRefused);
+      if (this.#opts.verify === undefined) for (const event of events) this.#accept(event);
+      else if (events.length > 0) {
+        this.#verifying += events.length;
+        await this.#verified(events);
+      }
       this.#pressure();
     });
+  }
+
+  /** Checks the signatures of a batch; accepts the good ones, counts the others. */
+  async #verified(batch: NostrEvent[]): Promise<void> {
+    const results = await (this.#opts.verify as VerifyBatch)(batch);
+    this.#verifying -= batch.length;
+    batch.forEach((event, i) => {
+      if (results[i] === true) this.#accept(event);
+      else {
+        this.#host.stats.badSig++;
+        this.#opts.onRefused?.(event.created_at);
+      }
+    });
+    this.#pressure();
   }
 
   /** Runs `step` after every earlier verification, so order is kept. */
@@ -224,7 +281,12 @@ export class Subscription implements SubscriptionSink {
     this.#chain = this.#chain
       .then(() => (this.#ended ? undefined : step()))
       .catch((error: unknown) =>
-        this.#finish(new RelayClientError("signature verification failed", { cause: error }), true),
+        this.#finish(
+          new RelayClientError("event screening or signature verification failed", {
+            cause: error,
+          }),
+          true,
+        ),
       );
   }
 
@@ -240,7 +302,12 @@ export class Subscription implements SubscriptionSink {
 
   /** Holds the read gate at the high-water mark, releases it at half the mark. */
   #pressure(): void {
-    const queued = this.#queue.length + this.#unverified.length + this.#verifying;
+    const queued =
+      this.#queue.length +
+      this.#unscreened.length +
+      this.#screening +
+      this.#unverified.length +
+      this.#verifying;
     const stats = this.#host.stats;
     if (queued > stats.peakQueued) stats.peakQueued = queued;
     if (this.#ended) return;

@@ -4,11 +4,13 @@
  * how many events a filter matches.
  */
 import type { Filter } from "../../models/event-types.js";
-import type { RelayClient, VerifyBatch } from "../../nips/nip01/index.js";
+import type { RelayClient, ScreenBatch, VerifyBatch } from "../../nips/nip01/index.js";
 import type { FetchPage } from "./window.js";
 
 export interface RelayPageOptions {
   verify?: VerifyBatch;
+  /** Frames screened off the main thread (the REQ's `screen`). */
+  screen?: ScreenBatch;
   /** Max silence within one REQ. */
   idleTimeoutMs?: number;
   /** Max time from REQ to EOSE. */
@@ -36,6 +38,7 @@ export function relayPages(client: RelayClient, options: RelayPageOptions = {}):
         if (createdAt !== undefined) refused.at.push(createdAt);
       },
       ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.screen ? { screen: options.screen } : {}),
       ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.eoseTimeoutMs ? { eoseTimeoutMs: options.eoseTimeoutMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -11,7 +11,7 @@ import {
 import { sightedSupports } from "../../core/db/sighted.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
-import type { RelayStats, VerifyBatch } from "../../nips/nip01/index.js";
+import type { RelayStats, ScreenBatch, VerifyBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import type { SyncProcessing, SyncTimeouts } from "./config.js";
 import { choosePath } from "./path.js";
@@ -26,6 +26,8 @@ export interface SyncCycle {
   settingsOf: (url: string) => RelaySettings;
   writer: SightingWriter;
   verify: VerifyBatch;
+  /** Screening of the REQ walk's frames on the verifier's threads (none: on this thread). */
+  screen?: ScreenBatch;
   now: () => number;
   signal: AbortSignal;
   resolver?: Resolver;

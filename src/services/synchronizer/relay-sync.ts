@@ -123,7 +123,11 @@ export async function syncRelay(cycle: SyncCycle, relay: SyncCandidate): Promise
       }
     } else cursor.path = report.path;
     report.path = cursor.path ?? report.path;
-    const pages = relayPages(client, { verify: cycle.verify, signal: run.signal });
+    const pages = relayPages(client, {
+      verify: cycle.verify,
+      ...(cycle.screen ? { screen: cycle.screen } : {}),
+      signal: run.signal,
+    });
     if (!gapsDone) await retryGaps(run, pages);
     low = await walkRequests(run, pages, { from: low, end });
     // Whatever ran, the path and the counts go with the next batch.

@@ -13,6 +13,7 @@ import {
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
 import { toError } from "../../models/errors.js";
+import type { ScreenBatch } from "../../nips/nip01/index.js";
 import type { Resolver } from "../../utils/dns.js";
 import { IdCache } from "../../utils/verify/id-cache.js";
 import { createVerifier, type Verifier } from "../../utils/verify/pool.js";
@@ -43,6 +44,9 @@ export interface SynchronizerOptions {
   /** Called with each committed batch of live events (the bench's latency probe). */
   onLiveCommitted?: LiveDeps["onCommitted"];
 }
+
+/** Verifier threads from which frames are screened on them (one: the single-thread path). */
+const SCREEN_MIN_THREADS = 2;
 
 /** Archived ids a process remembers, shared by its live and cycle writers (about 12 MB). */
 const STORED_IDS = 100_000;
@@ -149,6 +153,16 @@ function startVerify(
 }
 
 /**
+ * Where the REQ walk's frames are parsed, id-hashed and filter-matched: on the verifier's
+ * threads when it has two or more (the main thread then gets each batch's events with their
+ * archive columns computed), else here, by the relay client (the single-thread path).
+ */
+function screenOn(verifier: Verifier, signal: AbortSignal): { screen?: ScreenBatch } {
+  if (verifier.threads < SCREEN_MIN_THREADS) return {};
+  return { screen: (frames, filters) => verifier.screenFrames(frames, filters, signal) };
+}
+
+/**
  * The cycle's relays as leased work: each leased when its network has a free slot (not while
  * it waits for one), every lease kept until the writer's last batch has committed the cursors,
  * so whoever takes a relay next starts where this cycle left it.
@@ -251,6 +265,7 @@ export function createSynchronizer(
     const { db, now, signal } = ctx;
     const cycle: SyncCycle = {
       ...{ db, deps, processing: p, settingsOf, writer, verify, now, signal },
+      ...screenOn(verifier, signal),
       ...resolver,
     };
     const failing = await failingRelays(ctx.db);

@@ -12,6 +12,7 @@ import { type ArchiveItem, type ArchiveResult, archiveEvents } from "../../core/
 import type { Profile } from "../../core/db/migrate.js";
 import type { Db } from "../../core/db/pool.js";
 import { RelayIdCache } from "../../core/db/relays.js";
+import { preparedColumns } from "../../models/prepared-event.js";
 import type { ServiceState } from "../../models/service-state.js";
 import { isWriteProbe } from "../../nips/nip66/rtt-write.js";
 import { IdCache } from "../../utils/verify/id-cache.js";
@@ -45,9 +46,13 @@ const ITEM_OVERHEAD = 400;
 
 /** What an item holds in memory, about: its strings dominate. */
 export function itemBytes(item: ArchiveItem): number {
-  let n = ITEM_OVERHEAD + item.event.content.length;
-  for (const tag of item.event.tags) for (const v of tag) n += v.length + 16;
-  return n;
+  const n = ITEM_OVERHEAD + item.event.content.length;
+  // A prepared event's tags are JSON text (not parsed for this): its length, about the same.
+  const prepared = preparedColumns(item.event);
+  if (prepared !== undefined) return n + prepared.tagsJson.length;
+  let tags = 0;
+  for (const tag of item.event.tags) for (const v of tag) tags += v.length + 16;
+  return n + tags;
 }
 
 export class SightingWriter {

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { hasValidId } from "../../models/event.js";
-import type { NostrEvent } from "../../models/event-types.js";
+import type { Filter, NostrEvent } from "../../models/event-types.js";
+import { preparedColumns } from "../../models/prepared-event.js";
 import { onAbort } from "../abort.js";
 import {
   type BackendName,
@@ -11,6 +12,7 @@ import {
 } from "./backend.js";
 import { LruMap, signatureTag } from "./id-cache.js";
 import { packRecords } from "./protocol.js";
+import { type ScreenReply, screenFrames } from "./screen.js";
 import {
   type SpawnWorker,
   spawnVerifyWorker,
@@ -68,6 +70,15 @@ export interface Verifier {
     signal?: AbortSignal,
     call?: VerifyCallOptions,
   ): Promise<VerifyResult[]>;
+  /**
+   * Screens EVENT frames (screen.ts) on a worker thread, inline without workers. The events it
+   * accepts carry their id check done: verify them with `idsChecked`.
+   */
+  screenFrames(
+    frames: readonly string[],
+    filters: readonly Filter[],
+    signal?: AbortSignal,
+  ): Promise<ScreenReply>;
   /** Whether this id was verified with this signature (the cache, not a check). */
   isKnownVerified(event: SignedId): boolean;
   /** Records (id, signature) pairs known good, e.g. because they are stored as such. */
@@ -108,10 +119,17 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
       if (closed) throw new Error("verifier is closed");
       return verifyBatch(ctx, events, signal, call?.idsChecked === true);
     },
+    async screenFrames(frames, filters, signal) {
+      signal?.throwIfAborted();
+      if (closed) throw new Error("verifier is closed");
+      if (pool === undefined) return screenFrames(frames, filters);
+      const work = pool.run({ type: "screen", frames, filters }, signal);
+      return (await abortable(work, signal)) as ScreenReply;
+    },
     isKnownVerified: (e) => knownVerified(ctx.cache, e, false),
     markVerified(events) {
       for (const e of events) {
-        if (isWellFormedTriple(e.id, HEX64, e.sig)) ctx.cache.set(e.id, signatureTag(e.sig));
+        if (isWellFormedTriple(e.id, HEX64, e.sig)) ctx.cache.set(e.id, tagOf(e));
       }
     },
     async close() {
@@ -174,9 +192,14 @@ export type SignedId = Pick<NostrEvent, "id" | "sig">;
 
 const HEX64 = "0".repeat(64);
 
+/** The signature's cache tag: computed where a prepared event was screened, else now. */
+function tagOf(e: SignedId): string {
+  return preparedColumns(e as NostrEvent)?.sigTag ?? signatureTag(e.sig);
+}
+
 function knownVerified(cache: LruMap<string>, e: SignedId, touch: boolean): boolean {
   const tag = touch ? cache.touch(e.id) : cache.get(e.id);
-  return tag !== undefined && typeof e.sig === "string" && tag === signatureTag(e.sig);
+  return tag !== undefined && typeof e.sig === "string" && tag === tagOf(e);
 }
 
 function chunkSize(batch: number, workers: number): number {
@@ -192,7 +215,10 @@ async function sendChunk(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const packed = packRecords(events, indexes, 0, indexes.length);
-  const ok = await pool.run(packed, indexes.length, signal);
+  const ok = (await pool.run(
+    { type: "verify", packed, count: indexes.length },
+    signal,
+  )) as Uint8Array;
   settle(ctx, events, indexes, ok, results);
 }
 
@@ -208,7 +234,7 @@ function settle(
     if (ok[k] === 1) {
       results[i] = "ok";
       const ev = events[i] as NostrEvent;
-      ctx.cache.set(ev.id, signatureTag(ev.sig));
+      ctx.cache.set(ev.id, tagOf(ev));
     } else {
       results[i] = "bad-sig";
     }

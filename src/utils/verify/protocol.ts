@@ -1,5 +1,6 @@
-import type { NostrEvent } from "../../models/event-types.js";
+import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { BackendName, SignatureBackend } from "./backend.js";
+import type { ScreenReply } from "./screen.js";
 
 /**
  * Messages between the pool and its workers. A batch travels as one packed buffer of
@@ -15,15 +16,29 @@ export interface WorkerInit {
   readonly backend: BackendName;
 }
 
-export interface VerifyRequest {
-  readonly seq: number;
+/** Signatures to check: `count` packed records. */
+export interface VerifyTask {
+  readonly type: "verify";
   readonly count: number;
   readonly packed: ArrayBuffer;
 }
 
+/** EVENT frames to screen (screen.ts) against a REQ's filters. */
+export interface ScreenTask {
+  readonly type: "screen";
+  readonly frames: readonly string[];
+  readonly filters: readonly Filter[];
+}
+
+export type WorkerTask = VerifyTask | ScreenTask;
+export type WorkerRequest = WorkerTask & { readonly seq: number };
+
+/** A task's answer: one byte per record (verify) or the screened batch (screen). */
+export type TaskResult = Uint8Array | ScreenReply;
+
 export type WorkerReply =
   | { readonly type: "ready"; readonly backend: BackendName }
-  | { readonly type: "result"; readonly seq: number; readonly ok: Uint8Array };
+  | { readonly type: "result"; readonly seq: number; readonly result: TaskResult };
 
 export function isWorkerInit(data: unknown): data is WorkerInit {
   const init = data as Partial<WorkerInit> | null;

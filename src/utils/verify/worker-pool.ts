@@ -2,25 +2,28 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { BackendName } from "./backend.js";
-import type { VerifyRequest, WorkerInit, WorkerReply } from "./protocol.js";
+import type { TaskResult, WorkerInit, WorkerReply, WorkerRequest, WorkerTask } from "./protocol.js";
 
 /** Starts one verify worker for the given backend (a seam for tests and embedders). */
 export type SpawnWorker = (backend: BackendName) => Worker;
 
 export interface WorkerPool {
   readonly size: number;
-  /** Verifies packed records on some worker; resolves with one byte per record. */
-  run(packed: ArrayBuffer, count: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Runs a task on some worker: packed signature records (resolves with one byte per record)
+   * or EVENT frames to screen (resolves with a ScreenReply). A worker that dies on a task is
+   * replaced and the task run again on another, once: answered once, never twice.
+   */
+  run(work: WorkerTask, signal?: AbortSignal): Promise<TaskResult>;
   close(): Promise<void>;
 }
 
 interface Task {
-  readonly packed: ArrayBuffer;
-  readonly count: number;
+  readonly work: WorkerTask;
   readonly signal: AbortSignal | undefined;
   attempts: number;
   seq: number;
-  resolve(ok: Uint8Array): void;
+  resolve(result: TaskResult): void;
   reject(err: unknown): void;
 }
 
@@ -117,11 +120,11 @@ class Pool implements WorkerPool {
     return this.#slots.size;
   }
 
-  run(packed: ArrayBuffer, count: number, signal?: AbortSignal): Promise<Uint8Array> {
+  run(work: WorkerTask, signal?: AbortSignal): Promise<TaskResult> {
     if (this.#closed) return Promise.reject(new Error("verifier is closed"));
     if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ packed, count, signal, attempts: 0, seq: -1, resolve, reject });
+      this.#queue.push({ work, signal, attempts: 0, seq: -1, resolve, reject });
       this.#pump();
     });
   }
@@ -154,7 +157,7 @@ class Pool implements WorkerPool {
     } else {
       const task = slot.task;
       slot.task = undefined;
-      if (task !== undefined && task.seq === m.seq) task.resolve(m.ok);
+      if (task !== undefined && task.seq === m.seq) task.resolve(m.result);
     }
     this.#pump();
   }
@@ -198,8 +201,8 @@ class Pool implements WorkerPool {
       task.seq = this.#seq++;
       slot.task = task;
       slot.worker.ref(); // pending work keeps the process alive until it is answered
-      // Not transferred: the buffer is kept for a retry should this worker die.
-      const req: VerifyRequest = { seq: task.seq, count: task.count, packed: task.packed };
+      // Not transferred: the task is kept for a retry should this worker die.
+      const req: WorkerRequest = { ...task.work, seq: task.seq };
       slot.worker.postMessage(req);
     }
   }
