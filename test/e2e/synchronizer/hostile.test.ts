@@ -51,7 +51,12 @@ async function cursorOf(url: string): Promise<Record<string, unknown> | undefine
 }
 
 /** One cycle on one relay (the others are left alone: `relayUrl`). */
-async function cycle(url: string, processing: Record<string, unknown> = {}, key?: Uint8Array) {
+async function cycle(
+  url: string,
+  processing: Record<string, unknown> = {},
+  key?: Uint8Array,
+  verifierThreads = 1,
+) {
   const t = createTestContext(db.pool, { service: "synchronizer", now: NOW });
   const config = parseConfig(
     synchronizerConfigSchema,
@@ -70,7 +75,7 @@ async function cycle(url: string, processing: Record<string, unknown> = {}, key?
   const service = createSynchronizer(
     { brotr: { ...brotr, profile: "bigbrotr" }, ...(key ? { secretKey: key } : {}) },
     config,
-    { verifierThreads: 1, relayUrl: url },
+    { verifierThreads, relayUrl: url },
   );
   try {
     const outcome = await runOnce(service, t.ctx);
@@ -219,4 +224,33 @@ describe("synchronizer: hostile relays", () => {
       r.report.invalid,
     );
   });
+
+  // Two verifier threads: the REQ walk's frames are parsed, id-hashed and filter-matched on
+  // them and handed to the writer a batch at a time (one thread: all of it on this thread).
+  it.each<[string, Record<string, boolean>, Record<string, unknown>]>([
+    ["forged signatures", { invalidSignatures: true }, {}],
+    ["wrong ids", { corruptIds: true }, {}],
+    ["events outside the filter", { mismatchedEvents: true }, { filter: { kinds: [1] } }],
+    ["an honest relay", {}, {}],
+  ])(
+    "on worker threads, %s: refused, counted and stored as on one thread",
+    async (_, knobs, processing) => {
+      const set = events.slice(300, 420);
+      const one = await fake({ events: set, maxLimit: 40, ...knobs });
+      const two = await fake({ events: set, maxLimit: 40, ...knobs });
+      const a = await cycle(one.url, processing, undefined, 1);
+      const b = await cycle(two.url, processing, undefined, 2);
+      const reasons = ["bad-id", "bad-sig", "invalid", "out-of-bounds"];
+      const byReason = async (r: typeof a) => {
+        const metric = "brotr_synchronizer_invalid_events_total";
+        return Promise.all(reasons.map((reason) => r.t.metric(metric, { reason })));
+      };
+      expect(b.report.invalid).toBe(a.report.invalid);
+      expect(await byReason(b)).toEqual(await byReason(a));
+      expect(await archivedOn(db.pool, two.url)).toEqual(await archivedOn(db.pool, one.url));
+      if (Object.keys(knobs).length > 0 && !knobs.mismatchedEvents) {
+        expect(a.report.invalid).toBeGreaterThanOrEqual(set.length);
+      } else expect(await archivedOn(db.pool, one.url)).not.toEqual([]);
+    },
+  );
 });
