@@ -176,11 +176,15 @@ export class RelayClient {
       this.stats.garbageFrames++;
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString() : data.toString();
-    // A REQ that screens its events elsewhere takes its EVENT frames unparsed.
-    const subId = eventFrameSubId(text);
-    if (subId !== undefined && this.#sinks.get(subId)?.onEventText?.(text) === true) return;
-    const parsed = parseRelayMessage(text);
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    // A REQ that screens its events elsewhere takes its EVENT frames as they came.
+    const subId = eventFrameSubId(bytes);
+    if (subId !== undefined && this.#sinks.get(subId)?.onEventFrame?.(bytes) === true) return;
+    const parsed = parseRelayMessage(bytes.toString());
     if (!parsed.ok) this.stats.garbageFrames++;
     else this.#dispatch(parsed.message);
   }

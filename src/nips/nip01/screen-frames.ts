@@ -10,21 +10,27 @@ import { type ScreenReply, screenedEvents, VERDICT } from "../../utils/verify/sc
 import type { RelayStats } from "./stats.js";
 
 /** Screens a batch of EVENT frames against a REQ's filters (e.g. Verifier.screenFrames). */
-export type ScreenBatch = (frames: string[], filters: readonly Filter[]) => Promise<ScreenReply>;
+export type ScreenBatch = (
+  frames: Uint8Array[],
+  filters: readonly Filter[],
+) => Promise<ScreenReply>;
 
 /** How every EVENT frame the client reads begins when written without spaces. */
-const EVENT_HEAD = '["EVENT","';
+const EVENT_HEAD = Buffer.from('["EVENT","');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 /**
- * The subscription id of an EVENT frame written without spaces (what relays send), or
- * undefined: then the frame is parsed here as any other.
+ * The subscription id of an EVENT frame written without spaces (what relays send), read
+ * from its bytes, or undefined: then the frame is decoded and parsed here as any other.
  */
-export function eventFrameSubId(text: string): string | undefined {
-  if (!text.startsWith(EVENT_HEAD)) return undefined;
-  const end = text.indexOf('"', EVENT_HEAD.length);
+export function eventFrameSubId(frame: Buffer): string | undefined {
+  const head = EVENT_HEAD.length;
+  if (frame.length <= head || frame.compare(EVENT_HEAD, 0, head, 0, head) !== 0) return undefined;
+  const end = frame.indexOf(QUOTE, head);
   if (end < 0) return undefined;
-  const subId = text.slice(EVENT_HEAD.length, end);
-  return subId.includes("\\") ? undefined : subId;
+  const slash = frame.indexOf(BACKSLASH, head);
+  return slash >= 0 && slash < end ? undefined : frame.toString("utf8", head, end);
 }
 
 /** Counts the refused frames of a reply in `stats` and `onRefused`; returns the accepted. */

@@ -65,8 +65,8 @@ export type SubscriptionOptions = ReqOptions & {
 /** Receives the frames addressed to one subscription id. */
 export interface SubscriptionSink {
   onEvent(raw: unknown): void;
-  /** An EVENT frame unparsed; false: the sink does not take text (parse it and call onEvent). */
-  onEventText?(frame: string): boolean;
+  /** An EVENT frame's bytes; false: the sink does not take them (parse, call onEvent). */
+  onEventFrame?(frame: Uint8Array): boolean;
   onEose(): void;
   onClosed(message: string): void;
   onCount?(count: number, approximate: boolean, hll?: string): void;
@@ -139,7 +139,7 @@ export class Subscription implements SubscriptionSink {
   #queue: NostrEvent[] = [];
   #unverified: NostrEvent[] = [];
   /** EVENT frames for `screen`, and how many are being screened. */
-  #unscreened: string[] = [];
+  #unscreened: Uint8Array[] = [];
   #screening = 0;
   /** Events in batches handed to `verify` and not settled yet. */
   #verifying = 0;
@@ -193,7 +193,7 @@ export class Subscription implements SubscriptionSink {
     this.#timers.setPaused(paused);
   }
 
-  onEventText(frame: string): boolean {
+  onEventFrame(frame: Uint8Array): boolean {
     if (this.#opts.screen === undefined) return false;
     if (this.#ended) return true;
     this.#timers.touch();
@@ -208,7 +208,7 @@ export class Subscription implements SubscriptionSink {
     // Screening elsewhere: an event the connection parsed (a frame written with spaces) joins
     // the frames in order, as one.
     if (this.#opts.screen !== undefined) {
-      this.onEventText(JSON.stringify(["EVENT", this.subId, raw]));
+      this.onEventFrame(Buffer.from(JSON.stringify(["EVENT", this.subId, raw])));
       return;
     }
     this.#timers.touch();

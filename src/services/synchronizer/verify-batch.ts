@@ -7,6 +7,7 @@
  * the ids again.
  */
 import type { NostrEvent } from "../../models/event-types.js";
+import { preparedColumns } from "../../models/prepared-event.js";
 import type { VerifyBatch } from "../../nips/nip01/index.js";
 import type { Verifier } from "../../utils/verify/pool.js";
 
@@ -28,7 +29,8 @@ export function batchVerifier(deps: BatchVerifierDeps): VerifyBatch {
   // Only a copy with the same signature: an honest copy must not inherit the failure of a
   // forged one checked first (its sighting, or the event itself, would be lost).
   const inflight = new Map<string, Promise<boolean>>();
-  const key = (e: NostrEvent) => `${e.id}:${e.sig}`;
+  // Keyed by the signature's short tag when the event was screened with one (no 193-char key).
+  const key = (e: NostrEvent) => `${e.id}:${preparedColumns(e)?.sigTag ?? e.sig}`;
   return async (events: NostrEvent[]) => {
     // Copies known before the look-up are not looked up in the cache again below.
     const known = events.map((e) => verifier.isKnownVerified(e));

@@ -12,7 +12,7 @@ import {
 } from "./backend.js";
 import { LruMap, signatureTag } from "./id-cache.js";
 import { packRecords } from "./protocol.js";
-import { type ScreenReply, screenFrames } from "./screen.js";
+import { packFrames, type ScreenReply, screenFrames } from "./screen.js";
 import {
   type SpawnWorker,
   spawnVerifyWorker,
@@ -75,7 +75,7 @@ export interface Verifier {
    * accepts carry their id check done: verify them with `idsChecked`.
    */
   screenFrames(
-    frames: readonly string[],
+    frames: readonly Uint8Array[],
     filters: readonly Filter[],
     signal?: AbortSignal,
   ): Promise<ScreenReply>;
@@ -122,8 +122,9 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Verifi
     async screenFrames(frames, filters, signal) {
       signal?.throwIfAborted();
       if (closed) throw new Error("verifier is closed");
-      if (pool === undefined) return screenFrames(frames, filters);
-      const work = pool.run({ type: "screen", frames, filters }, signal);
+      const packed = packFrames(frames);
+      if (pool === undefined) return screenFrames(packed, filters);
+      const work = pool.run({ type: "screen", frames: packed, filters }, signal);
       return (await abortable(work, signal)) as ScreenReply;
     },
     isKnownVerified: (e) => knownVerified(ctx.cache, e, false),
@@ -172,7 +173,8 @@ async function verifyBatch(
   };
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as NostrEvent;
-    if (!hasValidShape(ev) || (!idsChecked && !hasValidId(ev))) results[i] = "bad-id";
+    const badId = !screened(ev) && (!hasValidShape(ev) || (!idsChecked && !hasValidId(ev)));
+    if (badId) results[i] = "bad-id";
     else if (knownVerified(ctx.cache, ev, true)) results[i] = "ok";
     else if (!isWellFormedTriple(ev.id, ev.pubkey, ev.sig)) results[i] = "bad-sig";
     else if (pending.push(i) - sent >= chunk) send(pending.length);
@@ -185,6 +187,11 @@ async function verifyBatch(
   }
   await abortable(Promise.all(parts), signal);
   return results;
+}
+
+/** Screened where it was parsed (screen.ts): its shape and id are checked, its tags not parsed here. */
+function screened(ev: NostrEvent): boolean {
+  return preparedColumns(ev) !== undefined;
 }
 
 /** An event's id and signature: what the cache of verified copies is keyed on. */

@@ -1,6 +1,6 @@
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { BackendName, SignatureBackend } from "./backend.js";
-import type { ScreenReply } from "./screen.js";
+import type { PackedFrames, ScreenReply } from "./screen.js";
 
 /**
  * Messages between the pool and its workers. A batch travels as one packed buffer of
@@ -26,7 +26,7 @@ export interface VerifyTask {
 /** EVENT frames to screen (screen.ts) against a REQ's filters. */
 export interface ScreenTask {
   readonly type: "screen";
-  readonly frames: readonly string[];
+  readonly frames: PackedFrames;
   readonly filters: readonly Filter[];
 }
 

@@ -63,13 +63,35 @@ function claimedAt(raw: unknown): number {
   return typeof at === "number" && Number.isSafeInteger(at) && at >= 0 ? at : Number.NaN;
 }
 
-/** Screens `frames` against `filters` (the work of one worker message). */
-export function screenFrames(frames: readonly string[], filters: readonly Filter[]): ScreenReply {
-  const n = frames.length;
+/**
+ * A batch of frames as one buffer: the frames' UTF-8 bytes end to end and where each ends.
+ * The frames travel as the bytes read from the socket (one copy, no UTF-8 decoding and no
+ * string cloning on the main thread).
+ */
+export interface PackedFrames {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+}
+
+export function packFrames(frames: readonly Uint8Array[]): PackedFrames {
+  const ends = new Uint32Array(frames.length);
+  let at = 0;
+  for (let i = 0; i < frames.length; i++) {
+    at += (frames[i] as Uint8Array).length;
+    ends[i] = at;
+  }
+  return { bytes: Buffer.concat(frames, at), ends };
+}
+
+/** Screens packed frames against `filters` (the work of one worker message). */
+export function screenFrames(frames: PackedFrames, filters: readonly Filter[]): ScreenReply {
+  const { ends } = frames;
+  const bytes = Buffer.from(frames.bytes.buffer, frames.bytes.byteOffset, frames.bytes.length);
+  const n = ends.length;
   const reply = emptyReply(n);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    const got = eventOf(frames[i] as string);
+    const got = eventOf(bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i]));
     if (got === undefined) {
       reply.verdicts[i] = VERDICT.garbage;
       continue;

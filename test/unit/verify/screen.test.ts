@@ -14,12 +14,13 @@ import { emptyStats } from "../../../src/nips/nip01/stats.js";
 import { screenEvent } from "../../../src/nips/nip01/subscription.js";
 import { signatureTag } from "../../../src/utils/verify/id-cache.js";
 import { createVerifier, type Verifier } from "../../../src/utils/verify/pool.js";
-import { screenFrames } from "../../../src/utils/verify/screen.js";
+import { packFrames, screenFrames } from "../../../src/utils/verify/screen.js";
 import { spawnVerifyWorker } from "../../../src/utils/verify/worker-pool.js";
 import { rehashed, wasmSignedEvents, withTamperedContent, withTamperedSig } from "./events.js";
 
 const FILTERS: Filter[] = [{ kinds: [0, 1, 3, 30023] }];
 const frame = (ev: unknown) => JSON.stringify(["EVENT", "s1", ev]);
+const bytesOf = (list: readonly string[]) => list.map((f) => Buffer.from(f));
 
 let frames: string[];
 
@@ -74,7 +75,7 @@ const plain = (events: readonly NostrEvent[]) => JSON.parse(JSON.stringify(event
 describe("screenFrames", () => {
   it("refuses and counts exactly as the main thread, and accepts the same events", () => {
     const here = screenedHere(frames);
-    const there = screenedThere(screenFrames(frames, FILTERS));
+    const there = screenedThere(screenFrames(packFrames(bytesOf(frames)), FILTERS));
     expect(there.stats).toEqual(here.stats);
     expect(there.refused).toEqual(here.refused);
     expect(plain(there.events)).toEqual(plain(here.events));
@@ -86,7 +87,7 @@ describe("screenFrames", () => {
 
   it("hands the writer the columns it would compute from the parsed events", () => {
     const here = screenedHere(frames).events;
-    const there = screenedThere(screenFrames(frames, FILTERS)).events;
+    const there = screenedThere(screenFrames(packFrames(bytesOf(frames)), FILTERS)).events;
     const a = prepareEvents(here).rows;
     const b = prepareEvents(there).rows;
     expect(b.map((r) => r.tagsJson)).toEqual(a.map((r) => JSON.stringify(r.event.tags)));
@@ -103,7 +104,7 @@ describe("screenFrames", () => {
     const [ev] = await wasmSignedEvents(1);
     // Its id matches (the signature does not: screening does not check it).
     const lone = rehashed(ev as NostrEvent, { content: "lone \ud800 surrogate" });
-    const there = screenedThere(screenFrames([frame(lone)], FILTERS)).events;
+    const there = screenedThere(screenFrames(packFrames(bytesOf([frame(lone)])), FILTERS)).events;
     expect(there).toHaveLength(1);
     expect(prepareEvents(there).rejected).toEqual(prepareEvents([lone]).rejected);
     expect(prepareEvents([lone]).rejected).toEqual([
@@ -131,8 +132,8 @@ describe("Verifier.screenFrames", () => {
     const inline = await createVerifier({ threads: 0 });
     const pooled = await createVerifier({ threads: 2 });
     open.push(inline, pooled);
-    const a = screenedThere(await inline.screenFrames(frames, FILTERS));
-    const b = screenedThere(await pooled.screenFrames(frames, FILTERS));
+    const a = screenedThere(await inline.screenFrames(bytesOf(frames), FILTERS));
+    const b = screenedThere(await pooled.screenFrames(bytesOf(frames), FILTERS));
     expect(b.stats).toEqual(a.stats);
     expect(b.refused).toEqual(a.refused);
     expect(plain(b.events)).toEqual(plain(a.events));
@@ -146,7 +147,7 @@ describe("Verifier.screenFrames", () => {
     });
     open.push(v);
     const expected = screenedHere(frames);
-    const got = screenedThere(await v.screenFrames(frames, FILTERS));
+    const got = screenedThere(await v.screenFrames(bytesOf(frames), FILTERS));
     expect(spawned).toBe(2);
     expect(got.stats).toEqual(expected.stats);
     expect(plain(got.events)).toEqual(plain(expected.events));
@@ -155,6 +156,6 @@ describe("Verifier.screenFrames", () => {
   it("a batch whose retry dies too is an error, not a partial answer", async () => {
     const v = await createVerifier({ threads: 1, spawnWorker: crashingWorker });
     open.push(v);
-    await expect(v.screenFrames(frames, FILTERS)).rejects.toThrow(/died/);
+    await expect(v.screenFrames(bytesOf(frames), FILTERS)).rejects.toThrow(/died/);
   });
 });

@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const verify = async (batch: NostrEvent[]) =>
   (await verifier.verifyEvents(batch, undefined, { idsChecked: true })).map((r) => r === "ok");
 
-const screen = (frames: string[], filters: readonly Filter[]) =>
+const screen = (frames: Uint8Array[], filters: readonly Filter[]) =>
   verifier.screenFrames(frames, filters);
 
 const COUNTED = ["events", "invalid", "badId", "mismatched", "badSig", "garbageFrames"] as const;
@@ -89,7 +89,7 @@ describe("backpressure from the screening workers", () => {
       release = resolve;
     });
     let batches = 0;
-    const held = (frames: string[], filters: readonly Filter[]) => {
+    const held = (frames: Uint8Array[], filters: readonly Filter[]) => {
       batches++;
       return full.then(() => screen(frames, filters));
     };
