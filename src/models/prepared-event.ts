@@ -6,7 +6,9 @@
  * on the synchronizer's path: the writer takes the text), so no tag arrays are rebuilt per
  * copy. It is a plain object with an own `tags` getter: spreading or JSON.stringify see tags.
  */
+import { tagValues, unstorableReason } from "./event.js";
 import type { NostrEvent } from "./event-types.js";
+import { textArrayLiteral } from "./text.js";
 
 export interface PreparedColumns {
   /** JSON.stringify(tags). */
@@ -20,6 +22,15 @@ export interface PreparedColumns {
 }
 
 type Fields = Omit<NostrEvent, "tags">;
+
+/** The columns of a parsed event but its signature's tag (the verifier's; see id-cache.ts). */
+export function eventColumns(ev: NostrEvent): Omit<PreparedColumns, "sigTag"> {
+  return {
+    tagsJson: JSON.stringify(ev.tags),
+    tagvaluesLiteral: textArrayLiteral(tagValues(ev.tags)),
+    unstorable: unstorableReason(ev),
+  };
+}
 
 const COLUMNS = Symbol("prepared columns");
 

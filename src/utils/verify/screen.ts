@@ -7,11 +7,10 @@
  * counting are exactly those of the relay client's own screening (nip01 screenEvent): the
  * same functions decide.
  */
-import { hasValidId, tagValues, unstorableReason, validateEvent } from "../../models/event.js";
+import { hasValidId, validateEvent } from "../../models/event.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
 import { matchFilters } from "../../models/filter.js";
-import { preparedEvent } from "../../models/prepared-event.js";
-import { textArrayLiteral } from "../../models/text.js";
+import { eventColumns, preparedEvent } from "../../models/prepared-event.js";
 import { signatureTag } from "./id-cache.js";
 
 /** What became of one frame. */
@@ -135,9 +134,10 @@ function addColumns(reply: ScreenReply, k: number, ev: NostrEvent): void {
   reply.createdAt[k] = ev.created_at;
   reply.kinds[k] = ev.kind;
   reply.contents.push(ev.content);
-  reply.tagsJson.push(JSON.stringify(ev.tags));
-  reply.tagvalues.push(textArrayLiteral(tagValues(ev.tags)));
-  reply.unstorable.push(unstorableReason(ev) ?? "");
+  const columns = eventColumns(ev);
+  reply.tagsJson.push(columns.tagsJson);
+  reply.tagvalues.push(columns.tagvaluesLiteral);
+  reply.unstorable.push(columns.unstorable ?? "");
   reply.sigTags.push(signatureTag(ev.sig));
 }
 

@@ -6,8 +6,9 @@ import { insertEvents } from "../../../src/core/db/events.js";
 import type { Profile } from "../../../src/core/db/migrate.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
 import type { NostrEvent } from "../../../src/models/event-types.js";
+import { eventColumns, preparedEvent } from "../../../src/models/prepared-event.js";
 import { createTestDatabase, type TestDatabase } from "../../support/pg.js";
-import { count, fakeEvent, fakeEvents } from "./helpers.js";
+import { count, fakeEvent, fakeEvents, TRICKY } from "./helpers.js";
 
 const PROFILES: Profile[] = ["bigbrotr", "lilbrotr"];
 
@@ -221,5 +222,57 @@ describe("insertEventRelays", () => {
     } finally {
       await db.drop();
     }
+  });
+});
+
+/** As the verifier's threads hand events over: the archive columns computed, tags unparsed. */
+const prepared = (ev: NostrEvent) => {
+  const { tags: _tags, ...fields } = ev;
+  return preparedEvent(fields, { ...eventColumns(ev), sigTag: "" });
+};
+
+describe.each(PROFILES)("archiveEvents of prepared events (%s)", (profile) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ profile });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it.each([
+    ["COPY", 0],
+    ["unnest", Number.POSITIVE_INFINITY],
+  ])("stores through %s the rows their parsed events would give", async (path, threshold) => {
+    const plain = TRICKY.map((t, i) => fakeEvent(`prep-${path}-${i}`, t));
+    const twins = TRICKY.map((t, i) => fakeEvent(`twin-${path}-${i}`, t));
+    const options = { profile, eventCopyThreshold: threshold };
+    await archiveEvents(db.pool, sightings(plain, ["wss://plain.example"]), options);
+    const result = await archiveEvents(
+      db.pool,
+      sightings(twins.map(prepared), ["wss://prepared.example"]),
+      options,
+    );
+    expect(result).toMatchObject({ events: twins.length, rejected: [] });
+    const columns = profile === "bigbrotr" ? "tags, content, tagvalues" : "tagvalues";
+    const rows = async (list: NostrEvent[]) => {
+      const { rows } = await db.pool.query(
+        `SELECT ${columns} FROM event WHERE id = ANY($1::bytea[])`,
+        [list.map((e) => Buffer.from(e.id, "hex"))],
+      );
+      return rows.map((r) => JSON.stringify(r)).sort();
+    };
+    expect(await rows(twins)).toEqual(await rows(plain));
+    expect((await rows(twins)).length).toBe(TRICKY.length);
+  });
+
+  it("refuses a prepared event PostgreSQL cannot store, as a parsed one", async () => {
+    const bad = fakeEvent("prep-nul", { content: "nul \u0000" });
+    const result = await archiveEvents(
+      db.pool,
+      sightings([prepared(bad)], ["wss://prepared.example"]),
+      { profile },
+    );
+    expect(result.rejected).toEqual([{ id: bad.id, reason: "unstorable: NUL character" }]);
   });
 });
