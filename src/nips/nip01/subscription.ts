@@ -242,15 +242,16 @@ export class Subscription implements SubscriptionSink {
 
   /** Screening starts at once (batches overlap); its answers are taken in order. */
   #flushFrames(): void {
-    const frames = this.#unscreened;
     const screen = this.#opts.screen as ScreenBatch;
+    // Only the count is kept: the frames (views of socket reads) are let go once handed over.
+    const count = this.#unscreened.length;
+    const screened = screen(this.#unscreened, this.#filters);
     this.#unscreened = [];
-    this.#screening += frames.length;
-    const screened = screen(frames, this.#filters);
+    this.#screening += count;
     screened.catch(() => {}); // its error is the step's below
     this.#then(async () => {
       const reply = await screened;
-      this.#screening -= frames.length;
+      this.#screening -= count;
       const { stats } = this.#host;
       const events = countScreened(reply, stats, this.#opts.onRefused);
       if (this.#opts.verify === undefined) for (const event of events) this.#accept(event);
