@@ -9,7 +9,7 @@ import type { Filter, NostrEvent } from "../../models/event-types.js";
 import type { RelayClient } from "./connection.js";
 import { closedError, RelayDisconnectedError } from "./errors.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
-import { screenEvent } from "./subscription.js";
+import { screenEvent } from "./screen-frames.js";
 
 export interface LiveReqSink {
   /** A screened event (its id recomputed and matching); `receivedAt` is Date.now(). */

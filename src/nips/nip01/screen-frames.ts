@@ -1,11 +1,14 @@
 /**
- * The adapter between a REQ and screening off the main thread: a REQ given `screen` takes its
+ * Screening of a REQ's events: on this thread (screenEvent), or, for a REQ given `screen`,
+ * off it. The adapter between such a REQ and screening off the main thread: a REQ given `screen` takes its
  * EVENT frames unparsed (the connection routes them by the subscription id at the frame's
  * head) and hands them over a batch at a time; the answer is counted here exactly as the
  * client's own screening counts each event (screenEvent, and the connection's garbage
  * frames), and the accepted events go on to the signature check.
  */
+import { hasValidId, validateEvent } from "../../models/event.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
+import { matchFilters } from "../../models/filter.js";
 import { type ScreenReply, screenedEvents, VERDICT } from "../../utils/verify/screen.js";
 import type { RelayStats } from "./stats.js";
 
@@ -53,4 +56,39 @@ export function countScreened(
     }
   }
   return screenedEvents(reply);
+}
+
+/**
+ * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. `raw` is
+ * an object the caller has just parsed and no one else holds (its tags are taken, not copied).
+ */
+export function screenEvent(
+  raw: unknown,
+  filters: readonly Filter[],
+  stats: RelayStats,
+  onRefused?: (createdAt: number | undefined) => void,
+): NostrEvent | null {
+  const checked = validateEvent(raw, { owned: true });
+  if (!checked.ok) {
+    stats.invalid++;
+    onRefused?.(claimedCreatedAt(raw));
+    return null;
+  }
+  if (!hasValidId(checked.event)) {
+    stats.badId++;
+    onRefused?.(checked.event.created_at);
+    return null;
+  }
+  if (!matchFilters(filters, checked.event)) {
+    stats.mismatched++;
+    return null;
+  }
+  return checked.event;
+}
+
+/** A malformed event's `created_at`, when it is a plausible second. */
+function claimedCreatedAt(raw: unknown): number | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const at = (raw as { created_at?: unknown }).created_at;
+  return typeof at === "number" && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
 }

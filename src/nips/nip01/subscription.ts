@@ -5,15 +5,13 @@
  * except on abort (which stops at once). A queue at its high-water mark holds the
  * connection's read gate (see read-gate.ts) until the consumer has drained half of it.
  */
-import { hasValidId, validateEvent } from "../../models/event.js";
 import type { Filter, NostrEvent } from "../../models/event-types.js";
-import { matchFilters } from "../../models/filter.js";
 import { onAbort } from "../../utils/abort.js";
 import { closedError, RelayClientError, RelayTimeoutError } from "./errors.js";
 import { encodeClose, encodeReq, splitPrefix } from "./messages.js";
 import type { ReadGate } from "./read-gate.js";
 import { ReqTimers } from "./req-timers.js";
-import { countScreened, type ScreenBatch } from "./screen-frames.js";
+import { countScreened, type ScreenBatch, screenEvent } from "./screen-frames.js";
 import type { RelayStats } from "./stats.js";
 
 /** Checks signatures of a batch; `result[i]` false drops `events[i]` (counted as badSig). */
@@ -95,41 +93,6 @@ export interface SubscriptionHost {
 
 export const VERIFY_BATCH_SIZE = 256;
 export const VERIFY_FLUSH_MS = 5;
-
-/**
- * Shape, id and filter screening; counts rejects in `stats` and tells `onRefused`. `raw` is
- * an object the caller has just parsed and no one else holds (its tags are taken, not copied).
- */
-export function screenEvent(
-  raw: unknown,
-  filters: readonly Filter[],
-  stats: RelayStats,
-  onRefused?: (createdAt: number | undefined) => void,
-): NostrEvent | null {
-  const checked = validateEvent(raw, { owned: true });
-  if (!checked.ok) {
-    stats.invalid++;
-    onRefused?.(claimedCreatedAt(raw));
-    return null;
-  }
-  if (!hasValidId(checked.event)) {
-    stats.badId++;
-    onRefused?.(checked.event.created_at);
-    return null;
-  }
-  if (!matchFilters(filters, checked.event)) {
-    stats.mismatched++;
-    return null;
-  }
-  return checked.event;
-}
-
-/** A malformed event's `created_at`, when it is a plausible second. */
-function claimedCreatedAt(raw: unknown): number | undefined {
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const at = (raw as { created_at?: unknown }).created_at;
-  return typeof at === "number" && Number.isSafeInteger(at) && at >= 0 ? at : undefined;
-}
 
 export class Subscription implements SubscriptionSink {
   readonly subId: string;
