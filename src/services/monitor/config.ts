@@ -37,6 +37,11 @@ const geoSchema = z
     city_mmdb: z.string().min(1).optional(),
     /** GeoLite2-ASN file; default the bundled ip-location-db ASN tables. */
     asn_mmdb: z.string().min(1).optional(),
+    /**
+     * Where the bundled ASN CSVs' compact table is built (once, and again when they change);
+     * default a file in the system's temporary directory.
+     */
+    asn_table: z.string().min(1).optional(),
     /** Characters of the published geohash (1-12). */
     geohash_precision: z.int().min(1).max(12).default(9),
   })
