@@ -1,11 +1,12 @@
 /**
  * `npm run bench:monitor [-- --relays 500] [--cycles 2] [--measure-chunked] [--bad 10]
- * [--max-tasks N]`: monitor
+ * [--max-tasks N] [--per-port N]`: monitor
  * cycles over a devnet of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child
  * process so the RSS sampled here is the monitor's; one in ten silent or refusing, or with
  * `--bad 40` four in ten silent or dead, the 10,000-relay cycle), reached by name through a
  * fake DNS zone, with every check on and the default concurrency, retries and bundled geo
- * data, into a fresh database on a private embedded PostgreSQL. Cycle 1 checks every relay;
+ * data, into a fresh database on a private embedded PostgreSQL. Up to 1,000 relays each has a
+ * listener of its own; above, they are served by path, 500 to a listener (`--per-port N`). Cycle 1 checks every relay;
  * cycle 2 (and any further one) runs after the clock passes recheck_interval, so unchanged
  * documents are deduplicated. Each cycle is compared with the original's chunked design, simulated from the
  * per-relay durations measured in that cycle (and, with --measure-chunked, that design run
@@ -72,7 +73,13 @@ interface Options {
   bad: number;
   /** clearnet max_tasks (relays checked at once); default brotr.yaml's. */
   maxTasks: number | undefined;
+  /** Relays served by path on one listener (1: a listener each, the 500-relay devnet's). */
+  perPort: number;
 }
+
+/** Above this many relays the devnet serves them by path, PER_PORT_LARGE to a listener. */
+const OWN_LISTENERS_UP_TO = 1000;
+const PER_PORT_LARGE = 500;
 
 function parseArgs(argv: string[]): Options {
   const relays = Number(argValue(argv, "--relays") ?? 500);
@@ -87,7 +94,17 @@ function parseArgs(argv: string[]): Options {
   const maxTasks = slots === undefined ? undefined : Number(slots);
   if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0))
     throw new Error("--max-tasks must be a positive integer");
-  return { relays, cycles, measureChunked: argv.includes("--measure-chunked"), bad, maxTasks };
+  const perPortArg = argValue(argv, "--per-port");
+  const perPort =
+    perPortArg === undefined
+      ? relays > OWN_LISTENERS_UP_TO
+        ? PER_PORT_LARGE
+        : 1
+      : Number(perPortArg);
+  if (!(Number.isInteger(perPort) && perPort > 0))
+    throw new Error("--per-port must be a positive integer");
+  const measureChunked = argv.includes("--measure-chunked");
+  return { relays, cycles, measureChunked, bad, maxTasks, perPort };
 }
 
 /** Writes a throwaway CA and runs this file again trusting it; returns the re-run's exit code. */
@@ -356,20 +373,20 @@ async function main(caFile: string): Promise<void> {
   const h0 = performance.now();
   const { value: hosted, child } = await startJsonChild<{ relays: HostedMonitorRelay[] }>(
     "monitor-relay-host.ts",
-    { relays: options.relays, ca: caFile, bad: options.bad },
+    { relays: options.relays, ca: caFile, bad: options.bad, perPort: options.perPort },
   );
   const bench = await startBenchServer();
   try {
     const relays = hosted.relays;
     const kindOfUrl = new Map<string, RelayKind>();
     const urls = relays.map((r) => {
-      const url = `wss://${r.name}:${r.port}`;
+      const url = `wss://${r.name}:${r.port}${r.path}`;
       kindOfUrl.set(url, r.kind);
       return url;
     });
     const counts = RELAY_KINDS.map((k) => `${relays.filter((r) => r.kind === k).length} ${k}`);
     console.log(
-      `PostgreSQL ${bench.version}; relays: ${counts.join(", ")} (TLS, own certificate, NIP-11 and Server header; host ready in ${((performance.now() - h0) / 1000).toFixed(1)} s)`,
+      `PostgreSQL ${bench.version}; relays: ${counts.join(", ")} (TLS, ${options.perPort > 1 ? `by path, ${options.perPort} to a listener, one wildcard certificate a listener` : "a listener and certificate each"}; own NIP-11 and Server header; host ready in ${((performance.now() - h0) / 1000).toFixed(1)} s)`,
     );
 
     // Alone, in a fresh process: the bundled geo data's share of RSS.
