@@ -71,7 +71,7 @@ interface Options {
   measureChunked: boolean;
   /** Percent of bad relays: 10 (silent or refusing), or another multiple of 5 (silent or dead). */
   bad: number;
-  /** clearnet max_tasks (relays checked at once); default brotr.yaml's. */
+  /** Clearnet relays checked at once (monitor.yaml processing.max_tasks.clearnet; default 200). */
   maxTasks: number | undefined;
   /** Relays served by path on one listener (1: a listener each, the 500-relay devnet's). */
   perPort: number;
@@ -395,15 +395,11 @@ async function main(caFile: string): Promise<void> {
       `bundled geo data opened alone: RSS ${Math.round(geo.base_mb)} → ${Math.round(geo.after_city_mb)} MB (City, ${geo.city_open_s.toFixed(1)} s) → ${Math.round(geo.after_asn_mb)} MB (ASN, ${geo.asn_open_s.toFixed(1)} s), peak ${Math.round(geo.peak_mb)} MB; after a full GC ${Math.round(geo.after_gc_mb)} MB (JS heap ${Math.round(geo.after_gc_heap_mb)} MB, Buffers and typed arrays ${Math.round(geo.after_gc_external_mb)} MB)`,
     );
 
-    const tasks = options.maxTasks === undefined ? {} : { max_tasks: options.maxTasks };
-    const brotr = parseConfig(
-      brotrConfigSchema,
-      { allow_private: true, networks: { clearnet: tasks } },
-      "bench",
-    );
-    const config = parseConfig(monitorConfigSchema, {}, "bench");
+    const brotr = parseConfig(brotrConfigSchema, { allow_private: true }, "bench");
+    const tasks = options.maxTasks === undefined ? {} : { clearnet: options.maxTasks };
+    const config = parseConfig(monitorConfigSchema, { processing: { max_tasks: tasks } }, "bench");
     const p = config.processing;
-    const slots = brotr.networks.clearnet.max_tasks;
+    const slots = p.max_tasks.clearnet;
     const pool = await bench.freshDatabase(
       "bigbrotr",
       brotr.database.partitions,

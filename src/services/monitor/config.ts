@@ -92,6 +92,20 @@ const processingSchema = z
     /** Stop a cycle after this many relays (unset = until none is due). */
     max_relays: z.int().min(1).max(10_000_000).optional(),
     /**
+     * Relays this monitor checks at once per network, in place of brotr.yaml's
+     * `networks.<n>.max_tasks`. Clearnet defaults to 200: a relay that is silent or slow holds
+     * its slot for a timeout with one idle socket and no CPU, so slots are bounded by sockets
+     * (at most two a relay), not by work; 4,000 silent or dead relays of 10,000 needed that.
+     */
+    max_tasks: z
+      .strictObject({
+        clearnet: z.int().min(1).max(1000).default(200),
+        tor: z.int().min(1).max(1000).optional(),
+        i2p: z.int().min(1).max(1000).optional(),
+        loki: z.int().min(1).max(1000).optional(),
+      })
+      .prefault({}),
+    /**
      * Seconds a chunk's leases last without renewal; renewed every third of it while the chunk
      * is checked, so another monitor takes over a crashed one's relays after at most this.
      */
