@@ -113,7 +113,7 @@ module.exports = {
           "^src/core/config/load\\.ts$",
           "^src/core/db/(migrate|embedded|embedded-files|embedded-clients)\\.ts$",
           "^src/services/seeder/service\\.ts$",
-          "^src/utils/(monitor-key|geoip|mmdb-file)\\.ts$",
+          "^src/utils/(monitor-key|geoip|mmdb-file|asn-file|asn-file-build)\\.ts$",
           "^src/utils/verify/(backend|worker-pool)\\.ts$",
           "^src/api/routes/explorer\\.ts$",
         ],

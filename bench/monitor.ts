@@ -1,11 +1,12 @@
 /**
  * `npm run bench:monitor [-- --relays 500] [--cycles 2] [--measure-chunked] [--bad 10]
- * [--max-tasks N]`: monitor
+ * [--max-tasks N] [--per-port N]`: monitor
  * cycles over a devnet of `relays` TLS fake relays (support/monitor-relay-host.ts, in a child
  * process so the RSS sampled here is the monitor's; one in ten silent or refusing, or with
  * `--bad 40` four in ten silent or dead, the 10,000-relay cycle), reached by name through a
  * fake DNS zone, with every check on and the default concurrency, retries and bundled geo
- * data, into a fresh database on a private embedded PostgreSQL. Cycle 1 checks every relay;
+ * data, into a fresh database on a private embedded PostgreSQL. Up to 1,000 relays each has a
+ * listener of its own; above, they are served by path, 500 to a listener (`--per-port N`). Cycle 1 checks every relay;
  * cycle 2 (and any further one) runs after the clock passes recheck_interval, so unchanged
  * documents are deduplicated. Each cycle is compared with the original's chunked design, simulated from the
  * per-relay durations measured in that cycle (and, with --measure-chunked, that design run
@@ -70,9 +71,15 @@ interface Options {
   measureChunked: boolean;
   /** Percent of bad relays: 10 (silent or refusing), or another multiple of 5 (silent or dead). */
   bad: number;
-  /** clearnet max_tasks (relays checked at once); default brotr.yaml's. */
+  /** Clearnet relays checked at once (monitor.yaml processing.max_tasks.clearnet; default 200). */
   maxTasks: number | undefined;
+  /** Relays served by path on one listener (1: a listener each, the 500-relay devnet's). */
+  perPort: number;
 }
+
+/** Above this many relays the devnet serves them by path, PER_PORT_LARGE to a listener. */
+const OWN_LISTENERS_UP_TO = 1000;
+const PER_PORT_LARGE = 500;
 
 function parseArgs(argv: string[]): Options {
   const relays = Number(argValue(argv, "--relays") ?? 500);
@@ -87,7 +94,17 @@ function parseArgs(argv: string[]): Options {
   const maxTasks = slots === undefined ? undefined : Number(slots);
   if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0))
     throw new Error("--max-tasks must be a positive integer");
-  return { relays, cycles, measureChunked: argv.includes("--measure-chunked"), bad, maxTasks };
+  const perPortArg = argValue(argv, "--per-port");
+  const perPort =
+    perPortArg === undefined
+      ? relays > OWN_LISTENERS_UP_TO
+        ? PER_PORT_LARGE
+        : 1
+      : Number(perPortArg);
+  if (!(Number.isInteger(perPort) && perPort > 0))
+    throw new Error("--per-port must be a positive integer");
+  const measureChunked = argv.includes("--measure-chunked");
+  return { relays, cycles, measureChunked, bad, maxTasks, perPort };
 }
 
 /** Writes a throwaway CA and runs this file again trusting it; returns the re-run's exit code. */
@@ -356,20 +373,20 @@ async function main(caFile: string): Promise<void> {
   const h0 = performance.now();
   const { value: hosted, child } = await startJsonChild<{ relays: HostedMonitorRelay[] }>(
     "monitor-relay-host.ts",
-    { relays: options.relays, ca: caFile, bad: options.bad },
+    { relays: options.relays, ca: caFile, bad: options.bad, perPort: options.perPort },
   );
   const bench = await startBenchServer();
   try {
     const relays = hosted.relays;
     const kindOfUrl = new Map<string, RelayKind>();
     const urls = relays.map((r) => {
-      const url = `wss://${r.name}:${r.port}`;
+      const url = `wss://${r.name}:${r.port}${r.path}`;
       kindOfUrl.set(url, r.kind);
       return url;
     });
     const counts = RELAY_KINDS.map((k) => `${relays.filter((r) => r.kind === k).length} ${k}`);
     console.log(
-      `PostgreSQL ${bench.version}; relays: ${counts.join(", ")} (TLS, own certificate, NIP-11 and Server header; host ready in ${((performance.now() - h0) / 1000).toFixed(1)} s)`,
+      `PostgreSQL ${bench.version}; relays: ${counts.join(", ")} (TLS, ${options.perPort > 1 ? `by path, ${options.perPort} to a listener, one wildcard certificate a listener` : "a listener and certificate each"}; own NIP-11 and Server header; host ready in ${((performance.now() - h0) / 1000).toFixed(1)} s)`,
     );
 
     // Alone, in a fresh process: the bundled geo data's share of RSS.
@@ -378,15 +395,11 @@ async function main(caFile: string): Promise<void> {
       `bundled geo data opened alone: RSS ${Math.round(geo.base_mb)} → ${Math.round(geo.after_city_mb)} MB (City, ${geo.city_open_s.toFixed(1)} s) → ${Math.round(geo.after_asn_mb)} MB (ASN, ${geo.asn_open_s.toFixed(1)} s), peak ${Math.round(geo.peak_mb)} MB; after a full GC ${Math.round(geo.after_gc_mb)} MB (JS heap ${Math.round(geo.after_gc_heap_mb)} MB, Buffers and typed arrays ${Math.round(geo.after_gc_external_mb)} MB)`,
     );
 
-    const tasks = options.maxTasks === undefined ? {} : { max_tasks: options.maxTasks };
-    const brotr = parseConfig(
-      brotrConfigSchema,
-      { allow_private: true, networks: { clearnet: tasks } },
-      "bench",
-    );
-    const config = parseConfig(monitorConfigSchema, {}, "bench");
+    const brotr = parseConfig(brotrConfigSchema, { allow_private: true }, "bench");
+    const tasks = options.maxTasks === undefined ? {} : { clearnet: options.maxTasks };
+    const config = parseConfig(monitorConfigSchema, { processing: { max_tasks: tasks } }, "bench");
     const p = config.processing;
-    const slots = brotr.networks.clearnet.max_tasks;
+    const slots = p.max_tasks.clearnet;
     const pool = await bench.freshDatabase(
       "bigbrotr",
       brotr.database.partitions,

@@ -16,9 +16,11 @@ export interface HostedMonitorRelay {
   index: number;
   /** Host name, resolved to `address` by the bench's fake DNS. */
   name: string;
-  /** The relay's own loopback address (127.1.x.y; Linux routes all of 127/8 to lo). */
+  /** Its loopback address: its own (127.1.x.y; Linux routes all of 127/8 to lo), or its hub's. */
   address: string;
   port: number;
+  /** Its path on a shared port (`/r<index>`), or "" on a listener of its own. */
+  path: string;
   kind: RelayKind;
 }
 
@@ -30,6 +32,9 @@ export const relayName = (index: number) => `relay-${index}.${BENCH_DOMAIN}`;
 /** Relay `index`'s loopback address, so its DNS, geo and net documents are its own. */
 export const relayAddress = (index: number) =>
   `127.1.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+
+/** Hub `h`'s loopback address, when relays are served by path (`--per-port`). */
+export const hubAddress = (h: number) => `127.2.${Math.floor(h / 250)}.${(h % 250) + 1}`;
 
 /**
  * One in ten misbehaves, spread evenly (so any chunk of 100 holds five of each): every 20th

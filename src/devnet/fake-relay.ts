@@ -12,6 +12,14 @@ import { RelayConnection, type RelayContext } from "./relay-connection.js";
 export type { FakeRelay, FakeRelayOptions } from "./fake-relay-types.js";
 export { DEFAULT_MAX_LIMIT, defaultNip11 } from "./fake-relay-types.js";
 
+/** A fake relay served by a hub at a path of a shared port (relay-hub.ts). */
+export interface PathRelay extends FakeRelay {
+  /** Takes its URLs: `ws(s)://authority` + `path`. */
+  attach(authority: string, port: number, path: string, secure: boolean): Promise<void>;
+  handleHttp(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+}
+
 /** The page a web server answers an upgrade with when nothing speaks WebSocket behind it. */
 const HTML_PAGE = "<!doctype html><html><body><h1>Welcome</h1><p>It works.</p></body></html>\n";
 
@@ -43,7 +51,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-class FakeRelayServer implements FakeRelay {
+class FakeRelayServer implements PathRelay {
   url = "";
   httpUrl = "";
   port = 0;
@@ -52,22 +60,30 @@ class FakeRelayServer implements FakeRelay {
   totalConnections = 0;
   refusedConnections = 0;
   readonly #store = new EventStore();
-  readonly #server: Server;
+  /** Its own listener; null for a relay served by path on a shared one (relay-hub.ts). */
+  readonly #server: Server | null;
+  /** A relay by path that was stopped: its requests are dropped (its hub keeps listening). */
+  #down = false;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   readonly #connections = new Map<WebSocket, RelayConnection>();
   readonly #httpTimers = new Set<NodeJS.Timeout>();
   #ctx: RelayContext | undefined;
   #closed = false;
 
-  constructor(opts: FakeRelayOptions) {
+  constructor(opts: FakeRelayOptions, ownListener = true) {
     this.options = { ...opts };
     this.#store.addMany(opts.events ?? []);
-    const handler = (req: IncomingMessage, res: ServerResponse) =>
-      handleHttpRequest(req, res, this.options, this.#httpTimers);
-    this.#server = opts.tls ? createTlsServer(opts.tls, handler) : createServer(handler);
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handleHttp(req, res);
+    this.#server = !ownListener
+      ? null
+      : opts.tls
+        ? createTlsServer(opts.tls, handler)
+        : createServer(handler);
     // A client that gives up on our certificate must not crash the relay.
-    this.#server.on("tlsClientError", () => {});
-    this.#server.on("upgrade", (req, socket, head) => this.#onUpgrade(req, socket as Socket, head));
+    this.#server?.on("tlsClientError", () => {});
+    this.#server?.on("upgrade", (req, socket, head) =>
+      this.handleUpgrade(req, socket as Socket, head),
+    );
     this.#wss.on("headers", (headers) => {
       for (const [k, v] of Object.entries(this.options.httpHeaders ?? {}))
         headers.push(`${k}: ${v}`);
@@ -83,13 +99,19 @@ class FakeRelayServer implements FakeRelay {
   }
 
   async start(): Promise<void> {
-    const wasm = await loadNostrWasm();
     const host = this.options.host ?? "127.0.0.1";
-    this.port = await listen(this.#server, host, this.options.port ?? 0);
+    if (this.#server === null) throw new Error("a relay served by path is started by its hub");
+    const port = await listen(this.#server, host, this.options.port ?? 0);
     const hostPart = host.includes(":") ? `[${host}]` : host;
-    const secure = this.options.tls !== undefined;
-    this.url = `${secure ? "wss" : "ws"}://${hostPart}:${this.port}`;
-    this.httpUrl = `${secure ? "https" : "http"}://${hostPart}:${this.port}`;
+    await this.attach(`${hostPart}:${port}`, port, "", this.options.tls !== undefined);
+  }
+
+  /** Takes its URLs (`authority` + `path`) and its context; start() or a hub calls it. */
+  async attach(authority: string, port: number, path: string, secure: boolean): Promise<void> {
+    const wasm = await loadNostrWasm();
+    this.port = port;
+    this.url = `${secure ? "wss" : "ws"}://${authority}${path}`;
+    this.httpUrl = `${secure ? "https" : "http"}://${authority}${path}`;
     this.#ctx = {
       url: this.url,
       store: this.#store,
@@ -100,7 +122,21 @@ class FakeRelayServer implements FakeRelay {
     };
   }
 
-  #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  /** Plain HTTP on its URL: NIP-11 and the rest (nip11.ts). */
+  handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#down) {
+      res.socket?.destroy();
+      return;
+    }
+    handleHttpRequest(req, res, this.options, this.#httpTimers);
+  }
+
+  /** A WebSocket upgrade on its URL, answered as its knobs say. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (this.#down) {
+      socket.destroy();
+      return;
+    }
     const delay = this.options.upgradeDelayMs ?? 0;
     if (delay <= 0) {
       this.#upgrade(req, socket, head);
@@ -159,7 +195,7 @@ class FakeRelayServer implements FakeRelay {
   }
 
   get listening(): boolean {
-    return this.#server.listening;
+    return this.#server === null ? !this.#down : this.#server.listening;
   }
 
   /** Stops listening (connection refused) and drops every socket; the events stay. */
@@ -171,15 +207,18 @@ class FakeRelayServer implements FakeRelay {
       ws.terminate();
     }
     this.#connections.clear();
-    if (!this.#server.listening) return;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    const server = this.#server;
+    if (server === null) this.#down = true;
+    if (server === null || !server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
     await closed;
   }
 
   /** Listens again on the same host and port, with the same events. */
   async restart(): Promise<void> {
-    if (this.#closed || this.#server.listening) return;
+    if (this.#server === null) this.#down = this.#closed;
+    if (this.#closed || this.#server === null || this.#server.listening) return;
     await listen(this.#server, this.options.host ?? "127.0.0.1", this.port);
   }
 
@@ -188,6 +227,14 @@ class FakeRelayServer implements FakeRelay {
     await this.stop();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
+}
+
+/**
+ * A fake relay without a listener of its own: a hub (relay-hub.ts) serves it at a path of a
+ * shared port, passing it that path's requests and upgrades.
+ */
+export function createPathRelay(opts: FakeRelayOptions): PathRelay {
+  return new FakeRelayServer(opts, false);
 }
 
 /** Starts a loopback NIP-01 relay with fault-injection knobs (see FakeRelayOptions). */

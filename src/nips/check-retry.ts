@@ -19,6 +19,12 @@ export interface RetryOptions {
   isFinal?: (reason: string) => boolean;
 }
 
+/**
+ * A refused connection (nothing listens: ECONNREFUSED) is final: trying again a second later
+ * finds the same closed port, and a dead relay would hold its slot for the retry waits.
+ */
+export const refusedConnection = (reason: string): boolean => reason.startsWith("refused:");
+
 export const RETRY_DEFAULTS = {
   retries: 0,
   initialDelayMs: 1000,

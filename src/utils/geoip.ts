@@ -1,19 +1,22 @@
 /**
  * Offline IP geolocation and ASN data: City `.mmdb` files (DB-IP Lite City from npm, or an
  * operator's GeoLite2-City) read with utils/mmdb-file (the search tree stays on disk), an
- * operator's GeoLite2-ASN read with `maxmind`, and the ip-location-db ASN CSVs streamed into
- * an AsnTable. Open once (from the composition root); lookups are synchronous and touch no
+ * operator's GeoLite2-ASN read with `maxmind`, and the ip-location-db ASN CSVs through their
+ * compact table (utils/asn-file.ts, built from them once and whenever they change). Open once (from the composition root); lookups are synchronous and touch no
  * network.
  */
-import { createReadStream } from "node:fs";
 import { createRequire } from "node:module";
 import { isIP } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
 import maxmind, { type Response } from "maxmind";
 import { formatIpv4, formatIpv6, mappedIpv4, parseIpv4, parseIpv6 } from "../models/ip-range.js";
-import { type AsnMatch, AsnTable } from "./asn-table.js";
+import type { AsnMatch } from "./asn-csv.js";
+import { AsnFile, AsnFileError } from "./asn-file.js";
+import { type AsnCsvSource, asnStamp, buildAsnFileApart } from "./asn-file-build.js";
 import { MmdbFile } from "./mmdb-file.js";
 
-export type { AsnMatch } from "./asn-table.js";
+export type { AsnMatch } from "./asn-csv.js";
 
 /** One address's location, whatever the database's own field names. */
 export interface GeoRecord {
@@ -46,7 +49,7 @@ export interface AsnDatabase {
 /** A City database: one mmdb for both families (GeoLite2), or one file per family (DB-IP). */
 export type CitySource = { mmdb: string } | { v4: string; v6?: string };
 /** An ASN database: a GeoLite2-ASN mmdb, or the ip-location-db `-num` CSVs. */
-export type AsnSource = { mmdb: string } | { csv4: string; csv6?: string };
+export type AsnSource = { mmdb: string } | AsnCsvSource;
 
 type Raw = Record<string, unknown>;
 const obj = (v: unknown): Raw | undefined =>
@@ -158,8 +161,44 @@ export async function openCityDatabase(source: CitySource): Promise<GeoDatabase>
   };
 }
 
-/** Opens an ASN database (an mmdb, or the CSVs loaded into a search table). */
-export async function openAsnDatabase(source: AsnSource): Promise<AsnDatabase> {
+/** Where the compact ASN table is built by default: the system's temporary directory. */
+export function defaultAsnTablePath(): string {
+  return join(tmpdir(), `bigbrotr-asn-table-${userInfo().uid}.bin`);
+}
+
+/**
+ * The compact table of the CSVs at `path`: opened when its stamp names the CSVs as they are,
+ * else (missing, stale, or corrupt: AsnFileError) built again from them first, in a child
+ * process. `rebuilt` says why it was built, null when it was not.
+ */
+export async function openAsnTable(
+  source: AsnCsvSource,
+  path: string,
+): Promise<{ file: AsnFile; rebuilt: string | null }> {
+  const stamp = await asnStamp(source);
+  let why: string;
+  try {
+    const file = new AsnFile(path);
+    if (file.header.stamp === stamp) return { file, rebuilt: null };
+    file.close();
+    why = "its CSVs changed";
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") why = "missing";
+    else if (error instanceof AsnFileError) why = error.message;
+    else throw error;
+  }
+  await buildAsnFileApart(source, path);
+  return { file: new AsnFile(path), rebuilt: why };
+}
+
+/**
+ * Opens an ASN database: an mmdb, or the CSVs through their compact table (utils/asn-file.ts)
+ * at `tablePath`, built from them when it is missing, stale or corrupt.
+ */
+export async function openAsnDatabase(
+  source: AsnSource,
+  tablePath: string = defaultAsnTablePath(),
+): Promise<AsnDatabase> {
   if ("mmdb" in source) {
     const reader = await maxmind.open<Response>(source.mmdb);
     return {
@@ -171,44 +210,13 @@ export async function openAsnDatabase(source: AsnSource): Promise<AsnDatabase> {
       },
     };
   }
-  const table = new AsnTable();
-  await addCsvFile(table, source.csv4, 4);
-  if (source.csv6) await addCsvFile(table, source.csv6, 6);
-  table.seal();
+  const { file, rebuilt } = await openAsnTable(source, tablePath);
+  const csvs = [source.csv4, source.csv6].filter(Boolean).join(" + ");
+  const built = rebuilt === null ? "" : `, built now (${rebuilt})`;
   return {
-    description: [source.csv4, source.csv6].filter(Boolean).join(" + "),
-    asn: (ip) => table.lookup(ip),
+    description: `${tablePath} (from ${csvs}${built})`,
+    asn: (ip) => file.lookup(ip),
   };
-}
-
-/**
- * Streams a CSV into `table` a megabyte at a time: the file's text is never held whole (as one
- * string it was tens of MB of heap, and RSS the process never gave back).
- */
-export async function addCsvFile(
-  table: AsnTable,
-  path: string,
-  family: 4 | 6,
-  chunkBytes = 1 << 20,
-): Promise<void> {
-  let lines = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
-    for (
-      let at = (chunk as Buffer).indexOf(0x0a);
-      at >= 0;
-      at = (chunk as Buffer).indexOf(0x0a, at + 1)
-    )
-      lines++;
-  }
-  table.reserve(family, lines + 1);
-  let rest = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
-    const bytes = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
-    const end = bytes.lastIndexOf(0x0a) + 1;
-    table.addCsv(bytes.toString("utf8", 0, end), family);
-    rest = Buffer.from(bytes.subarray(end));
-  }
-  if (rest.length > 0) table.addCsv(rest.toString("utf8"), family);
 }
 
 const require = createRequire(import.meta.url);

@@ -9,7 +9,7 @@
 import type { Network } from "../../models/network.js";
 import type { RecordResolver, Resolver } from "../../utils/dns.js";
 import type { AsnDatabase, GeoDatabase } from "../../utils/geoip.js";
-import { type CheckResult, checkOk, checkSkipped } from "../check-result.js";
+import { type CheckResult, checkError, checkOk, checkSkipped } from "../check-result.js";
 import type { RetryOptions } from "../check-retry.js";
 import { checkDns, type Nip66Dns } from "./dns.js";
 import { checkGeo, type Nip66Geo } from "./geo.js";
@@ -67,7 +67,9 @@ function route(o: Nip66CheckOptions) {
 
 /**
  * The http check: the headers of rtt's own upgrade when rtt opened (the same request a
- * second upgrade would make), else a connection of its own (so its error is its own).
+ * second upgrade would make); rtt's failure when it could not open (an rtt error is always a
+ * failed open, retried already: a second upgrade would fail the same way, and a dead relay
+ * would pay for it again); a connection of its own only when rtt did not run.
  */
 function httpCheck(
   url: string,
@@ -77,6 +79,7 @@ function httpCheck(
   if (options === false) return disabled<Nip66Http>();
   const headers = rtt.status === "ok" ? rtt.data.upgradeHeaders : undefined;
   if (headers !== undefined) return Promise.resolve(checkOk(httpFromHeaders(headers), 0));
+  if (rtt.status === "error") return Promise.resolve(checkError<Nip66Http>(rtt.reason, 0));
   return checkHttp(url, options);
 }
 

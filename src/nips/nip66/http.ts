@@ -11,7 +11,7 @@ import {
   toConnectError,
 } from "../../utils/transport.js";
 import { type CheckResult, checkError, checkOk, checkSkipped } from "../check-result.js";
-import { type RetryOptions, retryCheck } from "../check-retry.js";
+import { type RetryOptions, refusedConnection, retryCheck } from "../check-retry.js";
 import { since } from "./target.js";
 
 export interface Nip66Http {
@@ -60,6 +60,7 @@ async function httpOnce(url: string, options: HttpOptions): Promise<CheckResult<
 /** Upgrades to a WebSocket and reads the server's self-description. Never throws. */
 export function checkHttp(url: string, options: HttpOptions): Promise<CheckResult<Nip66Http>> {
   return retryCheck(() => httpOnce(url, options), {
+    isFinal: refusedConnection,
     ...options.retry,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -9,7 +9,7 @@
 import type { Filter } from "../../models/event-types.js";
 import { type RouteOptions, toConnectError } from "../../utils/transport.js";
 import { type CheckResult, checkError, checkOk, checkSkipped } from "../check-result.js";
-import { type RetryOptions, retryCheck } from "../check-retry.js";
+import { type RetryOptions, refusedConnection, retryCheck } from "../check-retry.js";
 import type { AuthStatus } from "../nip01/auth.js";
 import { connectRelay, type RelayClient } from "../nip01/connection.js";
 import type { RelayClientOptions } from "../nip01/options.js";
@@ -140,6 +140,7 @@ async function rttOnce(url: string, options: RttOptions): Promise<CheckResult<Ni
 /** Measures open, read and write round trips of `url`. Never throws. */
 export function checkRtt(url: string, options: RttOptions): Promise<CheckResult<Nip66Rtt>> {
   return retryCheck(() => rttOnce(url, options), {
+    isFinal: refusedConnection,
     ...options.retry,
     ...(options.signal ? { signal: options.signal } : {}),
   });

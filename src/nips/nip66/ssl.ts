@@ -12,7 +12,7 @@ import { onAbort } from "../../utils/abort.js";
 import { sharedSecureContext } from "../../utils/tls-context.js";
 import { deadline, planRoute, type RouteOptions, toConnectError } from "../../utils/transport.js";
 import { type CheckResult, checkError, checkOk, checkSkipped } from "../check-result.js";
-import { type RetryOptions, retryCheck } from "../check-retry.js";
+import { type RetryOptions, refusedConnection, retryCheck } from "../check-retry.js";
 import { clearnetOnly, type RelayTarget, relayTarget, since } from "./target.js";
 
 export interface Nip66Ssl {
@@ -234,6 +234,7 @@ export async function checkSsl(
   if (typeof target === "string") return checkError(target, 0);
   if (!target.secure) return checkSkipped("not a wss:// relay (no TLS)");
   return retryCheck(() => sslOnce(target, options), {
+    isFinal: refusedConnection,
     ...options.retry,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -37,6 +37,11 @@ const geoSchema = z
     city_mmdb: z.string().min(1).optional(),
     /** GeoLite2-ASN file; default the bundled ip-location-db ASN tables. */
     asn_mmdb: z.string().min(1).optional(),
+    /**
+     * Where the bundled ASN CSVs' compact table is built (once, and again when they change);
+     * default a file in the system's temporary directory.
+     */
+    asn_table: z.string().min(1).optional(),
     /** Characters of the published geohash (1-12). */
     geohash_precision: z.int().min(1).max(12).default(9),
   })
@@ -86,6 +91,20 @@ const processingSchema = z
     chunk_size: z.int().min(1).max(1000).default(100),
     /** Stop a cycle after this many relays (unset = until none is due). */
     max_relays: z.int().min(1).max(10_000_000).optional(),
+    /**
+     * Relays this monitor checks at once per network, in place of brotr.yaml's
+     * `networks.<n>.max_tasks`. Clearnet defaults to 200: a relay that is silent or slow holds
+     * its slot for a timeout with one idle socket and no CPU, so slots are bounded by sockets
+     * (at most two a relay), not by work; 4,000 silent or dead relays of 10,000 needed that.
+     */
+    max_tasks: z
+      .strictObject({
+        clearnet: z.int().min(1).max(1000).default(200),
+        tor: z.int().min(1).max(1000).optional(),
+        i2p: z.int().min(1).max(1000).optional(),
+        loki: z.int().min(1).max(1000).optional(),
+      })
+      .prefault({}),
     /**
      * Seconds a chunk's leases last without renewal; renewed every third of it while the chunk
      * is checked, so another monitor takes over a crashed one's relays after at most this.

@@ -1,7 +1,8 @@
 /**
  * The geo and net checks' databases, opened once per process at the first cycle: the files
  * named in monitor.yaml (operator GeoLite2), else the bundled DB-IP Lite City and
- * ip-location-db ASN data (optional npm packages, CC BY 4.0). A database that cannot be
+ * ip-location-db ASN data (optional npm packages, CC BY 4.0; the ASN CSVs read through their
+ * compact table, built at `geo.asn_table` when missing or stale). A database that cannot be
  * opened is logged once and its check then reports "no database".
  */
 import type { Logger } from "../../core/logger.js";
@@ -56,7 +57,7 @@ export async function openGeoData(
     preset.asn !== undefined
       ? preset.asn
       : checks.net.enabled
-        ? await attempt("asn", log, asnSource && (() => openAsnDatabase(asnSource)))
+        ? await attempt("asn", log, asnSource && (() => openAsnDatabase(asnSource, geo.asn_table)))
         : null;
   if (city || asn)
     log.info({ city: city?.description, asn: asn?.description }, "geo_databases_opened");

@@ -1,3 +1,4 @@
+import type { NetworksConfig } from "../../core/config/schemas.js";
 import { deleteOrphanDeliveries } from "../../core/db/alert-deliveries.js";
 import { deleteDmCommandsBefore } from "../../core/db/alert-dm-commands.js";
 import { type LeasedCycle, type LeasedWork, leasedWork } from "../../core/db/leased-work.js";
@@ -14,7 +15,7 @@ import {
 import { MONITOR } from "../../core/db/service-state/services.js";
 import type { CycleReport, Service, ServiceContext } from "../../core/service.js";
 import type { ServiceDeps } from "../../core/service-deps.js";
-import type { Network } from "../../models/index.js";
+import { NETWORKS, type Network } from "../../models/index.js";
 import { createPublisher } from "../../nips/nip01/publish.js";
 import { AlertSender, type DmSender } from "./alert-sender.js";
 import type { MonitorConfig } from "./config.js";
@@ -250,6 +251,19 @@ async function runMonitor(rt: Runtime, ctx: ServiceContext): Promise<CycleReport
   return { ...report, published: discovery, not_published: skipped, announced: periodic };
 }
 
+/** brotr.yaml's networks with monitor.yaml's `max_tasks` in place of theirs where it is set. */
+function monitorNetworks(
+  networks: NetworksConfig,
+  maxTasks: MonitorConfig["processing"]["max_tasks"],
+): NetworksConfig {
+  const out = { ...networks };
+  for (const n of NETWORKS) {
+    const own = maxTasks[n];
+    if (own !== undefined) out[n] = { ...networks[n], max_tasks: own };
+  }
+  return out;
+}
+
 /**
  * The monitor: checks every relay on an enabled network once per `recheck_interval`
  * (NIP-11 and the NIP-66 checks), keeps each result as content-addressed history and a
@@ -267,7 +281,7 @@ export function createMonitor(
     leases: leasedWork({
       service: MONITOR,
       holder: options.holder ?? deps.instanceId,
-      networks: deps.brotr.networks,
+      networks: monitorNetworks(deps.brotr.networks, config.processing.max_tasks),
       ttl: config.processing.lease_ttl,
     }),
     options,
