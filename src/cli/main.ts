@@ -10,7 +10,7 @@ import { registerRolesCommand } from "./commands/roles.js";
 import { registerServiceCommands } from "./commands/run.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { PACKAGE_ROOT } from "./context.js";
-import type { Shutdown } from "./runner.js";
+import type { Shutdown } from "./run-request.js";
 
 /** Exit codes: 0 ok, 1 failure, 2 bad configuration or usage, 130 forced by a second signal. */
 const EXIT_CONFIG = 2;
