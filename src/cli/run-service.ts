@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import { recordLastCycle } from "../core/db/service-state/last-cycle.js";
 import type { DbOutage } from "../core/db-outage.js";
 import type { Logger } from "../core/logger.js";
@@ -29,6 +30,9 @@ export interface RunEnv {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** V8's heap limit of this process in MB (a service `up` runs apart has its own: service-process.ts). */
+const heapLimitMb = () => Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+
 /** The context of one service: its pool, logger and metrics, the run's signal and outage. */
 function contextOf({ entry, service, config }: Loaded, env: RunEnv): ServiceContext {
   const urlOverride = config.database_url_env
@@ -56,7 +60,10 @@ export async function runLoaded(loaded: Loaded, env: RunEnv): Promise<boolean> {
   if (isLongRunning(service)) return runServer(service, ctx, env);
   const once = env.request.once || entry.oneShot;
   try {
-    ctx.log.info({ interval: config.interval, once }, "service_started");
+    ctx.log.info(
+      { interval: config.interval, once, heapLimitMb: heapLimitMb() },
+      "service_started",
+    );
     if (once) {
       const outcome = await runOnce(service, ctx);
       await record(outcome, outcome.ok ? 0 : 1).catch(() => {});
@@ -89,7 +96,7 @@ async function runServer(
     return true;
   }
   try {
-    ctx.log.info("service_started");
+    ctx.log.info({ heapLimitMb: heapLimitMb() }, "service_started");
     await service.serve(ctx);
     return true;
   } catch (error) {
