@@ -55,7 +55,7 @@ export function splitOwnProcesses(
 }
 
 /** `bigbrotr <service>`'s node arguments: the heap limit first, then the run `up` was asked. */
-export function serviceProcessArgs(entry: ServiceEntry, env: ServiceProcessEnv): string[] {
+function serviceProcessArgs(entry: ServiceEntry, env: ServiceProcessEnv): string[] {
   const { request } = env;
   return [
     `--max-old-space-size=${entry.heapMb}`,

@@ -4,16 +4,13 @@
  * it, the validator in `up`'s with V8's default; both on the embedded PostgreSQL `up`
  * started. The child, killed, is started again; SIGTERM to `up` stops it and everything.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_COMMANDS } from "../../../src/cli/service-catalog.js";
-import { freePort } from "../../support/free-port.js";
+import { embeddedUpFolder, spawnUp, stopLeftOver } from "../../support/embedded-up.js";
 import { followJsonLines } from "../../support/service-process.js";
-
-const BIN = resolve("bin/bigbrotr.js");
 
 let root: string;
 let configDir: string;
@@ -21,37 +18,14 @@ let dataDir: string;
 let running: ChildProcess | undefined;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "bigbrotr-service-process-"));
-  await chmod(root, 0o755); // the embedded server may run as the postgres user
-  configDir = join(root, "config");
-  dataDir = join(root, "data");
-  await mkdir(join(configDir, "services"), { recursive: true });
-  await writeFile(
-    join(configDir, "brotr.yaml"),
-    [
-      "database:",
-      `  embedded: { data_dir: ${dataDir}, port: ${await freePort()} }`,
-      "  partitions: 2",
-      "networks:",
-      "  clearnet: { enabled: true, max_tasks: 4, timeout: 10 }",
-      "allow_private: true",
-      "metrics: { enabled: false }",
-      "log: { format: json }",
-      "",
-    ].join("\n"),
-  );
+  ({ root, configDir, dataDir } = await embeddedUpFolder("bigbrotr-service-process-"));
   await writeFile(join(configDir, "services", "validator.yaml"), "interval: 600\n");
   await writeFile(join(configDir, "services", "synchronizer.yaml"), "interval: 600\n");
 }, 60_000);
 
 afterAll(async () => {
-  const child = running;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((done) => child.once("exit", done));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  }
-  await rm(root, { recursive: true, force: true });
+  await stopLeftOver(running);
+  if (root) await rm(root, { recursive: true, force: true });
 });
 
 const alive = (pid: number) => {
@@ -65,13 +39,7 @@ const alive = (pid: number) => {
 
 describe("bigbrotr up and the heap limit of each service", () => {
   it("runs the synchronizer in a process of its own with its compose limit, restarted when killed", async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, BIGBROTR_CONFIG_DIR: configDir };
-    delete env.DATABASE_URL;
-    delete env.NOSTR_PRIVATE_KEY;
-    const child = spawn(process.execPath, [BIN, "up", "--only", "validator,synchronizer"], {
-      env,
-      stdio: "pipe",
-    });
+    const child = spawnUp(configDir, ["--only", "validator,synchronizer"]);
     running = child;
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -112,5 +80,18 @@ describe("bigbrotr up and the heap limit of each service", () => {
     expect(p.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
     const pid = await readFile(join(dataDir, "pg", "postmaster.pid"), "utf8").catch(() => "gone");
     expect(pid).toBe("gone");
+  }, 300_000);
+
+  it("runs it there once with --once, and exits 0 when it is done", async () => {
+    const child = spawnUp(configDir, ["--once", "--only", "synchronizer"]);
+    running = child;
+    const p = followJsonLines(child);
+    await p.until(() => false);
+    expect(p.exited).toBe(0);
+    const [started] = p.seen("service_started");
+    expect(started).toMatchObject({ service: "synchronizer", once: true });
+    expect(Number(started?.heapLimitMb)).toBeLessThan(256 + 64);
+    expect(p.seen("cycle_completed").filter((l) => l.service === "synchronizer")).toHaveLength(1);
+    expect(p.seen("service_process_exited")).toMatchObject([{ code: 0 }]);
   }, 300_000);
 });
