@@ -5,6 +5,7 @@
  * started. The child, killed, is started again; SIGTERM to `up` stops it and everything.
  */
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,14 +29,23 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/** The process runs (a zombie, exited but not yet reaped by its new parent, does not). */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const stat = readFileSync(`/proc/${pid}/stat`, { encoding: "utf8", flag: "r" });
+  return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
 };
+
+/** Waits until `test` holds, looking every 50 ms; false after `ms` (a failed test's end). */
+async function waitFor(test: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!test() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  return test();
+}
 
 describe("bigbrotr up and the heap limit of each service", () => {
   it("runs the synchronizer in a process of its own with its compose limit, restarted when killed", async () => {
@@ -93,5 +103,22 @@ describe("bigbrotr up and the heap limit of each service", () => {
     expect(Number(started?.heapLimitMb)).toBeLessThan(256 + 64);
     expect(p.seen("cycle_completed").filter((l) => l.service === "synchronizer")).toHaveLength(1);
     expect(p.seen("service_process_exited")).toMatchObject([{ code: 0 }]);
+  }, 300_000);
+
+  it("stops it when up is killed before it could (its channel to up closes)", async () => {
+    const child = spawnUp(configDir, ["--only", "synchronizer"]);
+    running = child;
+    const p = followJsonLines(child);
+    await p.until(() => p.seen("service_started").length > 0);
+    const pid = Number(p.seen("service_process_started")[0]?.pid);
+    expect(alive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    await p.until(() => false);
+    const stopped = await waitFor(() => !alive(pid), 120_000);
+    if (!stopped) process.kill(pid, "SIGKILL");
+    // `up` could not stop its embedded server: stop it here (fast shutdown).
+    const lock = await readFile(join(dataDir, "pg", "postmaster.pid"), "utf8");
+    process.kill(Number(lock.split("\n")[0]), "SIGINT");
+    expect(stopped).toBe(true);
   }, 300_000);
 });
