@@ -10,11 +10,25 @@ import { registerRolesCommand } from "./commands/roles.js";
 import { registerServiceCommands } from "./commands/run.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { PACKAGE_ROOT } from "./context.js";
-import type { Shutdown } from "./runner.js";
+import type { Shutdown } from "./run-request.js";
 
 /** Exit codes: 0 ok, 1 failure, 2 bad configuration or usage, 130 forced by a second signal. */
 const EXIT_CONFIG = 2;
 const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
+ * A service `bigbrotr up` runs in a process of its own (cli/service-process.ts) stops when
+ * `up` is gone, killed before it could stop it: its channel to `up` closes.
+ */
+function stopWithParent(controller: AbortController): void {
+  if (process.send === undefined) return;
+  process.channel?.unref();
+  process.once("disconnect", () => {
+    if (controller.signal.aborted) return;
+    process.stderr.write("\nbigbrotr up is gone: finishing the current step\n");
+    controller.abort();
+  });
+}
 
 function installSignalHandlers(): Shutdown {
   const controller = new AbortController();
@@ -44,6 +58,7 @@ function installSignalHandlers(): Shutdown {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  stopWithParent(controller);
   return { signal: controller.signal, onForcedExit: (fn) => forced.push(fn) };
 }
 

@@ -14,6 +14,7 @@ import { createRegistry, createServiceMetrics } from "../core/metrics.js";
 import { UsageError } from "../models/errors.js";
 import { checkRelayNow } from "../services/monitor/check-now.js";
 import { monitorConfigSchema } from "../services/monitor/config.js";
+import { buildDeps } from "./build-deps.js";
 import {
   type GlobalOptions,
   loadBrotrConfig,
@@ -23,7 +24,7 @@ import {
 } from "./context.js";
 import { relayOption } from "./options.js";
 import { renderRelayCheck } from "./relay-check-text.js";
-import { buildDeps, type Shutdown } from "./runner.js";
+import type { Shutdown } from "./run-request.js";
 import { SERVICES } from "./services.js";
 
 export interface RelayCheckRequest extends GlobalOptions {

@@ -47,7 +47,7 @@ import { formatSyncProgress } from "./sync-progress.js";
 
 /**
  * Where a service reports progress on a single-service `--once` run on a terminal
- * (runner.ts): the line to show and the count its rate is computed from.
+ * (once-progress.ts): the line to show and the count its rate is computed from.
  */
 export type ProgressSink = (line: string, count: number) => void;
 

@@ -8,7 +8,7 @@ import type { Logger } from "./logger.js";
  * succeeds. The failures in between are the same news again: callers log them at debug, and
  * metrics still count them.
  *
- * One per process (cli/runner.ts creates it, ServiceContext carries it): everything of a
+ * One per process (cli/start-database.ts creates it, ServiceContext carries it): everything of a
  * service that talks to the database (its cycles, its live loop, the API's requests) reports
  * to the same one, so an outage is told once however many of them meet it.
  */

@@ -12,6 +12,8 @@ export interface TcpProxy {
   start(): Promise<void>;
   /** Accept and forward (false) or accept and say nothing (true). */
   hold: boolean;
+  /** Client connections open now (held or forwarded). */
+  readonly connections: number;
 }
 
 export async function startTcpProxy(
@@ -19,6 +21,7 @@ export async function startTcpProxy(
   targetHost = "127.0.0.1",
 ): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
   const proxy: TcpProxy = {
@@ -26,11 +29,18 @@ export async function startTcpProxy(
       return port;
     },
     hold: false,
+    get connections() {
+      return clients.size;
+    },
     async start() {
       if (server) return;
       const s = createServer((client) => {
         sockets.add(client);
-        client.on("close", () => sockets.delete(client));
+        clients.add(client);
+        client.on("close", () => {
+          sockets.delete(client);
+          clients.delete(client);
+        });
         client.on("error", () => {});
         if (proxy.hold) return;
         const upstream = createConnection({ host: targetHost, port: targetPort });

@@ -10,7 +10,7 @@ import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../
 import { logLevelOption, parseKinds, parseTimestamp } from "../options.js";
 import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
-import type { Shutdown } from "../runner.js";
+import type { Shutdown } from "../run-request.js";
 
 interface ExportFlags {
   configDir?: string;

@@ -15,7 +15,7 @@ import { loadBrotrConfig, makeLogger, openDatabase, resolveConfigDir } from "../
 import { logLevelOption, parseNonNegativeInt } from "../options.js";
 import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
-import type { Shutdown } from "../runner.js";
+import type { Shutdown } from "../run-request.js";
 
 interface ImportFlags {
   configDir?: string;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { MONITOR } from "../../core/db/service-state/services.js";
 import { logLevelOption } from "../options.js";
-import type { RunRequest, Shutdown } from "../runner.js";
+import type { RunRequest, Shutdown } from "../run-request.js";
 import { SERVICE_COMMANDS } from "../service-catalog.js";
 
 interface RunFlags {

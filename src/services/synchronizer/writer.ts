@@ -31,6 +31,12 @@ export interface WriterOptions {
   storedIds?: number;
   /** The archived ids to remember, shared with other writers of the process (default: own). */
   stored?: IdCache;
+  /**
+   * The process's database outage epoch (core/db-outage.ts), read as each batch begins: a
+   * failed batch's is kept (`failedSince`), so that its failure after the database came back
+   * is told apart from a new outage.
+   */
+  epoch?: () => number;
   /** Called (and awaited) after each written batch, before the next is written. */
   onBatch?: (
     result: ArchiveResult,
@@ -74,6 +80,7 @@ export class SightingWriter {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #failure: unknown;
+  #failedSince: number | undefined;
   #probes = 0;
 
   constructor(db: Db, options: WriterOptions) {
@@ -103,6 +110,11 @@ export class SightingWriter {
 
   #full(): boolean {
     return this.queued >= this.#options.maxQueue || this.queuedBytes >= this.#maxBytes;
+  }
+
+  /** The outage epoch (`epoch`) read when the batch that failed began, once one has. */
+  get failedSince(): number | undefined {
+    return this.#failedSince;
   }
 
   /** Monitors' write probes (nips/nip66/rtt-write.ts) handed in and left out of the archive. */
@@ -186,35 +198,11 @@ export class SightingWriter {
   async #write(): Promise<void> {
     if (this.#failure !== undefined) return;
     while (this.#items.length > 0 || this.#cursors.size > 0) {
-      // Up to batchSize sightings and a quarter of the byte bound (at least one).
-      let take = 0;
-      let bytes = 0;
-      const most = Math.min(this.#items.length, this.#options.batchSize);
-      while (
-        take < most &&
-        (take === 0 || bytes + (this.#sizes[take] ?? 0) <= this.#maxBytes / 4)
-      ) {
-        bytes += this.#sizes[take] ?? 0;
-        take++;
-      }
-      const items = this.#items.splice(0, take);
-      this.#sizes.splice(0, take);
-      this.#queuedBytes -= bytes;
-      this.#inFlightBytes = bytes;
-      this.#takenTotal += items.length;
-      // Cursors only with the batch that holds the last sighting queued before them (not
-      // only once the queue is empty: with sightings still coming it may never be).
-      const cursor: ServiceState[] = [];
-      // Of each key, the newest version this batch covers; older ones are superseded.
-      for (const [key, list] of this.#cursors) {
-        let covered = 0;
-        while (covered < list.length && (list[covered]?.mark ?? 0) <= this.#takenTotal) covered++;
-        if (covered === 0) continue;
-        cursor.push((list[covered - 1] as { row: ServiceState }).row);
-        if (covered === list.length) this.#cursors.delete(key);
-        else list.splice(0, covered);
-      }
+      const { items, bytes } = this.#takeBatch();
+      const cursor = this.#coveredCursors();
       this.#inFlight = items.length;
+      this.#inFlightBytes = bytes;
+      const began = this.#options.epoch?.();
       try {
         const result = await archiveEvents(this.#db, items, {
           profile: this.#options.profile,
@@ -226,11 +214,46 @@ export class SightingWriter {
         await this.#options.onBatch?.(result, items.length, items);
       } catch (error) {
         this.#failure = error;
+        this.#failedSince = began;
         return;
       } finally {
         this.#inFlight = 0;
         this.#inFlightBytes = 0;
       }
     }
+  }
+
+  /** Up to batchSize sightings and a quarter of the byte bound (at least one), dequeued. */
+  #takeBatch(): { items: ArchiveItem[]; bytes: number } {
+    let take = 0;
+    let bytes = 0;
+    const most = Math.min(this.#items.length, this.#options.batchSize);
+    while (take < most && (take === 0 || bytes + (this.#sizes[take] ?? 0) <= this.#maxBytes / 4)) {
+      bytes += this.#sizes[take] ?? 0;
+      take++;
+    }
+    const items = this.#items.splice(0, take);
+    this.#sizes.splice(0, take);
+    this.#queuedBytes -= bytes;
+    this.#takenTotal += items.length;
+    return { items, bytes };
+  }
+
+  /**
+   * Cursors go only with the batch that holds the last sighting queued before them (not only
+   * once the queue is empty: with sightings still coming it may never be). Of each key, the
+   * newest version the batches taken so far cover; older ones are superseded.
+   */
+  #coveredCursors(): ServiceState[] {
+    const cursor: ServiceState[] = [];
+    for (const [key, list] of this.#cursors) {
+      let covered = 0;
+      while (covered < list.length && (list[covered]?.mark ?? 0) <= this.#takenTotal) covered++;
+      if (covered === 0) continue;
+      cursor.push((list[covered - 1] as { row: ServiceState }).row);
+      if (covered === list.length) this.#cursors.delete(key);
+      else list.splice(0, covered);
+    }
+    return cursor;
   }
 }

@@ -1,15 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embeddedUpFolder, spawnUp, stopLeftOver } from "../../support/embedded-up.js";
 import { type FakeRelay, startFakeRelay } from "../../support/fake-relay.js";
-import { freePort } from "../../support/free-port.js";
 
 // `bigbrotr up` on its embedded database (a devnet-like config: one loopback relay, allow_private),
 // whose postmaster is killed with SIGKILL while the validator is probing the relay.
-const BIN = resolve("bin/bigbrotr.js");
 
 let root: string;
 let configDir: string;
@@ -19,30 +17,11 @@ let dbPort: number;
 let running: ChildProcess | undefined;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "bigbrotr-supervise-"));
-  await chmod(root, 0o755); // the embedded server may run as the postgres user
-  configDir = join(root, "config");
-  dataDir = join(root, "data");
-  await mkdir(join(configDir, "services"), { recursive: true });
-  dbPort = await freePort();
+  ({ root, configDir, dataDir, dbPort } = await embeddedUpFolder("bigbrotr-supervise-"));
   // Each frame 3 s late: the validator's cycle is still probing when the database dies.
   relay = await startFakeRelay({ latencyMs: 3000 });
   const seeds = join(root, "seeds.txt");
   await writeFile(seeds, `${relay.url}\n`);
-  await writeFile(
-    join(configDir, "brotr.yaml"),
-    [
-      "database:",
-      `  embedded: { data_dir: ${dataDir}, port: ${dbPort} }`,
-      "  partitions: 2",
-      "networks:",
-      "  clearnet: { enabled: true, max_tasks: 4, timeout: 10 }",
-      "allow_private: true",
-      "metrics: { enabled: false }",
-      "log: { format: json }",
-      "",
-    ].join("\n"),
-  );
   await writeFile(
     join(configDir, "services", "seeder.yaml"),
     `seed: { file_path: ${seeds}, to_validate: true }\n`,
@@ -52,12 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A failed test leaves no process: the child stops its database on SIGTERM.
-  const child = running;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const closed = new Promise((done) => child.once("close", done));
-    child.kill("SIGTERM");
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 30_000))]);
-  }
+  await stopLeftOver(running);
   await relay?.close();
   await rm(root, { recursive: true, force: true });
 });
@@ -66,12 +40,7 @@ type Line = Record<string, unknown>;
 
 /** Runs `bigbrotr up` and calls `onLine` with every JSON log line; resolves with its exit. */
 function up(onLine: (line: Line, child: ChildProcess) => void) {
-  const env: NodeJS.ProcessEnv = { ...process.env, BIGBROTR_CONFIG_DIR: configDir };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [BIN, "up", "--only", "seeder,validator"], {
-    env,
-    stdio: "pipe",
-  });
+  const child = spawnUp(configDir, ["--only", "seeder,validator"]);
   running = child;
   let rest = "";
   const lines: Line[] = [];

@@ -31,8 +31,13 @@ export interface IngestOptions {
   ) => SightingWriter;
   onCommitted: (items: readonly LiveItem[], result: ArchiveResult) => void;
   onRejected: (items: readonly LiveItem[], reason: LiveRejection) => void;
-  /** A write or a lookup failed (the items are counted as write-failed already). */
-  onFailure: (error: unknown) => void;
+  /** The process's database outage epoch (core/db-outage.ts); the writers read it too. */
+  epoch: () => number;
+  /**
+   * A write or a lookup failed (the items are counted as write-failed already); `since` is
+   * the outage epoch read when the failed work began (the writer's batch, or the check).
+   */
+  onFailure: (error: unknown, since: number | undefined) => void;
 }
 
 export class LiveIngest {
@@ -82,10 +87,12 @@ export class LiveIngest {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#o.batchSize);
       this.#verifying = batch.length;
+      const began = this.#o.epoch();
       try {
         await this.#archive(batch);
       } catch (error) {
-        this.#failed(error, batch);
+        // A failed write of the writer's surfaces at the next add: its batch began earlier.
+        this.#failed(error, batch, this.#writer.failedSince ?? began);
       } finally {
         this.#verifying = 0;
       }
@@ -104,9 +111,9 @@ export class LiveIngest {
   }
 
   /** The batch is lost (and what the broken writer still held): counted, a new writer. */
-  #failed(error: unknown, batch: LiveItem[]): void {
+  #failed(error: unknown, batch: LiveItem[], since: number): void {
     this.#o.onRejected(batch, "write-failed");
-    this.#o.onFailure(error);
+    this.#o.onFailure(error, since);
     this.#writer = this.#newWriter();
   }
 
@@ -117,7 +124,7 @@ export class LiveIngest {
     try {
       await this.#writer.flush();
     } catch (error) {
-      this.#o.onFailure(error);
+      this.#o.onFailure(error, this.#writer.failedSince);
     }
   }
 }

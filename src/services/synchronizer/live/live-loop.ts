@@ -60,7 +60,12 @@ function liveNetworks(d: LiveDeps): Map<Network, number> {
   return out;
 }
 
-function ingestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIngest {
+/**
+ * The live path's pipeline and writer. Their failures report to the process's outage with the
+ * epoch read when the failed work began, so a write held by a frozen server that fails after
+ * the database came back does not open a new outage.
+ */
+export function liveIngestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIngest {
   const l = d.processing.live;
   const { outage } = ctx;
   return new LiveIngest({
@@ -73,6 +78,7 @@ function ingestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIng
         profile: d.deps.brotr.profile,
         ...{ batchSize: l.batch_size, flushMs: l.flush_ms, maxQueue: l.max_pending },
         stored: d.stored,
+        epoch: () => outage.epoch,
         onBatch,
       }),
     onCommitted: (items, result) => {
@@ -83,8 +89,9 @@ function ingestOf(ctx: ServiceContext, d: LiveDeps, counts: LiveCounts): LiveIng
     onRejected: (items, reason) => {
       for (const i of items) counts.rejected(i.network, reason);
     },
-    onFailure: (error) => {
-      const lost = outage.failed(error);
+    epoch: () => outage.epoch,
+    onFailure: (error, since) => {
+      const lost = outage.failed(error, since);
       if (lost) ctx.log.debug({ reason: lost.message }, "live_write_failed");
       else ctx.log.warn({ err: toError(error) }, "live_write_failed");
     },
@@ -149,7 +156,7 @@ function envOf(ctx: ServiceContext, d: LiveDeps, ingest: LiveIngest, counts: Liv
 export async function runLive(ctx: ServiceContext, d: LiveDeps): Promise<void> {
   const l = d.processing.live;
   const counts = new LiveCounts(ctx.metrics, d.backfill);
-  const ingest = ingestOf(ctx, d, counts);
+  const ingest = liveIngestOf(ctx, d, counts);
   const env = envOf(ctx, d, ingest, counts);
   const set = new RelaySet({
     ...{ db: ctx.db, holder: d.holder, ttl: l.lease_ttl, now: ctx.now },
