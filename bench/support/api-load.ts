@@ -31,16 +31,18 @@ export interface Measured {
 /**
  * One measurement of a route; `path` gives each request its path (random relay, author…).
  * With `rate`, an open-loop Poisson load of that many requests a second (paced-load.ts: each
- * latency from the request's scheduled departure); without, autocannon's 50 connections as
- * fast as they go.
+ * latency from the request's scheduled departure); `burst` instead gives autocannon that rate
+ * over 20 connections (each sends its share at the start of every second: the harness before
+ * paced-load, kept for comparison); without `rate`, autocannon's 50 connections as fast as
+ * they go.
  */
 export async function measure(
   base: string,
   route: string,
   path: () => string,
-  options: { duration: number; rate?: number },
+  options: { duration: number; rate?: number; burst?: boolean },
 ): Promise<Measured> {
-  if (options.rate) {
+  if (options.rate && !options.burst) {
     const paced = await pacedLoad(base, path, { rate: options.rate, duration: options.duration });
     return {
       route,
@@ -53,13 +55,14 @@ export async function measure(
   }
   const result = await autocannon({
     url: base,
-    connections: 50,
+    connections: options.rate ? 20 : 50,
     duration: options.duration,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: path() }) }],
   });
   return {
     route,
-    mode: "max",
+    mode: options.rate ? `${options.rate} req/s, bursts` : "max",
     reqPerS: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
