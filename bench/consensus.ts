@@ -191,6 +191,7 @@ function report(o: Options, rounds: Round[], rows: Measured[], version: string):
       `p50 ${r.p50} ms`,
       `p99 ${r.p99} ms`,
       `${r.errors} errors`,
+      `${r.unanswered} unanswered`,
     ]),
   ];
   for (const l of lines) process.stdout.write(`${l.join("  ")}\n`);

@@ -26,6 +26,8 @@ export interface Measured {
   p99: number;
   /** Connection errors, timeouts and non-2xx answers. */
   errors: number;
+  /** Paced load only: requests a server that fell behind had not answered 30 s after the last left. */
+  unanswered: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function measure(
       p50: Math.round(quantile(paced.latencies, 0.5)),
       p99: Math.round(quantile(paced.latencies, 0.99)),
       errors: paced.errors,
+      unanswered: paced.unanswered,
     };
   }
   const result = await autocannon({
@@ -67,5 +70,6 @@ export async function measure(
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    unanswered: 0,
   };
 }

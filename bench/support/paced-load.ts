@@ -21,17 +21,21 @@ export interface PacedOptions {
   seed?: number;
   /** Most connections open at once (requests beyond wait for one, and that wait is counted). */
   connections?: number;
-  /** A request without a whole answer after this many ms is an error. */
+  /** A request whose connection is silent this many ms is an error. */
   timeoutMs?: number;
+  /** Seconds answers are awaited after the last departure (default 30). */
+  drainSeconds?: number;
 }
 
 export interface PacedResult {
   sent: number;
-  /** 2xx answers; their latencies, ms, ascending. */
+  /** Latencies (ms, ascending) of the 2xx answers and of the unanswered requests. */
   latencies: number[];
-  /** Connection errors, timeouts and non-2xx answers. */
+  /** Connection errors, silent connections and non-2xx answers. */
   errors: number;
-  /** Answers per second over the arrivals' duration. */
+  /** Still unanswered at the drain's end (their waits so far are among the latencies). */
+  unanswered: number;
+  /** Answers a second from the first departure to the last answer (or the duration). */
   reqPerS: number;
 }
 
@@ -54,23 +58,49 @@ export function arrivals(rate: number, duration: number, seed: number): number[]
   }
 }
 
-function send(agent: Agent, url: URL, timeoutMs: number): Promise<{ ok: boolean; at: number }> {
+type Outcome = "ok" | "error" | "unanswered";
+
+function send(
+  agent: Agent,
+  url: URL,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ outcome: Outcome; at: number }> {
   return new Promise((resolve) => {
-    const req = request(url, { agent, timeout: timeoutMs }, (res) => {
+    const done = (outcome: Outcome) => resolve({ outcome, at: performance.now() });
+    const req = request(url, { agent, timeout: timeoutMs, signal }, (res) => {
       res.on("data", () => {});
       res.on("end", () => {
         const code = res.statusCode ?? 0;
-        resolve({ ok: code >= 200 && code < 300, at: performance.now() });
+        done(code >= 200 && code < 300 ? "ok" : "error");
       });
-      res.on("error", () => resolve({ ok: false, at: performance.now() }));
+      res.on("error", () => done(signal.aborted ? "unanswered" : "error"));
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve({ ok: false, at: performance.now() }));
+    req.on("error", () => done(signal.aborted ? "unanswered" : "error"));
     req.end();
   });
 }
 
-/** Runs the load against `base` + `path()` and resolves once every request has ended. */
+/** Sends each planned request at its time; resolves once all have left. */
+async function depart(plan: readonly number[], start: number, leave: (at: number) => void) {
+  let next = 0;
+  while (next < plan.length) {
+    const wait = start + (plan[next] as number) - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
+    // Everything due by now leaves; each is timed from its own scheduled departure.
+    while (next < plan.length && start + (plan[next] as number) <= performance.now() + 0.5) {
+      leave(start + (plan[next] as number));
+      next += 1;
+    }
+  }
+}
+
+/**
+ * Runs the load against `base` + `path()`. Answers are awaited up to `drainSeconds` after the
+ * last departure; a request still unanswered then (a server that cannot keep up) is counted
+ * `unanswered`, with the time it had waited as its latency (a lower bound), not as an error.
+ */
 export async function pacedLoad(
   base: string,
   path: () => string,
@@ -79,34 +109,36 @@ export async function pacedLoad(
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections ?? 64 });
   const timeoutMs = options.timeoutMs ?? 10_000;
   const plan = arrivals(options.rate, options.duration, options.seed ?? 1);
+  const drain = new AbortController();
   const latencies: number[] = [];
   let errors = 0;
+  let unanswered = 0;
+  let lastAnswer = 0;
   const pending: Promise<void>[] = [];
   const start = performance.now();
-  let next = 0;
-  while (next < plan.length) {
-    const due = start + (plan[next] as number);
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
-    // Everything due by now leaves; each is timed from its own scheduled departure.
-    while (next < plan.length && start + (plan[next] as number) <= performance.now() + 0.5) {
-      const scheduled = start + (plan[next] as number);
-      next += 1;
-      pending.push(
-        send(agent, new URL(path(), base), timeoutMs).then(({ ok, at }) => {
-          if (ok) latencies.push(at - scheduled);
-          else errors += 1;
-        }),
-      );
-    }
-  }
+  await depart(plan, start, (scheduled) => {
+    const answered = send(agent, new URL(path(), base), timeoutMs, drain.signal);
+    pending.push(
+      answered.then(({ outcome, at }) => {
+        if (outcome === "error") errors += 1;
+        else latencies.push(at - scheduled);
+        if (outcome === "unanswered") unanswered += 1;
+        else lastAnswer = Math.max(lastAnswer, at);
+      }),
+    );
+  });
+  const cutoff = setTimeout(() => drain.abort(), (options.drainSeconds ?? 30) * 1000);
   await Promise.all(pending);
+  clearTimeout(cutoff);
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  const answered = latencies.length - unanswered;
+  const seconds = Math.max(options.duration, (lastAnswer - start) / 1000);
   return {
     sent: plan.length,
     latencies,
     errors,
-    reqPerS: Math.round(latencies.length / options.duration),
+    unanswered,
+    reqPerS: Math.round(answered / seconds),
   };
 }

@@ -89,4 +89,25 @@ describe("pacedLoad", () => {
     expect(early).toBeGreaterThan(5);
     expect(result.latencies.filter((ms) => ms >= 200).length).toBeGreaterThanOrEqual(early);
   });
+
+  it("counts what a server never answers as unanswered with its wait, not as an error, and rates only answers", async () => {
+    // Answers every other request; the rest hang until the drain gives up on them.
+    let n = 0;
+    const base = await listen((res) => {
+      n += 1;
+      if (n % 2 === 1) res.end("ok");
+    });
+    const result = await pacedLoad(base, () => "/", {
+      rate: 50,
+      duration: 0.4,
+      seed: 9,
+      drainSeconds: 0.3,
+    });
+    expect(result.errors).toBe(0);
+    expect(result.unanswered).toBe(Math.floor(result.sent / 2));
+    expect(result.latencies).toHaveLength(result.sent);
+    // The hung ones waited at least the drain after the last departure.
+    expect(result.latencies.filter((ms) => ms >= 300)).toHaveLength(result.unanswered);
+    expect(result.reqPerS).toBe(Math.round((result.sent - result.unanswered) / 0.4));
+  });
 });
