@@ -5,8 +5,9 @@
  * its own process with its shipped defaults (rate limit off: one client makes all the load).
  * autocannon measures as many requests a second as 50 connections get for /v1/online,
  * /v1/relays and, as the framework's ceiling in the same run, /health; then p50/p99 latency
- * at a fixed 200 requests a second of a relay's history and of events by author, kind and
- * tag (each request a different random relay, author, kind or topic).
+ * at a fixed 200 requests a second (open-loop Poisson arrivals, support/paced-load.ts) of a
+ * relay's history and of events by author, kind and tag (each request a different random
+ * relay, author, kind or topic).
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -106,7 +107,7 @@ function printTable(rows: Measured[], o: Options, loadS: number, version: string
       .map((l) => l.toFixed(1))
       .join(" ")}\n\n`,
   );
-  const header = ["route", "load", "req/s", "p50 ms", "p99 ms", "errors"];
+  const header = ["route", "load", "req/s", "p50 ms", "p99 ms", "errors", "unanswered"];
   const lines = rows.map((r) => [
     r.route,
     r.mode,
@@ -114,6 +115,7 @@ function printTable(rows: Measured[], o: Options, loadS: number, version: string
     String(r.p50),
     String(r.p99),
     String(r.errors),
+    String(r.unanswered),
   ]);
   const widths = header.map((h, i) =>
     Math.max(h.length, ...lines.map((l) => (l[i] as string).length)),

@@ -1,7 +1,8 @@
-/** The read API in its own process (api-host.ts) and autocannon runs against it (bench:api, bench:scale). */
+/** The read API in its own process (api-host.ts) and the load against it (bench:api, bench:scale, bench:consensus). */
 import type { ChildProcess } from "node:child_process";
 import autocannon from "autocannon";
 import { startJsonChild } from "./child.js";
+import { pacedLoad, quantile } from "./paced-load.js";
 
 /**
  * Starts the API on `dbUrl` with api.yaml's defaults except the rate limit (off: one client
@@ -25,18 +26,42 @@ export interface Measured {
   p99: number;
   /** Connection errors, timeouts and non-2xx answers. */
   errors: number;
+  /** Paced load only: requests a server that fell behind had not answered 30 s after the last left. */
+  unanswered: number;
 }
 
 /**
- * One autocannon run; `path` gives each request its path (random relay, author…). With
- * `rate`, 20 connections hold that many requests a second; without, 50 go as fast as they can.
+ * One measurement of a route; `path` gives each request its path (random relay, author…).
+ * With `rate`, an open-loop Poisson load of that many requests a second (paced-load.ts: each
+ * latency from the request's scheduled departure); `burst` instead gives autocannon that rate
+ * over 20 connections (each sends its share at the start of every second: the harness before
+ * paced-load, kept for comparison); without `rate`, autocannon's 50 connections as fast as
+ * they go.
  */
 export async function measure(
   base: string,
   route: string,
   path: () => string,
-  options: { duration: number; rate?: number },
+  options: { duration: number; rate?: number; burst?: boolean },
 ): Promise<Measured> {
+  if (options.rate && !options.burst) {
+    // 20 connections, as autocannon had: a route slower than the rate queues in the client
+    // (and its wait is counted) instead of piling requests onto the API's pool.
+    const paced = await pacedLoad(base, path, {
+      rate: options.rate,
+      duration: options.duration,
+      connections: 20,
+    });
+    return {
+      route,
+      mode: `${options.rate} req/s`,
+      reqPerS: paced.reqPerS,
+      p50: Math.round(quantile(paced.latencies, 0.5)),
+      p99: Math.round(quantile(paced.latencies, 0.99)),
+      errors: paced.errors,
+      unanswered: paced.unanswered,
+    };
+  }
   const result = await autocannon({
     url: base,
     connections: options.rate ? 20 : 50,
@@ -44,13 +69,13 @@ export async function measure(
     ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: path() }) }],
   });
-  const bad = result.errors + result.timeouts + result.non2xx;
   return {
     route,
-    mode: options.rate ? `${options.rate} req/s` : "max",
+    mode: options.rate ? `${options.rate} req/s, bursts` : "max",
     reqPerS: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: bad,
+    errors: result.errors + result.timeouts + result.non2xx,
+    unanswered: 0,
   };
 }

@@ -49,8 +49,19 @@ function viewsTable(m: Measurements): string {
 }
 
 function apiTable(m: Measurements): string {
-  const rows = (m.api ?? []).map((r) => [r.route, r.mode, r.reqPerS, r.p50, r.p99, r.errors]);
-  const table = formatTable(["route", "load", "req/s", "p50 ms", "p99 ms", "errors"], rows);
+  const rows = (m.api ?? []).map((r) => [
+    r.route,
+    r.mode,
+    r.reqPerS,
+    r.p50,
+    r.p99,
+    r.errors,
+    r.unanswered,
+  ]);
+  const table = formatTable(
+    ["route", "load", "req/s", "p50 ms", "p99 ms", "errors", "unanswered"],
+    rows,
+  );
   const online = `/v1/online lists ${m.online ?? "?"} relays up now`;
   const missing = m.unmeasured.length > 0 ? `\nnot measured: ${m.unmeasured.join(", ")}` : "";
   return `${online}\n${table}${missing}`;

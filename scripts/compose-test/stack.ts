@@ -69,6 +69,7 @@ export class Stack {
       "DB_WRITER_PASSWORD",
       "DB_READER_PASSWORD",
       "DB_REFRESHER_PASSWORD",
+      "DB_API_PASSWORD",
       "GRAFANA_PASSWORD",
     ];
     writeFileSync(

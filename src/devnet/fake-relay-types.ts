@@ -110,6 +110,8 @@ export interface CountBehaviour {
   approximate?: boolean;
   /** Refuse every COUNT with CLOSED and this message ("unsupported: …"). */
   refuse?: string;
+  /** Answer every COUNT with only this NOTICE (a relay that knows no COUNT verb). */
+  notice?: string;
 }
 
 export interface FakeRelay {

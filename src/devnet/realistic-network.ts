@@ -81,6 +81,7 @@ function relayOptions(
     ...tls,
     maxLimit: persona.maxLimit,
     nip11: persona.nip11,
+    count: persona.count,
     ...behaviour.options(persona),
     software: persona.software,
     version: persona.version,

@@ -193,6 +193,11 @@ function storedResults(host: SubscriptionHost, filters: readonly Filter[]): Nost
 
 /** NIP-45 COUNT over the stored events (those behind AUTH left out), as `count` says. */
 export function handleCount(host: SubscriptionHost, msg: unknown[]): void {
+  const unknownVerb = host.options().count?.notice;
+  if (unknownVerb !== undefined) {
+    host.outbox.send(["NOTICE", unknownVerb]);
+    return;
+  }
   const sub = parseSubscription(host, msg);
   if (sub === null) return;
   const behaviour = host.options().count ?? {};

@@ -14,4 +14,5 @@ add_user() {
 add_user writer "${DB_WRITER_PASSWORD:-}"
 add_user reader "${DB_READER_PASSWORD:-}"
 add_user refresher "${DB_REFRESHER_PASSWORD:-}"
+add_user api "${DB_API_PASSWORD:-}"
 exec pgbouncer /etc/pgbouncer/pgbouncer.ini

@@ -9,18 +9,19 @@ const PASSWORD_ENV: Readonly<Record<RoleKind, string>> = {
   writer: "DB_WRITER_PASSWORD",
   reader: "DB_READER_PASSWORD",
   refresher: "DB_REFRESHER_PASSWORD",
+  api: "DB_API_PASSWORD",
 };
 
 /**
- * `bigbrotr roles`: creates (or re-passwords) the login users `writer`, `reader` and
- * `refresher`, members of the least-privilege group roles the migrations create. Each user is
+ * `bigbrotr roles`: creates (or re-passwords) the login users `writer`, `reader`,
+ * `refresher` and `api`, members of the least-privilege group roles the migrations create. Each user is
  * created only when its password variable is set. Run it as the database owner/admin.
  */
 export function registerRolesCommand(program: Command): void {
   program
     .command("roles")
     .description(
-      `create the login users writer, reader and refresher (passwords from ${Object.values(PASSWORD_ENV).join(", ")})`,
+      `create the login users writer, reader, refresher and api (passwords from ${Object.values(PASSWORD_ENV).join(", ")})`,
     )
     .option("--config-dir <dir>", "deployment config folder")
     .addOption(logLevelOption())

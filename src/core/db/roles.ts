@@ -5,11 +5,13 @@ import { BrotrError } from "../../models/errors.js";
 import { any, exec } from "./sql.js";
 import { transaction } from "./transaction.js";
 
-/** The NOLOGIN group roles created by migration 000004; login users inherit from them. */
+/** The NOLOGIN group roles created by migrations 000004 and 000018; logins inherit from them. */
 export const GROUP_ROLES = {
   writer: "bigbrotr_writer",
   reader: "bigbrotr_reader",
   refresher: "bigbrotr_refresher",
+  /** The reader's reads plus the API's one write, alert subscriptions (migration 000018). */
+  api: "bigbrotr_api",
 } as const;
 
 export type RoleKind = keyof typeof GROUP_ROLES;
@@ -19,6 +21,7 @@ export const DEFAULT_LOGIN_NAMES: Readonly<Record<RoleKind, string>> = {
   writer: "writer",
   reader: "reader",
   refresher: "refresher",
+  api: "api",
 };
 
 export interface LoginRolesOptions {

@@ -1,8 +1,10 @@
 /**
  * What relays say about themselves in NIP-11, varied the way the real network varies: the
  * software and versions seen in the wild, their NIP lists and limits, the countries operators
- * name. A relay's advertised max_limit is also the one it applies (unless a behaviour lies).
+ * name. A relay's advertised max_limit is also the one it applies (unless a behaviour lies),
+ * and it answers NIP-45 COUNT when its software lists 45 (khatru with the hll).
  */
+import type { CountBehaviour } from "../fake-relay-types.js";
 import type { Prng } from "../prng.js";
 
 interface SoftwareProfile {
@@ -12,7 +14,12 @@ interface SoftwareProfile {
   /** Typical max_limit values of its deployments. */
   maxLimits: readonly number[];
   maxMessageLength: number;
+  /** NIP-45: a relay that lists 45 answers COUNT; the others know no COUNT verb (a NOTICE). */
+  count: CountBehaviour;
 }
+
+/** What a relay without NIP-45 answers to a COUNT: it does not know the verb. */
+const NO_COUNT: CountBehaviour = { notice: "ERROR: unknown message type COUNT" };
 
 const PROFILES: readonly SoftwareProfile[] = [
   {
@@ -21,6 +28,7 @@ const PROFILES: readonly SoftwareProfile[] = [
     nips: [1, 2, 4, 9, 11, 22, 28, 40, 70],
     maxLimits: [500, 1000],
     maxMessageLength: 131_072,
+    count: NO_COUNT,
   },
   {
     software: "https://git.sr.ht/~gheartsfield/nostr-rs-relay",
@@ -28,13 +36,15 @@ const PROFILES: readonly SoftwareProfile[] = [
     nips: [1, 2, 9, 11, 12, 15, 16, 20, 22, 33, 40],
     maxLimits: [300, 500],
     maxMessageLength: 131_072,
+    count: NO_COUNT,
   },
   {
     software: "https://github.com/fiatjaf/khatru",
     versions: ["v0.15.2", "v0.17.0"],
-    nips: [1, 11, 40, 42, 70, 86],
+    nips: [1, 11, 40, 42, 45, 70, 86],
     maxLimits: [100, 250],
     maxMessageLength: 524_288,
+    count: { hll: true },
   },
   {
     software: "git+https://github.com/Cameri/nostream.git",
@@ -42,6 +52,7 @@ const PROFILES: readonly SoftwareProfile[] = [
     nips: [1, 2, 4, 9, 11, 12, 15, 16, 20, 22, 28, 33, 40],
     maxLimits: [500, 5000],
     maxMessageLength: 131_072,
+    count: NO_COUNT,
   },
   {
     software: "https://github.com/CodyTseng/nostr-relay-tray",
@@ -49,6 +60,7 @@ const PROFILES: readonly SoftwareProfile[] = [
     nips: [1, 2, 4, 11, 13, 22, 26, 28, 40, 45],
     maxLimits: [100],
     maxMessageLength: 65_536,
+    count: {},
   },
   {
     software: "https://github.com/bitvora/haven",
@@ -56,6 +68,7 @@ const PROFILES: readonly SoftwareProfile[] = [
     nips: [1, 11, 42, 65, 70],
     maxLimits: [200],
     maxMessageLength: 524_288,
+    count: NO_COUNT,
   },
 ];
 
@@ -79,6 +92,7 @@ export interface RelayPersona {
   maxLimit: number;
   software: string;
   version: string;
+  count: CountBehaviour;
 }
 
 /** A persona drawn from the profiles with `prng` (deterministic for a seed and index). */
@@ -107,5 +121,5 @@ export function drawPersona(prng: Prng, index: number): RelayPersona {
       restricted_writes: false,
     },
   };
-  return { nip11, maxLimit, software: profile.software, version };
+  return { nip11, maxLimit, software: profile.software, version, count: profile.count };
 }

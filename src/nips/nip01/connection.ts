@@ -14,7 +14,12 @@ import {
   openWebSocket,
 } from "../../utils/transport.js";
 import { AuthSession, type AuthStatus } from "./auth.js";
-import { closedError, RelayDisconnectedError, type TimeoutPhase } from "./errors.js";
+import {
+  closedError,
+  RelayDisconnectedError,
+  RelayNoticeError,
+  type TimeoutPhase,
+} from "./errors.js";
 import {
   encodeCount,
   encodeEvent,
@@ -302,7 +307,11 @@ export class RelayClient {
     });
   }
 
-  /** NIP-45 COUNT. Relays without it usually answer CLOSED or NOTICE (→ timeout). */
+  /**
+   * NIP-45 COUNT. Relays without it answer CLOSED or a NOTICE (RelayNoticeError: any NOTICE
+   * while the count waits ends it, as a relay that knows no COUNT cannot name the id), or
+   * nothing (→ timeout).
+   */
   count(filters: Filter[], options: CallOptions = {}): Promise<CountResult> {
     return this.#reply<CountResult>("count", options, (resolve, reject) => {
       const subId = this.#host.nextSubId();
@@ -310,6 +319,7 @@ export class RelayClient {
         onEvent: () => {},
         onEose: () => {},
         onClosed: (message) => reject(closedError(subId, message)),
+        onNotice: (message) => reject(new RelayNoticeError(message)),
         onCount: (count, approximate, hll) =>
           resolve({ count, approximate, ...(hll === undefined ? {} : { hll }) }),
         onDisconnect: reject,

@@ -34,6 +34,18 @@ export class MuteError extends RelayClosedError {}
 /** Prefix `error:`: the relay failed internally. */
 export class RelayError extends RelayClosedError {}
 
+/**
+ * A NOTICE came while a COUNT waited for its answer: how relays without NIP-45 refuse it
+ * (they know no COUNT verb, so they cannot CLOSE the subscription).
+ */
+export class RelayNoticeError extends RelayClientError {
+  readonly notice: string;
+  constructor(notice: string) {
+    super(`relay answered with a NOTICE: ${notice || "(empty)"}`);
+    this.notice = notice;
+  }
+}
+
 const BY_PREFIX: Record<string, typeof RelayClosedError> = {
   "auth-required": AuthRequiredError,
   restricted: RestrictedError,

@@ -13,6 +13,7 @@ export {
   RelayClosedError,
   RelayDisconnectedError,
   RelayError,
+  RelayNoticeError,
   RelayTimeoutError,
   RestrictedError,
   type TimeoutPhase,

@@ -71,7 +71,7 @@ export interface SubscriptionSink {
   /** NIP-77 frames, for a channel (RelayClient#openChannel); a REQ has none. */
   onNegMsg?(message: string): void;
   onNegErr?(message: string, maxRecords: number | undefined): void;
-  /** Every NOTICE of the connection while the sink is registered (channels only). */
+  /** Every NOTICE of the connection while the sink is registered (channels and COUNT). */
   onNotice?(message: string): void;
   onDisconnect(error: Error): void;
   /** Reading from the socket was paused (true) or resumed (false). */

@@ -144,8 +144,8 @@ describe("the API's role", () => {
   it("writes alert_subscription and nothing else", async () => {
     const prefix = `t${randomBytes(4).toString("hex")}`;
     const password = randomBytes(12).toString("hex");
-    const user = `${prefix}_reader`;
-    await createLoginRoles(db.pool, { reader: password }, { users: { reader: user } });
+    const user = `${prefix}_api`;
+    await createLoginRoles(db.pool, { api: password }, { users: { api: user } });
     const url = new URL(db.url);
     url.username = user;
     url.password = password;

@@ -14,11 +14,13 @@ const users = {
   writer: `${prefix}_writer`,
   reader: `${prefix}_reader`,
   refresher: `${prefix}_refresher`,
+  api: `${prefix}_api`,
 };
 const passwords = {
   writer: "w-Ünï\u00A0\uFB01 pass",
   reader: randomBytes(12).toString("hex"),
   refresher: "r!'\"; --",
+  api: randomBytes(12).toString("hex"),
 };
 
 let db: TestDatabase;
@@ -78,6 +80,7 @@ describe("createLoginRoles", () => {
       { kind: "writer", user: users.writer, created: true },
       { kind: "reader", user: users.reader, created: true },
       { kind: "refresher", user: users.refresher, created: true },
+      { kind: "api", user: users.api, created: true },
     ]);
     const { rows } = await db.pool.query(
       `SELECT u.rolname AS user, g.rolname AS group, u.rolcanlogin AS login, u.rolsuper AS super
@@ -86,11 +89,12 @@ describe("createLoginRoles", () => {
       [`${prefix}_%`],
     );
     expect(rows).toEqual([
+      { user: users.api, group: GROUP_ROLES.api, login: true, super: false },
       { user: users.reader, group: GROUP_ROLES.reader, login: true, super: false },
       { user: users.refresher, group: GROUP_ROLES.refresher, login: true, super: false },
       { user: users.writer, group: GROUP_ROLES.writer, login: true, super: false },
     ]);
-    for (const kind of ["writer", "reader", "refresher"] as const) await as(kind);
+    for (const kind of ["writer", "reader", "refresher", "api"] as const) await as(kind);
 
     const again = await createLoginRoles(db.pool, { reader: "new-pass" }, { users });
     expect(again).toEqual([{ kind: "reader", user: users.reader, created: false }]);
@@ -142,6 +146,28 @@ describe("group role privileges", () => {
       "UPDATE stats_progress SET watermark = '1'",
       "SELECT statistics_rebuild()",
       "CREATE TABLE reader_table (x int)",
+      "INSERT INTO alert_subscription (owner, sink, pubkey, kinds, created_at) VALUES ('key:r', 'dm', repeat('a', 64), '{down}', 1)",
+      "DELETE FROM alert_subscription",
+    ]);
+  });
+
+  it("api: reads what the reader reads, writes alert subscriptions and nothing else", async () => {
+    const api = await as("api");
+    expect((await api.query("SELECT url FROM relay")).rows).toHaveLength(1);
+    await api.query("SELECT * FROM event_stats");
+    const made = await api.query(
+      "INSERT INTO alert_subscription (owner, sink, pubkey, kinds, created_at) VALUES ('key:a', 'dm', repeat('b', 64), '{down}', 1) RETURNING id",
+    );
+    expect(made.rows).toHaveLength(1);
+    await api.query("UPDATE alert_subscription SET created_at = 2 WHERE owner = 'key:a'");
+    await api.query("DELETE FROM alert_subscription WHERE owner = 'key:a'");
+    await expectDenied(api, [
+      "UPDATE relay SET discovered_at = 2",
+      "DELETE FROM alert_delivery",
+      "DELETE FROM alert_dm_command",
+      "INSERT INTO service_state (service_name, state_type, state_key) VALUES ('a', 'cursor', 'b')",
+      "SELECT statistics_rebuild()",
+      "CREATE TABLE api_table (x int)",
     ]);
   });
 

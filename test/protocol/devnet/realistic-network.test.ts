@@ -96,4 +96,33 @@ describe("realistic network", () => {
     const back = await RawClient.connect(net.relays[offline]?.url ?? "");
     expect((await back.req("s", { limit: 5000 })).length).toBe(net.relays[offline]?.events.length);
   });
+
+  it("answers NIP-45 COUNT as its software does: when its NIP-11 lists 45 (khatru with the hll), else a NOTICE", async () => {
+    const net = own(await startRealisticNetwork({ relays: 60, events: 1200, seed: 8, flapMs: 0 }));
+    const healthy = net.relays.filter((r) => r.behaviour === "healthy");
+    const seen = { counted: 0, hll: 0, notice: 0 };
+    for (const r of healthy) {
+      const nip11 = (await fetch(r.url.replace("ws:", "http:"), {
+        headers: { Accept: "application/nostr+json" },
+      }).then((res) => res.json())) as { supported_nips: number[] };
+      const client = await RawClient.connect(r.url);
+      client.send(["COUNT", "c", {}]);
+      const answer = await client.waitFor((m) => m[0] === "COUNT" || m[0] === "NOTICE");
+      client.close();
+      if (nip11.supported_nips.includes(45)) {
+        expect(answer[0], r.software).toBe("COUNT");
+        const payload = answer[2] as { count: number; hll?: string };
+        expect(payload.count).toBe(r.events.length);
+        expect(payload.hll !== undefined, r.software).toBe(r.software.includes("khatru"));
+        seen.counted++;
+        if (payload.hll !== undefined) seen.hll++;
+      } else {
+        expect(answer[0], r.software).toBe("NOTICE");
+        seen.notice++;
+      }
+    }
+    expect(seen.counted).toBeGreaterThan(0);
+    expect(seen.hll).toBeGreaterThan(0);
+    expect(seen.notice).toBeGreaterThan(0);
+  });
 });

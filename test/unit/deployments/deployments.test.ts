@@ -135,8 +135,14 @@ describe.each(PROFILES)("%s compose file", (profile) => {
       /bigbrotr\.js migrate && node bin\/bigbrotr\.js roles/,
     );
     expect(init?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/admin:.*@postgres:5432\//);
-    for (const v of ["DB_WRITER_PASSWORD", "DB_READER_PASSWORD", "DB_REFRESHER_PASSWORD"]) {
+    for (const v of [
+      "DB_WRITER_PASSWORD",
+      "DB_READER_PASSWORD",
+      "DB_REFRESHER_PASSWORD",
+      "DB_API_PASSWORD",
+    ]) {
       expect(init?.environment?.[v]).toContain(`\${${v}`);
+      expect(c.services.pgbouncer?.environment?.[v], `pgbouncer ${v}`).toContain(`\${${v}`);
     }
   });
 
@@ -149,7 +155,7 @@ describe.each(PROFILES)("%s compose file", (profile) => {
     expect(apps.map(([n]) => n)).toEqual(expect.arrayContaining(["seeder", "finder", "validator"]));
     for (const [name, s] of apps) {
       expect(s.depends_on?.init?.condition, name).toBe("service_completed_successfully");
-      const user = { refresher: "refresher", api: "reader" }[name] ?? "writer";
+      const user = { refresher: "refresher", api: "api" }[name] ?? "writer";
       expect(s.environment?.DATABASE_URL, name).toMatch(
         new RegExp(`^postgres://${user}:.*@pgbouncer:6432/`),
       );

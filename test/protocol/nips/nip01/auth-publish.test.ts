@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NostrEvent } from "../../../../src/models/event-types.js";
-import { AuthRequiredError, RelayTimeoutError } from "../../../../src/nips/nip01/index.js";
+import {
+  AuthRequiredError,
+  RelayClosedError,
+  RelayNoticeError,
+  RelayTimeoutError,
+} from "../../../../src/nips/nip01/index.js";
 import { signEvent } from "../../../../src/utils/keys.js";
 import { type FakeUser, generateEvents, makeUser } from "../../../support/fake-user.js";
 import { collect, useRelays } from "./helpers.js";
@@ -95,6 +100,19 @@ describe("publish and count", () => {
     const r = await relay();
     const c = await client(r.url);
     expect(await c.count([{ kinds: [1] }])).toEqual({ count: 10, approximate: false });
+  });
+
+  it("ends a COUNT at once when the relay refuses it: CLOSED, or a NOTICE from a relay without the verb", async () => {
+    const refusing = await client((await relay({ count: { refuse: "unsupported: no" } })).url);
+    await expect(refusing.count([{ kinds: [1] }], { timeoutMs: 60_000 })).rejects.toBeInstanceOf(
+      RelayClosedError,
+    );
+    const unaware = await client((await relay({ count: { notice: "unknown verb COUNT" } })).url);
+    const failed = unaware.count([{ kinds: [1] }], { timeoutMs: 60_000 });
+    await expect(failed).rejects.toBeInstanceOf(RelayNoticeError);
+    await expect(failed).rejects.toThrow("relay answered with a NOTICE: unknown verb COUNT");
+    // The connection is still usable.
+    expect(await collect(unaware.req([{ limit: 2 }]))).toHaveLength(2);
   });
 
   it("exposes the upgrade headers and open time", async () => {
