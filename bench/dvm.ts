@@ -71,6 +71,8 @@ interface Phase {
   byType: Record<string, LatencyFigures>;
   errors: number;
   unanswered: number;
+  /** Requests the relay refused or did not acknowledge (answered or not). */
+  publishErrors: number;
   duplicates: number;
   /** Jobs each replica worked out, and its CPU ms per job it worked out. */
   perReplica: { jobs: number; cpuMsPerJob: number }[];
@@ -162,7 +164,8 @@ async function runPhase(
       latency: latencies(customer),
       byType,
       errors: seen.errors,
-      unanswered: seen.unanswered + seen.publishErrors,
+      unanswered: seen.unanswered,
+      publishErrors: seen.publishErrors,
       duplicates: Math.max(seen.duplicates, twice),
       perReplica: worked.map((jobs, k) => ({
         jobs,
@@ -188,7 +191,7 @@ function printTable(options: Options, loadS: number, phases: Phase[]) {
       (t) =>
         `| ${t} p50 / p99 (ms, ${phases[0]?.byType[t]?.n ?? 0} jobs) | ${phases.map((p) => `${p.byType[t]?.p50.toFixed(0)} / ${p.byType[t]?.p99.toFixed(0)}`).join(" | ")} |`,
     ),
-    `| errors (error feedback; unanswered) | ${phases.map((p) => `${p.errors}; ${p.unanswered}`).join(" | ")} |`,
+    `| errors (error feedback; unanswered; request not acknowledged) | ${phases.map((p) => `${p.errors}; ${p.unanswered}; ${p.publishErrors}`).join(" | ")} |`,
     `| duplicated results | ${phases.map((p) => p.duplicates).join(" | ")} |`,
     `| jobs worked out per replica | ${phases.map((p) => p.perReplica.map((r) => r.jobs).join(" + ")).join(" | ")} |`,
     `| CPU ms per job: each replica; PostgreSQL | ${phases.map((p) => `${p.perReplica.map((r) => r.cpuMsPerJob.toFixed(1)).join(", ")}; ${p.dbCpuMsPerJob.toFixed(1)}`).join(" | ")} |`,
