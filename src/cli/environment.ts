@@ -22,6 +22,20 @@ export const PORT_VARIABLES = {
   metrics: "BIGBROTR_METRICS_PORT",
 } as const;
 
+/** Containers bind the relay to all interfaces through this variable; the files say loopback. */
+export const RELAY_HOST_VARIABLE = "BIGBROTR_RELAY_HOST";
+
+/**
+ * relay.yaml's `server` address as the environment amends it (BIGBROTR_RELAY_HOST,
+ * BIGBROTR_RELAY_PORT; unset or empty: the file's): where `bigbrotr relay` listens, and so
+ * where `bigbrotr status` asks it.
+ */
+export function relayAddress<T extends { host: string; port: number }>(server: T, env: Env): T {
+  const host = env[RELAY_HOST_VARIABLE]?.trim() || server.host;
+  const port = portFromEnv(env, PORT_VARIABLES.relay) ?? server.port;
+  return { ...server, host, port };
+}
+
 const SCHEMES = new Set(["postgres:", "postgresql:"]);
 const EXAMPLE = "postgres://user:password@host:5432/database";
 

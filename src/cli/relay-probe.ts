@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { parseConfig, readYamlFile } from "../core/config/load.js";
 import { type RelayConfig, relayConfigSchema } from "../services/relay/config.js";
+import { relayAddress } from "./environment.js";
 
 const TIMEOUT_MS = 1500;
 
@@ -27,11 +28,15 @@ export function gaugeOf(text: string, name: string): number | undefined {
 
 const hostOf = (host: string) => (host.includes(":") ? `[${host}]` : host);
 
+/** A relay bound to every interface (a container's 0.0.0.0) is asked on loopback. */
+const reachable = (host: string) =>
+  host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+
 async function gauges(config: RelayConfig) {
   const m = config.metrics;
   if (!m.enabled) return {};
   try {
-    const res = await fetch(`http://${hostOf(m.host)}:${m.port}${m.path}`, {
+    const res = await fetch(`http://${hostOf(reachable(m.host))}:${m.port}${m.path}`, {
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     const text = await res.text();
@@ -46,12 +51,19 @@ async function gauges(config: RelayConfig) {
   }
 }
 
-/** Asks the relay relay.yaml in `configDir` describes. */
-export async function probeRelay(configDir: string): Promise<RelayProbe> {
+/**
+ * Asks the relay relay.yaml in `configDir` describes, at the address `bigbrotr relay` listens
+ * on with the same environment (`env`: BIGBROTR_RELAY_HOST, BIGBROTR_RELAY_PORT).
+ */
+export async function probeRelay(
+  configDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<RelayProbe> {
   const path = join(configDir, "services", "relay.yaml");
   const config = parseConfig(relayConfigSchema, await readYamlFile(path, true), path);
   if (!config.enabled) return { state: "disabled" };
-  const { host, port } = config.server;
+  const server = relayAddress(config.server, env);
+  const [host, port] = [reachable(server.host), server.port];
   const url = `ws://${hostOf(host)}:${port}`;
   try {
     const res = await fetch(`http://${hostOf(host)}:${port}/`, {

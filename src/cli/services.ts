@@ -40,7 +40,7 @@ import { validatorConfigSchema } from "../services/validator/config.js";
 import { createValidator } from "../services/validator/service.js";
 import { alertSecretsFromEnv } from "./alert-secrets.js";
 import { PACKAGE_ROOT } from "./context.js";
-import { PORT_VARIABLES, portFromEnv } from "./environment.js";
+import { PORT_VARIABLES, portFromEnv, relayAddress } from "./environment.js";
 import { relayOption } from "./options.js";
 import { SERVICE_COMMANDS, type ServiceCommand } from "./service-catalog.js";
 import { formatSyncProgress } from "./sync-progress.js";
@@ -155,10 +155,8 @@ export const SERVICES: readonly ServiceEntry[] = [
     name: RELAY,
     schema: relayConfigSchema,
     create: (deps, loaded) => {
-      // Containers bind it to all interfaces through these variables; the files say loopback.
-      const host = process.env.BIGBROTR_RELAY_HOST ?? loaded.server.host;
-      const port = portFromEnv(process.env, PORT_VARIABLES.relay) ?? loaded.server.port;
-      return createRelayService(deps, { ...loaded, server: { ...loaded.server, host, port } });
+      const server = relayAddress(loaded.server, process.env);
+      return createRelayService(deps, { ...loaded, server });
     },
   }),
   defineService({

@@ -133,47 +133,42 @@ export async function exportParquet(
   const rowGroupRows = options.rowGroupRows ?? 50_000;
   const result = { events: 0, sightings: 0, days: 0, relays: 0, checks: 0, resumedAfter };
   let open: DayFiles | undefined;
-  let after: EventCursor | null = null;
   const finishDay = async (day: DayFiles) => {
     await day.close();
     result.days++;
     manifest.last_complete_day = day.day;
     await writeManifest(dir, manifest);
   };
+  const dayFiles = async (day: string) => {
+    if (open?.day === day) return open;
+    if (open) await finishDay(open);
+    open = await DayFiles.open(dir, day, rowGroupRows);
+    return open;
+  };
+  const read = (after: EventCursor | null) => readPage(db, pageQuery, options.pageSize, after);
+  let next: Promise<Page> | null = read(null);
   try {
-    for (;;) {
+    while (next !== null) {
       if (options.signal?.aborted) {
         await open?.discard();
         return { ...result, complete: false };
       }
-      const page = await readSelectedEventPage(db, pageQuery, {
-        limit: options.pageSize ?? 5000,
-        ...(after ? { after } : {}),
-      });
-      const seen = groupByEvent(
-        await readSightingsOf(
-          db,
-          page.rows.map((r) => r.id),
-        ),
-      );
-      for (const row of page.rows) {
-        const day = dayOf(row.created_at);
-        if (open?.day !== day) {
-          if (open) await finishDay(open);
-          open = await DayFiles.open(dir, day, rowGroupRows);
-        }
+      const { rows, seen, after }: Page = await next;
+      // The next page is read while this one is encoded (CPU), so the two overlap.
+      next = after === null ? null : read(after);
+      next?.catch(() => undefined); // awaited next turn; an error meanwhile is not unhandled
+      for (const row of rows) {
+        const files = await dayFiles(dayOf(row.created_at));
         const tags = row.tags === null ? null : JSON.stringify(row.tags);
         const cells = [row.id, row.pubkey, row.created_at, row.kind, tags, row.content, row.sig];
-        await open.events.add(cells);
+        await files.events.add(cells);
         for (const x of seen.get(row.id) ?? []) {
-          await open.sightings.add([x.eventId, x.relayUrl, x.seenAt]);
+          await files.sightings.add([x.eventId, x.relayUrl, x.seenAt]);
           result.sightings++;
         }
       }
-      result.events += page.rows.length;
+      result.events += rows.length;
       options.onProgress?.(result.events);
-      if (page.next === null) break;
-      after = page.next;
     }
     if (open) await finishDay(open);
     open = undefined;
@@ -188,6 +183,30 @@ export async function exportParquet(
     if (options.signal?.aborted) return { ...result, complete: false };
     throw error;
   }
+}
+
+interface Page {
+  rows: Awaited<ReturnType<typeof readSelectedEventPage>>["rows"];
+  seen: Map<string, SightingRow[]>;
+  after: EventCursor | null;
+}
+
+/** One page of events after `after`, with their sightings. */
+async function readPage(
+  db: Db,
+  query: EventQuery,
+  pageSize: number | undefined,
+  after: EventCursor | null,
+): Promise<Page> {
+  const page = await readSelectedEventPage(db, query, {
+    limit: pageSize ?? 5000,
+    ...(after ? { after } : {}),
+  });
+  const sightings = await readSightingsOf(
+    db,
+    page.rows.map((r) => r.id),
+  );
+  return { rows: page.rows, seen: groupByEvent(sightings), after: page.next };
 }
 
 function groupByEvent(rows: readonly SightingRow[]): Map<string, SightingRow[]> {

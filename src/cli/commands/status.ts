@@ -130,7 +130,7 @@ export function registerStatusCommand(program: Command): void {
           readMonitorStatus(pool, { now, recentWithin: CAUGHT_UP_WITHIN }),
           statisticsLag(pool),
           readLiveStatus(pool, now - LIVE_WITHIN),
-          probeRelay(configDir),
+          probeRelay(configDir, process.env),
           countDvmJobs(pool),
         ]);
         const failures = await readSyncFailures(pool, FAILURES_SHOWN);

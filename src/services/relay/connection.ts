@@ -1,22 +1,24 @@
 /**
- * One client's WebSocket: its messages in, NIP-01 answers out. REQ sends the stored events
- * (each filter's first `limit`, merged in NIP-01 order, each event once), EOSE, then the live
+ * One client's WebSocket: its messages in (client-message.ts), NIP-01 answers out. REQ sends
+ * the stored events (stored-events.ts: each filter's first `limit`, merged in NIP-01 order,
+ * each event once), EOSE, then the live
  * ones; COUNT answers exactly (NIP-45); NEG-* goes to negentropy.ts; EVENT is refused.
  * A subscription is registered for live events before its stored ones are read, and what
  * arrives meanwhile is held (bounded) and sent after EOSE, so nothing falls between the two.
  */
 import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
-import { nip01Order, reqEvents, type StoredEvent } from "../../core/db/relay/archive-reads.js";
 import type { NostrEvent } from "../../models/event-types.js";
 import type { Filter } from "../../models/filter.js";
 import { ConnectionAuth, type Guarded } from "./auth.js";
 import { checkFilters, validSubId } from "./client-filters.js";
+import { isKnownVerb, parseMessage, sizeOf } from "./client-message.js";
 import { countAnswer } from "./count-answer.js";
 import type { LiveSubscriber } from "./live-hub.js";
 import type { RefusalReason } from "./metrics.js";
 import { NegentropySessions } from "./negentropy.js";
 import type { RelayRuntime } from "./runtime.js";
+import { readStoredEvents } from "./stored-events.js";
 
 /** Live events held per subscription while its stored ones are read. */
 const MAX_HELD = 10_000;
@@ -37,8 +39,6 @@ export interface ClientOrigin {
 export const READ_ONLY = "blocked: read-only archive";
 const LILBROTR_REQ =
   "blocked: this archive (lilbrotr profile) keeps no tags, content or signatures, so it serves no events; COUNT and NEG-OPEN work";
-
-const isWhole = (e: StoredEvent): e is NostrEvent => "sig" in e;
 
 export class RelayConnection {
   readonly #ws: WebSocket;
@@ -86,14 +86,14 @@ export class RelayConnection {
       return;
     }
     const verb = msg[0];
-    this.#rt.metrics.requests.inc({ verb: KNOWN_VERBS.has(verb) ? verb : "other" });
+    this.#rt.metrics.requests.inc({ verb: isKnownVerb(verb) ? verb : "other" });
     if (verb === "REQ") void this.#req(msg);
     else if (verb === "COUNT") void this.#count(msg);
     else if (verb === "CLOSE") this.#close(msg[1]);
     else if (verb === "EVENT") this.#refuseEvent(msg[1]);
     else if (verb === "AUTH") this.#authenticate(msg[1]);
     else if (verb === "NEG-OPEN" && this.#guard("NEG", msg[1], "NEG-ERR")) return;
-    else if (verb.startsWith("NEG-") && KNOWN_VERBS.has(verb)) this.#neg.handle(verb, msg);
+    else if (verb.startsWith("NEG-") && isKnownVerb(verb)) this.#neg.handle(verb, msg);
     else this.#notice(`invalid: unknown verb ${JSON.stringify(verb).slice(0, 40)}`);
   }
 
@@ -191,15 +191,10 @@ export class RelayConnection {
 
   /** The stored events of a REQ's filters in NIP-01 order, or null when it was closed for an error. */
   async #stored(subId: string, filters: readonly Filter[]): Promise<NostrEvent[] | null> {
-    const max = this.#rt.config.limits.max_limit;
     try {
-      const lists = await Promise.all(
-        filters.map((f) => reqEvents(this.#rt.db, f, Math.min(f.limit ?? max, max))),
-      );
+      const events = await readStoredEvents(this.#rt, filters);
       this.#rt.outage.succeeded();
-      const byId = new Map<string, NostrEvent>();
-      for (const e of lists.flat()) if (isWhole(e)) byId.set(e.id, e);
-      return [...byId.values()].sort(nip01Order);
+      return events;
     } catch (error) {
       this.#drop(subId);
       this.#failed(subId, error);
@@ -265,31 +260,3 @@ export class RelayConnection {
     this.#rt.quotas.forget(this.#origin.ip);
   }
 }
-
-const sizeOf = (data: WebSocket.RawData): number =>
-  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-
-/** A client message as [verb, ...rest], or the NOTICE explaining why it is not one. */
-function parseMessage(text: string): [string, ...unknown[]] | string {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return "invalid: message is not JSON";
-  }
-  if (!Array.isArray(msg) || typeof msg[0] !== "string") {
-    return "invalid: message is not a JSON array starting with a verb";
-  }
-  return msg as [string, ...unknown[]];
-}
-
-const KNOWN_VERBS = new Set([
-  "REQ",
-  "COUNT",
-  "CLOSE",
-  "EVENT",
-  "AUTH",
-  "NEG-OPEN",
-  "NEG-MSG",
-  "NEG-CLOSE",
-]);

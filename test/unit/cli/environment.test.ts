@@ -4,6 +4,7 @@ import {
   databaseUrlFromEnv,
   databaseUrlProblem,
   portFromEnv,
+  relayAddress,
 } from "../../../src/cli/environment.js";
 import { plural } from "../../../src/cli/plural.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
@@ -71,5 +72,27 @@ describe("plural", () => {
     expect(plural(1, "line")).toBe("1 line");
     expect(plural(0, "line")).toBe("0 lines");
     expect(plural(1000, "new sighting")).toBe("1,000 new sightings");
+  });
+});
+
+describe("relayAddress: BIGBROTR_RELAY_HOST / BIGBROTR_RELAY_PORT over relay.yaml", () => {
+  const server = { host: "127.0.0.1", port: 7447, path: "/" };
+
+  it("keeps the file's address when unset or empty", () => {
+    expect(relayAddress(server, {})).toEqual(server);
+    expect(relayAddress(server, { BIGBROTR_RELAY_HOST: " ", BIGBROTR_RELAY_PORT: "" })).toEqual(
+      server,
+    );
+  });
+
+  it("overrides host and port, keeping the rest", () => {
+    const env = { BIGBROTR_RELAY_HOST: "0.0.0.0", BIGBROTR_RELAY_PORT: "7500" };
+    expect(relayAddress(server, env)).toEqual({ host: "0.0.0.0", port: 7500, path: "/" });
+  });
+
+  it("refuses a port that is not one, naming the variable", () => {
+    expect(() => relayAddress(server, { BIGBROTR_RELAY_PORT: "70000" })).toThrow(
+      /^BIGBROTR_RELAY_PORT=70000 is not a port number/,
+    );
   });
 });

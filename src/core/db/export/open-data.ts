@@ -11,11 +11,16 @@ export interface SightingRow {
   seenAt: number;
 }
 
-const SIGHTINGS_SQL = `SELECT encode(er.event_id, 'hex') AS event_id, r.url, er.seen_at
+// One primary-key probe per id, in the one partition its hash names (the lateral subquery's
+// parameter prunes the rest at run time). A plain join let the planner hash the whole of
+// event_relay for every page of ids, so a page cost the archive's size, not the page's.
+const SIGHTINGS_SQL = `SELECT encode(s.event_id, 'hex') AS event_id, r.url, s.seen_at
   FROM unnest($1::bytea[]) AS u(id)
-  JOIN event_relay er ON er.event_id = u.id
-  JOIN relay r ON r.id = er.relay_id
-  ORDER BY er.event_id, r.url COLLATE "C"`;
+  CROSS JOIN LATERAL (
+    SELECT er.event_id, er.relay_id, er.seen_at FROM event_relay er WHERE er.event_id = u.id
+    OFFSET 0) AS s
+  JOIN relay r ON r.id = s.relay_id
+  ORDER BY s.event_id, r.url COLLATE "C"`;
 
 /** Where and when each of these events (hex ids) was seen. */
 export async function readSightingsOf(db: Db, ids: readonly string[]): Promise<SightingRow[]> {
