@@ -71,7 +71,7 @@ interface Options {
   measureChunked: boolean;
   /** Percent of bad relays: 10 (silent or refusing), or another multiple of 5 (silent or dead). */
   bad: number;
-  /** Clearnet relays checked at once (monitor.yaml processing.max_tasks.clearnet; default 200). */
+  /** Clearnet relays checked at once (monitor.yaml processing.max_tasks.clearnet; 200 as shipped). */
   maxTasks: number | undefined;
   /** Relays served by path on one listener (1: a listener each, the 500-relay devnet's). */
   perPort: number;
@@ -396,10 +396,11 @@ async function main(caFile: string): Promise<void> {
     );
 
     const brotr = parseConfig(brotrConfigSchema, { allow_private: true }, "bench");
-    const tasks = options.maxTasks === undefined ? {} : { clearnet: options.maxTasks };
+    // The shipped deployments' monitor.yaml sets clearnet 200 (the schema has no default).
+    const tasks = { clearnet: options.maxTasks ?? 200 };
     const config = parseConfig(monitorConfigSchema, { processing: { max_tasks: tasks } }, "bench");
     const p = config.processing;
-    const slots = p.max_tasks.clearnet;
+    const slots = tasks.clearnet;
     const pool = await bench.freshDatabase(
       "bigbrotr",
       brotr.database.partitions,

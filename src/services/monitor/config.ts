@@ -93,13 +93,14 @@ const processingSchema = z
     max_relays: z.int().min(1).max(10_000_000).optional(),
     /**
      * Relays this monitor checks at once per network, in place of brotr.yaml's
-     * `networks.<n>.max_tasks`. Clearnet defaults to 200: a relay that is silent or slow holds
-     * its slot for a timeout with one idle socket and no CPU, so slots are bounded by sockets
-     * (at most two a relay), not by work; 4,000 silent or dead relays of 10,000 needed that.
+     * `networks.<n>.max_tasks` (which applies where this is unset). The shipped deployments set
+     * clearnet 200: a relay that is silent or slow holds its slot for a timeout with one idle
+     * socket and no CPU, so slots are bounded by sockets (at most two a relay), not by work;
+     * 4,000 silent or dead relays of 10,000 needed that.
      */
     max_tasks: z
       .strictObject({
-        clearnet: z.int().min(1).max(1000).default(200),
+        clearnet: z.int().min(1).max(1000).optional(),
         tor: z.int().min(1).max(1000).optional(),
         i2p: z.int().min(1).max(1000).optional(),
         loki: z.int().min(1).max(1000).optional(),
