@@ -4,7 +4,11 @@ import { storedEventSigs } from "../../core/db/read/events.js";
 import { archiveCoverage } from "../../core/db/read/relay-coverage.js";
 import { deleteOldCoverage } from "../../core/db/relay-coverage.js";
 import { SYNCHRONIZER } from "../../core/db/service-state/services.js";
-import { relaysToSync, type SyncCandidate } from "../../core/db/service-state/sync-cursor.js";
+import {
+  relaysToSync,
+  type SyncCandidate,
+  syncedSinceListed,
+} from "../../core/db/service-state/sync-cursor.js";
 import {
   clearSyncFailures,
   failingRelays,
@@ -181,7 +185,9 @@ function relayWork(
     list: async (max) => queue.splice(0, max),
     take: "each",
     work: async (relay) => {
-      await syncOne(cycle, tally, ctx, relay, failing);
+      // Synced by another replica since this cycle listed it: its turn is done.
+      if (await syncedSinceListed(ctx.db, relay)) tally.leasedElsewhere(1);
+      else await syncOne(cycle, tally, ctx, relay, failing);
       progress();
     },
     holdToEnd: true,

@@ -9,7 +9,7 @@ import type { Filter } from "../../../models/event-types.js";
 import type { Network } from "../../../models/network.js";
 import type { ServiceState } from "../../../models/service-state.js";
 import type { Db } from "../pool.js";
-import { any, one } from "../sql.js";
+import { any, maybeOne, one } from "../sql.js";
 import { documentInt } from "./rows.js";
 import { SYNCHRONIZER } from "./services.js";
 
@@ -258,6 +258,26 @@ export async function relaysToSync(db: Db, selection: SyncSelection): Promise<Sy
       selection.url ?? null,
     ],
   );
+}
+
+/**
+ * True when the relay's stored cursor is no longer the one `candidate` was listed with:
+ * another process synced the relay since (only a cycle's sync writes a cursor). A replica
+ * lists its relays once a cycle, so without this it would sync again a relay that another
+ * replica synced and gave back while this one was busy.
+ */
+export async function syncedSinceListed(db: Db, candidate: SyncCandidate): Promise<boolean> {
+  const row = await maybeOne<{ same: boolean }>(
+    db,
+    `SELECT state_value IS NOT DISTINCT FROM $3::jsonb AS same
+     FROM service_state WHERE service_name = $1 AND state_type = 'cursor' AND state_key = $2`,
+    [
+      SYNCHRONIZER,
+      candidate.url,
+      candidate.cursor === null ? null : JSON.stringify(candidate.cursor),
+    ],
+  );
+  return row === null ? candidate.cursor !== null : !row.same;
 }
 
 export type SyncGapWindow = Pick<Gap, "since" | "until" | "reason">;

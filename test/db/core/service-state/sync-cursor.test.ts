@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertRelays } from "../../../../src/core/db/relays.js";
 import { upsertServiceState } from "../../../../src/core/db/service-state/rows.js";
 import {
   cursorRow,
   type Gap,
   readSyncStatus,
+  relaysToSync,
   type SyncCursor,
+  syncedSinceListed,
 } from "../../../../src/core/db/service-state/sync-cursor.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 
@@ -163,5 +166,46 @@ describe("synchronizer status read", () => {
       },
     ]);
     expect(status).toMatchObject({ relayLacks: 5, relaysLacking: 2 });
+  });
+});
+
+describe("syncedSinceListed", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("tells a relay another replica synced after this one listed it, and only that", async () => {
+    const urls = ["wss://never.example", "wss://mine.example", "wss://theirs.example"];
+    await insertRelays(
+      db.pool,
+      urls.map((url) => ({ url, network: "clearnet" as const, discoveredAt: 1 })),
+    );
+    await upsertServiceState(db.pool, [
+      cursorRow("wss://mine.example", cursor(NOW - 600)),
+      cursorRow("wss://theirs.example", cursor(NOW - 600)),
+    ]);
+    const listed = await relaysToSync(db.pool, {
+      networks: ["clearnet"],
+      requireReadable: false,
+      checkedSince: 0,
+    });
+    expect(listed.map((r) => r.url).sort()).toEqual([...urls].sort());
+    // Another replica syncs "theirs" and a first-time relay after the listing.
+    await upsertServiceState(db.pool, [
+      cursorRow("wss://theirs.example", cursor(NOW)),
+      cursorRow("wss://never.example", cursor(NOW)),
+    ]);
+    const verdicts = await Promise.all(
+      listed.map(async (r) => [r.url, await syncedSinceListed(db.pool, r)]),
+    );
+    expect(Object.fromEntries(verdicts)).toEqual({
+      "wss://never.example": true,
+      "wss://mine.example": false,
+      "wss://theirs.example": true,
+    });
   });
 });
