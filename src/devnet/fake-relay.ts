@@ -41,7 +41,8 @@ function refuseUpgrade(socket: Socket, opts: FakeRelayOptions): void {
   );
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+/** Listens on `host:port` (0: any free port) and resolves with the port it got. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -5,10 +5,10 @@
  * relays then needs a few listeners instead of one each. A path no relay holds gets a 404 (and
  * its upgrade a closed socket).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
-import { createPathRelay, type FakeRelay, type PathRelay } from "./fake-relay.js";
+import type { Socket } from "node:net";
+import { createPathRelay, type FakeRelay, listen, type PathRelay } from "./fake-relay.js";
 import type { FakeRelayOptions } from "./fake-relay-types.js";
 
 export interface RelayHubOptions {
@@ -31,16 +31,6 @@ export interface RelayHub {
 
 function pathOf(req: IncomingMessage): string {
   return new URL(req.url ?? "/", "http://hub").pathname;
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** Starts one listener serving `relays` by path. */
