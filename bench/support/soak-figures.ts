@@ -57,26 +57,58 @@ export function outageLines(svc: SupervisedService, f: DoneFault): LogLine[] {
   );
 }
 
+/** RSS is judged by its floor: the lowest sample of each stretch this long. */
+const RSS_WINDOW_MS = 300_000;
+
 /**
- * Least-squares slope of RSS (MB/h) over the longest life's samples after its warm-up, while
- * the producers ran (`until`: the catch-up restarts are not steady state).
+ * Growth of a process's RSS floor (MB/h): the least-squares slope through the lowest sample of
+ * each 5-minute stretch of the longest life after its warm-up, while the producers ran (`until`:
+ * the catch-up restarts are not steady state). V8 grows its heap in steps and gives pages back
+ * late, so a slope through every sample follows those steps (a 20-minute run read +36 MB/h for
+ * a process whose peaks did not grow); a leak raises the floor, which this follows.
  */
 export function rssGrowthPerHour(svc: SupervisedService, until: number): number | null {
   let best: { t: number; rssMb: number }[] = [];
   for (const life of svc.lives) {
     const s = life.samples.filter((x) => x.t >= life.started + RSS_WARMUP_MS && x.t <= until);
-    const span = s.length > 1 ? (s.at(-1)?.t ?? 0) - (s[0]?.t ?? 0) : 0;
-    const bestSpan = best.length > 1 ? (best.at(-1)?.t ?? 0) - (best[0]?.t ?? 0) : 0;
-    if (span > bestSpan) best = s;
+    if (spanOf(s) > spanOf(best)) best = s;
   }
-  const span = best.length > 1 ? (best.at(-1)?.t ?? 0) - (best[0]?.t ?? 0) : 0;
-  if (span < RSS_MIN_SPAN_MS) return null;
-  const n = best.length;
-  const mx = best.reduce((a, x) => a + x.t, 0) / n;
-  const my = best.reduce((a, x) => a + x.rssMb, 0) / n;
+  if (spanOf(best) < RSS_MIN_SPAN_MS) return null;
+  return slopePerHour(windowMinima(best));
+}
+
+function spanOf(s: readonly { t: number }[]): number {
+  return s.length > 1 ? (s.at(-1)?.t ?? 0) - (s[0]?.t ?? 0) : 0;
+}
+
+/**
+ * The lowest sample of each whole window, windows counted from the first sample (a last,
+ * partial one has too few samples to show the floor).
+ */
+export function windowMinima(
+  s: readonly { t: number; rssMb: number }[],
+  windowMs = RSS_WINDOW_MS,
+): { t: number; rssMb: number }[] {
+  const t0 = s[0]?.t ?? 0;
+  const whole = Math.max(1, Math.floor(spanOf(s) / windowMs));
+  const minima = new Map<number, { t: number; rssMb: number }>();
+  for (const x of s) {
+    const w = Math.floor((x.t - t0) / windowMs);
+    if (w >= whole) continue;
+    const m = minima.get(w);
+    if (m === undefined || x.rssMb < m.rssMb) minima.set(w, x);
+  }
+  return [...minima.values()];
+}
+
+function slopePerHour(points: readonly { t: number; rssMb: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, x) => a + x.t, 0) / n;
+  const my = points.reduce((a, x) => a + x.rssMb, 0) / n;
   let num = 0;
   let den = 0;
-  for (const x of best) {
+  for (const x of points) {
     num += (x.t - mx) * (x.rssMb - my);
     den += (x.t - mx) ** 2;
   }

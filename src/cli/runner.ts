@@ -2,6 +2,7 @@ import type { BrotrConfig } from "../core/config/schemas.js";
 import type { Logger } from "../core/logger.js";
 import { createRegistry } from "../core/metrics.js";
 import { buildDeps } from "./build-deps.js";
+import { answerMetricsOfUp, childMetrics } from "./child-metrics.js";
 import {
   type Database,
   loadBrotrConfig,
@@ -48,11 +49,17 @@ async function runAll(run: Run): Promise<number> {
       stop.abort();
     });
   }
-  const metricsServer = await startMetrics(request, run.brotr, loaded, registry, log);
+  // A child of `up` serves its metrics through it; `up` serves its children's with its own.
+  const toUp = answerMetricsOfUp(registry);
+  const children = run.own.length > 0 ? childMetrics() : undefined;
+  const metricsServer = toUp
+    ? undefined
+    : await startMetrics(request, run.brotr, loaded, registry, log, children);
   try {
     const inProcess = (item: Loaded) =>
       runLoaded(item, { request, db, log, registry, stop, outage });
-    const apart = (entry: ServiceEntry) => runServiceProcess(entry, { ...run, stop });
+    const apart = (entry: ServiceEntry) =>
+      runServiceProcess(entry, { ...run, stop, ...(children ? { metrics: children } : {}) });
     // One-shot services (the seeder) go first, so the others' first cycle sees their work.
     const first = await Promise.all(loaded.filter((l) => l.entry.oneShot).map(inProcess));
     const rest = stop.signal.aborted
@@ -63,6 +70,7 @@ async function runAll(run: Run): Promise<number> {
         ]);
     return [...first, ...rest].every(Boolean) && !databaseGone ? 0 : 1;
   } finally {
+    toUp?.stop();
     await metricsServer?.close();
   }
 }

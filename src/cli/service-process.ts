@@ -5,8 +5,8 @@
  * (V8's default of GBs, under which the synchronizer's garbage piles up). The child has its
  * own process group (a terminal's Ctrl-C reaches `up` only, which stops it with one SIGTERM),
  * reaches the database through the URL `up` gives it (the embedded server `up` started and
- * supervises), writes its logs to the same stdout, and serves its metrics as the single
- * service does (its services/<name>.yaml port, as in compose). A child that exits while `up`
+ * supervises), writes its logs to the same stdout, and serves its metrics through `up`'s
+ * endpoint (child-metrics.ts: over the IPC channel, on no port of its own). A child that exits while `up`
  * runs is started again after a backoff (1 s doubling to 60 s, back to 1 s after a minute up);
  * one that exits with 2 (configuration) is not: `up` stops.
  */
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { BrotrConfig } from "../core/config/schemas.js";
 import type { Logger } from "../core/logger.js";
 import { sleep } from "../core/service.js";
+import { type ChildMetrics, METRICS_VIA_UP } from "./child-metrics.js";
 import { type Database, PACKAGE_ROOT } from "./context.js";
 import { PORT_VARIABLES } from "./environment.js";
 import type { RunRequest, Shutdown } from "./run-request.js";
@@ -33,6 +34,8 @@ export interface ServiceProcessEnv {
   log: Logger;
   stop: AbortController;
   shutdown: Shutdown;
+  /** Where `up` serves its children's metrics (when its metrics server runs). */
+  metrics?: ChildMetrics;
 }
 
 /**
@@ -69,11 +72,12 @@ function serviceProcessArgs(entry: ServiceEntry, env: ServiceProcessEnv): string
   ];
 }
 
-/** Its environment: the database `up` opened, and not the port of `up`'s metrics server. */
+/** Its environment: the database `up` opened, and its metrics served through `up`. */
 function serviceProcessEnv(env: ServiceProcessEnv): NodeJS.ProcessEnv {
   const vars: NodeJS.ProcessEnv = { ...process.env };
   if (env.db.embedded) vars[env.brotr.database.url_env] = env.db.url;
   delete vars[PORT_VARIABLES.metrics];
+  vars[METRICS_VIA_UP] = "1";
   return vars;
 }
 
@@ -89,6 +93,7 @@ function runChild(
     detached: true,
   });
   started(child);
+  env.metrics?.add(entry.name, child);
   env.log.info(
     { service: entry.name, pid: child.pid, heapMb: entry.heapMb },
     "service_process_started",
@@ -98,6 +103,7 @@ function runChild(
   return new Promise((resolve) => {
     const end = (code: number | null) => {
       env.stop.signal.removeEventListener("abort", onStop);
+      env.metrics?.remove(child);
       resolve(code);
     };
     // Not started (spawn failed): no "close" may follow.

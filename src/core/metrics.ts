@@ -10,6 +10,33 @@ export function createRegistry(): Registry {
   return registry;
 }
 
+/** A registry's metrics as JSON (what another process sends to be served with ours). */
+export type MetricsJson = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
+
+/** The default metrics of createRegistry(): one series set per process. */
+const PROCESS_METRIC = /^brotr_(process|nodejs)_/;
+
+/**
+ * Several processes' registries as one exposition: the process metrics get a `process` label
+ * (each process keeps its own series), the service metrics are told apart by their `service`
+ * label, and equal series are summed (prom-client's cluster aggregators would instead average
+ * event loop lag and drop the start time across processes).
+ */
+export async function combinedExposition(
+  parts: readonly { process: string; metrics: MetricsJson }[],
+): Promise<string> {
+  const labelled = parts.map(({ process, metrics }) =>
+    metrics.map((metric) => ({
+      ...metric,
+      aggregator: "sum" as const,
+      values: PROCESS_METRIC.test(metric.name)
+        ? metric.values.map((v) => ({ ...v, labels: { ...v.labels, process } }))
+        : metric.values,
+    })),
+  );
+  return client.AggregatorRegistry.aggregate(labelled).metrics();
+}
+
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 
 function getOrCreate<T extends client.Metric<string>>(
@@ -146,15 +173,19 @@ export interface MetricsServerOptions {
   path: string;
 }
 
-/** Serves the registry in Prometheus text format; everything else is 404. */
+/**
+ * Serves the registry in Prometheus text format (or what `exposition` makes of it: other
+ * processes' metrics with it); everything else is 404.
+ */
 export async function startMetricsServer(
   registry: Registry,
   options: MetricsServerOptions,
+  exposition: (registry: Registry) => Promise<string> = (r) => r.metrics(),
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === options.path) {
-      registry.metrics().then(
+      exposition(registry).then(
         (body) => {
           res.writeHead(200, { "content-type": registry.contentType });
           res.end(body);

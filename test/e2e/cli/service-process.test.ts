@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_COMMANDS } from "../../../src/cli/service-catalog.js";
 import { embeddedUpFolder, spawnUp, stopLeftOver } from "../../support/embedded-up.js";
+import { freePort } from "../../support/free-port.js";
 import { followJsonLines } from "../../support/service-process.js";
 
 let root: string;
@@ -120,5 +121,55 @@ describe("bigbrotr up and the heap limit of each service", () => {
     const lock = await readFile(join(dataDir, "pg", "postmaster.pid"), "utf8");
     process.kill(Number(lock.split("\n")[0]), "SIGINT");
     expect(stopped).toBe(true);
+  }, 300_000);
+
+  it("serves the child's metrics on up's endpoint, each process's own series labelled", async () => {
+    const brotrPath = join(configDir, "brotr.yaml");
+    const brotr = await readFile(brotrPath, "utf8");
+    const upPort = await freePort();
+    const ownPort = await freePort();
+    await writeFile(
+      brotrPath,
+      brotr.replace("metrics: { enabled: false }", `metrics: { enabled: true, port: ${upPort} }`),
+    );
+    // Run alone, the synchronizer would serve this port; under up it serves none.
+    await writeFile(
+      join(configDir, "services", "synchronizer.yaml"),
+      `interval: 600\nmetrics: { enabled: true, port: ${ownPort} }\n`,
+    );
+    try {
+      const child = spawnUp(configDir, ["--only", "validator,synchronizer"]);
+      running = child;
+      const p = followJsonLines(child);
+      const started = (service: string) =>
+        p.seen("service_started").some((l) => l.service === service);
+      await p.until(() => started("synchronizer") && started("validator"));
+      const body = await (await fetch(`http://127.0.0.1:${upPort}/metrics`)).text();
+      expect(body).toContain('brotr_service_info{service="validator"} 1');
+      expect(body).toContain('brotr_service_info{service="synchronizer"} 1');
+      const pid = Number(p.seen("service_process_started")[0]?.pid);
+      const rss = (process: string) =>
+        new RegExp(`^brotr_process_resident_memory_bytes\\{process="${process}"\\} \\d+`, "m");
+      expect(body).toMatch(rss("up"));
+      expect(body).toMatch(rss("synchronizer"));
+      expect(body).toContain(`brotr_process_start_time_seconds{process="synchronizer"}`);
+      // One family per name (Prometheus rejects a second HELP or TYPE line for a name).
+      const help = body.split("\n").filter((l) => l.startsWith("# HELP "));
+      expect(new Set(help.map((l) => l.split(" ")[2])).size).toBe(help.length);
+      await expect(fetch(`http://127.0.0.1:${ownPort}/metrics`)).rejects.toThrow();
+      // The child, killed, is left out until its successor answers.
+      process.kill(pid, "SIGKILL");
+      await p.until(
+        () => p.seen("service_started").filter((l) => l.service === "synchronizer").length === 2,
+      );
+      const after = await (await fetch(`http://127.0.0.1:${upPort}/metrics`)).text();
+      expect(after).toContain('brotr_service_info{service="synchronizer"} 1');
+      child.kill("SIGTERM");
+      await p.until(() => false);
+      expect(p.exited).toBe(0);
+    } finally {
+      await writeFile(brotrPath, brotr);
+      await writeFile(join(configDir, "services", "synchronizer.yaml"), "interval: 600\n");
+    }
   }, 300_000);
 });
