@@ -13,6 +13,9 @@ function header(built: Built, ctx: RunContext, m: Measurements): string {
   return [
     `bench:scale ${new Date().toISOString()}: ${spec.events} events, ${spec.relays} relays, ${spec.days} days of hourly checks (seed ${spec.seed})`,
     `${mc.cores} x ${mc.cpu}; node ${mc.node}; PostgreSQL ${mc.postgres}; load average ${loads(mc.loadAtStart)} at the start, ${loads(m.loadAtEnd)} at the end`,
+    `PostgreSQL settings: ${Object.entries(mc.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ")}`,
     `archive: ${built.state} (${Math.round(ctx.buildS)} s building or resuming this run)`,
   ].join("\n");
 }

@@ -28,6 +28,8 @@ export interface Machine {
   cpu: string;
   node: string;
   postgres: string;
+  /** The server settings the bench gave PostgreSQL (over its defaults). */
+  settings: Record<string, string | number>;
   loadAtStart: number[];
 }
 

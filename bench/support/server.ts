@@ -48,6 +48,8 @@ async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
 export interface BenchServerOptions {
   /** A folder kept after close (a later run finds its database there); default a temp dir. */
   dataDir?: string;
+  /** Settings over BENCH_SETTINGS (applied at each start: a kept folder takes the new ones). */
+  settings?: Record<string, string | number>;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
     dataDir: dir,
     port: await freePort(),
     database: "postgres",
-    settings: BENCH_SETTINGS,
+    settings: { ...BENCH_SETTINGS, ...options.settings },
   });
   const version = String(
     (await adminQuery(server.adminUrl, "SHOW server_version")).rows[0].server_version,
