@@ -1,7 +1,7 @@
 import type { LiveStatus } from "../core/db/service-state/live-status.js";
 import type { MonitorStatus } from "../core/db/service-state/monitor-checkpoint.js";
-import type { SyncStatus } from "../core/db/service-state/sync-cursor.js";
 import type { SyncFailure } from "../core/db/service-state/sync-failure.js";
+import type { SyncStatus } from "../core/db/service-state/sync-status.js";
 import { plural } from "./plural.js";
 import { formatTable } from "./table.js";
 

@@ -8,8 +8,8 @@ import {
   type MonitorStatus,
   readMonitorStatus,
 } from "../../core/db/service-state/monitor-checkpoint.js";
-import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-cursor.js";
 import { readSyncFailures } from "../../core/db/service-state/sync-failure.js";
+import { readSyncStatus, type SyncStatus } from "../../core/db/service-state/sync-status.js";
 import { type StatisticsLag, statisticsLag } from "../../core/db/statistics/progress.js";
 import { type ArchiveOverview, readOverview } from "../../core/db/status/overview.js";
 import type { LogLevel } from "../../core/logger.js";

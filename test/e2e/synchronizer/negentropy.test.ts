@@ -4,7 +4,7 @@ import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import { archiveEvents } from "../../../src/core/db/archive.js";
 import { recordRelayMetadata } from "../../../src/core/db/relay-metadata.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
-import { readSyncStatus } from "../../../src/core/db/service-state/sync-cursor.js";
+import { readSyncStatus } from "../../../src/core/db/service-state/sync-status.js";
 import { runOnce } from "../../../src/core/service.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";
 import { type FakeRelay, startFakeRelay } from "../../../src/devnet/fake-relay.js";

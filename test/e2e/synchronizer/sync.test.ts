@@ -3,7 +3,7 @@ import { parseConfig } from "../../../src/core/config/load.js";
 import { brotrConfigSchema } from "../../../src/core/config/schemas.js";
 import type { Profile } from "../../../src/core/db/migrate.js";
 import { insertRelays } from "../../../src/core/db/relays.js";
-import { readSyncStatus } from "../../../src/core/db/service-state/sync-cursor.js";
+import { readSyncStatus } from "../../../src/core/db/service-state/sync-status.js";
 import { runOnce } from "../../../src/core/service.js";
 import { startCoreRelay } from "../../../src/devnet/core-relay.js";
 import { generateEvents } from "../../../src/devnet/event-factory.js";

@@ -34,10 +34,10 @@ import {
 import {
   cursorRow,
   parseCursor,
-  readSyncStatus,
   relaysToSync,
   type SyncCursor,
 } from "../../../../src/core/db/service-state/sync-cursor.js";
+import { readSyncStatus } from "../../../../src/core/db/service-state/sync-status.js";
 import { readOverview } from "../../../../src/core/db/status/overview.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 

@@ -4,11 +4,11 @@ import { upsertServiceState } from "../../../../src/core/db/service-state/rows.j
 import {
   cursorRow,
   type Gap,
-  readSyncStatus,
   relaysToSync,
   type SyncCursor,
   syncedSinceListed,
 } from "../../../../src/core/db/service-state/sync-cursor.js";
+import { readSyncStatus } from "../../../../src/core/db/service-state/sync-status.js";
 import { createTestDatabase, type TestDatabase } from "../../../support/pg.js";
 
 const NOW = 1_800_000_000;
