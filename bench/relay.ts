@@ -1,9 +1,12 @@
 /**
- * `npm run bench:relay [-- --events 1000000 --requests 20000 --connections 1000]`: `bigbrotr
- * relay` in its own process on a private embedded PostgreSQL holding `events` events (bench:api's
- * dataset, support/api-data.ts). Measures REQ throughput and latency (REQ to EOSE) at 100
- * concurrent subscriptions over index-backed filters (an author, a kind before a random
- * time, a topic tag, ten ids; limit 50 each), the bytes of a NIP-77 session over the whole
+ * `npm run bench:relay [-- --events 1000000 --requests 20000 --connections 1000 --rate 200
+ * --seconds 60]`: `bigbrotr relay` in its own process on a private embedded PostgreSQL holding
+ * `events` events (bench:api's dataset, support/api-data.ts). Over index-backed filters (an
+ * author, a kind before a random time, a topic tag, ten ids; limit 50 each) it measures REQ
+ * latency (REQ to EOSE) at `--rate` REQs a second arriving at random over 100 connections
+ * (open loop, each timed from its scheduled departure: `req_p50_ms`, `req_p99_ms`), and the
+ * most REQs a second 100 clients each sending its next REQ at the last one's EOSE get answered
+ * (closed loop: `req_per_s`; its latency, `req_p99_ms_saturated`, is that queue), the bytes of a NIP-77 session over the whole
  * archive by NDK's negentropy holding 99 % of it, the relay's RSS per 1,000 connections each
  * holding a live subscription, and the share of the archive's ids nostr-fetch's
  * fetchAllEvents pages out of it.
@@ -17,7 +20,7 @@ import { argValue } from "./support/args.js";
 import { startJsonChild } from "./support/child.js";
 import { processCpuSeconds, serverCpuSeconds } from "./support/cpu.js";
 import { fetchAllIds } from "./support/nostr-fetch.js";
-import { idleConnections, negSession, reqLoad } from "./support/relay-load.js";
+import { idleConnections, negSession, pacedReqLoad, reqLoad } from "./support/relay-load.js";
 import { startBenchServer } from "./support/server.js";
 
 const CONCURRENCY = 100;
@@ -29,6 +32,8 @@ function parseArgs(argv: string[]) {
     events: value("--events", 1_000_000),
     requests: value("--requests", 20_000),
     connections: value("--connections", 1000),
+    rate: value("--rate", 200),
+    seconds: value("--seconds", 60),
   };
 }
 
@@ -115,7 +120,15 @@ async function main() {
       );
     }
     log(
-      `REQ: ${req.reqPerS.toFixed(0)}/s, p50 ${req.p50.toFixed(1)} ms, p99 ${req.p99.toFixed(1)} ms, ${req.events} events`,
+      `REQ, closed loop: ${req.reqPerS.toFixed(0)}/s, p50 ${req.p50.toFixed(1)} ms, p99 ${req.p99.toFixed(1)} ms, ${req.events} events`,
+    );
+    const paced = await pacedReqLoad(
+      url,
+      { connections: CONCURRENCY, rate: options.rate, duration: options.seconds, seed: 1 },
+      (i) => filterOf(i, options.events, end, span),
+    );
+    log(
+      `REQ at ${options.rate}/s: p50 ${paced.p50.toFixed(1)} ms, p99 ${paced.p99.toFixed(1)} ms, max ${paced.max.toFixed(0)} ms, ${paced.unanswered} unanswered, ${paced.closed} closed`,
     );
     log(`CPU per REQ: relay ${relayCpuMs.toFixed(2)} ms, PostgreSQL ${dbCpuMs.toFixed(2)} ms`);
     const ours = rows
@@ -128,12 +141,16 @@ async function main() {
     const fetchS = (performance.now() - t1) / 1000;
     const pct = (100 * rows.filter((r) => fetched.has(r.id)).length) / rows.length;
     log(`nostr-fetch: ${fetched.size} of ${rows.length} ids in ${fetchS.toFixed(1)} s`);
-    printTable(options, loadS, req, neg, perThousand, pct);
+    printTable(options, loadS, req, paced, neg, perThousand, pct);
     const result = {
       events: rows.length,
+      req_rate: options.rate,
+      req_p50_ms: Number(paced.p50.toFixed(2)),
+      req_p99_ms: Number(paced.p99.toFixed(2)),
+      req_unanswered: paced.unanswered,
       req_per_s: Math.round(req.reqPerS),
-      req_p50_ms: Number(req.p50.toFixed(2)),
-      req_p99_ms: Number(req.p99.toFixed(2)),
+      req_p50_ms_saturated: Number(req.p50.toFixed(2)),
+      req_p99_ms_saturated: Number(req.p99.toFixed(2)),
       req_cpu_ms_relay: Number(relayCpuMs.toFixed(3)),
       req_cpu_ms_db: Number(dbCpuMs.toFixed(3)),
       neg_bytes_1pct: neg.bytes,
@@ -154,6 +171,7 @@ function printTable(
   options: ReturnType<typeof parseArgs>,
   loadS: number,
   req: Awaited<ReturnType<typeof reqLoad>>,
+  paced: Awaited<ReturnType<typeof pacedReqLoad>>,
   neg: Awaited<ReturnType<typeof negSession>>,
   rss: number,
   pct: number,
@@ -161,8 +179,9 @@ function printTable(
   const lines = [
     `| bench:relay, ${options.events} events (loaded in ${loadS.toFixed(0)} s) | value |`,
     "|---|---|",
-    `| REQ/s at ${CONCURRENCY} concurrent subscriptions (${options.requests} REQs) | ${req.reqPerS.toFixed(0)} |`,
-    `| REQ to EOSE p50 / p99 (ms) | ${req.p50.toFixed(1)} / ${req.p99.toFixed(1)} |`,
+    `| REQ to EOSE p50 / p99 (ms) at ${options.rate} REQ/s over ${CONCURRENCY} connections (${paced.sent} REQs; unanswered) | ${paced.p50.toFixed(1)} / ${paced.p99.toFixed(1)} (${paced.unanswered}) |`,
+    `| REQ/s, ${CONCURRENCY} clients each sending at the last EOSE (${options.requests} REQs) | ${req.reqPerS.toFixed(0)} |`,
+    `| REQ to EOSE p50 / p99 (ms) in that closed loop (its queue) | ${req.p50.toFixed(1)} / ${req.p99.toFixed(1)} |`,
     `| NIP-77 session at 1 % difference: bytes (rounds, ids needed) | ${neg.bytes} (${neg.rounds}, ${neg.need}) |`,
     `| RSS per 1,000 connections with a live subscription (MB) | ${rss.toFixed(1)} |`,
     `| nostr-fetch fetchAllEvents: ids of the archive (%) | ${pct.toFixed(3)} |`,

@@ -7,6 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { Negentropy, NegentropyStorage } from "@nostr-dev-kit/sync";
 import WebSocket from "ws";
+import { arrivals, quantile as nearestRank } from "./paced-load.js";
 
 /** Opens a connection; frames go to `onFrame`. */
 export function openSocket(url: string, onFrame: (f: unknown[]) => void): Promise<WebSocket> {
@@ -66,6 +67,92 @@ export async function reqLoad(
     reqPerS: latencies.length / seconds,
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
+    events,
+  };
+}
+
+export interface PacedReqLoad {
+  sent: number;
+  /** REQ → EOSE (ms), from each REQ's scheduled departure; the unanswered with their wait. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** No EOSE (nor CLOSED) within the drain after the last departure. */
+  unanswered: number;
+  /** Refused with CLOSED. */
+  closed: number;
+  events: number;
+}
+
+/**
+ * REQs at Poisson arrival times (`rate` a second for `duration` s, seeded) spread over
+ * `connections` open connections, each timed from its scheduled departure to its EOSE: the
+ * relay's latency at a given load, as many independent clients would see it. The closed loop
+ * of reqLoad measures the most the relay answers; its latency is then the queue of its
+ * `concurrency` clients (p50 ≈ concurrency / REQ per second), whatever the relay does.
+ */
+export async function pacedReqLoad(
+  url: string,
+  o: { connections: number; rate: number; duration: number; seed: number; drainS?: number },
+  filter: (i: number) => Record<string, unknown>,
+): Promise<PacedReqLoad> {
+  const waiting = new Map<string, { scheduled: number; done: (closed: boolean) => void }>();
+  let events = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: o.connections }, () =>
+      openSocket(url, (f) => {
+        if (f[0] === "EVENT") events++;
+        else if (f[0] === "EOSE" || f[0] === "CLOSED") {
+          waiting.get(String(f[1]))?.done(f[0] === "CLOSED");
+        }
+      }),
+    ),
+  );
+  const plan = arrivals(o.rate, o.duration, o.seed);
+  const latencies: number[] = [];
+  let closed = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  const leave = (i: number, scheduled: number) => {
+    const sub = `p${i}`;
+    const ws = sockets[i % sockets.length] as WebSocket;
+    pending.push(
+      new Promise<void>((resolve) => {
+        waiting.set(sub, {
+          scheduled,
+          done: (refused) => {
+            waiting.delete(sub);
+            latencies.push(performance.now() - scheduled);
+            if (refused) closed++;
+            else ws.send(JSON.stringify(["CLOSE", sub]));
+            resolve();
+          },
+        });
+        ws.send(JSON.stringify(["REQ", sub, filter(i)]));
+      }),
+    );
+  };
+  for (let i = 0; i < plan.length; ) {
+    const wait = start + (plan[i] as number) - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
+    while (i < plan.length && start + (plan[i] as number) <= performance.now() + 0.5) {
+      leave(i, start + (plan[i] as number));
+      i++;
+    }
+  }
+  const drained = new Promise<void>((r) => setTimeout(r, (o.drainS ?? 30) * 1000));
+  await Promise.race([Promise.all(pending), drained]);
+  const unanswered = waiting.size;
+  for (const { scheduled } of waiting.values()) latencies.push(performance.now() - scheduled);
+  for (const ws of sockets) ws.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    sent: plan.length,
+    p50: nearestRank(latencies, 0.5),
+    p99: nearestRank(latencies, 0.99),
+    max: latencies.at(-1) ?? 0,
+    unanswered,
+    closed,
     events,
   };
 }
