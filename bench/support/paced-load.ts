@@ -10,6 +10,7 @@
  * 100 ms and the median measured the queue of that burst, not the service (a memoized answer
  * measured p50 19 ms).
  */
+import { setMaxListeners } from "node:events";
 import { Agent, request } from "node:http";
 import { createPrng } from "../../src/devnet/prng.js";
 
@@ -110,6 +111,8 @@ export async function pacedLoad(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const plan = arrivals(options.rate, options.duration, options.seed ?? 1);
   const drain = new AbortController();
+  // Every request in flight listens for the drain's end: thousands at once are expected.
+  setMaxListeners(0, drain.signal);
   const latencies: number[] = [];
   let errors = 0;
   let unanswered = 0;
