@@ -78,7 +78,7 @@ export const apiConfigSchema = z.strictObject({
     .prefault({}),
   cache: z
     .strictObject({
-      /** The relay table (list, online set, countries) is recomputed at most this often (seconds; 0 = every request). */
+      /** The relay table (list, online set, countries) and /v1/stats are recomputed at most this often (seconds; 0 = every request). */
       relay_snapshot_seconds: z.number().min(0).max(3600).default(30),
       /** Cache-Control max-age of the list routes (seconds). */
       max_age: z.int().min(0).max(86_400).default(30),

@@ -1,6 +1,7 @@
 /**
  * The relay table, read whole (readRelaySummaries) and kept for `relay_snapshot_seconds`: the
- * list, the online set and the country counts filter and sort it in memory. One refresh at a
+ * list, the online set and the country counts filter and sort it in memory, and /v1/stats
+ * reads the summary tables once per snapshot (snapshotRead). One refresh at a
  * time. Once a snapshot exists, an expired one is still served while the next is read in the
  * background (a slow read never stalls requests); 0 seconds reads it afresh for every request.
  */
@@ -16,6 +17,8 @@ export interface RelaySnapshot {
   readonly relays: readonly RelaySummary[];
   /** Answers already computed from this snapshot, by route and query (at most MEMO_SIZE). */
   readonly memo: Map<string, PreparedJson<unknown>>;
+  /** Other reads kept for the snapshot's life (snapshotRead), by name. */
+  readonly reads: Map<string, Promise<unknown>>;
 }
 
 const MEMO_SIZE = 256;
@@ -32,6 +35,23 @@ export function memoized<T>(
   if (snapshot.memo.size >= MEMO_SIZE) snapshot.memo.clear();
   snapshot.memo.set(key, built);
   return built;
+}
+
+/**
+ * What `read` gives, read once for the snapshot's life (as the relay table is: at most every
+ * `relay_snapshot_seconds`); a read that fails is tried again by the next request.
+ */
+export function snapshotRead<T>(
+  snapshot: RelaySnapshot,
+  name: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  const found = snapshot.reads.get(name);
+  if (found) return found as Promise<T>;
+  const reading = read();
+  snapshot.reads.set(name, reading);
+  reading.catch(() => snapshot.reads.delete(name));
+  return reading;
 }
 
 /**
@@ -93,7 +113,7 @@ export class RelaySnapshots {
   async #refresh(): Promise<RelaySnapshot> {
     const takenAt = this.#now();
     const relays = await readRelaySummaries(this.#db, takenAt);
-    const snapshot = { takenAt, relays, memo: new Map() };
+    const snapshot = { takenAt, relays, memo: new Map(), reads: new Map() };
     this.#current = { snapshot, at: performance.now() };
     return snapshot;
   }

@@ -1,12 +1,17 @@
-/** /v1/stats: the statistics views, plus relays by status, network and country (live). */
+/**
+ * /v1/stats: the statistics views, plus relays by status, network and country. Both come from
+ * the relay snapshot (api/relays/snapshots.ts): the views are read once per snapshot (six
+ * queries, ~45 ms of database CPU at 10M events and 10,000 relays: read per request, 200
+ * requests a second took 9 cores) and the answer is prepared once per snapshot and minute.
+ */
 import { z } from "@hono/zod-openapi";
 import { readStatistics } from "../../core/db/read/statistics.js";
 import type { ApiApp, ApiDeps } from "../context.js";
-import { jsonWithEtag } from "../json-response.js";
+import { prepareJson, sendJson } from "../json-response.js";
 import { cacheFor } from "../middleware.js";
 import { relayCounts } from "../relays/counts.js";
 import { GEO_ATTRIBUTION } from "../relays/json.js";
-import type { RelaySnapshots } from "../relays/snapshots.js";
+import { memoized, memoKey, type RelaySnapshots, snapshotRead } from "../relays/snapshots.js";
 import { jsonRoute } from "../schemas.js";
 
 const count = z.int();
@@ -41,14 +46,20 @@ const statsRoute = jsonRoute({
 export function registerStats(app: ApiApp, deps: ApiDeps, snapshots: RelaySnapshots): void {
   app.use("/v1/stats", cacheFor(deps.config.cache.stats_max_age));
   app.openapi(statsRoute, async (c) => {
-    const [stats, snapshot] = await Promise.all([
+    const snapshot = await snapshots.get();
+    const stats = await snapshotRead(snapshot, "statistics", () =>
       readStatistics(deps.db, { top: 50, days: 90 }),
-      snapshots.get(),
-    ]);
-    return jsonWithEtag(c, {
-      ...stats,
-      ...relayCounts(snapshot.relays, deps.now(), deps.config.max_check_age),
-      attribution: GEO_ATTRIBUTION,
-    });
+    );
+    const now = deps.now();
+    return sendJson(
+      c,
+      memoized(snapshot, memoKey("stats", null, now), () =>
+        prepareJson({
+          ...stats,
+          ...relayCounts(snapshot.relays, now, deps.config.max_check_age),
+          attribution: GEO_ATTRIBUTION,
+        }),
+      ),
+    );
   });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refreshStatistics } from "../../../src/core/db/statistics/refresh.js";
 import { startTestApi, type TestApi } from "../../support/api.js";
 import { makeUser } from "../../support/fake-user.js";
 import { archiveSignedEvents } from "../../support/network-history.js";
@@ -199,6 +200,42 @@ describe("GET /v1/stats", () => {
     ]);
     expect(r.body.attribution).toContain("DB-IP");
     expect(r.headers.get("cache-control")).toBe("public, max-age=300");
+  });
+
+  it("reads the views once per relay snapshot: a refresh shows after the snapshot's seconds", async () => {
+    const own = await createTestDatabase();
+    await fillApiDatabase(own.pool);
+    const kept = await startTestApi(
+      own.pool,
+      { cache: { relay_snapshot_seconds: 3600 } },
+      { now: NOW },
+    );
+    const fresh = await startTestApi(own.pool, {}, { now: NOW });
+    // Counts the reads of one of the views (each read of the statistics reads it once).
+    let reads = 0;
+    const query = own.pool.query.bind(own.pool);
+    own.pool.query = ((...args: unknown[]) => {
+      const text = (args[0] as { text?: string }).text ?? args[0];
+      if (typeof text === "string" && text.includes("FROM kind_counts")) reads += 1;
+      return (query as (...a: unknown[]) => unknown)(...args);
+    }) as typeof own.pool.query;
+    try {
+      const first = await kept.get("/v1/stats");
+      expect(first.body.events).toMatchObject({ event_count: 30 });
+      await kept.get("/v1/stats");
+      expect(reads).toBe(1);
+      await archiveSignedEvents(own.pool, [{ author: "frank", created_at: NOW - 10, relays: [A] }]);
+      await refreshStatistics(own.pool, { now: NOW });
+      const again = await kept.get("/v1/stats");
+      expect(again.body.events).toMatchObject({ event_count: 30 });
+      expect(again.headers.get("etag")).toBe(first.headers.get("etag"));
+      // Without a kept snapshot (0 s) every request reads them.
+      expect((await fresh.get("/v1/stats")).body.events).toMatchObject({ event_count: 31 });
+    } finally {
+      await kept.close();
+      await fresh.close();
+      await own.drop();
+    }
   });
 
   it("reads as empty, not failing, before the views were ever refreshed", async () => {
