@@ -79,6 +79,8 @@ async function main() {
       server: { port: 0 },
       limits: {
         max_connections_per_ip: options.connections + 2 * CONCURRENCY,
+        // Every client is 127.0.0.1: the idle connections' subscriptions and the REQ loads'.
+        max_subscriptions_per_ip: options.connections + 100 * CONCURRENCY,
         max_neg_records: options.events + 1,
       },
     };

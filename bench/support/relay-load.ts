@@ -197,10 +197,15 @@ export async function idleConnections(url: string, count: number): Promise<WebSo
   const sockets: WebSocket[] = [];
   for (let i = 0; i < count; i += 100) {
     const batch = Array.from({ length: Math.min(100, count - i) }, async () => {
-      let eose: (() => void) | undefined;
-      const ws = await openSocket(url, (f) => f[0] === "EOSE" && eose?.());
-      await new Promise<void>((resolve) => {
-        eose = resolve;
+      let answer: ((f: unknown[]) => void) | undefined;
+      const ws = await openSocket(url, (f) => answer?.(f));
+      await new Promise<void>((resolve, reject) => {
+        // A refused subscription ends the bench with the relay's reason (it used to wait forever).
+        answer = (f) => {
+          if (f[0] === "EOSE") resolve();
+          else if (f[0] === "CLOSED")
+            reject(new Error(`relay refused a live REQ: ${String(f[2])}`));
+        };
         ws.send(JSON.stringify(["REQ", "live", { kinds: [1], limit: 0 }]));
       });
       return ws;
