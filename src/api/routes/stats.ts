@@ -1,7 +1,7 @@
 /**
  * /v1/stats: the statistics views, plus relays by status, network and country. Both come from
  * the relay snapshot (api/relays/snapshots.ts): the views are read once per snapshot (six
- * queries, ~45 ms of database CPU at 10M events and 10,000 relays: read per request, 200
+ * queries, ~65 ms of database time at 10M events and 10,000 relays: read per request, 200
  * requests a second took 9 cores) and the answer is prepared once per snapshot and minute.
  */
 import { z } from "@hono/zod-openapi";
