@@ -84,7 +84,7 @@ function send(
 }
 
 /** Sends each planned request at its time; resolves once all have left. */
-async function depart(plan: readonly number[], start: number, leave: (at: number) => void) {
+export async function depart(plan: readonly number[], start: number, leave: (at: number) => void) {
   let next = 0;
   while (next < plan.length) {
     const wait = start + (plan[next] as number) - performance.now();

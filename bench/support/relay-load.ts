@@ -7,7 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { Negentropy, NegentropyStorage } from "@nostr-dev-kit/sync";
 import WebSocket from "ws";
-import { arrivals, quantile as nearestRank } from "./paced-load.js";
+import { arrivals, depart, quantile as nearestRank } from "./paced-load.js";
 
 /** Opens a connection; frames go to `onFrame`. */
 export function openSocket(url: string, onFrame: (f: unknown[]) => void): Promise<WebSocket> {
@@ -132,14 +132,8 @@ export async function pacedReqLoad(
       }),
     );
   };
-  for (let i = 0; i < plan.length; ) {
-    const wait = start + (plan[i] as number) - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
-    while (i < plan.length && start + (plan[i] as number) <= performance.now() + 0.5) {
-      leave(i, start + (plan[i] as number));
-      i++;
-    }
-  }
+  let next = 0;
+  await depart(plan, start, (scheduled) => leave(next++, scheduled));
   const drained = new Promise<void>((r) => setTimeout(r, (o.drainS ?? 30) * 1000));
   await Promise.race([Promise.all(pending), drained]);
   const unanswered = waiting.size;

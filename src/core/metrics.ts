@@ -3,10 +3,13 @@ import client from "prom-client";
 
 export type Registry = client.Registry;
 
+/** The prefix of the process's default metrics. */
+const DEFAULT_PREFIX = "brotr_";
+
 /** A fresh registry with the process's default metrics (memory, event loop lag, GC). */
 export function createRegistry(): Registry {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: "brotr_" });
+  client.collectDefaultMetrics({ register: registry, prefix: DEFAULT_PREFIX });
   return registry;
 }
 
@@ -14,7 +17,7 @@ export function createRegistry(): Registry {
 export type MetricsJson = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
 
 /** The default metrics of createRegistry(): one series set per process. */
-const PROCESS_METRIC = /^brotr_(process|nodejs)_/;
+const PROCESS_METRIC = new RegExp(`^${DEFAULT_PREFIX}(process|nodejs)_`);
 
 /**
  * Several processes' registries as one exposition: the process metrics get a `process` label
